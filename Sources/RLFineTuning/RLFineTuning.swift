@@ -1,0 +1,2 @@
+// The umbrella module: `import RLFineTuning` brings in every library target.
+@_exported import TensorCore

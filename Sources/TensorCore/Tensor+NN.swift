@@ -1,0 +1,116 @@
+// Neural-network kernels over the last axis (rows of length C): softmax, log-softmax, layer norm,
+// embedding gather, cross-entropy, dropout. Rows are processed in parallel when large.
+import Foundation
+
+extension Tensor {
+    /// Numerically stable softmax over `axis` (default: last).
+    public func softmax(axis: Int = -1) -> Tensor {
+        let ax = self.axis(axis)
+        if ax != rank - 1 { return transposed(ax, -1).softmax().transposed(ax, -1) }
+        var out = Tensor(uninitializedShape: shape)
+        let c = shape.last ?? 1, rows = count / Swift.max(c, 1)
+        let src = pointer, dst = out.pointer
+        Compute.parallelFor(rows, costPerItem: 8 * c) { r in
+            for row in r { Tensor.softmaxRow(src + row * c, dst + row * c, c) }
+        }
+        return out
+    }
+
+    /// Numerically stable log-softmax over `axis` (default: last).
+    public func logSoftmax(axis: Int = -1) -> Tensor {
+        let ax = self.axis(axis)
+        if ax != rank - 1 { return transposed(ax, -1).logSoftmax().transposed(ax, -1) }
+        var out = Tensor(uninitializedShape: shape)
+        let c = shape.last ?? 1, rows = count / Swift.max(c, 1)
+        let src = pointer, dst = out.pointer
+        Compute.parallelFor(rows, costPerItem: 8 * c) { r in
+            for row in r {
+                let s = src + row * c, d = dst + row * c
+                let lse = Tensor.logSumExp(s, c)
+                for j in 0..<c { d[j] = s[j] - lse }
+            }
+        }
+        return out
+    }
+
+    /// softmax of one row of length `c`, written to `dst` (may alias `src`).
+    @inlinable
+    public static func softmaxRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ c: Int) {
+        var m = -Float.infinity
+        for j in 0..<c where src[j] > m { m = src[j] }
+        if m == -.infinity {  // every entry masked: define the row as uniform zeros
+            for j in 0..<c { dst[j] = 0 }
+            return
+        }
+        var s: Float = 0
+        for j in 0..<c {
+            let e = Foundation.exp(src[j] - m)
+            dst[j] = e
+            s += e
+        }
+        let inv = 1 / s
+        for j in 0..<c { dst[j] *= inv }
+    }
+
+    /// log Σ exp over a row of length `c`.
+    @inlinable
+    public static func logSumExp(_ src: UnsafePointer<Float>, _ c: Int) -> Float {
+        var m = -Float.infinity
+        for j in 0..<c where src[j] > m { m = src[j] }
+        if m == -.infinity { return m }
+        var s: Float = 0
+        for j in 0..<c { s += Foundation.exp(src[j] - m) }
+        return m + Foundation.log(s)
+    }
+
+    /// Layer normalisation over the last axis: `(x − mean) / sqrt(var + eps) · weight + bias`.
+    ///
+    /// - Returns: the output, and per-row mean and reciprocal standard deviation (for the backward pass).
+    public func layerNorm(weight: Tensor, bias: Tensor, epsilon: Float = 1e-5) -> (output: Tensor, mean: Tensor, rstd: Tensor) {
+        let c = shape.last ?? 1, rows = count / Swift.max(c, 1)
+        precondition(weight.shape == [c] && bias.shape == [c], "layerNorm weight/bias must be [\(c)], got \(weight.shape), \(bias.shape)")
+        var out = Tensor(uninitializedShape: shape)
+        var mean = Tensor(uninitializedShape: Array(shape.dropLast()))
+        var rstd = Tensor(uninitializedShape: Array(shape.dropLast()))
+        let x = pointer, y = out.pointer, w = weight.pointer, b = bias.pointer, pm = mean.pointer, pr = rstd.pointer
+        Compute.parallelFor(rows, costPerItem: 8 * c) { r in
+            for row in r {
+                let xr = x + row * c, yr = y + row * c
+                var s: Float = 0
+                for j in 0..<c { s += xr[j] }
+                let mu = s / Float(c)
+                var v: Float = 0
+                for j in 0..<c { let d = xr[j] - mu; v += d * d }
+                let rs = 1 / (v / Float(c) + epsilon).squareRoot()
+                for j in 0..<c { yr[j] = (xr[j] - mu) * rs * w[j] + b[j] }
+                pm[row] = mu
+                pr[row] = rs
+            }
+        }
+        return (out, mean, rstd)
+    }
+
+    /// Rows of `self` (a [V, C] table) picked by integer `indices` of any shape → `indices.shape + [C]`.
+    public func gatherRows(_ indices: [Int32], shape indexShape: [Int]) -> Tensor {
+        precondition(rank == 2, "gatherRows needs a [rows, columns] table, got \(shape)")
+        let c = shape[1]
+        var out = Tensor(uninitializedShape: indexShape + [c])
+        let src = pointer, dst = out.pointer
+        for (i, index) in indices.enumerated() {
+            precondition(index >= 0 && Int(index) < shape[0], "row index \(index) out of range 0..<\(shape[0])")
+            (dst + i * c).update(from: src + Int(index) * c, count: c)
+        }
+        return out
+    }
+
+    /// A dropout mask scaled by 1/(1−p): each element is 0 with probability p, else 1/(1−p).
+    public static func dropoutMask<G: RandomNumberGenerator>(_ shape: [Int], probability p: Float, using generator: inout G) -> Tensor {
+        precondition(p >= 0 && p < 1, "dropout probability must be in [0, 1), got \(p)")
+        var mask = Tensor(uninitializedShape: shape)
+        let scale = 1 / (1 - p)
+        mask.withUnsafeMutableBufferPointer { m in
+            for i in 0..<m.count { m[i] = generator.nextUniformFloat() < p ? 0 : scale }
+        }
+        return mask
+    }
+}

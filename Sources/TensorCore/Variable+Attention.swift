@@ -1,0 +1,91 @@
+// Fused causal multi-head self-attention over a packed qkv projection, with an optional key padding mask.
+// Shape letters: B batch, T time, C channels, H heads, D = C / H head size.
+// Every (b, h) pair is independent: they run in parallel, each with single-threaded sgemm calls that read
+// Q, K and V in place from the packed [B, T, 3C] input (row stride 3C), so nothing is copied.
+import Foundation
+
+extension Variable {
+    /// Causal self-attention.
+    ///
+    /// - Parameters:
+    ///   - qkv: `[B, T, 3C]`, the query, key and value projections side by side (GPT-2's `c_attn` output).
+    ///   - heads: H; must divide C.
+    ///   - keyMask: optional `[B, T]` with 1 for real tokens and 0 for padding; padded keys get no attention.
+    ///     A query row with no visible key (left padding) outputs zeros.
+    /// - Returns: `[B, T, C]`, the heads' outputs concatenated.
+    public static func causalSelfAttention(qkv: Variable, heads: Int, keyMask: Tensor? = nil) -> Variable {
+        precondition(qkv.value.rank == 3 && qkv.shape[2] % 3 == 0, "attention: qkv must be [B, T, 3C], got \(qkv.shape)")
+        let B = qkv.shape[0], T = qkv.shape[1], C = qkv.shape[2] / 3
+        precondition(heads > 0 && C % heads == 0, "attention: \(heads) heads do not divide \(C) channels")
+        precondition(keyMask == nil || keyMask!.shape == [B, T], "attention: key mask must be [\(B), \(T)], got \(keyMask!.shape)")
+        let H = heads, D = C / heads
+        let scale = 1 / Float(D).squareRoot()
+        let input = qkv.value
+        var probabilities = Tensor(uninitializedShape: [B, H, T, T])
+        var out = Tensor(uninitializedShape: [B, T, C])
+        let pin = input.pointer, pp = probabilities.pointer, po = out.pointer
+        let mask = keyMask?.pointer
+
+        Compute.parallelFor(B * H, costPerItem: 4 * T * T * D, minimumWork: 1 << 16) { range in
+            for bh in range {
+                let b = bh / H, h = bh % H
+                let q = pin + b * T * 3 * C + h * D
+                let k = q + C, v = q + 2 * C
+                let p = pp + bh * T * T
+                // S = Q·Kᵀ · scale  [T, T]
+                BLAS.sgemmSingleThreaded(transposeA: false, transposeB: true, m: T, n: T, k: D, alpha: scale,
+                                         a: q, lda: 3 * C, b: k, ldb: 3 * C, beta: 0, c: p, ldc: T)
+                for i in 0..<T {
+                    let row = p + i * T
+                    // Keys after the query (causal) and padded keys are excluded.
+                    for j in (i + 1)..<Swift.max(T, i + 1) { row[j] = -.infinity }
+                    if let mask {
+                        let m = mask + b * T
+                        for j in 0...i where m[j] == 0 { row[j] = -.infinity }
+                    }
+                    Tensor.softmaxRow(row, row, i + 1)
+                }
+                // Y = P·V  [T, D], written into this head's columns of the output.
+                BLAS.sgemmSingleThreaded(transposeA: false, transposeB: false, m: T, n: D, k: T, alpha: 1,
+                                         a: p, lda: T, b: v, ldb: 3 * C, beta: 0, c: po + b * T * C + h * D, ldc: C)
+            }
+        }
+        return record(out, parents: [qkv]) { g in
+            let pg = g.pointer
+            qkv.withGradientBuffer { dqkv, beta in
+                if beta == 0 { dqkv.initialize(repeating: 0, count: B * T * 3 * C) }
+                Compute.parallelFor(B * H, costPerItem: 8 * T * T * D, minimumWork: 1 << 16) { range in
+                    let dp = UnsafeMutablePointer<Float>.allocate(capacity: T * T)
+                    defer { dp.deallocate() }
+                    for bh in range {
+                        let b = bh / H, h = bh % H
+                        let q = pin + b * T * 3 * C + h * D
+                        let k = q + C, v = q + 2 * C
+                        let dq = dqkv + b * T * 3 * C + h * D
+                        let dk = dq + C, dv = dq + 2 * C
+                        let p = pp + bh * T * T
+                        let dy = pg + b * T * C + h * D
+                        // dP = dY·Vᵀ ; dV += Pᵀ·dY
+                        BLAS.sgemmSingleThreaded(transposeA: false, transposeB: true, m: T, n: T, k: D, alpha: 1,
+                                                 a: dy, lda: C, b: v, ldb: 3 * C, beta: 0, c: dp, ldc: T)
+                        BLAS.sgemmSingleThreaded(transposeA: true, transposeB: false, m: T, n: D, k: T, alpha: 1,
+                                                 a: p, lda: T, b: dy, ldb: C, beta: 1, c: dv, ldc: 3 * C)
+                        // dS = P ⊙ (dP − Σⱼ dP⊙P) · scale   (softmax backward, row by row)
+                        for i in 0..<T {
+                            let pr = p + i * T, dr = dp + i * T
+                            var dot: Float = 0
+                            for j in 0...i { dot += pr[j] * dr[j] }
+                            for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
+                            for j in (i + 1)..<Swift.max(T, i + 1) { dr[j] = 0 }
+                        }
+                        // dQ += dS·K ; dK += dSᵀ·Q
+                        BLAS.sgemmSingleThreaded(transposeA: false, transposeB: false, m: T, n: D, k: T, alpha: 1,
+                                                 a: dp, lda: T, b: k, ldb: 3 * C, beta: 1, c: dq, ldc: 3 * C)
+                        BLAS.sgemmSingleThreaded(transposeA: true, transposeB: false, m: T, n: D, k: T, alpha: 1,
+                                                 a: dp, lda: T, b: q, ldb: 3 * C, beta: 1, c: dk, ldc: 3 * C)
+                    }
+                }
+            }
+        }
+    }
+}
