@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "RLFineTuning", targets: ["RLFineTuning"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         .executable(name: "rlft-bench", targets: ["rlft-bench"]),
     ],
     targets: [
@@ -17,9 +18,10 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
         .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+        .target(name: "NeuralNetworks", dependencies: ["TensorCore"]),
 
         // MARK: Umbrella
-        .target(name: "RLFineTuning", dependencies: ["TensorCore"]),
+        .target(name: "RLFineTuning", dependencies: ["TensorCore", "NeuralNetworks"]),
 
         // MARK: Tools
         .executableTarget(name: "rlft-bench", dependencies: ["TensorCore", "COpenBLAS"], path: "Sources/rlft-bench"),
@@ -27,5 +29,6 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["TensorCore"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "TestSupport"]),
     ]
 )

@@ -1,2 +1,3 @@
 // The umbrella module: `import RLFineTuning` brings in every library target.
 @_exported import TensorCore
+@_exported import NeuralNetworks
