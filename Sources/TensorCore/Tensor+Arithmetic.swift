@@ -103,7 +103,14 @@ extension Tensor {
     public func abs() -> Tensor { map { Swift.abs($0) } }
     public func clamped(min lo: Float, max hi: Float) -> Tensor { map { Swift.min(Swift.max($0, lo), hi) } }
     /// GELU, tanh approximation (GPT-2's `gelu_new`).
-    public func gelu() -> Tensor { map { Tensor.gelu($0) } }
+    public func gelu() -> Tensor {
+        var out = Tensor(uninitializedShape: shape)
+        let p = pointer, o = out.pointer
+        Compute.parallelFor(count, minimumWork: 1 << 15) { r in
+            FastMath.gelu(p + r.lowerBound, o + r.lowerBound, count: r.count)
+        }
+        return out
+    }
 
     @inlinable static func sigmoid(_ x: Float) -> Float {
         x >= 0 ? 1 / (1 + Foundation.exp(-x)) : { let e = Foundation.exp(x); return e / (1 + e) }()

@@ -36,18 +36,12 @@ extension Tensor {
     /// softmax of one row of length `c`, written to `dst` (may alias `src`).
     @inlinable
     public static func softmaxRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ c: Int) {
-        var m = -Float.infinity
-        for j in 0..<c where src[j] > m { m = src[j] }
-        if m == -.infinity {  // every entry masked: define the row as uniform zeros
+        let m = FastMath.maximum(src, count: c)
+        if m == -.infinity {  // every entry masked: define the row as zeros
             for j in 0..<c { dst[j] = 0 }
             return
         }
-        var s: Float = 0
-        for j in 0..<c {
-            let e = Foundation.exp(src[j] - m)
-            dst[j] = e
-            s += e
-        }
+        let s = FastMath.expShifted(src, dst, count: c, shift: m)
         let inv = 1 / s
         for j in 0..<c { dst[j] *= inv }
     }
@@ -55,12 +49,9 @@ extension Tensor {
     /// log Σ exp over a row of length `c`.
     @inlinable
     public static func logSumExp(_ src: UnsafePointer<Float>, _ c: Int) -> Float {
-        var m = -Float.infinity
-        for j in 0..<c where src[j] > m { m = src[j] }
-        if m == -.infinity { return m }
-        var s: Float = 0
-        for j in 0..<c { s += Foundation.exp(src[j] - m) }
-        return m + Foundation.log(s)
+        let m = FastMath.maximum(src, count: c)
+        if m == -.infinity || m == .infinity { return m }
+        return m + Foundation.log(FastMath.sumExpShifted(src, count: c, shift: m))
     }
 
     /// Layer normalisation over the last axis: `(x − mean) / sqrt(var + eps) · weight + bias`.

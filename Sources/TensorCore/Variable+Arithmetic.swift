@@ -70,7 +70,18 @@ extension Variable {
     public func softplus() -> Variable { unary(value.softplus()) { x, _ in Tensor.sigmoid(x) } }
     public func abs() -> Variable { unary(value.abs()) { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) } }
     /// GELU, tanh approximation.
-    public func gelu() -> Variable { unary(value.gelu()) { x, _ in Tensor.geluDerivative(x) } }
+    public func gelu() -> Variable {
+        let x = value
+        return Variable.record(value.gelu(), parents: [self]) { [self] g in
+            self.withGradientBuffer { dx, beta in
+                let px = x.pointer, pg = g.pointer
+                Compute.parallelFor(x.count, minimumWork: 1 << 15) { r in
+                    FastMath.geluBackward(px + r.lowerBound, pg + r.lowerBound, dx + r.lowerBound,
+                                          count: r.count, accumulate: beta != 0)
+                }
+            }
+        }
+    }
     /// Clamps to [lo, hi]; the gradient is 1 inside the interval and 0 outside (as in PyTorch).
     public func clamped(min lo: Float, max hi: Float) -> Variable {
         unary(value.clamped(min: lo, max: hi)) { x, _ in (x >= lo && x <= hi) ? 1 : 0 }

@@ -137,18 +137,16 @@ extension Variable {
         let pl = lv.pointer, po = out.pointer
         lse.withUnsafeMutableBufferPointer { plse in
             Compute.parallelFor(rows, costPerItem: 4 * v) { r in
+                let scaled = UnsafeMutablePointer<Float>.allocate(capacity: v)
+                defer { scaled.deallocate() }
                 for row in r {
                     let t = targets[row]
                     if t < 0 { po[row] = 0; continue }
                     precondition(Int(t) < v, "target id \(t) out of range 0..<\(v)")
-                    let lr = pl + row * v
-                    var m = -Float.infinity
-                    for j in 0..<v where lr[j] > m { m = lr[j] }
-                    var s: Float = 0
-                    for j in 0..<v { s += Foundation.exp((lr[j] - m) * invT) }
-                    let l = m * invT + Foundation.log(s)
+                    let lr = Variable.temperatureScaled(pl + row * v, scaled, v, invT)
+                    let l = Tensor.logSumExp(lr, v)
                     plse[row] = l
-                    po[row] = lr[Int(t)] * invT - l
+                    po[row] = lr[Int(t)] - l
                 }
             }
         }
@@ -156,21 +154,37 @@ extension Variable {
             let pg = g.pointer
             logits.withGradientBuffer { dl, beta in
                 Compute.parallelFor(rows, costPerItem: 4 * v) { r in
+                    let probabilities = UnsafeMutablePointer<Float>.allocate(capacity: v)
+                    defer { probabilities.deallocate() }
                     for row in r {
                         let t = targets[row]
-                        let dr = dl + row * v, lr = pl + row * v
+                        let dr = dl + row * v
                         let gr = t < 0 ? 0 : pg[row] * invT
-                        let l = lse[row]
-                        if beta == 0 {
-                            for j in 0..<v { dr[j] = gr == 0 ? 0 : -gr * Foundation.exp(lr[j] * invT - l) }
-                        } else if gr != 0 {
-                            for j in 0..<v { dr[j] -= gr * Foundation.exp(lr[j] * invT - l) }
+                        if gr == 0 {
+                            if beta == 0 { dr.initialize(repeating: 0, count: v) }
+                            continue
                         }
-                        if t >= 0 { dr[Int(t)] += gr }
+                        // softmax(ℓ/τ) = exp(ℓ/τ − lse)
+                        let lr = Variable.temperatureScaled(pl + row * v, probabilities, v, invT)
+                        _ = FastMath.expShifted(lr, probabilities, count: v, shift: lse[row])
+                        if beta == 0 {
+                            for j in 0..<v { dr[j] = -gr * probabilities[j] }
+                        } else {
+                            for j in 0..<v { dr[j] -= gr * probabilities[j] }
+                        }
+                        dr[Int(t)] += gr
                     }
                 }
             }
         }
+    }
+
+    /// The row `ℓ·invT`: `row` itself when invT is 1, else written into `scratch`.
+    @inlinable
+    static func temperatureScaled(_ row: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>, _ v: Int, _ invT: Float) -> UnsafePointer<Float> {
+        if invT == 1 { return row }
+        for j in 0..<v { scratch[j] = row[j] * invT }
+        return UnsafePointer(scratch)
     }
 
     /// Fused cross-entropy of `logits` `[..., V]` against integer `targets` (one per row).

@@ -1,1 +1,29 @@
-print("todo")
+// rlft-bench: the project's benchmark executable. Run in release mode:
+//   swift run -c release rlft-bench [--threads N] [--only NAME]
+// Each measurement prints one JSON object per line; see Benchmarks/README.md for the figures.
+import Foundation
+import TensorCore
+
+enum Benchmarks {
+    static let all: [Benchmark] = [
+        Benchmark(name: "sgemm", run: CoreBenchmarks.sgemm),
+        Benchmark(name: "mlp", run: CoreBenchmarks.mlp),
+        Benchmark(name: "rowkernels", run: CoreBenchmarks.rowKernels),
+    ]
+}
+
+do {
+    let options = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))
+    Compute.threadCount = options.threads
+    for benchmark in Benchmarks.all where options.only == nil || options.only == benchmark.name {
+        try benchmark.run(options)
+    }
+} catch BenchError.help {
+    print(BenchOptions.help)
+} catch BenchError.usage(let message) {
+    FileHandle.standardError.write(Data("rlft-bench: \(message)\n\n\(BenchOptions.help)\n".utf8))
+    exit(2)
+} catch {
+    FileHandle.standardError.write(Data("rlft-bench: \(error)\n".utf8))
+    exit(1)
+}
