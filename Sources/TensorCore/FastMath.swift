@@ -1,18 +1,23 @@
 // Vectorised transcendental functions for the hot row kernels (softmax, log-softmax, GELU).
-// `exp` is a Cody–Waite range reduction plus a degree-6 polynomial on SIMD16 lanes: relative error below
-// 2e-7 over the float range, exactly 0 below −87.3 (so masked −∞ logits contribute nothing) and +∞ above 88.7.
+// `exp` is a Cody–Waite range reduction plus a degree-6 polynomial on SIMD8 lanes (8 lanes: wider vectors
+// spill registers on the baseline x86-64 target and run slower than scalar code). Relative error is below
+// 2e-7; inputs at or below −88 give exactly 0 (so masked −∞ logits contribute nothing), inputs above 88.7
+// saturate at the largest float instead of +∞, and NaN inputs give an unspecified value: callers that must
+// detect NaN check their inputs or outputs (the trainers check losses).
 import Foundation
 
 /// Fast elementwise math over raw buffers.
 public enum FastMath {
-    public typealias Vector = SIMD16<Float>
+    public typealias Vector = SIMD8<Float>
 
     @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
-        let upper: Float = 88.72, lower: Float = -87.33
-        let clamped = x.clamped(lowerBound: Vector(repeating: lower), upperBound: Vector(repeating: upper))
-        let n = (clamped * 1.442695040888963).rounded(.toNearestOrEven)
-        var r = clamped - n * 0.693359375
+        // Clamping the low end at −88 makes n = −127 there, whose exponent bits are 0: the result is exactly 0.
+        let c = pointwiseMin(pointwiseMax(x, Vector(repeating: -88)), Vector(repeating: 88.72))
+        // Adding 1.5·2²³ rounds to the nearest integer and leaves n in the low mantissa bits of j.
+        let j = c * 1.442695040888963 + 12_582_912.0
+        let n = j - 12_582_912.0
+        var r = c - n * 0.693359375
         r = r + n * 2.12194440e-4  // ln2 split in two parts so that r is exact (Cody–Waite)
         // e^r for |r| ≤ ln2/2 by Taylor to degree 6, Horner form.
         var p = Vector(repeating: 1.0 / 720)
@@ -23,12 +28,8 @@ public enum FastMath {
         p = p * r + 1
         p = p * r + 1
         // Scale by 2^n through the exponent bits.
-        let bits = (SIMD16<Int32>(truncatingIfNeeded: SIMD16<Int>(n, rounding: .towardZero)) &+ 127) &<< 23
-        var result = p * unsafeBitCast(bits, to: Vector.self)
-        result.replace(with: 0, where: x .< lower)
-        result.replace(with: .infinity, where: x .> upper)
-        result.replace(with: x, where: x .!= x)  // NaN stays NaN
-        return result
+        let bits = (unsafeBitCast(j, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        return p * unsafeBitCast(bits, to: Vector.self)
     }
 
     /// dst[i] = exp(src[i] − shift) for i < count; returns the sum (accumulated in Float). `dst` may alias `src`.
@@ -37,11 +38,11 @@ public enum FastMath {
         var i = 0
         var acc = Vector(repeating: 0)
         let s = Vector(repeating: shift)
-        while i + 16 <= count {
+        while i + 8 <= count {
             let v = exp(UnsafeRawPointer(src + i).loadUnaligned(as: Vector.self) - s)
             UnsafeMutableRawPointer(dst + i).storeBytes(of: v, as: Vector.self)
             acc += v
-            i += 16
+            i += 8
         }
         var total = acc.sum()
         if i < count {
@@ -59,9 +60,9 @@ public enum FastMath {
         var i = 0
         var acc = Vector(repeating: 0)
         let s = Vector(repeating: shift)
-        while i + 16 <= count {
+        while i + 8 <= count {
             acc += exp(UnsafeRawPointer(src + i).loadUnaligned(as: Vector.self) - s)
-            i += 16
+            i += 8
         }
         var total = acc.sum()
         if i < count {
@@ -77,9 +78,9 @@ public enum FastMath {
     public static func maximum(_ src: UnsafePointer<Float>, count: Int) -> Float {
         var i = 0
         var acc = Vector(repeating: -.infinity)
-        while i + 16 <= count {
+        while i + 8 <= count {
             acc = pointwiseMax(acc, UnsafeRawPointer(src + i).loadUnaligned(as: Vector.self))
-            i += 16
+            i += 8
         }
         var m = acc.max()
         while i < count { if src[i] > m { m = src[i] }; i += 1 }
@@ -97,10 +98,10 @@ public enum FastMath {
     @inlinable
     public static func gelu(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
-        while i + 16 <= count {
+        while i + 8 <= count {
             let v = gelu(UnsafeRawPointer(src + i).loadUnaligned(as: Vector.self))
             UnsafeMutableRawPointer(dst + i).storeBytes(of: v, as: Vector.self)
-            i += 16
+            i += 8
         }
         while i < count { dst[i] = Tensor.gelu(src[i]); i += 1 }
     }
@@ -112,7 +113,7 @@ extension FastMath {
     public static func geluBackward(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                                     count: Int, accumulate: Bool) {
         var i = 0
-        while i + 16 <= count {
+        while i + 8 <= count {
             let xv = UnsafeRawPointer(x + i).loadUnaligned(as: Vector.self)
             let gv = UnsafeRawPointer(g + i).loadUnaligned(as: Vector.self)
             let u = 0.7978845608028654 * (xv + 0.044715 * xv * xv * xv)
@@ -122,7 +123,7 @@ extension FastMath {
             var d = gv * (0.5 * (1 + t) + 0.5 * xv * (1 - t * t) * du)
             if accumulate { d += UnsafeRawPointer(dst + i).loadUnaligned(as: Vector.self) }
             UnsafeMutableRawPointer(dst + i).storeBytes(of: d, as: Vector.self)
-            i += 16
+            i += 8
         }
         while i < count {
             let d = g[i] * Tensor.geluDerivative(x[i])
