@@ -1,0 +1,67 @@
+// Masked reductions and whitening over [B, T] tensors (spec §1.1, §1.5). A mask holds 1 for real tokens and 0
+// for padding; statistics are taken over all rows and all real tokens together.
+import TensorCore
+
+/// Σ x·m over every element.
+public func maskedSum(_ x: Tensor, mask: Tensor) -> Double {
+    precondition(x.shape == mask.shape, "maskedSum: shapes \(x.shape) and \(mask.shape) differ")
+    return x.withUnsafeBufferPointer { px in
+        mask.withUnsafeBufferPointer { pm in
+            var s = 0.0
+            for i in 0..<px.count where pm[i] != 0 { s += Double(px[i]) * Double(pm[i]) }
+            return s
+        }
+    }
+}
+
+/// Σ x·m / Σ m (0 when the mask is empty).
+public func maskedMean(_ x: Tensor, mask: Tensor) -> Double {
+    let n = mask.withUnsafeBufferPointer { $0.reduce(0.0) { $0 + Double($1) } }
+    return n == 0 ? 0 : maskedSum(x, mask: mask) / n
+}
+
+/// Masked variance; `unbiased` multiplies by n/(n−1) as TRL's `masked_var` does.
+public func maskedVariance(_ x: Tensor, mask: Tensor, unbiased: Bool = true) -> Double {
+    let mean = maskedMean(x, mask: mask)
+    var n = 0.0, s = 0.0
+    x.withUnsafeBufferPointer { px in
+        mask.withUnsafeBufferPointer { pm in
+            for i in 0..<px.count where pm[i] != 0 {
+                let d = Double(px[i]) - mean
+                s += d * d * Double(pm[i])
+                n += Double(pm[i])
+            }
+        }
+    }
+    if n == 0 { return 0 }
+    let variance = s / n
+    return unbiased && n > 1 ? variance * n / (n - 1) : variance
+}
+
+/// Whitening: `(x − μ) / sqrt(σ² + 1e−8)`, plus μ added back when `shiftMean` is false (spec §1.5).
+///
+/// Padded positions (mask 0) are set to 0 in the result, as TRL does after whitening.
+public func whiten(_ x: Tensor, mask: Tensor, shiftMean: Bool = true, unbiased: Bool = true) -> Tensor {
+    let mean = maskedMean(x, mask: mask)
+    let variance = maskedVariance(x, mask: mask, unbiased: unbiased)
+    let scale = 1 / (variance + 1e-8).squareRoot()
+    var out = Tensor(zeros: x.shape)
+    out.withUnsafeMutableBufferPointer { po in
+        x.withUnsafeBufferPointer { px in
+            mask.withUnsafeBufferPointer { pm in
+                for i in 0..<px.count where pm[i] != 0 {
+                    let w = (Double(px[i]) - mean) * scale
+                    po[i] = Float(shiftMean ? w : w + mean)
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// Fraction of the variance of `returns` explained by `values`: 1 − Var(R − V) / Var(R), over real tokens.
+public func explainedVariance(values: Tensor, returns: Tensor, mask: Tensor) -> Double {
+    let varReturns = maskedVariance(returns, mask: mask, unbiased: false)
+    if varReturns == 0 { return .nan }
+    return 1 - maskedVariance(returns - values, mask: mask, unbiased: false) / varReturns
+}
