@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         .library(name: "TrainingCore", targets: ["TrainingCore"]),
+        .library(name: "Runs", targets: ["Runs"]),
         .executable(name: "rlft-bench", targets: ["rlft-bench"]),
     ],
     targets: [
@@ -23,9 +24,10 @@ let package = Package(
 
         // MARK: Training
         .target(name: "TrainingCore", dependencies: ["TensorCore", "NeuralNetworks"]),
+        .target(name: "Runs"),
 
         // MARK: Umbrella
-        .target(name: "RLFineTuning", dependencies: ["TensorCore", "NeuralNetworks", "TrainingCore"]),
+        .target(name: "RLFineTuning", dependencies: ["TensorCore", "NeuralNetworks", "TrainingCore", "Runs"]),
 
         // MARK: Tools
         .executableTarget(name: "rlft-bench", dependencies: ["TensorCore", "COpenBLAS"], path: "Sources/rlft-bench"),
@@ -35,5 +37,6 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "TestSupport"]),
         .testTarget(name: "TrainingCoreTests", dependencies: ["TrainingCore", "TestSupport"]),
+        .testTarget(name: "RunsTests", dependencies: ["Runs"]),
     ]
 )

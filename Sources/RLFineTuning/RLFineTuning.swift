@@ -2,3 +2,4 @@
 @_exported import TensorCore
 @_exported import NeuralNetworks
 @_exported import TrainingCore
+@_exported import Runs

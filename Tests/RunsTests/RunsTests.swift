@@ -1,0 +1,90 @@
+import XCTest
+import Foundation
+import Runs
+
+/// A small configuration used to exercise loading, overrides and help.
+struct DemoConfig: DocumentedConfiguration, Equatable {
+    var steps = 100
+    var learningRate = 0.001
+    var useCache = true
+    var name = "demo"
+    var sizes = [1, 2]
+
+    static let fieldDocumentation: [(name: String, description: String)] = [
+        ("steps", "optimisation steps"), ("learningRate", "peak learning rate"),
+        ("useCache", "reuse the cache"), ("name", "run name"), ("sizes", "layer sizes"),
+    ]
+
+    func validate() throws {
+        if steps <= 0 { throw ConfigurationError.badValue(field: "steps", value: "\(steps)", expected: "a positive integer") }
+    }
+}
+
+final class RunsTests: XCTestCase {
+    func testParsingForms() throws {
+        let a = try CommandLineArguments(["sft", "--steps", "5", "--learningRate=0.01", "--help", "extra"])
+        XCTAssertEqual(a.command, "sft")
+        XCTAssertEqual(a.options["steps"], "5")
+        XCTAssertEqual(a.options["learningRate"], "0.01")
+        XCTAssertTrue(a.wantsHelp)
+        XCTAssertEqual(a.positional, ["extra"])
+        XCTAssertThrowsError(try CommandLineArguments(["sft", "--steps"])) { error in
+            XCTAssertEqual("\(error)", "--steps needs a value, e.g. --steps 10 or --steps=10")
+        }
+    }
+
+    func testOverridesAndTypes() throws {
+        let c = try DemoConfig.load(arguments: try CommandLineArguments(["x", "--steps", "7", "--learningRate", "0.5", "--useCache", "false", "--name", "n", "--sizes", "[3,4]"]))
+        XCTAssertEqual(c, DemoConfig(steps: 7, learningRate: 0.5, useCache: false, name: "n", sizes: [3, 4]))
+    }
+
+    func testUnknownFieldAndBadValues() throws {
+        XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--stpes", "7"]))) { error in
+            XCTAssertTrue("\(error)".hasPrefix("unknown option --stpes."), "\(error)")
+            XCTAssertTrue("\(error)".contains("steps"))
+        }
+        XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--steps", "many"]))) { error in
+            XCTAssertEqual("\(error)", "--steps has value 'many', but it must be a finite number")
+        }
+        XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--steps", "2.5"]))) { error in
+            XCTAssertTrue("\(error)".hasPrefix("--steps has value '2.5'"), "\(error)")
+        }
+        XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--steps", "-3"]))) { error in
+            XCTAssertEqual("\(error)", "--steps has value '-3', but it must be a positive integer")
+        }
+    }
+
+    func testConfigFileThenOverride() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("c.json")
+        try Data(#"{"steps": 9, "name": "file"}"#.utf8).write(to: file)
+        let c = try DemoConfig.load(arguments: try CommandLineArguments(["x", "--config", file.path, "--name", "cli"]))
+        XCTAssertEqual(c.steps, 9)
+        XCTAssertEqual(c.name, "cli")
+        try Data(#"{"bogus": 1}"#.utf8).write(to: file)
+        XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--config", file.path])))
+    }
+
+    func testHelpListsDefaults() {
+        let help = DemoConfig.helpText(command: "demo", summary: "a demo")
+        XCTAssertTrue(help.contains("--steps (default 100)"))
+        XCTAssertTrue(help.contains("--learningRate (default 0.001)"))
+    }
+
+    func testRunDirectoryLogsAndAtomicWrite() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID())")
+        let run = try RunDirectory(dir)
+        try run.appendMetrics(step: 1, ["objective/kl": 0.5])
+        try run.appendMetrics(step: 2, ["objective/kl": .nan])
+        try run.appendSample(method: "sft", prompt: "p", completion: "c", scores: ["gold": 1])
+        let metrics = try run.readMetrics()
+        XCTAssertEqual(metrics.count, 2)
+        XCTAssertEqual(metrics[0]["objective/kl"] as? Double, 0.5)
+        try run.writeAtomically(Data("x".utf8), to: "a.txt")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        XCTAssertFalse(names.contains { $0.contains(".tmp-") })
+        let svg = svgLineChart(title: "t", xLabel: "x", yLabel: "y", series: [PlotSeries(name: "a", points: [(0, 1), (1, 2)])])
+        XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("polyline"))
+    }
+}
