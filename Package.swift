@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         .library(name: "TrainingCore", targets: ["TrainingCore"]),
         .library(name: "Runs", targets: ["Runs"]),
+        .executable(name: "rlft", targets: ["rlft"]),
         .executable(name: "rlft-bench", targets: ["rlft-bench"]),
     ],
     targets: [
@@ -30,6 +31,7 @@ let package = Package(
         .target(name: "RLFineTuning", dependencies: ["TensorCore", "NeuralNetworks", "TrainingCore", "Runs"]),
 
         // MARK: Tools
+        .executableTarget(name: "rlft", dependencies: ["RLFineTuning"], path: "Sources/rlft"),
         .executableTarget(name: "rlft-bench", dependencies: ["TensorCore", "COpenBLAS"], path: "Sources/rlft-bench"),
 
         // MARK: Tests

@@ -1,0 +1,36 @@
+// rlft: the command-line tool for every algorithm, task and utility of RLFineTuning.
+//   rlft <command> [--config FILE.json] [--key value ...]     rlft <command> --help
+import Foundation
+import Runs
+
+/// Every subcommand, in `rlft --help` order.
+let commands: [Command.Type] = [
+]
+
+func topLevelHelp() -> String {
+    let width = (commands.map { $0.name.count }.max() ?? 8) + 2
+    let list = commands.map { "  \($0.name.padding(toLength: width, withPad: " ", startingAt: 0))\($0.summary)" }
+    return (["rlft: reinforcement-learning fine-tuning of language models on the CPU.", "",
+             "Usage: rlft <command> [--config FILE.json] [--key value ...]", "       rlft <command> --help", "", "Commands:"]
+            + list).joined(separator: "\n")
+}
+
+do {
+    let arguments = try CommandLineArguments(Array(CommandLine.arguments.dropFirst()))
+    guard let name = arguments.command else {
+        print(topLevelHelp())
+        exit(arguments.wantsHelp ? 0 : 2)
+    }
+    guard let command = commands.first(where: { $0.name == name }) else {
+        FileHandle.standardError.write(Data("rlft: unknown command '\(name)'\n\n\(topLevelHelp())\n".utf8))
+        exit(2)
+    }
+    if arguments.wantsHelp {
+        print(command.help)
+        exit(0)
+    }
+    try command.run(arguments)
+} catch {
+    FileHandle.standardError.write(Data("rlft: error: \(error)\n".utf8))
+    exit(1)
+}
