@@ -8,6 +8,9 @@ let package = Package(
         .library(name: "RLFineTuning", targets: ["RLFineTuning"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
+        .library(name: "TrainingData", targets: ["TrainingData"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Tasks", targets: ["Tasks"]),
         .executable(name: "rlft-bench", targets: ["rlft-bench"]),
     ],
     targets: [
@@ -20,6 +23,11 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
         .target(name: "NeuralNetworks", dependencies: ["TensorCore"]),
 
+        // MARK: Data, metrics and the built-in task
+        .target(name: "TrainingData"),
+        .target(name: "Evaluation"),
+        .target(name: "Tasks", dependencies: ["TrainingData", "Evaluation"]),
+
         // MARK: Umbrella
         .target(name: "RLFineTuning", dependencies: ["TensorCore", "NeuralNetworks"]),
 
@@ -30,5 +38,12 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorCore"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "TestSupport"]),
+        .testTarget(name: "TrainingDataTests", dependencies: ["TrainingData"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "TrainingData", "Evaluation"]),
     ]
 )
+
+// The umbrella also re-exports the data, metric and task libraries (added as a separate statement so the
+// target list above only grows by whole lines).
+package.targets.first { $0.name == "RLFineTuning" }?.dependencies += ["TrainingData", "Evaluation", "Tasks"]
