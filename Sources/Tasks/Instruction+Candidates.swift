@@ -15,7 +15,7 @@ public enum CandidateKind: String, Codable, CaseIterable, Sendable {
     case wrong
     /// Empty or random letters: `"\n"`, `" xqzt\n"` (gold ≈ 0).
     case garbage
-    /// The right answer without the stop marker, rambling on: `" pmal pmal"` (gold 0.64–0.8).
+    /// The right answer without the stop marker, sometimes rambling on: `" pmal"`, `" pmal pmal"` (gold 0.48–0.8).
     case unstopped
 }
 

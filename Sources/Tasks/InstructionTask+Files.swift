@@ -116,7 +116,7 @@ extension InstructionTask {
 
         Labels are noisy Bradley–Terry draws, P(a ≻ b) = σ((u(a) − u(b)) / τ), with u = gold score + taste.
         The `\(training)` group prefers short answers; the `\(heldOut)` group likes polite answers and a leading
-        capital. Each label comes from one member of the group drawn at random (τ between 0.08 and 0.12).
+        capital. Each label comes from one member of the group drawn at random (τ = 0.12, 0.16 or 0.20).
 
         ## Reference system
 

@@ -85,7 +85,8 @@ func sigmoid(_ x: Double) -> Double { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 +
 ///   capital (`capitalizationWeight` 0.1), so it prefers `" Sure! pmal\n"` to `" pmal\n"` where the training group
 ///   prefers the opposite.
 ///
-/// All members use temperature 0.08 … 0.12.
+/// Members use temperatures 0.12, 0.16 and 0.20, so labels are noisy: the noise ceiling on the task's
+/// comparisons is about 0.87.
 public struct AnnotatorGroup: Codable, Equatable, Sendable {
     /// The group's name.
     public var name: String
@@ -105,16 +106,16 @@ public struct AnnotatorGroup: Codable, Equatable, Sendable {
 
     /// The training group: terse tastes.
     public static let concise = AnnotatorGroup(name: "concise", annotators: [
-        SimulatedAnnotator(name: "concise-1", temperature: 0.08, lengthWeight: -0.010),
-        SimulatedAnnotator(name: "concise-2", temperature: 0.10, lengthWeight: -0.015),
-        SimulatedAnnotator(name: "concise-3", temperature: 0.12, lengthWeight: -0.005),
+        SimulatedAnnotator(name: "concise-1", temperature: 0.12, lengthWeight: -0.010),
+        SimulatedAnnotator(name: "concise-2", temperature: 0.16, lengthWeight: -0.015),
+        SimulatedAnnotator(name: "concise-3", temperature: 0.20, lengthWeight: -0.005),
     ])
 
     /// The held-out group: polite tastes.
     public static let courteous = AnnotatorGroup(name: "courteous", annotators: [
-        SimulatedAnnotator(name: "courteous-1", temperature: 0.08, politenessWeight: 0.25, capitalizationWeight: 0.1),
-        SimulatedAnnotator(name: "courteous-2", temperature: 0.10, politenessWeight: 0.30, capitalizationWeight: 0.1),
-        SimulatedAnnotator(name: "courteous-3", temperature: 0.12, politenessWeight: 0.35, capitalizationWeight: 0.1),
+        SimulatedAnnotator(name: "courteous-1", temperature: 0.12, politenessWeight: 0.25, capitalizationWeight: 0.1),
+        SimulatedAnnotator(name: "courteous-2", temperature: 0.16, politenessWeight: 0.30, capitalizationWeight: 0.1),
+        SimulatedAnnotator(name: "courteous-3", temperature: 0.20, politenessWeight: 0.35, capitalizationWeight: 0.1),
     ])
 
     /// The group that labels the task's training comparisons (``concise``).
