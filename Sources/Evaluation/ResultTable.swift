@@ -53,9 +53,9 @@ public enum ResultCell: Equatable, Sendable, ExpressibleByStringLiteral {
 /// var table = ResultTable(columns: ["policy", "gold score", "win-rate"])
 /// try table.addRow(["SFT", .number(0.61), .interval(ConfidenceInterval(estimate: 0.5, lower: 0.43, upper: 0.57))])
 /// print(table.markdown())
-/// // | policy | gold score | win-rate            |
-/// // | :----- | ---------: | ------------------: |
-/// // | SFT    |      0.610 | 0.500 [0.430, 0.570] |   (padded to the widest cell)
+/// // | policy | gold score |             win-rate |
+/// // | :----- | ---------: | -------------------: |
+/// // | SFT    |      0.610 | 0.500 [0.430, 0.570] |
 /// ```
 public struct ResultTable: Equatable, Sendable {
     /// The column headers.
