@@ -2,43 +2,61 @@
 // RLFineTuning: reinforcement-learning fine-tuning of language models, on the CPU, in Swift.
 import PackageDescription
 
+/// Every library target, bottom up, with its dependencies. Each is also a library product, and the
+/// `RLFineTuning` umbrella re-exports them all.
+let libraries: [(name: String, dependencies: [Target.Dependency])] = [
+    // Core
+    ("TensorCore", ["COpenBLAS"]),
+    ("NeuralNetworks", ["TensorCore"]),
+    // Data, metrics and the built-in task (Foundation only: usable without the model)
+    ("TrainingData", []),
+    ("Evaluation", []),
+    ("Tasks", ["TrainingData", "Evaluation"]),
+    // Training infrastructure
+    ("TrainingCore", ["TensorCore", "NeuralNetworks"]),
+    ("Runs", []),
+]
+
+/// Test targets and what they import.
+let tests: [(name: String, dependencies: [Target.Dependency])] = [
+    ("TensorCoreTests", ["TensorCore", "TestSupport"]),
+    ("NeuralNetworksTests", ["NeuralNetworks", "TestSupport"]),
+    ("TrainingDataTests", ["TrainingData"]),
+    ("EvaluationTests", ["Evaluation"]),
+    ("TasksTests", ["Tasks", "TrainingData", "Evaluation"]),
+    ("TrainingCoreTests", ["TrainingCore", "TestSupport"]),
+    ("RunsTests", ["Runs"]),
+]
+
 let package = Package(
     name: "RLFineTuning",
-    products: [
-        .library(name: "RLFineTuning", targets: ["RLFineTuning"]),
-        .library(name: "TensorCore", targets: ["TensorCore"]),
-        .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
-        .library(name: "TrainingCore", targets: ["TrainingCore"]),
-        .library(name: "Runs", targets: ["Runs"]),
-        .executable(name: "rlft", targets: ["rlft"]),
-        .executable(name: "rlft-bench", targets: ["rlft-bench"]),
-    ],
+    products: [.library(name: "RLFineTuning", targets: ["RLFineTuning"])]
+        + libraries.map { .library(name: $0.name, targets: [$0.name]) }
+        + [
+            .executable(name: "rlft", targets: ["rlft"]),
+            .executable(name: "rlft-bench", targets: ["rlft-bench"]),
+        ],
     targets: [
-        // MARK: Core
+        // MARK: System
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
-        .target(name: "NeuralNetworks", dependencies: ["TensorCore"]),
-
-        // MARK: Training
-        .target(name: "TrainingCore", dependencies: ["TensorCore", "NeuralNetworks"]),
-        .target(name: "Runs"),
-
-        // MARK: Umbrella
-        .target(name: "RLFineTuning", dependencies: ["TensorCore", "NeuralNetworks", "TrainingCore", "Runs"]),
-
-        // MARK: Tools
-        .executableTarget(name: "rlft", dependencies: ["RLFineTuning"], path: "Sources/rlft"),
-        .executableTarget(name: "rlft-bench", dependencies: ["TensorCore", "COpenBLAS"], path: "Sources/rlft-bench"),
-
-        // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["TensorCore"]),
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
-        .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "TestSupport"]),
-        .testTarget(name: "TrainingCoreTests", dependencies: ["TrainingCore", "TestSupport"]),
-        .testTarget(name: "RunsTests", dependencies: ["Runs"]),
     ]
+        // MARK: Libraries
+        + libraries.map { .target(name: $0.name, dependencies: $0.dependencies) }
+        + [
+            // MARK: Umbrella
+            .target(name: "RLFineTuning", dependencies: libraries.map { .target(name: $0.name) }),
+
+            // MARK: Tools
+            .executableTarget(name: "rlft", dependencies: ["RLFineTuning"], path: "Sources/rlft"),
+            .executableTarget(name: "rlft-bench", dependencies: ["RLFineTuning"], path: "Sources/rlft-bench"),
+
+            // MARK: Test support (not public API)
+            .target(name: "TestSupport", dependencies: ["TensorCore"]),
+        ]
+        // MARK: Tests
+        + tests.map { .testTarget(name: $0.name, dependencies: $0.dependencies) }
 )

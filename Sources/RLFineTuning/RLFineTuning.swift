@@ -1,5 +1,8 @@
 // The umbrella module: `import RLFineTuning` brings in every library target.
 @_exported import TensorCore
 @_exported import NeuralNetworks
+@_exported import TrainingData
+@_exported import Evaluation
+@_exported import Tasks
 @_exported import TrainingCore
 @_exported import Runs

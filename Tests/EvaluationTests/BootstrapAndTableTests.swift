@@ -1,0 +1,69 @@
+// Tests of the seeded bootstrap, quantiles, the SplitMix64 generator and the Markdown result table.
+import XCTest
+import Evaluation
+
+final class BootstrapAndTableTests: XCTestCase {
+    func testQuantileInterpolatesLinearly() throws {
+        XCTAssertEqual(try quantile(sortedValues: [1, 2, 3, 4], 0.5), 2.5)
+        XCTAssertEqual(try quantile(sortedValues: [1, 2, 3, 4], 0.25), 1.75)
+        XCTAssertEqual(try quantile(sortedValues: [1, 2, 3, 4], 1), 4)
+        XCTAssertEqual(try quantile(sortedValues: [7], 0.3), 7)
+        XCTAssertThrowsError(try quantile(sortedValues: [1], 1.5))
+    }
+
+    func testSplitMix64KnownValues() {
+        // Reference outputs of SplitMix64 seeded with 0 (Vigna's splitmix64.c).
+        var g = SplitMix64(seed: 0)
+        XCTAssertEqual(g.next(), 0xE220_A839_7B1D_CDAF)
+        XCTAssertEqual(g.next(), 0x6E78_9E6A_A1B9_65F4)
+    }
+
+    func testBootstrapIsSeededAndBracketsTheEstimate() throws {
+        let values = (0..<200).map { Double($0 % 2) }   // mean 0.5, sd 0.5 → s.e. ≈ 0.035
+        var g1 = SplitMix64(seed: 7), g2 = SplitMix64(seed: 7)
+        let a = try bootstrapConfidenceInterval(values: values, resamples: 2000, using: &g1)
+        let b = try bootstrapConfidenceInterval(values: values, resamples: 2000, using: &g2)
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(a.estimate, 0.5)
+        XCTAssertLessThan(a.lower, 0.5)
+        XCTAssertGreaterThan(a.upper, 0.5)
+        // Normal approximation: ±1.96 × 0.0354 ≈ ±0.069.
+        XCTAssertEqual(a.upper - a.lower, 2 * 1.96 * 0.5 / sqrt(200), accuracy: 0.02)
+        var g3 = SplitMix64(seed: 1)
+        let constant = try bootstrapConfidenceInterval(values: [0.3, 0.3, 0.3], resamples: 50, using: &g3)
+        XCTAssertEqual(constant, ConfidenceInterval(estimate: 0.3, lower: 0.3, upper: 0.3, confidence: 0.95))
+    }
+
+    func testBootstrapOverPairedItems() throws {
+        let chosen = [2.0, 1, 3, 0], rejected = [1.0, 2, 0, -1]
+        var g = SplitMix64(seed: 3)
+        let ci = try bootstrapConfidenceInterval(itemCount: 4, resamples: 500, using: &g) { indices in
+            Double(indices.filter { chosen[$0] > rejected[$0] }.count) / Double(indices.count)
+        }
+        XCTAssertEqual(ci.estimate, 0.75)
+        XCTAssertLessThanOrEqual(ci.lower, 0.75)
+        XCTAssertGreaterThanOrEqual(ci.upper, 0.75)
+        XCTAssertThrowsError(try bootstrapConfidenceInterval(values: [], using: &g)) {
+            XCTAssertEqual($0 as? EvaluationError, .emptyInput(metric: "bootstrapConfidenceInterval"))
+        }
+        XCTAssertThrowsError(try bootstrapConfidenceInterval(values: [1], confidence: 1, using: &g))
+    }
+
+    func testMarkdownTable() throws {
+        var table = ResultTable(columns: ["policy", "gold", "win-rate"])
+        try table.addRow(["base", .number(0.25), .missing])
+        try table.addRow(["SFT | best", .meanAndDeviation(0.612, 0.031, decimals: 2),
+                          .interval(ConfidenceInterval(estimate: 0.5, lower: 0.43, upper: 0.57))])
+        XCTAssertEqual(table.markdown(), """
+        | policy      |        gold |             win-rate |
+        | :---------- | ----------: | -------------------: |
+        | base        |       0.250 |                    — |
+        | SFT \\| best | 0.61 ± 0.03 | 0.500 [0.430, 0.570] |
+
+        """)
+        XCTAssertThrowsError(try table.addRow(["x"])) {
+            XCTAssertEqual($0 as? EvaluationError, .lengthMismatch(metric: "ResultTable.addRow", expected: 3, found: 1))
+        }
+        XCTAssertEqual(ResultCell.number(-0.0001, decimals: 2).rendered, "0.00")
+    }
+}
