@@ -151,7 +151,8 @@ extension Variable {
             }
         }
         return Variable.record(out, parents: [logits]) { g in
-            let pg = g.pointer
+            // `lv` is captured so the logits buffer outlives the forward pass even if `logits.value` changes.
+            let pl = lv.pointer, pg = g.pointer
             logits.withGradientBuffer { dl, beta in
                 Compute.parallelFor(rows, costPerItem: 4 * v) { r in
                     let probabilities = UnsafeMutablePointer<Float>.allocate(capacity: v)

@@ -5,6 +5,7 @@ import Runs
 
 /// Every subcommand, in `rlft --help` order.
 let commands: [Command.Type] = [
+    TaskCommand.self,
 ]
 
 func topLevelHelp() -> String {
