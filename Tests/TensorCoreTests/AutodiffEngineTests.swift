@@ -158,13 +158,23 @@ final class AutodiffEngineTests: XCTestCase {
     }
 
     func testDeepChainIsReleasedWithoutBackward() {
-        // Dropping a 20,000-op graph that was never back-propagated frees it node by node.
-        let x = Variable(Tensor(shape: [2], scalars: [1, 2]), requiresGrad: true)
-        var y = x
-        for _ in 0..<20_000 { y = y + 1 }
-        XCTAssertEqual(y.value.scalars, [20_001, 20_002])
-        y = x
-        XCTAssertTrue(y === x)
+        // Dropping a graph that was never back-propagated must free it without one stack frame per node; run on
+        // a thread with a 512 KB stack, where recursive release fails after a couple of thousand nodes.
+        let done = DispatchSemaphore(value: 0)
+        final class Box: @unchecked Sendable { var scalars: [Float] = [] }
+        let result = Box()
+        let thread = Thread {
+            let x = Variable(Tensor(shape: [2], scalars: [1, 2]), requiresGrad: true)
+            var y = x
+            for _ in 0..<20_000 { y = (y + 1).tanh() }
+            result.scalars = y.value.scalars
+            y = x
+            done.signal()
+        }
+        thread.stackSize = 512 * 1024
+        thread.start()
+        done.wait()
+        XCTAssertEqual(result.scalars.count, 2)
     }
 
     func testSavedValuesSurviveReplacingALeafValue() throws {
