@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "RLFineTuning", targets: ["RLFineTuning"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .executable(name: "rlft-bench", targets: ["rlft-bench"]),
     ],
     targets: [
@@ -19,9 +20,10 @@ let package = Package(
         ),
         .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
         .target(name: "NeuralNetworks", dependencies: ["TensorCore"]),
+        .target(name: "Tokenizers"),
 
         // MARK: Umbrella
-        .target(name: "RLFineTuning", dependencies: ["TensorCore", "NeuralNetworks"]),
+        .target(name: "RLFineTuning", dependencies: ["TensorCore", "NeuralNetworks", "Tokenizers"]),
 
         // MARK: Tools
         .executableTarget(name: "rlft-bench", dependencies: ["TensorCore", "COpenBLAS"], path: "Sources/rlft-bench"),
@@ -30,5 +32,6 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorCore"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "TestSupport"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], exclude: ["Fixtures"]),
     ]
 )
