@@ -142,8 +142,9 @@ final class BPEModel: @unchecked Sendable {
         var heap = MinHeap<PairEntry>()
 
         func push(_ p: Int32) {
+            guard p >= 0 else { return }
             let q = next[Int(p)]
-            guard p >= 0, q >= 0 else { return }
+            guard q >= 0 else { return }
             let a = symbols[Int(p)], b = symbols[Int(q)]
             if let entry = ranks[Self.key(a, b)] {
                 heap.push(PairEntry(rank: UInt32(entry >> 32), position: p, left: a, right: b))

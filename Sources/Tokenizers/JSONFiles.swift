@@ -42,9 +42,8 @@ enum FileIO {
     }
 }
 
-/// An integer from a parsed JSON number (not a Bool, not a fraction).
+/// An integer from a parsed JSON number (not a fraction, not a string).
 func jsonInteger(_ value: Any) -> Int? {
-    if value is Bool { return nil }
     if let int = value as? Int { return int }
     if let double = value as? Double, double == double.rounded(), abs(double) < 1e15 { return Int(double) }
     return nil
