@@ -37,8 +37,7 @@ extension BPETokenizer {
     /// vocabulary has it, as in GPT-2.
     public init(vocabularyFile: URL, mergesFile: URL) throws {
         let hint = "pass a GPT-2-style vocabulary (encoder.json or vocab.json) and merges file (vocab.bpe or merges.txt)"
-        let json = try FileIO.readJSON(vocabularyFile, hint: hint)
-        guard let vocab = json as? [String: Any] else {
+        guard let vocab = try FileIO.readJSON(vocabularyFile, hint: hint).members else {
             throw TokenizerError.malformedVocabulary(
                 path: vocabularyFile.path, reason: "expected a JSON object mapping each token to its id")
         }
@@ -48,12 +47,12 @@ extension BPETokenizer {
         var added: [(String, Int)] = []
         let addedURL = folder.appendingPathComponent("added_tokens.json")
         if FileManager.default.fileExists(atPath: addedURL.path) {
-            guard let object = try FileIO.readJSON(addedURL, hint: "") as? [String: Any] else {
+            guard let object = try FileIO.readJSON(addedURL, hint: "").members else {
                 throw TokenizerError.malformedVocabulary(
                     path: addedURL.path, reason: "expected a JSON object mapping each added token to its id")
             }
             for (content, value) in object {
-                guard let id = jsonInteger(value) else {
+                guard let id = value.integer else {
                     throw TokenizerError.malformedVocabulary(
                         path: addedURL.path, reason: "the id of \(quoted(content)) is not an integer")
                 }
@@ -68,9 +67,9 @@ extension BPETokenizer {
         var addPrefixSpace = false
         let configURL = folder.appendingPathComponent("tokenizer_config.json")
         if FileManager.default.fileExists(atPath: configURL.path),
-            let config = try FileIO.readJSON(configURL, hint: "") as? [String: Any]
+            let flag = try FileIO.readJSON(configURL, hint: "")["add_prefix_space"]?.bool
         {
-            addPrefixSpace = (config["add_prefix_space"] as? Bool) ?? false
+            addPrefixSpace = flag
         }
         self = try Self.build(
             vocab: vocab, vocabPath: vocabularyFile.path, merges: merges, mergesPath: mergesFile.path,
@@ -81,46 +80,46 @@ extension BPETokenizer {
     /// Loads a Hugging Face `tokenizer.json` holding a GPT-2-style byte-level BPE.
     public init(tokenizerJSON url: URL) throws {
         let path = url.path
-        guard let root = try FileIO.readJSON(url, hint: "pass a Hugging Face tokenizer.json") as? [String: Any] else {
+        let root = try FileIO.readJSON(url, hint: "pass a Hugging Face tokenizer.json")
+        guard root.members != nil else {
             throw TokenizerError.malformedVocabulary(path: path, reason: "expected a JSON object at the top level")
         }
-        guard let model = root["model"] as? [String: Any] else {
+        guard let model = root["model"], model.members != nil else {
             throw TokenizerError.malformedVocabulary(path: path, reason: "there is no \"model\" object")
         }
         let unsupported = { (reason: String) in TokenizerError.unsupportedFormat(path: path, reason: reason) }
-        if let type = model["type"] as? String, type != "BPE" {
+        if let type = model["type"]?.string, type != "BPE" {
             throw unsupported("model type \(type) is not supported; only byte-level BPE (GPT-2 style) is")
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
-            if let value = model[key] as? String, !value.isEmpty {
+            if let value = model[key]?.string, !value.isEmpty {
                 throw unsupported("model.\(key) = \(quoted(value)); only GPT-2-style BPE without affixes is supported")
             }
         }
-        if (model["byte_fallback"] as? Bool) == true {
+        if model["byte_fallback"]?.bool == true {
             throw unsupported("model.byte_fallback is set (a SentencePiece-style BPE); only byte-level BPE is supported")
         }
-        if let normalizer = root["normalizer"], !(normalizer is NSNull) {
+        if let normalizer = root["normalizer"], !normalizer.isNull {
             throw unsupported("it has a normalizer; only GPT-2-style byte-level BPE without normalization is supported")
         }
-        var addPrefixSpace = false
-        guard let pre = root["pre_tokenizer"] as? [String: Any], (pre["type"] as? String) == "ByteLevel" else {
+        guard let pre = root["pre_tokenizer"], pre["type"]?.string == "ByteLevel" else {
             throw unsupported("the pre_tokenizer is not ByteLevel; only GPT-2's byte-level pre-tokenization is supported")
         }
-        if (pre["use_regex"] as? Bool) == false {
+        if pre["use_regex"]?.bool == false {
             throw unsupported("pre_tokenizer.use_regex is false; only GPT-2's pattern is supported")
         }
-        addPrefixSpace = (pre["add_prefix_space"] as? Bool) ?? false
+        let addPrefixSpace = pre["add_prefix_space"]?.bool ?? false
 
-        guard let vocab = model["vocab"] as? [String: Any] else {
+        guard let vocab = model["vocab"]?.members else {
             throw TokenizerError.malformedVocabulary(path: path, reason: "model.vocab is missing or not an object")
         }
-        guard let mergeEntries = model["merges"] as? [Any] else {
+        guard let mergeEntries = model["merges"]?.array else {
             throw TokenizerError.malformedMerges(path: path, line: 0, reason: "model.merges is missing or not an array")
         }
         var merges: [(left: String, right: String, line: Int)] = []
         merges.reserveCapacity(mergeEntries.count)
         for (index, entry) in mergeEntries.enumerated() {
-            if let text = entry as? String {
+            if let text = entry.string {
                 let parts = text.unicodeScalars.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                     throw TokenizerError.malformedMerges(
@@ -128,9 +127,7 @@ extension BPETokenizer {
                         reason: "\(quoted(text)) is not two tokens separated by one space, as in \"Ġ t\"")
                 }
                 merges.append((String(parts[0]), String(parts[1]), index + 1))
-            } else if let pair = entry as? [Any], pair.count == 2, let left = pair[0] as? String,
-                let right = pair[1] as? String
-            {
+            } else if let pair = entry.array, pair.count == 2, let left = pair[0].string, let right = pair[1].string {
                 merges.append((left, right, index + 1))
             } else {
                 throw TokenizerError.malformedMerges(
@@ -138,10 +135,8 @@ extension BPETokenizer {
             }
         }
         var added: [(String, Int)] = []
-        for entry in (root["added_tokens"] as? [Any]) ?? [] {
-            guard let object = entry as? [String: Any], let content = object["content"] as? String,
-                let id = object["id"].flatMap(jsonInteger)
-            else {
+        for entry in root["added_tokens"]?.array ?? [] {
+            guard let content = entry["content"]?.string, let id = entry["id"]?.integer else {
                 throw TokenizerError.malformedVocabulary(
                     path: path, reason: "each added_tokens entry needs an integer \"id\" and a string \"content\"")
             }
@@ -159,41 +154,52 @@ extension BPETokenizer {
 
     /// Reads `vocab.bpe` / `merges.txt`: an optional "#version" line, then "left right" per line.
     static func readMergesText(_ url: URL, hint: String) throws -> [(left: String, right: String, line: Int)] {
-        let data = try FileIO.readData(url, hint: hint)
+        let bytes = [UInt8](try FileIO.readData(url, hint: hint))
         var merges: [(left: String, right: String, line: Int)] = []
+        merges.reserveCapacity(bytes.count / 8)
+        let version = Array("#version".utf8)
         var lineNumber = 0
-        for rawLine in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+        var start = 0
+        while start < bytes.count {
             lineNumber += 1
-            var line = rawLine[...]
-            if line.last == 0x0D { line = line.dropLast() }
-            if line.isEmpty || line.starts(with: Array("#version".utf8)) { continue }
-            guard let text = String(validating: line, as: UTF8.self) else {
-                throw TokenizerError.malformedMerges(path: url.path, line: lineNumber, reason: "the line is not valid UTF-8")
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            let next = end + 1
+            if end > start && bytes[end - 1] == 0x0D { end -= 1 }
+            defer { start = next }
+            let line = bytes[start..<end]
+            if line.isEmpty || line.starts(with: version) { continue }
+            var space = -1, spaces = 0
+            for k in line.indices where bytes[k] == 0x20 {
+                spaces += 1
+                if space < 0 { space = k }
             }
-            let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            guard spaces == 1, space > start, space < end - 1 else {
                 throw TokenizerError.malformedMerges(
                     path: url.path, line: lineNumber,
-                    reason: "\(quoted(text)) is not two tokens separated by one space, as in \"Ġ t\"")
+                    reason: "\(quoted(String(decoding: line, as: UTF8.self))) is not two tokens separated by one space, as in \"Ġ t\"")
             }
-            merges.append((String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), lineNumber))
+            guard let left = String(validating: bytes[start..<space], as: UTF8.self),
+                let right = String(validating: bytes[(space + 1)..<end], as: UTF8.self)
+            else {
+                throw TokenizerError.malformedMerges(path: url.path, line: lineNumber, reason: "the line is not valid UTF-8")
+            }
+            merges.append((left, right, lineNumber))
         }
         return merges
     }
 
     /// Every token named in a `special_tokens_map.json` (strings, `{"content": …}`, or arrays of them).
-    static func specialTokenNames(in json: Any) -> [String] {
+    static func specialTokenNames(in json: JSONValue) -> [String] {
         var names: [String] = []
-        func visit(_ value: Any) {
-            if let text = value as? String {
+        func visit(_ value: JSONValue) {
+            if let text = value.string {
                 names.append(text)
-            } else if let object = value as? [String: Any] {
-                if let content = object["content"] as? String {
-                    names.append(content)
-                } else {
-                    for key in object.keys.sorted() { visit(object[key]!) }
-                }
-            } else if let array = value as? [Any] {
+            } else if let content = value["content"]?.string {
+                names.append(content)
+            } else if let members = value.members {
+                members.forEach { visit($0.value) }
+            } else if let array = value.array {
                 array.forEach(visit)
             }
         }
@@ -202,7 +208,7 @@ extension BPETokenizer {
     }
 
     static func build(
-        vocab: [String: Any], vocabPath: String,
+        vocab: [(key: String, value: JSONValue)], vocabPath: String,
         merges rawMerges: [(left: String, right: String, line: Int)], mergesPath: String,
         added: [(String, Int)], addedPath: String, named: [String], namedPath: String,
         addPrefixSpace: Bool
@@ -215,7 +221,7 @@ extension BPETokenizer {
         var entries: [(token: String, id: Int)] = []
         entries.reserveCapacity(vocab.count)
         for (token, value) in vocab {
-            guard let id = jsonInteger(value) else { throw malformed("the id of \(quoted(token)) is not an integer") }
+            guard let id = value.integer else { throw malformed("the id of \(quoted(token)) is not an integer") }
             guard id >= 0 && id < maximumID else {
                 throw malformed("\(quoted(token)) has id \(id); ids must be in 0..<\(maximumID)")
             }
@@ -245,7 +251,10 @@ extension BPETokenizer {
         var idOfBytes: [[UInt8]: Int32] = [:]
         idOfBytes.reserveCapacity(tokens.count)
         for (id, bytes) in tokens.enumerated() {
-            if let bytes, idOfBytes[bytes] == nil { idOfBytes[bytes] = Int32(id) }
+            guard let bytes else { continue }
+            if let other = idOfBytes.updateValue(Int32(id), forKey: bytes) {
+                throw malformed("\(quoted(spelling[id]!)) appears twice (ids \(other) and \(id)); each token must have one id")
+            }
         }
 
         // 2. Merges: both sides and their concatenation must be vocabulary tokens.
@@ -312,7 +321,7 @@ extension BPETokenizer {
         var specials = SpecialTokenTable()
         for (content, id) in (specialList + extra).sorted(by: { $0.1 < $1.1 }) { specials.insert(content, id: id) }
 
-        let model = BPEModel(tokens: tokens, merges: merges, addPrefixSpace: addPrefixSpace)
+        let model = BPEModel(tokens: tokens, merges: merges, addPrefixSpace: addPrefixSpace, idOfBytes: idOfBytes)
         return BPETokenizer(model: model, specials: specials)
     }
 
@@ -363,40 +372,44 @@ extension BPETokenizer {
     }
 
     /// `{"!": 0, "\"": 1, …}` in id order, on one line like OpenAI's encoder.json.
-    func vocabularyJSON() -> String {
-        var entries: [(String, String)] = []
-        entries.reserveCapacity(model.tokens.count)
+    func vocabularyJSON() -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(model.tokens.count * 16)
+        var first = true
         for (id, bytes) in model.tokens.enumerated() {
-            if let bytes { entries.append((ByteLevel.encode(bytes), String(id))) }
+            guard let bytes else { continue }
+            if !first { out.append(contentsOf: [0x2C, 0x20]) }
+            first = false
+            out.append(0x22)
+            ByteLevel.appendSpelling(of: bytes, to: &out, jsonEscaped: true)
+            out.append(contentsOf: Array("\": \(id)".utf8))
         }
-        return jsonObject(entries)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     /// "#version: 0.2" and one "left right" line per merge, in rank order.
-    func mergesText() -> String {
-        var text = "#version: 0.2\n"
+    func mergesText() -> [UInt8] {
+        var out = Array("#version: 0.2\n".utf8)
+        out.reserveCapacity(model.merges.count * 12)
         for merge in model.merges {
-            text += ByteLevel.encode(model.tokens[Int(merge.left)]!) + " "
-                + ByteLevel.encode(model.tokens[Int(merge.right)]!) + "\n"
+            ByteLevel.appendSpelling(of: model.tokens[Int(merge.left)]!, to: &out, jsonEscaped: false)
+            out.append(0x20)
+            ByteLevel.appendSpelling(of: model.tokens[Int(merge.right)]!, to: &out, jsonEscaped: false)
+            out.append(0x0A)
         }
-        return text
+        return out
     }
 
     /// A complete Hugging Face `tokenizer.json`; merges are written as "a b" strings, which every
     /// version of `tokenizers` reads.
-    func tokenizerJSON(vocab: String) -> String {
+    func tokenizerJSON(vocab: [UInt8]) -> [UInt8] {
         let prefix = model.addPrefixSpace ? "true" : "false"
         let added = zip(specials.contents, specials.ids).sorted { $0.1 < $1.1 }.map { content, id in
             "    {\"id\": \(id), \"content\": \(jsonQuote(content)), \"single_word\": false, \"lstrip\": false, "
                 + "\"rstrip\": false, \"normalized\": false, \"special\": true}"
         }
-        var merges: [String] = []
-        merges.reserveCapacity(model.merges.count)
-        for merge in model.merges {
-            merges.append(jsonQuote(
-                ByteLevel.encode(model.tokens[Int(merge.left)]!) + " " + ByteLevel.encode(model.tokens[Int(merge.right)]!)))
-        }
-        return """
+        let head = """
             {
               "version": "1.0",
               "truncation": null,
@@ -417,11 +430,20 @@ extension BPETokenizer {
                 "fuse_unk": false,
                 "byte_fallback": false,
                 "ignore_merges": false,
-                "vocab": \(vocab),
-                "merges": [\(merges.joined(separator: ", "))]
-              }
-            }
-
+                "vocab": 
             """
+        var out = Array(head.utf8)
+        out.append(contentsOf: vocab)
+        out.append(contentsOf: Array(",\n    \"merges\": [".utf8))
+        for (k, merge) in model.merges.enumerated() {
+            if k > 0 { out.append(contentsOf: [0x2C, 0x20]) }
+            out.append(0x22)
+            ByteLevel.appendSpelling(of: model.tokens[Int(merge.left)]!, to: &out, jsonEscaped: true)
+            out.append(0x20)
+            ByteLevel.appendSpelling(of: model.tokens[Int(merge.right)]!, to: &out, jsonEscaped: true)
+            out.append(0x22)
+        }
+        out.append(contentsOf: Array("]\n  }\n}\n".utf8))
+        return out
     }
 }

@@ -36,14 +36,17 @@ final class BPEModel: @unchecked Sendable {
     private var cache: [[UInt8]: [Int32]] = [:]
     private static let cacheLimit = 200_000
 
-    init(tokens: [[UInt8]?], merges: [Merge], addPrefixSpace: Bool) {
+    /// `idOfBytes`, if given, must be the inverse of `tokens` (the loader has built it already).
+    init(tokens: [[UInt8]?], merges: [Merge], addPrefixSpace: Bool, idOfBytes known: [[UInt8]: Int32]? = nil) {
         self.tokens = tokens
         self.merges = merges
         self.addPrefixSpace = addPrefixSpace
-        var idOfBytes: [[UInt8]: Int32] = [:]
-        idOfBytes.reserveCapacity(tokens.count)
-        for (id, bytes) in tokens.enumerated() {
-            if let bytes, idOfBytes[bytes] == nil { idOfBytes[bytes] = Int32(id) }
+        var idOfBytes: [[UInt8]: Int32] = known ?? [:]
+        if known == nil {
+            idOfBytes.reserveCapacity(tokens.count)
+            for (id, bytes) in tokens.enumerated() {
+                if let bytes, idOfBytes[bytes] == nil { idOfBytes[bytes] = Int32(id) }
+            }
         }
         self.idOfBytes = idOfBytes
         self.idOfByte = (0..<256).map { idOfBytes[[UInt8($0)]] ?? -1 }

@@ -188,7 +188,7 @@ public struct BPETrainer: Sendable {
 
         var table = SpecialTokenTable()
         for (k, token) in configuration.specialTokens.enumerated() { table.insert(token, id: Int32(tokens.count + k)) }
-        let model = BPEModel(tokens: tokens.map { $0 }, merges: merges, addPrefixSpace: false)
+        let model = BPEModel(tokens: tokens.map { $0 }, merges: merges, addPrefixSpace: false, idOfBytes: idOfBytes)
         return BPETokenizer(model: model, specials: table)
     }
 }

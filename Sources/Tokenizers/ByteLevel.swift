@@ -49,6 +49,18 @@ public enum ByteLevel {
         return bytes
     }
 
+    /// The UTF-8 bytes of each byte's character, for writing files quickly.
+    static let utf8OfByte: [[UInt8]] = scalars.map { Array(String($0).utf8) }
+
+    /// Appends the vocabulary-file spelling of `bytes`, as UTF-8; with `jsonEscaped`, `"` and `\`
+    /// are escaped (no other character of the alphabet needs it).
+    static func appendSpelling(of bytes: [UInt8], to out: inout [UInt8], jsonEscaped: Bool) {
+        for byte in bytes {
+            if jsonEscaped && (byte == 0x22 || byte == 0x5C) { out.append(0x5C) }
+            out.append(contentsOf: utf8OfByte[Int(byte)])
+        }
+    }
+
     /// The first character of `token` that is outside the alphabet (for error messages).
     static func firstForeignScalar(in token: String) -> Unicode.Scalar? {
         token.unicodeScalars.first { Int($0.value) >= byteOfScalar.count || byteOfScalar[Int($0.value)] < 0 }

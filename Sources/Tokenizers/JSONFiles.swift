@@ -14,20 +14,23 @@ enum FileIO {
         }
     }
 
-    /// Parses a JSON file; a syntax error becomes `malformedVocabulary`.
-    static func readJSON(_ url: URL, hint: String) throws -> Any {
+    /// Parses a JSON file; a syntax error becomes `malformedVocabulary` with its line and column.
+    static func readJSON(_ url: URL, hint: String) throws -> JSONValue {
         let data = try readData(url, hint: hint)
         do {
-            return try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw TokenizerError.malformedVocabulary(
-                path: url.path, reason: "not valid JSON (\(error.localizedDescription)); re-export the file")
+            return try parseJSON([UInt8](data))
+        } catch let error as JSONSyntaxError {
+            throw TokenizerError.malformedVocabulary(path: url.path, reason: error.description + "; fix or re-export the file")
         }
     }
 
     static func write(_ text: String, to url: URL) throws {
+        try write(Array(text.utf8), to: url)
+    }
+
+    static func write(_ bytes: [UInt8], to url: URL) throws {
         do {
-            try Data(text.utf8).write(to: url, options: .atomic)
+            try Data(bytes).write(to: url, options: .atomic)
         } catch {
             throw TokenizerError.ioFailure(path: url.path, reason: "\(error)")
         }
@@ -40,13 +43,6 @@ enum FileIO {
             throw TokenizerError.ioFailure(path: url.path, reason: "cannot create the directory: \(error)")
         }
     }
-}
-
-/// An integer from a parsed JSON number (not a fraction, not a string).
-func jsonInteger(_ value: Any) -> Int? {
-    if let int = value as? Int { return int }
-    if let double = value as? Double, double == double.rounded(), abs(double) < 1e15 { return Int(double) }
-    return nil
 }
 
 /// `text` as a JSON string literal, with non-ASCII characters written as UTF-8 (like Python's
