@@ -1,7 +1,7 @@
 // GPT-2's byte-level BPE, encoding and decoding exactly as OpenAI's encoder.py and Hugging Face's
 // GPT2Tokenizer do:
 //   1. (with `allowSpecial`) cut out special tokens;
-//   2. cut the rest into words with the GPT-2 pattern (PreTokenizer.swift);
+//   2. cut the rest into words with the GPT-2 pattern (GPT2PreTokenizer.swift);
 //   3. start each word as its UTF-8 bytes and repeatedly merge the adjacent pair with the lowest
 //      merge rank, every occurrence of it left to right, until no pair has a rank;
 //   4. decode by concatenating token bytes and reading them as UTF-8 with U+FFFD replacement.

@@ -57,6 +57,8 @@ public struct BPETrainer: Sendable {
         }
     }
 
+    // MARK: - Training
+
     public let configuration: Configuration
 
     /// A trainer for `configuration`, which is validated here.
@@ -81,6 +83,11 @@ public struct BPETrainer: Sendable {
     }
 
     /// Learns from several texts (documents never merge across their boundaries).
+    ///
+    /// - Returns: A tokenizer with `configuration.vocabularySize` tokens (fewer if the corpus runs
+    ///   out of pairs seen `minimumPairFrequency` times): ids 0...255 are the bytes, then one token
+    ///   per merge, then the special tokens.
+    /// - Throws: `TokenizerError.invalidConfiguration` for bad settings.
     public func train(on texts: [String]) throws -> BPETokenizer {
         try configuration.validate()
         var specials = SpecialTokenTable()

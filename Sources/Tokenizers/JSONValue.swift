@@ -50,6 +50,8 @@ func parseJSON(_ bytes: [UInt8]) throws -> JSONValue {
     }
 }
 
+// MARK: - Parser
+
 private struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var position = 0

@@ -24,21 +24,43 @@ public protocol Tokenizer: Sendable {
     /// The id of a special token, or nil if `token` is not one.
     func id(forSpecialToken token: String) -> Int32?
 
-    /// Encodes `text`. With `allowSpecial`, special tokens written literally in the text become their
-    /// ids; without it they are encoded as ordinary text (tiktoken's `encode_ordinary`).
+    /// Encodes `text` to token ids.
+    ///
+    /// With `allowSpecial`, special tokens written literally in the text become their ids (leftmost,
+    /// longest first, like tiktoken's `allowed_special`); without it they are encoded as ordinary
+    /// text (tiktoken's `encode_ordinary`), so untrusted text cannot inject them.
+    /// - Parameters:
+    ///   - text: Any string.
+    ///   - allowSpecial: Whether literal special-token text becomes special ids.
+    /// - Returns: The ids, `[tokens]`.
+    /// - Throws: `TokenizerError.unencodable` if the vocabulary lacks a token the text needs (only
+    ///   possible for incomplete vocabulary files).
     func encode(_ text: String, allowSpecial: Bool) throws -> [Int32]
 
     /// The raw bytes of `ids`, concatenated (useful for streaming output a token at a time).
-    /// Throws `TokenizerError.unknownTokenID` for an id outside the vocabulary.
+    ///
+    /// - Parameters:
+    ///   - ids: Token ids.
+    ///   - skipSpecialTokens: Whether special tokens are left out instead of written as their text.
+    /// - Returns: The UTF-8 (or partial UTF-8) bytes the ids stand for.
+    /// - Throws: `TokenizerError.unknownTokenID` for an id outside the vocabulary.
     func decodeBytes(_ ids: [Int32], skipSpecialTokens: Bool) throws -> [UInt8]
 
-    /// Appends special tokens at the end of the vocabulary and returns their ids. A token that is
-    /// already special, or already in the base vocabulary with that exact spelling, keeps its id.
+    /// Appends special tokens at the end of the vocabulary.
+    ///
+    /// A token that is already special, or already in the base vocabulary with that exact spelling,
+    /// keeps its id, so calling this twice is harmless.
+    /// - Parameter tokens: The texts of the new tokens, such as `["<|pad|>"]`.
+    /// - Returns: The id of each token, in order.
+    /// - Throws: `TokenizerError.invalidSpecialToken` for an empty token.
     @discardableResult
     mutating func addSpecialTokens(_ tokens: [String]) throws -> [Int32]
 
-    /// Writes the tokenizer's files into `directory` (created if needed); `loadTokenizer(from:)`
-    /// reads them back.
+    /// Writes the tokenizer's files into `directory`, which is created if needed.
+    ///
+    /// `loadTokenizer(from:)` reads them back; Hugging Face `tokenizers` and `transformers` read
+    /// them too.
+    /// - Throws: `TokenizerError.ioFailure` if the directory or a file cannot be written.
     func save(to directory: URL) throws
 }
 
@@ -48,8 +70,11 @@ extension Tokenizer {
         try encode(text, allowSpecial: false)
     }
 
-    /// Decodes `ids` to text. Bytes that are not valid UTF-8 (a token sequence cut inside a
-    /// character) become U+FFFD, as Python's `bytes.decode("utf-8", errors="replace")` does.
+    /// Decodes `ids` to text.
+    ///
+    /// Bytes that are not valid UTF-8 (a token sequence cut inside a character) become U+FFFD, one
+    /// per maximal invalid subsequence, as Python's `bytes.decode("utf-8", errors="replace")` does.
+    /// - Throws: `TokenizerError.unknownTokenID` for an id outside the vocabulary.
     public func decode(_ ids: [Int32], skipSpecialTokens: Bool = false) throws -> String {
         decodeUTF8Replacing(try decodeBytes(ids, skipSpecialTokens: skipSpecialTokens))
     }
@@ -84,6 +109,9 @@ public enum TokenizerFileFormat: String, Sendable, CaseIterable {
 }
 
 /// Loads the tokenizer saved in `directory`, whichever format it is in (see `TokenizerFileFormat`).
+///
+/// - Throws: `TokenizerError.missingFile` when the directory or its files are missing, and the
+///   `malformed…`/`unsupportedFormat` cases for files that cannot be used.
 ///
 /// A `tokenizer.json` holding exactly the 256 byte tokens and no merges (what
 /// `ByteTokenizer.save(to:)` writes) loads as a `ByteTokenizer`; everything else as a `BPETokenizer`.
