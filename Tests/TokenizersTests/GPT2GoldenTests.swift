@@ -139,4 +139,25 @@ final class GPT2GoldenTests: XCTestCase {
         print("GPT-2 encode: \(String(format: "%.1f", megabytes / seconds)) MB/s, \(ids.count) tokens")
         XCTAssertEqual(try tokenizer.decode(ids), text)
     }
+
+    func testRandomTextRoundTripsAndPiecesTileIt() throws {
+        let tokenizer = try gpt2()
+        let ranges: [ClosedRange<UInt32>] = [0x20...0x7E, 0x20...0x7E, 0x09...0x0D, 0xA0...0x24F, 0x370...0x4FF,
+                                             0x600...0x6FF, 0x900...0x97F, 0x3040...0x30FF, 0x4E00...0x4FFF, 0x1F300...0x1F6FF]
+        var state: UInt64 = 42
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        for _ in 0..<200 {
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<next(300) {
+                let range = ranges[next(ranges.count)]
+                scalars.append(Unicode.Scalar(range.lowerBound + UInt32(next(Int(range.upperBound - range.lowerBound) + 1)))!)
+            }
+            let text = String(scalars)
+            XCTAssertEqual(GPT2PreTokenizer.pieces(of: text).joined(), text)
+            XCTAssertEqual(try tokenizer.decode(try tokenizer.encode(text)), text)
+        }
+    }
 }

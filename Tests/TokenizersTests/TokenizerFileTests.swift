@@ -145,4 +145,27 @@ final class TokenizerFileTests: XCTestCase {
         try tokenizer.save(to: directory.appendingPathComponent("saved"), formats: [.vocabAndMerges])
         XCTAssertEqual(try loadTokenizer(from: directory.appendingPathComponent("saved")).encode("a a"), [2, 2])
     }
+
+    func testTruncatedOrCorruptedFilesThrowInsteadOfCrashing() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        for name in ["tokenizer.json", "vocab.json", "merges.txt"] {
+            let original = try Data(contentsOf: tiny.appendingPathComponent(name))
+            for fraction in stride(from: 0.0, to: 1.0, by: 0.07) {
+                try? FileManager.default.removeItem(at: directory)
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                for other in ["tokenizer.json", "vocab.json", "merges.txt"] where other != name {
+                    try FileManager.default.copyItem(at: tiny.appendingPathComponent(other), to: directory.appendingPathComponent(other))
+                }
+                if name != "tokenizer.json" { try? FileManager.default.removeItem(at: directory.appendingPathComponent("tokenizer.json")) }
+                var data = original.prefix(Int(Double(original.count) * fraction))
+                if fraction > 0.5, data.count > 10 { data[data.startIndex + data.count / 2] = 0xFF }  // and a bad byte
+                try data.write(to: directory.appendingPathComponent(name))
+                do {
+                    _ = try loadTokenizer(from: directory)
+                } catch is TokenizerError {
+                    // expected for most cuts; a cut between merge lines is still a valid (shorter) file
+                }
+            }
+        }
+    }
 }
