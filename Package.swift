@@ -1,5 +1,6 @@
 // swift-tools-version: 5.9
 // RLFineTuning: reinforcement-learning fine-tuning of language models, on the CPU, in Swift.
+import Foundation
 import PackageDescription
 
 /// Every library target, bottom up, with its dependencies. Each is also a library product, and the
@@ -8,6 +9,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     // Core
     ("TensorCore", ["COpenBLAS"]),
     ("NeuralNetworks", ["TensorCore"]),
+    ("Tokenizers", []),
     // Data, metrics and the built-in task (Foundation only: usable without the model)
     ("TrainingData", []),
     ("Evaluation", []),
@@ -26,7 +28,15 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("TasksTests", ["Tasks", "TrainingData", "Evaluation"]),
     ("TrainingCoreTests", ["TrainingCore", "TestSupport"]),
     ("RunsTests", ["Runs"]),
+    ("TokenizersTests", ["Tokenizers"]),
 ]
+
+/// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
+func excludedTestFolders(_ name: String) -> [String] {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    let fixtures = root.appendingPathComponent("Tests/\(name)/Fixtures").path
+    return FileManager.default.fileExists(atPath: fixtures) ? ["Fixtures"] : []
+}
 
 let package = Package(
     name: "RLFineTuning",
@@ -58,5 +68,5 @@ let package = Package(
             .target(name: "TestSupport", dependencies: ["TensorCore"]),
         ]
         // MARK: Tests
-        + tests.map { .testTarget(name: $0.name, dependencies: $0.dependencies) }
+        + tests.map { .testTarget(name: $0.name, dependencies: $0.dependencies, exclude: excludedTestFolders($0.name)) }
 )

@@ -1,6 +1,7 @@
 // The umbrella module: `import RLFineTuning` brings in every library target.
 @_exported import TensorCore
 @_exported import NeuralNetworks
+@_exported import Tokenizers
 @_exported import TrainingData
 @_exported import Evaluation
 @_exported import Tasks
