@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "RLFineTuning", targets: ["RLFineTuning"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
+        .library(name: "LanguageModels", targets: ["LanguageModels"]),
         .executable(name: "rlft-bench", targets: ["rlft-bench"]),
     ],
     targets: [
@@ -20,8 +21,11 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
         .target(name: "NeuralNetworks", dependencies: ["TensorCore"]),
 
+        // MARK: Models
+        .target(name: "LanguageModels", dependencies: ["TensorCore", "NeuralNetworks"]),
+
         // MARK: Umbrella
-        .target(name: "RLFineTuning", dependencies: ["TensorCore", "NeuralNetworks"]),
+        .target(name: "RLFineTuning", dependencies: ["TensorCore", "NeuralNetworks", "LanguageModels"]),
 
         // MARK: Tools
         .executableTarget(name: "rlft-bench", dependencies: ["TensorCore", "COpenBLAS"], path: "Sources/rlft-bench"),
@@ -30,5 +34,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorCore"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralNetworksTests", dependencies: ["NeuralNetworks", "TestSupport"]),
+        .testTarget(
+            name: "LanguageModelsTests", dependencies: ["LanguageModels", "TestSupport"],
+            exclude: ["Fixtures"]
+        ),
     ]
 )
