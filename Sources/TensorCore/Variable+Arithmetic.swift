@@ -89,7 +89,8 @@ extension Variable {
     /// `condition != 0 ? a : b` elementwise (the condition is a constant tensor).
     public static func `where`(_ condition: Tensor, _ a: Variable, _ b: Variable) -> Variable {
         let out = Tensor.where(condition, a.value, b.value)
-        let c = condition.broadcast(to: out.shape)
+        // Route on `!= 0` exactly as the forward does; using the raw condition would scale by its value.
+        let c = condition.broadcast(to: out.shape).map { $0 != 0 ? 1 : 0 }
         return record(out, parents: [a, b]) { g in
             if a.requiresGrad { a.accumulateGradient((g * c).sumToShape(a.shape)) }
             if b.requiresGrad { b.accumulateGradient((g * (1 - c)).sumToShape(b.shape)) }

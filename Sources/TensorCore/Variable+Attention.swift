@@ -37,8 +37,10 @@ extension Variable {
                                          a: q, lda: 3 * C, b: k, ldb: 3 * C, beta: 0, c: p, ldc: T)
                 for i in 0..<T {
                     let row = p + i * T
-                    // Keys after the query (causal) and padded keys are excluded.
-                    for j in (i + 1)..<Swift.max(T, i + 1) { row[j] = -.infinity }
+                    // Keys after the query (causal) get probability 0: softmaxRow below only normalises the first
+                    // i + 1 entries, and P·V multiplies the whole row, so they must be 0, not -inf.
+                    for j in (i + 1)..<Swift.max(T, i + 1) { row[j] = 0 }
+                    // Padded keys are excluded.
                     if let mask {
                         let m = mask + b * T
                         for j in 0...i where m[j] == 0 { row[j] = -.infinity }
@@ -51,6 +53,9 @@ extension Variable {
             }
         }
         return record(out, parents: [qkv]) { g in
+            // The backward reads P through the raw pointer `pp`; referencing the tensor here keeps its storage
+            // alive until the backward has run (otherwise it is freed when this function returns).
+            defer { withExtendedLifetime(probabilities) {} }
             let pg = g.pointer
             qkv.withGradientBuffer { dqkv, beta in
                 if beta == 0 { dqkv.initialize(repeating: 0, count: B * T * 3 * C) }
