@@ -115,21 +115,21 @@ public final class GPT: Module {
 
     /// A model with the given parameter values (our names; see `parameterShapes(_:)`).
     ///
-    /// - Throws: `LanguageModelError.checkpoint` for a missing tensor, a tensor of the wrong shape, or (when
+    /// - Throws: `CheckpointError` for a missing tensor, a tensor of the wrong shape, or (when
     ///   `strict`) an unexpected name.
     public convenience init(config: GPTConfig, stateDictionary: [String: Tensor], strict: Bool = true,
                             requiresGrad: Bool = true) throws {
         try config.validate()
         let expected = Set(GPT.parameterShapes(config).map(\.0))
         if strict, let extra = stateDictionary.keys.filter({ !expected.contains($0) }).sorted().first {
-            throw LanguageModelError.checkpoint("unexpected tensor \(extra); the configuration (\(config.layerCount) layers) does not use it — check that config.json matches the weights")
+            throw CheckpointError.unexpectedParameter(name: extra)
         }
         try self.init(config: config, requiresGrad: requiresGrad) { name, shape in
             guard let t = stateDictionary[name] else {
-                throw LanguageModelError.checkpoint("missing tensor \(name) of shape \(shape)")
+                throw CheckpointError.missingParameter(name: name)
             }
             guard t.shape == shape else {
-                throw LanguageModelError.checkpoint("tensor \(name) has shape \(t.shape) but the configuration needs \(shape)")
+                throw CheckpointError.shapeMismatch(name: name, expected: shape, found: t.shape)
             }
             return t.deepCopy()
         }

@@ -1,5 +1,5 @@
-// Errors raised at the language models' input boundary: configurations, token batches, generation options
-// and checkpoint layouts. Each message says what is wrong, shows the value and says how to fix it.
+// Errors raised at the language models' input boundary: configurations, token batches, generation options.
+// Checkpoint problems use TensorCore's CheckpointError. Each message says what is wrong, shows the value and says how to fix it.
 import Foundation
 
 /// What went wrong when building, feeding or loading a language model.
@@ -16,8 +16,6 @@ public enum LanguageModelError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(what: String, expected: [Int], found: [Int])
     /// A generation or scoring option has an unusable value.
     case invalidOption(name: String, value: String, fix: String)
-    /// A checkpoint tensor is missing, unexpected, or has the wrong shape.
-    case checkpoint(String)
 
     public var description: String {
         switch self {
@@ -36,8 +34,6 @@ public enum LanguageModelError: Error, Equatable, CustomStringConvertible {
             return "\(what): expected shape \(expected) but found \(found)"
         case .invalidOption(let name, let value, let fix):
             return "invalid option \(name) = \(value); \(fix)"
-        case .checkpoint(let message):
-            return "checkpoint: \(message)"
         }
     }
 }
