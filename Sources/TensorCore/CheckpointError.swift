@@ -30,6 +30,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case unexpectedParameter(name: String)
     /// The checkpoint tensor and the model parameter have different shapes.
     case shapeMismatch(name: String, expected: [Int], found: [Int])
+    /// A stored scalar (such as an optimizer's step count) has a value that cannot be right.
+    case invalidScalar(name: String, value: Double, allowed: String)
     /// The operating system refused to read, write or rename a file.
     case ioError(path: String, message: String)
 
@@ -59,6 +61,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "the checkpoint contains '\(name)', which the model has no parameter for; check the model configuration, or load with strict: false to ignore extra tensors"
         case .shapeMismatch(let name, let expected, let found):
             return "parameter '\(name)' has shape \(expected) in the model but \(found) in the checkpoint; build the model with the configuration the checkpoint was saved from"
+        case .invalidScalar(let name, let value, let allowed):
+            return "the checkpoint stores \(value) for '\(name)', but it must be \(allowed); the checkpoint is corrupt or from another program, so re-create it"
         case .ioError(let path, let message):
             return "I/O error on '\(path)': \(message)"
         }
