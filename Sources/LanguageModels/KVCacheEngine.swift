@@ -238,12 +238,6 @@ enum Kernels {
 
     /// GELU (tanh approximation, GPT-2's `gelu_new`) in place.
     static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let c: Float = 0.7978845608028654
-        Compute.parallelFor(count, costPerItem: 20, minimumWork: 1 << 16) { r in
-            for i in r {
-                let v = x[i]
-                x[i] = 0.5 * v * (1 + Foundation.tanh(c * (v + 0.044715 * v * v * v)))
-            }
-        }
+        FastMath.gelu(x, x, count: count)
     }
 }
