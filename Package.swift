@@ -10,6 +10,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("TensorCore", ["COpenBLAS"]),
     ("NeuralNetworks", ["TensorCore"]),
     ("Tokenizers", []),
+    ("LanguageModels", ["TensorCore", "NeuralNetworks"]),
     // Data, metrics and the built-in task (Foundation only: usable without the model)
     ("TrainingData", []),
     ("Evaluation", []),
@@ -29,6 +30,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("TrainingCoreTests", ["TrainingCore", "TestSupport"]),
     ("RunsTests", ["Runs"]),
     ("TokenizersTests", ["Tokenizers"]),
+    ("LanguageModelsTests", ["LanguageModels", "TestSupport"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.

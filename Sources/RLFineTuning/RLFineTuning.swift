@@ -2,6 +2,7 @@
 @_exported import TensorCore
 @_exported import NeuralNetworks
 @_exported import Tokenizers
+@_exported import LanguageModels
 @_exported import TrainingData
 @_exported import Evaluation
 @_exported import Tasks

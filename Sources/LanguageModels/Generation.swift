@@ -1,0 +1,175 @@
+// Sampling responses with a key/value cache: prefill the left-padded prompts in one pass, then decode one
+// token per step. Warpers follow Hugging Face's order (temperature → top-k → top-p); finished rows emit PAD
+// with mask 0 (ALGORITHMS.md §1.3).
+import Foundation
+import TensorCore
+
+/// How to sample. Every option is explicit; there are no hidden defaults (top-k 0 and top-p 1 mean off).
+public struct GenerationOptions: Equatable, Sendable {
+    /// The most tokens to generate per row.
+    public var maximumNewTokens: Int
+    /// Stop tokens are masked out until this many tokens have been generated.
+    public var minimumNewTokens: Int
+    /// τ > 0: logits are divided by τ before sampling and before computing the returned log-probabilities.
+    public var temperature: Float
+    /// Keep only the k most likely tokens (0 = off).
+    public var topK: Int
+    /// Keep the smallest set of most likely tokens whose probability reaches p (1 = off, 0 = greedy).
+    public var topP: Float
+    /// Take the most likely (warped) token instead of sampling.
+    public var greedy: Bool
+    /// Ids that end a row (e.g. EOS). The stop token itself is emitted with mask 1.
+    public var stopTokens: [Int32]
+    /// The id written after a row has finished (mask 0). May lie outside the vocabulary.
+    public var padToken: Int32
+
+    public init(maximumNewTokens: Int = 64, minimumNewTokens: Int = 0, temperature: Float = 1, topK: Int = 0,
+                topP: Float = 1, greedy: Bool = false, stopTokens: [Int32] = [], padToken: Int32 = 0) {
+        self.maximumNewTokens = maximumNewTokens
+        self.minimumNewTokens = minimumNewTokens
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.greedy = greedy
+        self.stopTokens = stopTokens
+        self.padToken = padToken
+    }
+
+    /// - Throws: `LanguageModelError.invalidOption` naming the option, its value and the fix.
+    public func validate() throws(LanguageModelError) {
+        if maximumNewTokens < 1 { throw .invalidOption(name: "maximumNewTokens", value: "\(maximumNewTokens)", fix: "generate at least 1 token") }
+        if minimumNewTokens < 0 || minimumNewTokens > maximumNewTokens {
+            throw .invalidOption(name: "minimumNewTokens", value: "\(minimumNewTokens)", fix: "use a value in 0...maximumNewTokens (\(maximumNewTokens))")
+        }
+        if !(temperature > 0) || !temperature.isFinite {
+            throw .invalidOption(name: "temperature", value: "\(temperature)", fix: "use a positive temperature such as 1.0; for greedy decoding set greedy = true")
+        }
+        if topK < 0 { throw .invalidOption(name: "topK", value: "\(topK)", fix: "use 0 (off) or a positive count such as 50") }
+        if !(topP >= 0 && topP <= 1) { throw .invalidOption(name: "topP", value: "\(topP)", fix: "use a probability in [0, 1]; 1 turns top-p off") }
+    }
+}
+
+/// Sampled responses.
+public struct GenerationResult {
+    /// `[B, N]` response ids, right-padded with `padToken`; `mask` is 1 up to and including a stop token.
+    public let responses: TokenBatch
+    /// `[B, N]`: log softmax(ℓ/τ) of each sampled token, where ℓ are the raw logits and τ the temperature —
+    /// before top-k/top-p filtering and the minimum-length mask, so it equals what the teacher-forced
+    /// `scoreResponses(…, temperature: τ)` computes. 0 at padding.
+    public let logProbabilities: Tensor
+}
+
+extension GPT {
+    /// Generates responses to a batch of left-padded prompts with a key/value cache.
+    ///
+    /// - Parameters:
+    ///   - prompts: `[B, P]`, left-padded, every row with at least one real token.
+    ///   - options: sampling options (validated).
+    ///   - generator: the source of randomness; one uniform draw per unfinished row per step.
+    /// - Throws: `LanguageModelError` for bad options, bad ids, an empty prompt, or a prompt whose length plus
+    ///   `maximumNewTokens` exceeds `contextLength`.
+    public func generate<G: RandomNumberGenerator>(prompts: TokenBatch, options: GenerationOptions,
+                                                   using generator: inout G) throws -> GenerationResult {
+        try options.validate()
+        try validate(prompts)
+        let B = prompts.batchSize, P = prompts.length, V = config.vocabularySize
+        let realLengths = prompts.realLengths
+        if let empty = realLengths.firstIndex(of: 0) {
+            throw LanguageModelError.invalidOption(name: "prompts row \(empty)", value: "empty", fix: "give every prompt at least one token (e.g. BOS)")
+        }
+        let longest = realLengths.max() ?? 0
+        if longest + options.maximumNewTokens > config.contextLength {
+            throw LanguageModelError.promptTooLong(promptLength: longest, maximumNewTokens: options.maximumNewTokens,
+                                                   contextLength: config.contextLength)
+        }
+        let maxNew = options.maximumNewTokens
+        return withoutGradients {
+            let engine = KVCacheEngine(model: self, batchSize: B, capacity: P + maxNew, maxChunk: P)
+            let promptMask = prompts.mask.scalars
+            var ids = prompts.tokens
+            for i in 0..<ids.count where promptMask[i] == 0 { ids[i] = 0 }
+            var logits = engine.append(tokens: ids, mask: promptMask, positions: prompts.positions, n: P)
+
+            var nextPosition = realLengths.map(Int32.init)
+            var finished = [Bool](repeating: false, count: B)
+            var outTokens = [[Int32]](repeating: [], count: B)
+            var outLogProbs = [[Float]](repeating: [], count: B)
+            let stop = Set(options.stopTokens)
+            let invT = 1 / options.temperature
+            let row = UnsafeMutablePointer<Float>.allocate(capacity: V)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: V)
+            let order = UnsafeMutablePointer<Int32>.allocate(capacity: V)
+            defer { row.deallocate(); scratch.deallocate(); order.deallocate() }
+            var stepTokens = [Int32](repeating: 0, count: B), stepMask = [Float](repeating: 0, count: B)
+
+            for step in 0..<maxNew {
+                for b in 0..<B {
+                    if finished[b] {
+                        outTokens[b].append(options.padToken)
+                        outLogProbs[b].append(0)
+                        stepTokens[b] = 0
+                        stepMask[b] = 0
+                        continue
+                    }
+                    // z = ℓ/τ; the returned log-prob is log softmax(z) at the chosen token (before warping).
+                    let l = logits + b * V
+                    for j in 0..<V { row[j] = l[j] * invT }
+                    let logNormaliser = Kernels.logSumExp(row, V)
+                    if step < options.minimumNewTokens {
+                        for s in options.stopTokens where s >= 0 && Int(s) < V { row[Int(s)] = -.infinity }
+                    }
+                    let token: Int
+                    if options.greedy {
+                        token = LogitsWarping.argmax(row, V)
+                    } else {
+                        LogitsWarping.applyTopK(row, V, k: options.topK, scratch: scratch)
+                        LogitsWarping.applyTopP(row, V, p: options.topP, probabilities: scratch, order: order)
+                        token = LogitsWarping.sample(row, V, uniform: generator.nextUniformDouble())
+                    }
+                    outTokens[b].append(Int32(token))
+                    outLogProbs[b].append(l[token] * invT - logNormaliser)
+                    stepTokens[b] = Int32(token)
+                    stepMask[b] = 1
+                    if stop.contains(Int32(token)) { finished[b] = true }
+                }
+                if step == maxNew - 1 || finished.allSatisfy({ $0 }) { break }
+                let positions = nextPosition
+                for b in 0..<B where stepMask[b] != 0 { nextPosition[b] += 1 }
+                logits = engine.append(tokens: stepTokens, mask: stepMask, positions: positions.enumerated().map { stepMask[$0.offset] != 0 ? $0.element : 0 }, n: 1)
+            }
+            let N = outTokens[0].count
+            // Rows already end at their stop token: finished rows appended PAD (mask 0) from then on.
+            let flatTokens = outTokens.flatMap { $0 }
+            let flatLogProbs = outLogProbs.flatMap { $0 }
+            var flatMask = [Float](repeating: 1, count: B * N)
+            for b in 0..<B {
+                if let stopAt = outTokens[b].firstIndex(where: { stop.contains($0) }) {
+                    for t in (stopAt + 1)..<max(N, stopAt + 1) { flatMask[b * N + t] = 0 }
+                }
+            }
+            let mask = Tensor(shape: [B, N], scalars: flatMask)
+            return GenerationResult(
+                responses: TokenBatch(tokens: flatTokens, batchSize: B, length: N, mask: mask),
+                logProbabilities: Tensor(shape: [B, N], scalars: flatLogProbs))
+        }
+    }
+}
+
+extension PolicyWithValue {
+    /// Generates with the policy (see `GPT.generate`).
+    public func generate<G: RandomNumberGenerator>(prompts: TokenBatch, options: GenerationOptions,
+                                                   using generator: inout G) throws -> GenerationResult {
+        try policy.generate(prompts: prompts, options: options, using: &generator)
+    }
+}
+
+extension Kernels {
+    static func logSumExp(_ row: UnsafePointer<Float>, _ n: Int) -> Float {
+        var m = -Float.infinity
+        for j in 0..<n where row[j] > m { m = row[j] }
+        if m == -.infinity { return m }
+        var s: Float = 0
+        for j in 0..<n { s += Foundation.exp(row[j] - m) }
+        return m + Foundation.log(s)
+    }
+}

@@ -1,0 +1,104 @@
+// TokenBatch: a [B, T] block of token ids with a 0/1 padding mask, the input of every model call.
+import Foundation
+import TensorCore
+
+/// A batch of token sequences padded to one width.
+///
+/// `tokens` is row-major `[batchSize, length]`; `mask` is a `[batchSize, length]` tensor with 1 for real tokens
+/// and 0 for padding. Padded positions may hold any id (even one outside the vocabulary): the model never
+/// embeds them. Prompts are left-padded and responses right-padded (ALGORITHMS.md §1.1).
+///
+/// ```swift
+/// let prompts = TokenBatch(leftPadding: [[5, 6, 7], [8]], padToken: 0)
+/// // tokens [[5, 6, 7], [0, 0, 8]], mask [[1, 1, 1], [0, 0, 1]]
+/// ```
+public struct TokenBatch: Equatable, Sendable {
+    /// `[batchSize, length]` ids, row-major.
+    public var tokens: [Int32]
+    /// `[batchSize, length]`, 1 for a real token and 0 for padding.
+    public var mask: Tensor
+    public let batchSize: Int
+    public let length: Int
+
+    /// A batch from flat ids and a mask (all ones when omitted).
+    public init(tokens: [Int32], batchSize: Int, length: Int, mask: Tensor? = nil) {
+        precondition(tokens.count == batchSize * length,
+                     "TokenBatch: \(tokens.count) tokens do not fill [\(batchSize), \(length)]")
+        precondition(mask == nil || mask!.shape == [batchSize, length],
+                     "TokenBatch: mask shape \(mask!.shape) must be [\(batchSize), \(length)]")
+        self.tokens = tokens
+        self.batchSize = batchSize
+        self.length = length
+        self.mask = mask ?? Tensor(shape: [batchSize, length], repeating: 1)
+    }
+
+    /// Rows of different lengths, padded on the left to the longest row (prompts).
+    public init(leftPadding rows: [[Int32]], padToken: Int32, length: Int? = nil) {
+        let width = length ?? rows.map(\.count).max() ?? 0
+        var ids = [Int32](), mask = [Float]()
+        for row in rows {
+            precondition(row.count <= width, "TokenBatch: row of \(row.count) tokens is wider than \(width)")
+            ids += [Int32](repeating: padToken, count: width - row.count) + row
+            mask += [Float](repeating: 0, count: width - row.count) + [Float](repeating: 1, count: row.count)
+        }
+        self.init(tokens: ids, batchSize: rows.count, length: width, mask: Tensor(shape: [rows.count, width], scalars: mask))
+    }
+
+    /// Rows of different lengths, padded on the right to the longest row (responses, LM text).
+    public init(rightPadding rows: [[Int32]], padToken: Int32, length: Int? = nil) {
+        let width = length ?? rows.map(\.count).max() ?? 0
+        var ids = [Int32](), mask = [Float]()
+        for row in rows {
+            precondition(row.count <= width, "TokenBatch: row of \(row.count) tokens is wider than \(width)")
+            ids += row + [Int32](repeating: padToken, count: width - row.count)
+            mask += [Float](repeating: 1, count: row.count) + [Float](repeating: 0, count: width - row.count)
+        }
+        self.init(tokens: ids, batchSize: rows.count, length: width, mask: Tensor(shape: [rows.count, width], scalars: mask))
+    }
+
+    /// The real tokens of row `b`, in order.
+    public func realTokens(row b: Int) -> [Int32] {
+        mask.withUnsafeBufferPointer { m in
+            (0..<length).filter { m[b * length + $0] != 0 }.map { tokens[b * length + $0] }
+        }
+    }
+
+    /// The number of real tokens in each row.
+    public var realLengths: [Int] {
+        mask.withUnsafeBufferPointer { m in
+            (0..<batchSize).map { b in (0..<length).reduce(0) { $0 + (m[b * length + $1] != 0 ? 1 : 0) } }
+        }
+    }
+
+    /// `[self | other]` along the time axis (e.g. a left-padded prompt and a right-padded response).
+    public func concatenated(with other: TokenBatch) -> TokenBatch {
+        precondition(batchSize == other.batchSize, "TokenBatch: cannot join \(batchSize) rows with \(other.batchSize)")
+        var ids = [Int32]()
+        ids.reserveCapacity(batchSize * (length + other.length))
+        for b in 0..<batchSize {
+            ids += tokens[(b * length)..<((b + 1) * length)]
+            ids += other.tokens[(b * other.length)..<((b + 1) * other.length)]
+        }
+        return TokenBatch(tokens: ids, batchSize: batchSize, length: length + other.length,
+                          mask: Tensor.concatenate([mask, other.mask], axis: 1))
+    }
+
+    /// Position ids: the exclusive cumulative sum of the mask, so each row's first real token is at 0;
+    /// padded positions get 0 (they are never attended to).
+    public var positions: [Int32] {
+        var out = [Int32](repeating: 0, count: tokens.count)
+        mask.withUnsafeBufferPointer { m in
+            for b in 0..<batchSize {
+                var seen: Int32 = 0
+                for t in 0..<length where m[b * length + t] != 0 {
+                    out[b * length + t] = seen
+                    seen += 1
+                }
+            }
+        }
+        return out
+    }
+
+    /// Whether every position is real (no padding anywhere).
+    public var isDense: Bool { mask.withUnsafeBufferPointer { !$0.contains(0) } }
+}

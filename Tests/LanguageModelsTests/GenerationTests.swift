@@ -1,0 +1,122 @@
+// Generation: sampling log-probs agree with the teacher-forced pass, the KV cache agrees with full forward
+// passes, and the warpers, minimum length and stop tokens behave as specified.
+import LanguageModels
+import TensorCore
+import XCTest
+
+final class GenerationTests: XCTestCase {
+    let prompts = TokenBatch(leftPadding: [[1, 2, 3, 4, 5], [6, 7], [8, 9, 10]], padToken: 0)
+
+    func testTeacherForcedLogProbabilitiesEqualSamplingLogProbabilities() throws {
+        let model = makeTinyModel()
+        for (tau, topK, topP) in [(Float(0.7), 0, Float(1)), (1.3, 5, 0.9)] {
+            var rng = SeededGenerator(seed: 11)
+            let options = GenerationOptions(maximumNewTokens: 10, minimumNewTokens: 2, temperature: tau, topK: topK,
+                                            topP: topP, stopTokens: [3, 17], padToken: 0)
+            let result = try model.generate(prompts: prompts, options: options, using: &rng)
+            let scores = try model.scoreResponses(prompts: prompts, responses: result.responses, temperature: tau)
+            let mask = result.responses.mask.scalars
+            let teacher = zip(scores.logProbabilities.value.scalars, mask).map { $0 * $1 }
+            assertClose(teacher, result.logProbabilities.scalars, tolerance: 1e-4, "τ \(tau)")
+            // Per-sequence sums (what the algorithms use) agree too.
+            let n = result.responses.length
+            for b in 0..<3 {
+                let s1 = teacher[(b * n)..<((b + 1) * n)].reduce(0, +)
+                let s2 = result.logProbabilities.scalars[(b * n)..<((b + 1) * n)].reduce(0, +)
+                XCTAssertEqual(s1, s2, accuracy: 1e-4)
+            }
+        }
+    }
+
+    /// Greedy decoding with the cache equals greedy decoding by repeated full forward passes.
+    func testKVCacheGreedyEqualsFullForwardGreedy() throws {
+        let model = makeTinyModel(seed: 2)
+        var rng = SeededGenerator(seed: 0)
+        let steps = 12
+        let cached = try model.generate(prompts: prompts, options: GenerationOptions(maximumNewTokens: steps, greedy: true),
+                                        using: &rng)
+        XCTAssertEqual(cached.responses.length, steps)
+        var generated = [[Int32]](repeating: [], count: 3)
+        for _ in 0..<steps {
+            let batch = prompts.concatenated(with: TokenBatch(rightPadding: generated, padToken: 0))
+            let logits = try model.forward(batch).logits.value
+            for b in 0..<3 {
+                var best = 0
+                for v in 1..<40 where logits[b, batch.length - 1, v] > logits[b, batch.length - 1, best] { best = v }
+                generated[b].append(Int32(best))
+            }
+        }
+        XCTAssertEqual(cached.responses.tokens, generated.flatMap { $0 })
+        XCTAssertEqual(cached.responses.mask.scalars, [Float](repeating: 1, count: 3 * steps))
+    }
+
+    func testTopKOneAndTopPZeroAreGreedy() throws {
+        let model = makeTinyModel(seed: 3)
+        var rng = SeededGenerator(seed: 1)
+        let greedy = try model.generate(prompts: prompts, options: GenerationOptions(maximumNewTokens: 6, greedy: true), using: &rng)
+        let k1 = try model.generate(prompts: prompts, options: GenerationOptions(maximumNewTokens: 6, topK: 1), using: &rng)
+        let p0 = try model.generate(prompts: prompts, options: GenerationOptions(maximumNewTokens: 6, topP: 0), using: &rng)
+        XCTAssertEqual(k1.responses.tokens, greedy.responses.tokens)
+        XCTAssertEqual(p0.responses.tokens, greedy.responses.tokens)
+    }
+
+    func testSamplingIsReproducibleWithTheSameSeed() throws {
+        let model = makeTinyModel()
+        var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42)
+        let options = GenerationOptions(maximumNewTokens: 8, temperature: 1.5)
+        let first = try model.generate(prompts: prompts, options: options, using: &a)
+        let second = try model.generate(prompts: prompts, options: options, using: &b)
+        XCTAssertEqual(first.responses.tokens, second.responses.tokens)
+    }
+
+    func testStopTokensEndRowsAndMinimumLengthMasksThem() throws {
+        let model = makeTinyModel(seed: 2)
+        var rng = SeededGenerator(seed: 0)
+        let free = try model.generate(prompts: prompts, options: GenerationOptions(maximumNewTokens: 6, greedy: true), using: &rng)
+        let firstOfRow0 = free.responses.tokens[0]
+        // Row 0 stops at once; the stop token itself is real (mask 1), then PAD with mask 0.
+        let stopped = try model.generate(
+            prompts: prompts, options: GenerationOptions(maximumNewTokens: 6, greedy: true, stopTokens: [firstOfRow0], padToken: 39),
+            using: &rng)
+        let n = stopped.responses.length
+        XCTAssertEqual(Array(stopped.responses.tokens[0..<n]), [firstOfRow0] + [Int32](repeating: 39, count: n - 1))
+        XCTAssertEqual(Array(stopped.responses.mask.scalars[0..<n]), [1] + [Float](repeating: 0, count: n - 1))
+        XCTAssertEqual(Array(stopped.logProbabilities.scalars[1..<n]), [Float](repeating: 0, count: n - 1))
+        // With a minimum of 3 new tokens, the stop token cannot appear among the first 3.
+        let atLeast3 = try model.generate(
+            prompts: prompts,
+            options: GenerationOptions(maximumNewTokens: 6, minimumNewTokens: 3, greedy: true, stopTokens: [firstOfRow0], padToken: 39),
+            using: &rng)
+        let m = atLeast3.responses.length
+        XCTAssertFalse(atLeast3.responses.tokens[0..<3].contains(firstOfRow0))
+        XCTAssertEqual(Array(atLeast3.responses.mask.scalars[0..<3]), [1, 1, 1])
+        XCTAssertGreaterThanOrEqual(m, 3)
+        // When every row has stopped, generation ends early.
+        let single = TokenBatch(leftPadding: [[1, 2, 3, 4, 5]], padToken: 0)
+        let early = try model.generate(prompts: single, options: GenerationOptions(maximumNewTokens: 6, greedy: true, stopTokens: [firstOfRow0]),
+                                       using: &rng)
+        XCTAssertEqual(early.responses.length, 1)
+    }
+
+    func testTopKKeepsTheKLargestAndTies() {
+        let ninf = -Float.infinity
+        XCTAssertEqual(LogitsWarping.topK([1, 3, 2, 5, 4], k: 2), [ninf, ninf, ninf, 5, 4])
+        XCTAssertEqual(LogitsWarping.topK([1, 2, 2, 0], k: 2), [ninf, 2, 2, ninf])
+        XCTAssertEqual(LogitsWarping.topK([1, 2, 3], k: 0), [1, 2, 3])
+        XCTAssertEqual(LogitsWarping.topK([1, 2, 3], k: 5), [1, 2, 3])
+    }
+
+    func testTopPFollowsHuggingFace() {
+        let ninf = -Float.infinity
+        // Probabilities 0.5, 0.3, 0.15, 0.05: ascending cumulative 0.05, 0.2, 0.5, 1.0.
+        let logits = [0.5, 0.05, 0.3, 0.15].map { Float(Foundation.log($0)) }
+        XCTAssertEqual(LogitsWarping.topP(logits, p: 0.75), [logits[0], ninf, logits[2], ninf])   // removes cum ≤ 0.25
+        XCTAssertEqual(LogitsWarping.topP(logits, p: 0.9), [logits[0], ninf, logits[2], logits[3]])  // removes cum ≤ 0.1
+        XCTAssertEqual(LogitsWarping.topP(logits, p: 0.3), [logits[0], ninf, ninf, ninf])
+        XCTAssertEqual(LogitsWarping.topP(logits, p: 0), [logits[0], ninf, ninf, ninf])            // min tokens to keep = 1
+        XCTAssertEqual(LogitsWarping.topP(logits, p: 1), logits)
+        // Temperature → top-k → top-p: top-k first renormalises what top-p sees.
+        let afterK = LogitsWarping.topK(logits, k: 3)   // 0.5, 0.3, 0.15 → renormalised 0.526, 0.316, 0.158
+        XCTAssertEqual(LogitsWarping.topP(afterK, p: 0.8), [logits[0], ninf, logits[2], ninf])   // removes cum ≤ 0.2 (0.158)
+    }
+}
