@@ -48,7 +48,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .unsupportedDType(let name, let dtype):
             return "tensor '\(name)' has dtype \(dtype), which is not supported (supported: F32, F16, BF16, I64); convert it to float32 before saving, e.g. tensor.float() in PyTorch"
         case .offsetsOutOfRange(let name, let begin, let end, let dataBytes):
-            return "tensor '\(name)' has data_offsets [\(begin), \(end)] outside the data section of \(dataBytes) bytes (need begin ≤ end ≤ \(dataBytes)); the header lies about the data, so re-export the checkpoint"
+            return "tensor '\(name)' has data_offsets [\(begin), \(end)] outside the data section of \(dataBytes) bytes (need 0 ≤ begin ≤ end ≤ \(dataBytes)); the file is truncated or its header is corrupt, so re-create or re-export it"
         case .inconsistentSize(let name, let shape, let dtype, let expected, let found):
             return "tensor '\(name)' with shape \(shape) and dtype \(dtype) needs \(expected) bytes but its data_offsets span \(found); the header is inconsistent, so re-export the checkpoint"
         case .overlappingTensors(let name, let other):

@@ -284,7 +284,7 @@ extension Safetensors {
         // Pad with spaces so that the data section starts on an 8-byte boundary (the 8-byte prefix keeps it so).
         while headerBytes.count % 8 != 0 { headerBytes.append(UInt8(ascii: " ")) }
 
-        var bytes = [UInt8](repeating: 0, count: 8 + headerBytes.count + offset)
+        var bytes = Data(count: 8 + headerBytes.count + offset)
         bytes.withUnsafeMutableBytes { out in
             out.storeBytes(of: UInt64(headerBytes.count).littleEndian, toByteOffset: 0, as: UInt64.self)
             headerBytes.withUnsafeBytes { out.baseAddress!.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
@@ -298,6 +298,6 @@ extension Safetensors {
                 }
             }
         }
-        return Data(bytes)
+        return bytes
     }
 }

@@ -265,18 +265,21 @@ final class SafetensorsTests: XCTestCase {
         let corrupt = directory.appendingPathComponent("corrupt.safetensors")
         var outcomes = (read: 0, thrown: 0)
         func attempt(_ bytes: [UInt8]) throws {
-            try Data(bytes).write(to: corrupt)
+            // Plain stdio: Data.write(to:) syncs to disk each time, which would make this sweep take seconds.
+            let file = try XCTUnwrap(fopen(corrupt.path, "wb"))
+            XCTAssertEqual(fwrite(bytes, 1, bytes.count, file), bytes.count)
+            fclose(file)
             do { _ = try Safetensors.read(contentsOf: corrupt); outcomes.read += 1 } catch { outcomes.thrown += 1 }
         }
         for length in 0..<original.count { try attempt(Array(original[0..<length])) }
         var rng = SeededGenerator(seed: 3)
-        for _ in 0..<400 {
+        for _ in 0..<200 {
             var bytes = original
             let position = Int(rng.next() % UInt64(bytes.count))
             bytes[position] = UInt8(truncatingIfNeeded: rng.next())
             try attempt(bytes)
         }
-        XCTAssertEqual(outcomes.read + outcomes.thrown, original.count + 400)
+        XCTAssertEqual(outcomes.read + outcomes.thrown, original.count + 200)
         XCTAssertGreaterThan(outcomes.thrown, original.count - 10)
     }
 
@@ -329,6 +332,6 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(CheckpointError.inconsistentSize(name: "x", shape: [2, 3], dtype: "F16", expectedBytes: 12, foundBytes: 8).description,
                        "tensor 'x' with shape [2, 3] and dtype F16 needs 12 bytes but its data_offsets span 8; the header is inconsistent, so re-export the checkpoint")
         XCTAssertEqual(CheckpointError.offsetsOutOfRange(name: "x", begin: 8, end: 12, dataBytes: 8).description,
-                       "tensor 'x' has data_offsets [8, 12] outside the data section of 8 bytes (need begin ≤ end ≤ 8); the header lies about the data, so re-export the checkpoint")
+                       "tensor 'x' has data_offsets [8, 12] outside the data section of 8 bytes (need 0 ≤ begin ≤ end ≤ 8); the file is truncated or its header is corrupt, so re-create or re-export it")
     }
 }
