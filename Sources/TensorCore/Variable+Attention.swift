@@ -53,9 +53,10 @@ extension Variable {
             }
         }
         return record(out, parents: [qkv]) { g in
-            // The backward reads P through the raw pointer `pp`; referencing the tensor here keeps its storage
-            // alive until the backward has run (otherwise it is freed when this function returns).
-            defer { withExtendedLifetime(probabilities) {} }
+            // The backward reads P and the input through the raw pointers `pp` and `pin`; referencing the tensors
+            // here keeps their storage alive until the backward has run (P would otherwise be freed when this
+            // function returns, and the input as soon as `qkv.value` is replaced).
+            defer { withExtendedLifetime((probabilities, input)) {} }
             let pg = g.pointer
             qkv.withGradientBuffer { dqkv, beta in
                 if beta == 0 { dqkv.initialize(repeating: 0, count: B * T * 3 * C) }

@@ -153,6 +153,8 @@ extension Variable {
             }
         }
         return Variable.record(out, parents: [logits]) { g in
+            // `pl` points into `lv`; reference it so the forward's logits outlive a later change of `logits.value`.
+            defer { withExtendedLifetime(lv) {} }
             let pg = g.pointer
             logits.withGradientBuffer { dl, beta in
                 Compute.parallelFor(rows, costPerItem: 4 * v) { r in

@@ -35,6 +35,23 @@ public final class Variable {
         self.name = name
     }
 
+    /// Releases the graph behind this node iteratively. The default member-wise release recurses once per node,
+    /// so dropping a long graph that never went through `backward()` (which unlinks as it goes) would
+    /// overflow the stack: the main thread's after some 30,000 ops, a 512 KB worker thread's much sooner.
+    deinit {
+        guard !parents.isEmpty else { return }
+        backwardFunction = nil  // the closure holds the parents too
+        var pending = parents
+        parents = []
+        while var node = pending.popLast() {
+            // Only a node nothing else refers to is about to be freed; unlink it so its deinit stays shallow.
+            guard isKnownUniquelyReferenced(&node) else { continue }
+            node.backwardFunction = nil
+            pending.append(contentsOf: node.parents)
+            node.parents = []
+        }
+    }
+
     /// The shape of `value`.
     public var shape: [Int] { value.shape }
 

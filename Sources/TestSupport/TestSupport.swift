@@ -110,7 +110,7 @@ public struct GradientCheckResult: CustomStringConvertible {
     }
 }
 
-/// Compares analytic gradients against central finite differences.
+/// Compares analytic gradients against central finite differences, and fails the test when they disagree.
 ///
 /// The objective is `L = Σ out ⊙ R` with `out = function(inputs)` and a fixed random `R` of `out`'s shape
 /// drawn from `SeededGenerator(seed:)`, so that every output element influences the loss with a distinct
@@ -119,9 +119,14 @@ public struct GradientCheckResult: CustomStringConvertible {
 /// `(L(x + ε) − L(x − ε)) / 2ε`, where L is evaluated without recording a graph and summed in Double.
 /// The analytic gradient comes from one `backward()` on the same `L` (recorded in Float32).
 ///
-/// Element passes when `|analytic − numeric| ≤ atol + rtol · max(|analytic|, |numeric|)`. Because the op
+/// An element passes when `|analytic − numeric| ≤ atol + rtol · max(|analytic|, |numeric|)`. Because the op
 /// itself runs in Float32, ε must be large enough that rounding in `out` does not swamp the difference
 /// (1e-2 to 1e-3), and inputs should stay away from kinks (relu at 0, abs at 0, clamp bounds) by more than ε.
+///
+/// ```swift
+/// let x = Variable(Tensor.randomNormal([3, 4], using: &rng), requiresGrad: true)
+/// try checkGradients(of: [x], "softmax") { $0[0].softmax() }
+/// ```
 ///
 /// - Parameters:
 ///   - inputs: the variables to perturb; those with `requiresGrad == false` are treated as constants.
@@ -141,59 +146,7 @@ public func checkGradients(
     _ function: ([Variable]) throws -> Variable
 ) throws -> GradientCheckResult {
     let prefix = message().isEmpty ? "" : message() + ": "
-
-    // Analytic gradients of L = Σ out ⊙ R.
-    for input in inputs { input.zeroGradient() }
-    let out = try function(inputs)
-    var generator = SeededGenerator(seed: seed)
-    let weights = Tensor.randomNormal(out.shape, using: &generator)
-    let weightsDouble = weights.scalars.map(Double.init)
-    let loss = (out * Variable(weights)).sum()
-    try loss.backward()
-    let analytic = inputs.map { input in input.grad?.scalars ?? [Float](repeating: 0, count: input.value.count) }
-
-    func objective() throws -> Double {
-        let y = try withoutGradients { try function(inputs) }.value
-        guard y.shape == out.shape else {
-            XCTFail("\(prefix)output shape changed from \(out.shape) to \(y.shape) under perturbation", file: file, line: line)
-            return .nan
-        }
-        return y.withUnsafeBufferPointer { p in
-            var s = 0.0
-            for i in 0..<p.count { s += Double(p[i]) * weightsDouble[i] }
-            return s
-        }
-    }
-
-    var result = GradientCheckResult(checkedElements: 0, worstRelativeError: 0, worstRatio: 0, worstElement: "none")
-    for (n, input) in inputs.enumerated() where input.requiresGrad {
-        let original = input.value
-        defer { input.value = original }
-        for i in 0..<original.count {
-            let x = original.scalars[i]
-            input.value = original
-            input.value.withUnsafeMutableBufferPointer { $0[i] = x + epsilon }
-            let plus = try objective()
-            input.value = original
-            input.value.withUnsafeMutableBufferPointer { $0[i] = x - epsilon }
-            let minus = try objective()
-            // Divide by the step actually taken: x ± ε is rounded to Float.
-            let step = Double(x + epsilon) - Double(x - epsilon)
-            let numeric = (plus - minus) / step
-            let a = Double(analytic[n][i])
-            let error = Swift.abs(a - numeric)
-            let scale = Swift.max(Swift.abs(a), Swift.abs(numeric))
-            let ratio = error.isNaN ? .infinity : error / (Double(atol) + Double(rtol) * scale)
-            let relative = error <= Double(atol) ? 0 : error / Swift.max(scale, 1e-30)
-            result.checkedElements += 1
-            result.worstRelativeError = Swift.max(result.worstRelativeError, relative.isNaN ? .infinity : relative)
-            if ratio > result.worstRatio || (result.worstRatio == 0 && result.worstElement == "none") {
-                result.worstRatio = ratio
-                result.worstElement = "input \(n)\(input.name.map { " (\($0))" } ?? "") "
-                    + "\(describeIndex(i, in: original.shape)): analytic \(analytic[n][i]) vs numeric \(Float(numeric))"
-            }
-        }
-    }
+    let result = try compareGradients(of: inputs, epsilon: epsilon, rtol: rtol, atol: atol, seed: seed, function)
     if result.checkedElements == 0 {
         XCTFail("\(prefix)no input requires a gradient, nothing was checked", file: file, line: line)
     } else if !result.passed {
@@ -201,6 +154,92 @@ public func checkGradients(
                 file: file, line: line)
     }
     return result
+}
+
+/// The comparison behind `checkGradients`, without asserting: returns the summary for the caller to judge.
+///
+/// - Parameters: as for `checkGradients(of:epsilon:rtol:atol:seed:_:file:line:_:)`.
+/// - Returns: the number of elements compared and the worst disagreement.
+/// - Throws: whatever `function` or `backward()` throws.
+public func compareGradients(
+    of inputs: [Variable], epsilon: Float = 1e-2, rtol: Float = 2e-2, atol: Float = 1e-3, seed: UInt64 = 0,
+    _ function: ([Variable]) throws -> Variable
+) throws -> GradientCheckResult {
+    // Analytic gradients of L = Σ out ⊙ R.
+    for input in inputs { input.zeroGradient() }
+    let out = try function(inputs)
+    var generator = SeededGenerator(seed: seed)
+    let weights = Tensor.randomNormal(out.shape, using: &generator)
+    try (out * Variable(weights)).sum().backward()
+    let analytic = inputs.map { input in input.grad?.scalars ?? [Float](repeating: 0, count: input.value.count) }
+    let numeric = try numericGradients(of: inputs, weights: weights, epsilon: epsilon, function)
+
+    var result = GradientCheckResult(checkedElements: 0, worstRelativeError: 0, worstRatio: 0, worstElement: "none")
+    for (n, input) in inputs.enumerated() where input.requiresGrad {
+        for i in 0..<input.value.count {
+            let a = Double(analytic[n][i]), b = numeric[n][i]
+            let error = Swift.abs(a - b)
+            let scale = Swift.max(Swift.abs(a), Swift.abs(b))
+            let ratio = error.isNaN ? .infinity : error / (Double(atol) + Double(rtol) * scale)
+            let relative = error.isNaN ? .infinity : (error <= Double(atol) ? 0 : error / Swift.max(scale, 1e-30))
+            result.checkedElements += 1
+            result.worstRelativeError = Swift.max(result.worstRelativeError, relative)
+            if ratio > result.worstRatio || result.worstElement == "none" {
+                result.worstRatio = ratio
+                result.worstElement = "input \(n)\(input.name.map { " (\($0))" } ?? "") "
+                    + "\(describeIndex(i, in: input.shape)): analytic \(analytic[n][i]) vs numeric \(Float(b))"
+            }
+        }
+    }
+    return result
+}
+
+/// Central finite differences of `L = Σ function(inputs) ⊙ weights`, in Double.
+///
+/// Each element of each input with `requiresGrad` is moved to x ± ε in turn (inputs are restored afterwards)
+/// and L is evaluated without recording a graph.
+///
+/// - Parameters:
+///   - inputs: the variables to perturb.
+///   - weights: R, with the shape of `function`'s output.
+///   - epsilon: the step ε.
+///   - function: builds the output from `inputs`.
+/// - Returns: one array per input, in row-major order; empty for inputs without `requiresGrad`.
+/// - Throws: whatever `function` throws.
+public func numericGradients(
+    of inputs: [Variable], weights: Tensor, epsilon: Float, _ function: ([Variable]) throws -> Variable
+) throws -> [[Double]] {
+    let r = weights.scalars.map(Double.init)
+    func objective() throws -> Double {
+        let y = try withoutGradients { try function(inputs) }.value
+        precondition(y.shape == weights.shape, "output shape \(y.shape) does not match the weights \(weights.shape)")
+        return y.withUnsafeBufferPointer { p in
+            var s = 0.0
+            for i in 0..<p.count { s += Double(p[i]) * r[i] }
+            return s
+        }
+    }
+    var gradients: [[Double]] = []
+    for input in inputs {
+        guard input.requiresGrad else { gradients.append([]); continue }
+        let original = input.value
+        let values = original.scalars
+        defer { input.value = original }
+        var g = [Double](repeating: 0, count: values.count)
+        for i in 0..<values.count {
+            let x = values[i]
+            input.value = original
+            input.value.withUnsafeMutableBufferPointer { $0[i] = x + epsilon }
+            let plus = try objective()
+            input.value = original
+            input.value.withUnsafeMutableBufferPointer { $0[i] = x - epsilon }
+            let minus = try objective()
+            // Divide by the step actually taken: x ± ε is rounded to Float.
+            g[i] = (plus - minus) / (Double(x + epsilon) - Double(x - epsilon))
+        }
+        gradients.append(g)
+    }
+    return gradients
 }
 
 // MARK: - Random inputs

@@ -100,7 +100,7 @@ final class MatmulTests: XCTestCase {
         defer { Compute.threadCount = saved }
         Compute.threadCount = 2
         for (m, k, n, ta, tb) in [(520, 515, 512, false, false), (513, 64, 530, true, true),
-                                  (600, 40, 17, false, true), (24, 70, 700, true, false)] {
+                                  (600, 200, 40, true, false), (24, 70, 700, false, true)] {
             let (sa, sb) = operandShapes(m, k, n, ta, tb)
             let a = random(sa), b = random(sb)
             let threaded = a.matmul(b, transposeSelf: ta, transposeOther: tb)
@@ -173,6 +173,9 @@ final class MatmulTests: XCTestCase {
         let x = variable([2, 3, 4]), w = variable([5, 4]), b = variable([5])
         try checkGradients(of: [x, w, b], "linear with bias") { $0[0].linear(weight: $0[1], bias: $0[2]) }
         try checkGradients(of: [x, w], "linear without bias") { $0[0].linear(weight: $0[1], bias: nil) }
+        let single = variable([4])
+        try checkGradients(of: [single, w, b], "linear rank 1") { $0[0].linear(weight: $0[1], bias: $0[2]) }
+        XCTAssertEqual(single.linear(weight: w, bias: b).shape, [5])
         let x2 = variable([3, 4])
         try checkGradients(of: [x2, w, b], "linear rank 2") { $0[0].linear(weight: $0[1], bias: $0[2]) }
         // The input used twice accumulates into the gradient buffer (beta = 1).
