@@ -236,7 +236,7 @@ extension GPT {
             if p > 0 { y = y.dropout(probability: p, using: &generator) }
             x = x + y
             let h2 = x.layerNorm(weight: block.mlpNormWeight, bias: block.mlpNormBias, epsilon: eps)
-            var m = h2.linear(weight: block.mlpHiddenWeight, bias: block.mlpHiddenBias).fastGELU()
+            var m = h2.linear(weight: block.mlpHiddenWeight, bias: block.mlpHiddenBias).gelu()
                 .linear(weight: block.mlpOutputWeight, bias: block.mlpOutputBias)
             if p > 0 { m = m.dropout(probability: p, using: &generator) }
             x = x + m

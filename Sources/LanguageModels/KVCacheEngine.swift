@@ -239,6 +239,8 @@ enum Kernels {
 
     /// GELU (tanh approximation, GPT-2's `gelu_new`) in place.
     static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        FastMath.gelu(x, x, count: count)
+        Compute.parallelFor(count, costPerItem: 16, minimumWork: 1 << 16) { range in
+            FastMath.gelu(x + range.lowerBound, x + range.lowerBound, count: range.count)
+        }
     }
 }

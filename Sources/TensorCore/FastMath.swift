@@ -87,23 +87,45 @@ public enum FastMath {
         return m
     }
 
-    /// GELU (tanh form) of a vector: 0.5·x·(1 + tanh(u)) = x · σ(2u) = x / (1 + e^(−2u)).
+    /// tanh by Eigen's float rational approximation (numerator degree 13, denominator degree 6, clamped to
+    /// ±7.9053): maximum absolute error 4e-7 on [−9, 9]. Written as scalar code with selects and no calls so
+    /// that LLVM vectorises the loops that use it (this beats explicit generic SIMD types on baseline x86-64).
     @inlinable @inline(__always)
-    public static func gelu(_ x: Vector) -> Vector {
-        let u = 0.7978845608028654 * (x + 0.044715 * x * x * x)
-        return x / (1 + exp(-2 * u))
+    public static func tanh(_ x: Float) -> Float {
+        let limit: Float = 7.90531110763549805
+        let xc = x < -limit ? -limit : (x > limit ? limit : x)
+        let x2 = xc * xc
+        var p = x2 * -2.76076847742355e-16 + 2.00018790482477e-13
+        p = p * x2 + -8.60467152213735e-11
+        p = p * x2 + 5.12229709037114e-08
+        p = p * x2 + 1.48572235717979e-05
+        p = p * x2 + 6.37261928875436e-04
+        p = p * x2 + 4.89352455891786e-03
+        p = p * xc
+        var q = x2 * 1.19825839466702e-06 + 1.18534705686654e-04
+        q = q * x2 + 2.26843463243900e-03
+        q = q * x2 + 4.89352518554385e-03
+        return p / q
     }
 
-    /// dst[i] = gelu(src[i]).
+    /// GELU, tanh form (GPT-2's `gelu_new`): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715x³))).
+    @inlinable @inline(__always)
+    public static func gelu(_ x: Float) -> Float {
+        0.5 * x * (1 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+    }
+
+    /// d gelu / dx for the tanh form.
+    @inlinable @inline(__always)
+    public static func geluDerivative(_ x: Float) -> Float {
+        let t = tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))
+        let du = 0.7978845608028654 * (1 + 3 * 0.044715 * x * x)
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+    }
+
+    /// dst[i] = gelu(src[i]) on the calling thread (may alias).
     @inlinable
     public static func gelu(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            let v = gelu(UnsafeRawPointer(src + i).loadUnaligned(as: Vector.self))
-            UnsafeMutableRawPointer(dst + i).storeBytes(of: v, as: Vector.self)
-            i += 8
-        }
-        while i < count { dst[i] = Tensor.gelu(src[i]); i += 1 }
+        for i in 0..<count { dst[i] = gelu(src[i]) }
     }
 }
 
@@ -112,23 +134,10 @@ extension FastMath {
     @inlinable
     public static func geluBackward(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                                     count: Int, accumulate: Bool) {
-        var i = 0
-        while i + 8 <= count {
-            let xv = UnsafeRawPointer(x + i).loadUnaligned(as: Vector.self)
-            let gv = UnsafeRawPointer(g + i).loadUnaligned(as: Vector.self)
-            let u = 0.7978845608028654 * (xv + 0.044715 * xv * xv * xv)
-            let s = 1 / (1 + exp(-2 * u))   // σ(2u), so tanh(u) = 2s − 1
-            let t = 2 * s - 1
-            let du = 0.7978845608028654 * (1 + 3 * 0.044715 * xv * xv)
-            var d = gv * (0.5 * (1 + t) + 0.5 * xv * (1 - t * t) * du)
-            if accumulate { d += UnsafeRawPointer(dst + i).loadUnaligned(as: Vector.self) }
-            UnsafeMutableRawPointer(dst + i).storeBytes(of: d, as: Vector.self)
-            i += 8
-        }
-        while i < count {
-            let d = g[i] * Tensor.geluDerivative(x[i])
-            dst[i] = accumulate ? dst[i] + d : d
-            i += 1
+        if accumulate {
+            for i in 0..<count { dst[i] += g[i] * geluDerivative(x[i]) }
+        } else {
+            for i in 0..<count { dst[i] = g[i] * geluDerivative(x[i]) }
         }
     }
 }

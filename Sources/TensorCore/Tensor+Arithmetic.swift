@@ -106,7 +106,7 @@ extension Tensor {
     public func gelu() -> Tensor {
         var out = Tensor(uninitializedShape: shape)
         let p = pointer, o = out.pointer
-        Compute.parallelFor(count, minimumWork: 1 << 15) { r in
+        Compute.parallelFor(count, costPerItem: 16, minimumWork: 1 << 16) { r in
             FastMath.gelu(p + r.lowerBound, o + r.lowerBound, count: r.count)
         }
         return out
@@ -121,19 +121,6 @@ extension Tensor {
         x > 20 ? x : (x < -20 ? Foundation.exp(x) : Foundation.log1p(Foundation.exp(x)))
     }
 
-    @usableFromInline static let geluC: Float = 0.7978845608028654  // sqrt(2/pi)
-
-    @inlinable static func gelu(_ x: Float) -> Float {
-        0.5 * x * (1 + Foundation.tanh(geluC * (x + 0.044715 * x * x * x)))
-    }
-
-    /// d gelu / dx for the tanh approximation.
-    @inlinable static func geluDerivative(_ x: Float) -> Float {
-        let u = geluC * (x + 0.044715 * x * x * x)
-        let t = Foundation.tanh(u)
-        let du = geluC * (1 + 3 * 0.044715 * x * x)
-        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
-    }
 
     /// Elementwise choice: `condition != 0 ? a : b`, with broadcasting over all three.
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {

@@ -75,7 +75,7 @@ extension Variable {
         return Variable.record(value.gelu(), parents: [self]) { [self] g in
             self.withGradientBuffer { dx, beta in
                 let px = x.pointer, pg = g.pointer
-                Compute.parallelFor(x.count, minimumWork: 1 << 15) { r in
+                Compute.parallelFor(x.count, costPerItem: 24, minimumWork: 1 << 16) { r in
                     FastMath.geluBackward(px + r.lowerBound, pg + r.lowerBound, dx + r.lowerBound,
                                           count: r.count, accumulate: beta != 0)
                 }

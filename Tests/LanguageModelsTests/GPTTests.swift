@@ -246,20 +246,6 @@ final class GPTTests: XCTestCase {
 
 nonisolated(unsafe) private var policyRng = SeededGenerator(seed: 77)
 
-final class FastGELUTests: XCTestCase {
-    func testFastGELUMatchesGELUValueAndGradient() throws {
-        var rng = SeededGenerator(seed: 8)
-        let x = Tensor.randomNormal([3, 37], standardDeviation: 3, using: &rng)
-        let a = Variable(x, requiresGrad: true), b = Variable(x, requiresGrad: true)
-        let g = Tensor.randomNormal([3, 37], using: &rng)
-        let ya = a.fastGELU(), yb = b.gelu()
-        assertClose(ya.value.scalars, yb.value.scalars, tolerance: 2e-6)
-        try ya.backward(seed: g)
-        try yb.backward(seed: g)
-        assertClose(a.grad!.scalars, b.grad!.scalars, tolerance: 1e-5)
-    }
-}
-
 final class TiedCrossEntropyTests: XCTestCase {
     /// The fused loss equals the composed `matmul` + `crossEntropy`, in value and in both gradients.
     func testFusedEqualsComposed() throws {
