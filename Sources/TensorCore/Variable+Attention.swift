@@ -25,6 +25,7 @@ extension Variable {
         var out = Tensor(uninitializedShape: [B, T, C])
         let pin = input.pointer, pp = probabilities.pointer, po = out.pointer
         let mask = keyMask?.pointer
+        let blocks = causalRowBlocks(T)
 
         Compute.parallelFor(B * H, costPerItem: 4 * T * T * D, minimumWork: 1 << 16) { range in
             for bh in range {
@@ -32,9 +33,11 @@ extension Variable {
                 let q = pin + b * T * 3 * C + h * D
                 let k = q + C, v = q + 2 * C
                 let p = pp + bh * T * T
-                // S = Q·Kᵀ · scale  [T, T]
-                BLAS.sgemmSingleThreaded(transposeA: false, transposeB: true, m: T, n: T, k: D, alpha: scale,
-                                         a: q, lda: 3 * C, b: k, ldb: 3 * C, beta: 0, c: p, ldc: T)
+                // S = Q·Kᵀ · scale, lower block triangle only: rows [r0, r1) need keys [0, r1).
+                for (r0, r1) in blocks {
+                    BLAS.sgemmSingleThreaded(transposeA: false, transposeB: true, m: r1 - r0, n: r1, k: D, alpha: scale,
+                                             a: q + r0 * 3 * C, lda: 3 * C, b: k, ldb: 3 * C, beta: 0, c: p + r0 * T, ldc: T)
+                }
                 for i in 0..<T {
                     let row = p + i * T
                     // Keys after the query (causal) get probability 0: softmaxRow below only normalises the first
@@ -48,8 +51,11 @@ extension Variable {
                     Tensor.softmaxRow(row, row, i + 1)
                 }
                 // Y = P·V  [T, D], written into this head's columns of the output.
-                BLAS.sgemmSingleThreaded(transposeA: false, transposeB: false, m: T, n: D, k: T, alpha: 1,
-                                         a: p, lda: T, b: v, ldb: 3 * C, beta: 0, c: po + b * T * C + h * D, ldc: C)
+                for (r0, r1) in blocks {
+                    BLAS.sgemmSingleThreaded(transposeA: false, transposeB: false, m: r1 - r0, n: D, k: r1, alpha: 1,
+                                             a: p + r0 * T, lda: T, b: v, ldb: 3 * C, beta: 0,
+                                             c: po + (b * T + r0) * C + h * D, ldc: C)
+                }
             }
         }
         return record(out, parents: [qkv]) { g in
@@ -71,11 +77,13 @@ extension Variable {
                         let dk = dq + C, dv = dq + 2 * C
                         let p = pp + bh * T * T
                         let dy = pg + b * T * C + h * D
-                        // dP = dY·Vᵀ ; dV += Pᵀ·dY
-                        BLAS.sgemmSingleThreaded(transposeA: false, transposeB: true, m: T, n: T, k: D, alpha: 1,
-                                                 a: dy, lda: C, b: v, ldb: 3 * C, beta: 0, c: dp, ldc: T)
-                        BLAS.sgemmSingleThreaded(transposeA: true, transposeB: false, m: T, n: D, k: T, alpha: 1,
-                                                 a: p, lda: T, b: dy, ldb: C, beta: 1, c: dv, ldc: 3 * C)
+                        // dP = dY·Vᵀ ; dV += Pᵀ·dY   (block triangle)
+                        for (r0, r1) in blocks {
+                            BLAS.sgemmSingleThreaded(transposeA: false, transposeB: true, m: r1 - r0, n: r1, k: D, alpha: 1,
+                                                     a: dy + r0 * C, lda: C, b: v, ldb: 3 * C, beta: 0, c: dp + r0 * T, ldc: T)
+                            BLAS.sgemmSingleThreaded(transposeA: true, transposeB: false, m: r1, n: D, k: r1 - r0, alpha: 1,
+                                                     a: p + r0 * T, lda: T, b: dy + r0 * C, ldb: C, beta: 1, c: dv, ldc: 3 * C)
+                        }
                         // dS = P ⊙ (dP − Σⱼ dP⊙P) · scale   (softmax backward, row by row)
                         for i in 0..<T {
                             let pr = p + i * T, dr = dp + i * T
@@ -84,14 +92,24 @@ extension Variable {
                             for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
                             for j in (i + 1)..<Swift.max(T, i + 1) { dr[j] = 0 }
                         }
-                        // dQ += dS·K ; dK += dSᵀ·Q
-                        BLAS.sgemmSingleThreaded(transposeA: false, transposeB: false, m: T, n: D, k: T, alpha: 1,
-                                                 a: dp, lda: T, b: k, ldb: 3 * C, beta: 1, c: dq, ldc: 3 * C)
-                        BLAS.sgemmSingleThreaded(transposeA: true, transposeB: false, m: T, n: D, k: T, alpha: 1,
-                                                 a: dp, lda: T, b: q, ldb: 3 * C, beta: 1, c: dk, ldc: 3 * C)
+                        // dQ += dS·K ; dK += dSᵀ·Q   (block triangle)
+                        for (r0, r1) in blocks {
+                            BLAS.sgemmSingleThreaded(transposeA: false, transposeB: false, m: r1 - r0, n: D, k: r1, alpha: 1,
+                                                     a: dp + r0 * T, lda: T, b: k, ldb: 3 * C, beta: 1, c: dq + r0 * 3 * C, ldc: 3 * C)
+                            BLAS.sgemmSingleThreaded(transposeA: true, transposeB: false, m: r1, n: D, k: r1 - r0, alpha: 1,
+                                                     a: dp + r0 * T, lda: T, b: q + r0 * 3 * C, ldb: 3 * C, beta: 1, c: dk, ldc: 3 * C)
+                        }
                     }
                 }
             }
         }
     }
+}
+
+/// Row blocks [r0, r1) of a causal T×T score matrix. Block b only needs keys [0, r1), so the GEMMs skip the
+/// upper block triangle: about 40% fewer attention flops at T = 256 than the full square, while each GEMM
+/// keeps at least 64 rows so that it still runs near BLAS speed.
+@usableFromInline
+func causalRowBlocks(_ T: Int, blockSize: Int = 64) -> [(Int, Int)] {
+    stride(from: 0, to: T, by: blockSize).map { ($0, Swift.min($0 + blockSize, T)) }
 }

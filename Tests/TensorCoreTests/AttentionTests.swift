@@ -105,4 +105,15 @@ final class AttentionTests: XCTestCase {
             fused: { Variable.causalSelfAttention(qkv: $0[0], heads: 4) },
             composed: { self.composedAttention($0[0], heads: 4, keyMask: nil) })
     }
+
+    func testLongSequenceUsesCausalBlocksCorrectly() throws {
+        // T = 150 spans three 64-row causal blocks (the last one partial), with left padding in one row.
+        let qkv = variable([2, 150, 24])
+        var maskValues = [Float](repeating: 1, count: 300)
+        for j in 0..<70 { maskValues[j] = 0 }
+        let mask = Tensor(shape: [2, 150], scalars: maskValues)
+        try assertSameValueAndGradients(of: [qkv], rtol: 1e-3, atol: 1e-4, "long, masked",
+            fused: { Variable.causalSelfAttention(qkv: $0[0], heads: 2, keyMask: mask) },
+            composed: { self.composedAttention($0[0], heads: 2, keyMask: mask) })
+    }
 }
