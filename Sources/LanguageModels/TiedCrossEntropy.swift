@@ -46,15 +46,9 @@ extension Variable {
                         Compute.parallelFor(k, costPerItem: 8 * v) { range in
                             for r in range {
                                 let row = p + r * v
-                                var m = -Float.infinity
-                                for j in 0..<v where row[j] > m { m = row[j] }
+                                let m = FastMath.maximum(row, count: v)
                                 let target = row[Int(targets[kept[r]])]
-                                var s: Float = 0
-                                for j in 0..<v {
-                                    let e = Foundation.exp(row[j] - m)
-                                    row[j] = e
-                                    s += e
-                                }
+                                let s = FastMath.expShifted(row, row, count: v, shift: m)
                                 losses[r] = m + Foundation.log(s) - target
                                 let inv = 1 / s
                                 for j in 0..<v { row[j] *= inv }
