@@ -98,8 +98,9 @@ extension GPT {
             let invT = 1 / options.temperature
             let row = UnsafeMutablePointer<Float>.allocate(capacity: V)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: V)
+            let weights = UnsafeMutablePointer<Float>.allocate(capacity: V)
             let order = UnsafeMutablePointer<Int32>.allocate(capacity: V)
-            defer { row.deallocate(); scratch.deallocate(); order.deallocate() }
+            defer { row.deallocate(); scratch.deallocate(); weights.deallocate(); order.deallocate() }
             var stepTokens = [Int32](repeating: 0, count: B), stepMask = [Float](repeating: 0, count: B)
 
             for step in 0..<maxNew {
@@ -113,14 +114,28 @@ extension GPT {
                     }
                     // z = ℓ/τ; the returned log-prob is log softmax(z) at the chosen token (before warping).
                     let l = logits + b * V
-                    for j in 0..<V { row[j] = l[j] * invT }
-                    let logNormaliser = Kernels.logSumExp(row, V)
-                    if step < options.minimumNewTokens {
+                    var m = -Float.infinity
+                    for j in 0..<V {
+                        row[j] = l[j] * invT
+                        if row[j] > m { m = row[j] }
+                    }
+                    var total: Float = 0
+                    for j in 0..<V {
+                        let e = Foundation.exp(row[j] - m)
+                        weights[j] = e
+                        total += e
+                    }
+                    let logNormaliser = m + Foundation.log(total)
+                    let masking = step < options.minimumNewTokens && !options.stopTokens.isEmpty
+                    if masking {
                         for s in options.stopTokens where s >= 0 && Int(s) < V { row[Int(s)] = -.infinity }
                     }
                     let token: Int
                     if options.greedy {
                         token = LogitsWarping.argmax(row, V)
+                    } else if options.topK == 0 && options.topP >= 1 && !masking {
+                        // Plain sampling: reuse the exponentials computed for the normaliser.
+                        token = LogitsWarping.sample(weights: weights, V, total: total, uniform: generator.nextUniformDouble())
                     } else {
                         LogitsWarping.applyTopK(row, V, k: options.topK, scratch: scratch)
                         LogitsWarping.applyTopP(row, V, p: options.topP, probabilities: scratch, order: order)
