@@ -15,7 +15,7 @@ enum PerplexityCommand: Command {
 
     Every token after the first is predicted from the tokens before it; mean_nll is in nats per token and
     perplexity = exp(mean_nll). A text longer than the model's context W is scored with a sliding window: windows of
-    W tokens start every `stride` tokens and each token is scored once, by the first window that reaches it, so
+    W tokens; after the first, each window scores the next `stride` tokens and ends at the last of them, so
     after the first window every prediction sees at least W − stride tokens of context.
 
     Options:
@@ -25,7 +25,7 @@ enum PerplexityCommand: Command {
       --text FILE
           the UTF-8 text to score (required)
       --stride N (default W/2)
-          tokens between window starts, 1...W; W scores disjoint chunks
+          new tokens scored per window after the first, 1...W-1 (W-1: nearly disjoint chunks, fastest; 1: full context)
       --threads N (default 0 = all processors)
           kernel threads
     """
