@@ -18,6 +18,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     // Training infrastructure
     ("TrainingCore", ["TensorCore", "NeuralNetworks"]),
     ("Runs", []),
+    ("Pretraining", ["LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "NeuralNetworks", "TensorCore", "Runs"]),
 ]
 
 /// Test targets and what they import.
@@ -31,6 +32,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("RunsTests", ["Runs"]),
     ("TokenizersTests", ["Tokenizers"]),
     ("LanguageModelsTests", ["LanguageModels", "TestSupport"]),
+    ("PretrainingTests", ["Pretraining", "LanguageModels", "Tokenizers", "TensorCore", "Runs"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.

@@ -8,3 +8,4 @@
 @_exported import Tasks
 @_exported import TrainingCore
 @_exported import Runs
+@_exported import Pretraining

@@ -7,14 +7,17 @@ struct BenchOptions {
     var threads = 2
     var only: String? = nil
     var repeats = 10
+    /// One model configuration of shared/PERF.md (`tiny`, `small`, `gpt2-mini`), or nil for all.
+    var config: String? = nil
 
     static let help = """
     rlft-bench: release-mode benchmarks, one JSON object per line.
 
-    Usage: swift run -c release rlft-bench [--threads N] [--only NAME] [--repeats N]
+    Usage: swift run -c release rlft-bench [--threads N] [--only NAME] [--repeats N] [--config NAME]
       --threads N   threads for the library's kernels and for raw OpenBLAS (default 2)
       --only NAME   run one benchmark: \(Benchmarks.all.map(\.name).joined(separator: ", "))
       --repeats N   timed repetitions per measurement after warm-up (default 10; the median is reported)
+      --config NAME model benchmarks (train, forward, generate) at one configuration: \(ModelBenchmarks.configurations.map(\.name).joined(separator: ", "))
     """
 
     static func parse(_ arguments: [String]) throws -> BenchOptions {
@@ -42,6 +45,12 @@ struct BenchOptions {
             case "--repeats":
                 guard let n = Int(try value(key)), n >= 1 else { throw BenchError.usage("--repeats must be a positive integer") }
                 options.repeats = n
+            case "--config":
+                let name = try value(key)
+                guard ModelBenchmarks.configurations.contains(where: { $0.name == name }) else {
+                    throw BenchError.usage("unknown configuration '\(name)'; choose one of \(ModelBenchmarks.configurations.map(\.name).joined(separator: ", "))")
+                }
+                options.config = name
             case "--help", "-h":
                 throw BenchError.help
             default:

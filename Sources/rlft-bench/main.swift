@@ -9,6 +9,9 @@ enum Benchmarks {
         Benchmark(name: "sgemm", run: CoreBenchmarks.sgemm),
         Benchmark(name: "mlp", run: CoreBenchmarks.mlp),
         Benchmark(name: "rowkernels", run: CoreBenchmarks.rowKernels),
+        Benchmark(name: "train", run: ModelBenchmarks.train),
+        Benchmark(name: "forward", run: ModelBenchmarks.forward),
+        Benchmark(name: "generate", run: ModelBenchmarks.generate),
     ]
 }
 

@@ -6,6 +6,10 @@ import Runs
 /// Every subcommand, in `rlft --help` order.
 let commands: [Command.Type] = [
     TaskCommand.self,
+    PretrainCommand.self,
+    GenerateCommand.self,
+    PerplexityCommand.self,
+    TokenizeCommand.self,
 ]
 
 func topLevelHelp() -> String {

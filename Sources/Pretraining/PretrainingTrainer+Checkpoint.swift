@@ -1,0 +1,127 @@
+// Checkpoints of a pretraining run and exact resume. A checkpoint is a folder written under a temporary name and
+// renamed into place, so a crash never leaves a half-written checkpoint as the latest.
+import Foundation
+import LanguageModels
+import NeuralNetworks
+import Runs
+import TensorCore
+import Tokenizers
+import TrainingCore
+
+/// The scalar part of a checkpoint (`state.json`).
+struct PretrainingState: Codable {
+    /// Format version of the checkpoint folder.
+    var version = 1
+    var step: Int
+    var config: PretrainingConfig
+    var dataGenerator: SeededGenerator
+    var dropoutGenerator: SeededGenerator
+    var sampleGenerator: SeededGenerator
+    var threads: Int
+}
+
+extension PretrainingTrainer {
+    /// The folder name of the checkpoint after `step` updates.
+    static func checkpointName(_ step: Int) -> String { String(format: "step-%06d", step) }
+
+    /// The complete checkpoints in `runDirectory`, oldest first.
+    public static func checkpoints(in runDirectory: URL) -> [(step: Int, url: URL)] {
+        let folder = runDirectory.appendingPathComponent("checkpoints")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.compactMap { name -> (Int, URL)? in
+            guard name.hasPrefix("step-"), let step = Int(name.dropFirst(5)) else { return nil }
+            return (step, folder.appendingPathComponent(name))
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    /// Writes a checkpoint of the current step into `checkpoints/step-NNNNNN/` and deletes all but the newest
+    /// `keepCheckpoints`.
+    ///
+    /// - Returns: the checkpoint folder.
+    /// - Throws: `TrainingError.invalidInput` without an output directory; file errors.
+    @discardableResult
+    public func saveCheckpoint() throws -> URL {
+        guard let outputDirectory else {
+            throw TrainingError.invalidInput("this trainer has no output directory; create it with outputDirectory: to write checkpoints")
+        }
+        let destination = outputDirectory.appendingPathComponent("checkpoints").appendingPathComponent(Self.checkpointName(step))
+        let state = PretrainingState(step: step, config: config, dataGenerator: dataGenerator, dropoutGenerator: dropoutGenerator,
+                                     sampleGenerator: sampleGenerator, threads: Compute.threadCount)
+        try Self.replaceDirectory(at: destination) { folder in
+            try saveModelDirectory(model, tokenizer: tokenizer, to: folder.appendingPathComponent("model"))
+            try optimizer.exportState().save(to: folder.appendingPathComponent("optimizer.safetensors"))
+            try Self.encoder.encode(state).write(to: folder.appendingPathComponent("state.json"))
+        }
+        for old in Self.checkpoints(in: outputDirectory).dropLast(config.keepCheckpoints) {
+            try? FileManager.default.removeItem(at: old.url)
+        }
+        return destination
+    }
+
+    /// Continues the run in `runDirectory` from its newest checkpoint.
+    ///
+    /// The configuration, model, tokenizer, optimizer moments and every generator come from the checkpoint,
+    /// and `metrics.jsonl` and `samples.jsonl` lose any lines written after it, so the finished run is
+    /// bit-identical to one that was never interrupted (with the same thread count).
+    ///
+    /// - Parameters:
+    ///   - runDirectory: a directory written by a trainer with an output directory.
+    ///   - documents: the same training texts as the original run.
+    /// - Throws: `ModelDirectoryError.missingFile` when there is no checkpoint; `CheckpointError` for damaged
+    ///   files; `TrainingError.invalidInput` when the text differs from the original run's.
+    public static func resume(from runDirectory: URL, documents: [String]) throws -> PretrainingTrainer {
+        guard let latest = checkpoints(in: runDirectory).last else {
+            throw ModelDirectoryError.missingFile(path: runDirectory.appendingPathComponent("checkpoints/step-NNNNNN").path,
+                                                  hint: "the run has no complete checkpoint to resume from; start it again without --resume")
+        }
+        let stateURL = latest.url.appendingPathComponent("state.json")
+        let state: PretrainingState
+        do {
+            state = try JSONDecoder().decode(PretrainingState.self, from: Data(contentsOf: stateURL))
+        } catch {
+            throw CheckpointError.malformedHeader(path: stateURL.path, reason: "state.json cannot be read (\(error))")
+        }
+        if state.config.threads > 0 { Compute.threadCount = state.config.threads }
+        let (model, tokenizer) = try loadModelDirectory(latest.url.appendingPathComponent("model"))
+        let trainer = try PretrainingTrainer(config: state.config, model: model, tokenizer: tokenizer, documents: documents,
+                                             outputDirectory: runDirectory)
+        try trainer.optimizer.importState(try OptimizerState.load(from: latest.url.appendingPathComponent("optimizer.safetensors")))
+        trainer.step = state.step
+        trainer.dataGenerator = state.dataGenerator
+        trainer.dropoutGenerator = state.dropoutGenerator
+        trainer.sampleGenerator = state.sampleGenerator
+        try truncateLog(runDirectory.appendingPathComponent("metrics.jsonl"), afterStep: state.step) { $0["step"] as? Int }
+        try truncateLog(runDirectory.appendingPathComponent("samples.jsonl"), afterStep: state.step) {
+            ($0["step"] as? Double).map { Int($0) } ?? ($0["step"] as? Int)
+        }
+        return trainer
+    }
+
+    /// Drops the lines of a JSONL log whose step is after `step` (written after the checkpoint).
+    static func truncateLog(_ url: URL, afterStep step: Int, stepOf: ([String: Any]) -> Int?) throws {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
+        let kept = text.split(separator: "\n").filter { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let s = stepOf(object) else { return true }
+            return s <= step
+        }
+        try RunDirectory.writeAtomically(Data(kept.map { $0 + "\n" }.joined().utf8), to: url)
+    }
+
+    /// Builds a directory under a temporary name next to `destination`, then swaps it into place, so readers
+    /// see either the old complete directory or the new complete one.
+    static func replaceDirectory(at destination: URL, _ write: (URL) throws -> Void) throws {
+        let fm = FileManager.default
+        let parent = destination.deletingLastPathComponent()
+        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        let partial = parent.appendingPathComponent(".partial-\(destination.lastPathComponent)")
+        try? fm.removeItem(at: partial)
+        try fm.createDirectory(at: partial, withIntermediateDirectories: true)
+        try write(partial)
+        let old = parent.appendingPathComponent(".old-\(destination.lastPathComponent)")
+        try? fm.removeItem(at: old)
+        if fm.fileExists(atPath: destination.path) { try fm.moveItem(at: destination, to: old) }
+        try fm.moveItem(at: partial, to: destination)
+        try? fm.removeItem(at: old)
+    }
+}
