@@ -104,6 +104,7 @@ for step in 0..<pretrainSteps {
 var sftConfig = SFTConfig()
 sftConfig.steps = sftSteps
 sftConfig.seed = seed
+sftConfig.warmupSteps = min(sftConfig.warmupSteps, sftSteps)
 sftConfig.evaluationInterval = max(1, min(100, sftSteps))
 let sftModel = base.copy()
 let demonstrations = try SFTExample.encode(task.demonstrations, tokenizer: tokenizer, contextLength: modelConfig.contextLength)

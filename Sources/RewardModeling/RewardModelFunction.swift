@@ -22,6 +22,10 @@ public final class RewardModelFunction: RewardFunction {
     public let padToken: Int32
     /// Rows per forward pass. Default 64.
     public var batchSize: Int
+    /// Cut a prompt‖completion longer than the model's context to its first `contextLength` tokens instead of
+    /// throwing (sampled text can re-encode longer than it was generated, e.g. U+FFFD for a split character).
+    /// Default true.
+    public var truncatesToContext: Bool = true
 
     /// Wraps a model.
     ///
@@ -38,17 +42,19 @@ public final class RewardModelFunction: RewardFunction {
 
     /// Raw (unnormalised) rewards.
     ///
-    /// - Throws: `TrainingError.invalidInput` for a pair longer than the model's context or an empty pair.
+    /// - Throws: `TrainingError.invalidInput` for an empty pair, or one longer than the model's context when
+    ///   `truncatesToContext` is off.
     public func rawScores(prompts: [String], completions: [String]) throws -> [Float] {
         guard prompts.count == completions.count else {
             throw TrainingError.invalidInput("\(prompts.count) prompts but \(completions.count) completions; give one completion per prompt")
         }
         let context = model.trunk.config.contextLength
         let rows: [[Int32]] = try zip(prompts, completions).enumerated().map { i, pair in
-            let row = try tokenizer.encode(pair.0) + tokenizer.encode(pair.1)
+            var row = try tokenizer.encode(pair.0) + tokenizer.encode(pair.1)
             guard !row.isEmpty else {
                 throw TrainingError.invalidInput("prompt‖completion \(i + 1) is empty; a reward model needs at least one token")
             }
+            if truncatesToContext && row.count > context { row.removeLast(row.count - context) }
             guard row.count <= context else {
                 throw TrainingError.invalidInput("prompt‖completion \(i + 1) is \(row.count) tokens, more than the reward model's context of \(context); shorten the completion (e.g. fewer new tokens)")
             }
