@@ -59,6 +59,16 @@ public struct BestOfNSamples: Sendable {
     /// `rewards[p][i]`: its reward.
     public var rewards: [[Float]]
 
+    /// Samples from their parts; every prompt needs the same number of completions, each with a reward.
+    public init(prompts: [String], completions: [[String]], rewards: [[Float]]) {
+        precondition(prompts.count == completions.count && completions.count == rewards.count
+                     && zip(completions, rewards).allSatisfy { $0.count == $1.count && $0.count == completions[0].count },
+                     "BestOfNSamples: one equally long list of completions and rewards per prompt")
+        self.prompts = prompts
+        self.completions = completions
+        self.rewards = rewards
+    }
+
     /// For each prompt, the completion with the highest reward among its first `n` samples (the first on ties).
     public func best(n: Int) -> [String] {
         precondition(n >= 1 && n <= (completions.first?.count ?? 0), "best(n:) needs 1 ≤ n ≤ samples per prompt")
