@@ -4,6 +4,7 @@ import Foundation
 import Evaluation
 import TensorCore
 import Tasks
+import TrainingCore
 
 /// Judges completions: a gold score and a win-rate credit against a reference per prompt.
 public protocol CompletionJudge {
@@ -51,4 +52,40 @@ public func scoreCompletions(prompts: [String], completions: [String], judge: an
     return PolicyScore(gold: try bootstrapConfidenceInterval(values: gold, resamples: resamples, using: &rng),
                        winRate: try bootstrapConfidenceInterval(values: credit, resamples: resamples, using: &rng),
                        goldScores: gold, winCredits: credit)
+}
+
+/// A judge for instruction-task prompts read from files: the gold score, and the expected win-rate credit against
+/// each prompt's given reference completion (for example the `completion` of `eval.jsonl`) under an annotator group.
+public struct InstructionReferenceJudge: CompletionJudge {
+    /// Reference completion of each prompt, by prompt text.
+    public let references: [String: String]
+    public let group: AnnotatorGroup
+
+    /// - Parameters:
+    ///   - references: Prompt → reference completion.
+    ///   - group: The judging annotator group. Default ``Tasks/AnnotatorGroup/training``.
+    public init(references: [String: String], group: AnnotatorGroup = .training) {
+        self.references = references
+        self.group = group
+    }
+
+    /// - Throws: `TaskError.unrecognizedPrompt` for a prompt that is not an instruction-task prompt, or
+    ///   `TrainingError.invalidInput` for a prompt without a reference.
+    public func judge(prompts: [String], completions: [String]) throws -> (gold: [Double], winCredit: [Double]) {
+        var gold: [Double] = [], credit: [Double] = []
+        for (prompt, completion) in zip(prompts, completions) {
+            let instruction = try Instruction(prompt: prompt)
+            guard let reference = references[prompt] else {
+                throw TrainingError.invalidInput("no reference completion for prompt \(String(reflecting: prompt))")
+            }
+            gold.append(instruction.goldScore(completion: completion))
+            credit.append(group.expectedCredit(instruction, output: completion, reference: reference))
+        }
+        return (gold, credit)
+    }
+
+    /// Whether every prompt is an instruction-task prompt (so this judge applies).
+    public static func recognizes(_ prompts: [String]) -> Bool {
+        prompts.allSatisfy { (try? Instruction(prompt: $0)) != nil }
+    }
 }

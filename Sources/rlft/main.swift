@@ -6,6 +6,9 @@ import Runs
 /// Every subcommand, in `rlft --help` order.
 let commands: [Command.Type] = [
     TaskCommand.self,
+    SFTCommand.self,
+    RewardCommand.self,
+    BestOfNCommand.self,
 ]
 
 func topLevelHelp() -> String {
