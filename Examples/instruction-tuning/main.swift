@@ -22,7 +22,7 @@
 //   | best-of-16   | higher than SFT      | higher than SFT      |           1.835 |
 //
 // Options (`--key=value`): seed, steps (caps every phase, for smoke runs), pretrainSteps, sftSteps, rmEpochs,
-// layers, width, heads, evaluationPrompts, save (a directory to write the base model and the task's JSONL to,
+// layers, width, heads, evaluationPrompts, save (a directory to write the base and SFT models and the task's JSONL to,
 // for the `rlft sft`, `rlft reward` and `rlft best-of-n` commands).
 import Foundation
 import BestOfN
@@ -124,6 +124,9 @@ func run() throws {
             log("sft step \(step): validation loss \(String(format: "%.3f", metrics["sft/validation_loss"]!))")
         }
         return .continue
+    }
+    if let directory = options["save"] {
+        try sftModel.save(to: URL(fileURLWithPath: directory).appendingPathComponent("sft")) { try tokenizer.save(to: $0) }
     }
     log("sft done: best validation loss \(String(format: "%.3f", sftResult.bestValidationLoss ?? .nan)) at step \(sftResult.bestStep ?? 0)")
 
