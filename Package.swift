@@ -19,6 +19,10 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("TrainingCore", ["TensorCore", "NeuralNetworks"]),
     ("Runs", []),
     ("Pretraining", ["LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "NeuralNetworks", "TensorCore", "Runs"]),
+    // Algorithms
+    ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
+    ("RewardModeling", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Evaluation"]),
+    ("BestOfN", ["TensorCore", "LanguageModels", "Tokenizers", "TrainingCore", "Evaluation", "Tasks"]),
 ]
 
 /// Test targets and what they import.
@@ -33,6 +37,9 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("TokenizersTests", ["Tokenizers"]),
     ("LanguageModelsTests", ["LanguageModels", "TestSupport"]),
     ("PretrainingTests", ["Pretraining", "LanguageModels", "Tokenizers", "TensorCore", "Runs"]),
+    ("SFTTests", ["SFT", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks"]),
+    ("RewardModelingTests", ["RewardModeling", "SFT", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "Evaluation"]),
+    ("BestOfNTests", ["BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
@@ -67,6 +74,9 @@ let package = Package(
             // MARK: Tools
             .executableTarget(name: "rlft", dependencies: ["RLFineTuning"], path: "Sources/rlft"),
             .executableTarget(name: "rlft-bench", dependencies: ["RLFineTuning"], path: "Sources/rlft-bench"),
+
+            // MARK: Examples
+            .executableTarget(name: "instruction-tuning", dependencies: ["RLFineTuning"], path: "Examples/instruction-tuning"),
 
             // MARK: Test support (not public API)
             .target(name: "TestSupport", dependencies: ["TensorCore"]),

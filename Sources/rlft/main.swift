@@ -10,6 +10,9 @@ let commands: [Command.Type] = [
     GenerateCommand.self,
     PerplexityCommand.self,
     TokenizeCommand.self,
+    SFTCommand.self,
+    RewardCommand.self,
+    BestOfNCommand.self,
 ]
 
 func topLevelHelp() -> String {

@@ -1,0 +1,77 @@
+// RewardModelConfig: every hyperparameter of reward-model training, with toy-scale defaults (ALGORITHMS.md §3, §11.2).
+import Foundation
+import TrainingCore
+
+/// How the trained reward model's raw scores are shifted (and scaled) before use (ALGORITHMS.md §1.6, §3.4).
+public enum RewardNormalization: String, Codable, CaseIterable, Sendable {
+    /// Raw scores.
+    case none
+    /// A bias so that reference outputs score mean 0 (InstructGPT §3.5).
+    case referenceMean
+    /// Gain and bias so that reference outputs score mean 0 and standard deviation 1 (LMHP).
+    case referenceMeanAndStandardDeviation
+}
+
+/// The settings of a reward-model run.
+///
+/// Defaults follow the toy-scale column of ALGORITHMS.md §11.2 (lr 1e−3, 1 epoch, 32 prompts per batch) except the
+/// learning rate, 3e−4, which is steadier for a model initialised from an SFT checkpoint. Paper scale: InstructGPT
+/// used lr 9e−6, one epoch, 64 prompts per batch with all C(K,2) comparisons of a prompt in one element.
+public struct RewardModelConfig: Codable, Equatable, Sendable {
+    /// Peak learning rate of AdamW. Default 3e−4.
+    public var learningRate: Double = 3e-4
+    /// Passes over the comparisons (InstructGPT: 1; more overfits quickly). Default 1.
+    public var epochs: Int = 1
+    /// Prompts per update; each prompt brings all of its compared completions. Default 32.
+    public var batchSize: Int = 32
+    /// Linear warm-up steps before cosine decay. Default 5.
+    public var warmupSteps: Int = 5
+    /// The learning rate decays (cosine) to `learningRate · minimumLearningRateRatio`. Default 0.1.
+    public var minimumLearningRateRatio: Double = 0.1
+    /// Decoupled weight decay on matrices. Default 0.
+    public var weightDecay: Double = 0
+    /// Clip the global gradient norm to this value; 0 turns clipping off. Default 1.
+    public var gradientClipNorm: Double = 1
+    /// Margin m in −log σ(r_w − r_l − m) (TRL). Default 0.
+    public var margin: Double = 0
+    /// Coefficient c of the centring term c·mean((r_w + r_l)²) (TRL recommends 0.01). Default 0.
+    public var centeringCoefficient: Double = 0
+    /// Train on every pair of a ranking as an independent example instead of InstructGPT's grouped K-choose-2
+    /// batching (only for comparison; InstructGPT found it overfits). Default false.
+    public var explodeRankings: Bool = false
+    /// Post-training normalisation on reference outputs. Default `referenceMean`.
+    public var normalization: RewardNormalization = .referenceMean
+    /// Evaluate held-out accuracy every this many steps (and after the last). Default 50.
+    public var evaluationInterval: Int = 50
+    /// Completions per scoring forward pass during evaluation. Default 64.
+    public var scoringBatchSize: Int = 64
+    /// Bootstrap resamples for confidence intervals. Default 1000.
+    public var bootstrapResamples: Int = 1000
+    /// Seed of the head initialisation, data order and bootstrap. Default 0.
+    public var seed: UInt64 = 0
+
+    /// A configuration with every default.
+    public init() {}
+
+    /// Checks every field.
+    ///
+    /// - Throws: `ConfigError` naming the first bad field, its value and what to use instead.
+    public func validate() throws(ConfigError) {
+        try check(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "must be positive and finite, such as 3e-4")
+        try check(epochs >= 1, "epochs", epochs, "must be at least 1 (InstructGPT trained for 1)")
+        try check(batchSize >= 1, "batchSize", batchSize, "must be at least 1, such as 32")
+        try check(warmupSteps >= 0, "warmupSteps", warmupSteps, "must be ≥ 0, such as 5")
+        try check((0...1).contains(minimumLearningRateRatio), "minimumLearningRateRatio", minimumLearningRateRatio, "must be in [0, 1], such as 0.1")
+        try check(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "must be ≥ 0, such as 0")
+        try check(gradientClipNorm >= 0 && gradientClipNorm.isFinite, "gradientClipNorm", gradientClipNorm, "must be ≥ 0 (0 turns clipping off), such as 1")
+        try check(margin.isFinite, "margin", margin, "must be finite, such as 0")
+        try check(centeringCoefficient >= 0 && centeringCoefficient.isFinite, "centeringCoefficient", centeringCoefficient, "must be ≥ 0, such as 0 or 0.01")
+        try check(evaluationInterval >= 1, "evaluationInterval", evaluationInterval, "must be at least 1, such as 50")
+        try check(scoringBatchSize >= 1, "scoringBatchSize", scoringBatchSize, "must be at least 1, such as 64")
+        try check(bootstrapResamples >= 1, "bootstrapResamples", bootstrapResamples, "must be at least 1, such as 1000")
+    }
+
+    private func check(_ condition: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ConfigError) {
+        if !condition { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
+    }
+}

@@ -1,0 +1,227 @@
+// RewardModelTrainer: a reward model trained on human (here: simulated) comparisons with the Bradley–Terry loss
+// and InstructGPT's K-choose-2 batching, then normalised on reference outputs (ALGORITHMS.md §3, §1.6).
+import Foundation
+import Evaluation
+import LanguageModels
+import NeuralNetworks
+import TensorCore
+import TrainingCore
+
+/// Held-out agreement of a reward model with comparisons.
+public struct RewardModelEvaluation: Equatable, Sendable {
+    /// Pairwise accuracy `mean 1[r_w > r_l]` with a bootstrap interval over pairs.
+    public var accuracy: ConfidenceInterval
+    /// Mean margin `mean (r_w − r_l)` (raw scores) with a bootstrap interval.
+    public var meanMargin: ConfidenceInterval
+    /// The number of pairs.
+    public var pairCount: Int
+}
+
+/// The outcome of `RewardModelTrainer.train(progress:)`.
+public struct RewardModelResult: Equatable, Sendable {
+    public var steps: Int
+    public var finalTrainingLoss: Double
+    /// Held-out evaluation after training (nil without validation data).
+    public var evaluation: RewardModelEvaluation?
+}
+
+/// Trains a ``LanguageModels/RewardModel`` on comparisons.
+///
+/// Each update takes `batchSize` prompts. All compared completions of a prompt are scored in one forward pass and
+/// all C(K,2) pairs of that prompt enter the loss with weight 1/C(K,2) (InstructGPT §3.5), so a ranking of K
+/// completions counts as one example rather than C(K,2) correlated ones. Pairwise data is the case K = 2.
+///
+/// ```swift
+/// var rng = SeededGenerator(seed: 0)
+/// let model = RewardModel(trunk: sftModel.copy(), using: &rng)
+/// let groups = try ComparisonGroup.encode(preferences, tokenizer: tokenizer, contextLength: 96)
+/// let trainer = try RewardModelTrainer(model: model, config: RewardModelConfig(), padToken: 257, training: groups)
+/// try trainer.train()
+/// let normalizer = try trainer.fitNormalizer(references: referenceExamples)
+/// ```
+///
+/// Metrics: `reward/loss`, `reward/accuracy` (training batch), `reward/margin`, `reward/grad_norm`,
+/// `reward/learning_rate` per step; `reward/validation_accuracy` and `reward/validation_margin` per evaluation.
+public final class RewardModelTrainer {
+    public let model: RewardModel
+    public let config: RewardModelConfig
+    public let padToken: Int32
+    public let trainingGroups: [ComparisonGroup]
+    public let validationGroups: [ComparisonGroup]
+    public let optimizer: AdamW
+    /// Updates taken so far.
+    public private(set) var step = 0
+    /// The planned number of updates: `ceil(groups / batchSize) · epochs`.
+    public let totalSteps: Int
+    private var generator: SeededGenerator
+    private let schedule: LearningRateSchedule
+    private var epochOrder: [Int] = []
+    private var cursor = 0
+
+    /// Creates a trainer.
+    ///
+    /// - Parameters:
+    ///   - model: The reward model, trained in place (typically `RewardModel(trunk: sft.copy(), using:)`).
+    ///   - config: The settings (validated here).
+    ///   - padToken: The padding id.
+    ///   - training: Training comparisons.
+    ///   - validation: Held-out comparisons for evaluation during training (optional).
+    /// - Throws: `ConfigError` for a bad configuration, `TrainingError.emptyData` for no comparisons.
+    public init(model: RewardModel, config: RewardModelConfig, padToken: Int32, training: [ComparisonGroup],
+                validation: [ComparisonGroup] = []) throws {
+        try config.validate()
+        guard !training.isEmpty else { throw TrainingError.emptyData(what: "the reward-model training comparisons") }
+        self.model = model
+        self.config = config
+        self.padToken = padToken
+        if config.explodeRankings {
+            trainingGroups = training.flatMap { g in
+                g.pairs.map { ComparisonGroup(promptTokens: g.promptTokens, completionTokens: [g.completionTokens[$0.better], g.completionTokens[$0.worse]]) }
+            }
+        } else {
+            trainingGroups = training
+        }
+        validationGroups = validation
+        totalSteps = (trainingGroups.count + config.batchSize - 1) / config.batchSize * config.epochs
+        generator = SeededGenerator(seed: config.seed)
+        optimizer = try AdamW(parameters: model.namedParameters(), learningRate: Float(config.learningRate),
+                              betas: (0.9, 0.95), weightDecay: Float(config.weightDecay))
+        schedule = .warmupCosine(peak: Float(config.learningRate), warmupSteps: min(config.warmupSteps, totalSteps),
+                                 totalSteps: totalSteps, minimumRatio: Float(config.minimumLearningRateRatio))
+    }
+
+    // MARK: - Steps
+
+    /// The next batch of up to `batchSize` groups (the last batch of an epoch may be smaller), reshuffled per epoch.
+    public func nextBatch() -> ComparisonBatch {
+        if cursor >= epochOrder.count {
+            epochOrder = Array(trainingGroups.indices)
+            epochOrder.shuffle(using: &generator)
+            cursor = 0
+        }
+        let end = min(cursor + config.batchSize, epochOrder.count)
+        let groups = epochOrder[cursor..<end].map { trainingGroups[$0] }
+        cursor = end
+        return ComparisonBatch(groups: groups, padToken: padToken)
+    }
+
+    /// The loss of a batch and the scores it was computed from.
+    ///
+    /// - Returns: The differentiable loss and the `[N]` row scores.
+    public func loss(_ batch: ComparisonBatch) throws -> (loss: Variable, scores: Tensor) {
+        let scores = try model.rewards(batch.inputs)
+        let loss = comparisonLoss(scores: scores, batch: batch, margin: Float(config.margin),
+                                  centering: Float(config.centeringCoefficient))
+        return (loss, scores.value)
+    }
+
+    /// One update on `batch`.
+    ///
+    /// - Returns: The step's metrics.
+    /// - Throws: `TrainingError.nonFinite` when the loss is NaN or infinite (no update is applied).
+    @discardableResult
+    public func trainStep(_ batch: ComparisonBatch) throws -> [String: Double] {
+        optimizer.zeroGradients()
+        let (loss, scores) = try self.loss(batch)
+        let value = Double(loss.value.scalars[0])
+        guard value.isFinite else { throw TrainingError.nonFinite(quantity: "reward/loss", step: step + 1) }
+        try loss.backward()
+        let norm = config.gradientClipNorm > 0 ? clipGradientNorm(model.parameters(), maxNorm: Float(config.gradientClipNorm)) : .nan
+        let rate = schedule(step)
+        optimizer.learningRate = rate
+        optimizer.step()
+        step += 1
+        let s = scores.scalars
+        let correct = batch.pairs.filter { s[$0.better] > s[$0.worse] }.count
+        let margin = batch.pairs.reduce(0.0) { $0 + Double(s[$1.better] - s[$1.worse]) } / Double(batch.pairs.count)
+        var metrics = ["reward/loss": value, "reward/accuracy": Double(correct) / Double(batch.pairs.count),
+                       "reward/margin": margin, "reward/learning_rate": Double(rate)]
+        if norm.isFinite { metrics["reward/grad_norm"] = Double(norm) }
+        return metrics
+    }
+
+    // MARK: - Loop
+
+    /// Trains for `totalSteps` updates (or until `progress` answers `.stop`), then evaluates on the validation groups.
+    @discardableResult
+    public func train(progress: TrainingProgress = { _ in .continue }) throws -> RewardModelResult {
+        var last = Double.nan
+        while step < totalSteps {
+            let metrics = try trainStep(nextBatch())
+            last = metrics["reward/loss"] ?? .nan
+            var disposition = progress(.step(step: step, totalSteps: totalSteps, metrics: metrics))
+            if !validationGroups.isEmpty, step % config.evaluationInterval == 0, step < totalSteps {
+                let e = try evaluate(validationGroups)
+                if progress(.evaluation(step: step, metrics: e.metrics)) == .stop { disposition = .stop }
+            }
+            if disposition == .stop { break }
+        }
+        var evaluation: RewardModelEvaluation?
+        if !validationGroups.isEmpty {
+            evaluation = try evaluate(validationGroups)
+            _ = progress(.evaluation(step: step, metrics: evaluation!.metrics))
+        }
+        return RewardModelResult(steps: step, finalTrainingLoss: last, evaluation: evaluation)
+    }
+
+    // MARK: - Scoring and evaluation
+
+    /// Raw rewards of `prompt ‖ completion` rows, in order, without gradients.
+    public func scores(_ rows: [[Int32]]) throws -> [Float] {
+        try RewardModelTrainer.scores(model: model, rows: rows, padToken: padToken, batchSize: config.scoringBatchSize)
+    }
+
+    static func scores(model: RewardModel, rows: [[Int32]], padToken: Int32, batchSize: Int) throws -> [Float] {
+        try withoutGradients {
+            var out: [Float] = []
+            out.reserveCapacity(rows.count)
+            var start = 0
+            while start < rows.count {
+                let chunk = Array(rows[start..<min(start + batchSize, rows.count)])
+                out += try model.rewards(TokenBatch(rightPadding: chunk, padToken: padToken)).value.scalars
+                start += batchSize
+            }
+            return out
+        }
+    }
+
+    /// Pairwise accuracy and mean margin over every pair of `groups`, with bootstrap intervals over pairs.
+    public func evaluate(_ groups: [ComparisonGroup]) throws -> RewardModelEvaluation {
+        guard !groups.isEmpty else { throw TrainingError.emptyData(what: "the evaluation comparisons") }
+        let batch = ComparisonBatch(groups: groups, padToken: padToken)
+        let rows = (0..<batch.inputs.batchSize).map { batch.inputs.realTokens(row: $0) }
+        let s = try scores(rows)
+        let chosen = batch.pairs.map { s[$0.better] }, rejected = batch.pairs.map { s[$0.worse] }
+        var rng = SeededGenerator(seed: config.seed &+ 0x5EED)
+        let correct = zip(chosen, rejected).map { $0 > $1 ? 1.0 : 0.0 }
+        let margins = zip(chosen, rejected).map { Double($0 - $1) }
+        return RewardModelEvaluation(
+            accuracy: try bootstrapConfidenceInterval(values: correct, resamples: config.bootstrapResamples, using: &rng),
+            meanMargin: try bootstrapConfidenceInterval(values: margins, resamples: config.bootstrapResamples, using: &rng),
+            pairCount: chosen.count)
+    }
+
+    /// Fits the post-training normalisation of `config.normalization` on reference outputs (ALGORITHMS.md §1.6):
+    /// a bias so they score mean 0, or a gain and bias so they score mean 0 and standard deviation 1.
+    ///
+    /// - Parameter references: `prompt ‖ reference completion` token rows (e.g. demonstrations).
+    /// - Returns: The normaliser (identity for `.none`).
+    public func fitNormalizer(references: [[Int32]]) throws -> RewardNormalizer {
+        guard config.normalization != .none else { return RewardNormalizer() }
+        guard !references.isEmpty else { throw TrainingError.emptyData(what: "the reference outputs for reward normalisation") }
+        let raw = try scores(references).map(Double.init)
+        switch config.normalization {
+        case .none: return RewardNormalizer()
+        case .referenceMean: return .fitBiasOnly(referenceScores: raw)
+        case .referenceMeanAndStandardDeviation: return .fit(samples: raw, targetMean: 0, targetStandardDeviation: 1)
+        }
+    }
+}
+
+extension RewardModelEvaluation {
+    /// `reward/validation_accuracy` and `reward/validation_margin` with their interval ends.
+    public var metrics: [String: Double] {
+        ["reward/validation_accuracy": accuracy.estimate, "reward/validation_accuracy_lower": accuracy.lower,
+         "reward/validation_accuracy_upper": accuracy.upper, "reward/validation_margin": meanMargin.estimate]
+    }
+}

@@ -1,0 +1,196 @@
+// SFTTrainer: supervised fine-tuning on demonstrations (InstructGPT's first step; ALGORITHMS.md §2), with a
+// validation loss and the best checkpoint kept.
+import Foundation
+import LanguageModels
+import NeuralNetworks
+import TensorCore
+import TrainingCore
+
+/// The outcome of `SFTTrainer.train(progress:)`.
+public struct SFTResult: Equatable, Sendable {
+    /// Updates taken (fewer than `config.steps` when the progress callback stopped the run).
+    public var steps: Int
+    /// The last training loss.
+    public var finalTrainingLoss: Double
+    /// The lowest validation loss seen, and the step it was measured after (nil without validation data).
+    public var bestValidationLoss: Double?
+    public var bestStep: Int?
+    /// Whether the model now holds the best-validation parameters rather than the last ones.
+    public var restoredBest: Bool
+}
+
+/// Fine-tunes a language model on prompt–completion demonstrations with the completion-only loss.
+///
+/// Each step draws `batchSize` examples (reshuffled every epoch), computes
+/// ``LanguageModels/GPT/supervisedFineTuningLoss(_:)``, clips the gradient norm and takes an AdamW step with
+/// linear warm-up and cosine decay. Every `evaluationInterval` steps (and after the last) the token-weighted
+/// validation loss is measured; the parameters with the lowest one are kept and, with `keepBestCheckpoint`,
+/// restored at the end (InstructGPT selected its SFT model on validation).
+///
+/// ```swift
+/// let examples = try SFTExample.encode(records, tokenizer: tokenizer, contextLength: model.config.contextLength)
+/// let trainer = try SFTTrainer(model: model, config: SFTConfig(), padToken: 257, training: examples)
+/// let result = try trainer.train { event in print(event); return .continue }
+/// ```
+///
+/// Metrics: `sft/loss`, `sft/grad_norm`, `sft/learning_rate`, `sft/supervised_tokens` per step;
+/// `sft/validation_loss` and `sft/best_validation_loss` per evaluation.
+public final class SFTTrainer {
+    /// The model being trained (updated in place).
+    public let model: GPT
+    public let config: SFTConfig
+    /// The padding id of the batches.
+    public let padToken: Int32
+    public let trainingExamples: [SFTExample]
+    public let validationExamples: [SFTExample]
+    public let optimizer: AdamW
+    /// Updates taken so far.
+    public private(set) var step = 0
+    public private(set) var bestValidationLoss: Double?
+    public private(set) var bestStep: Int?
+    private var bestParameters: [String: Tensor]?
+    private var generator: SeededGenerator
+    private var order: [Int] = []
+    private var cursor = 0
+    private let schedule: LearningRateSchedule
+
+    /// Creates a trainer.
+    ///
+    /// - Parameters:
+    ///   - model: The model to fine-tune, in place.
+    ///   - config: The settings (validated here).
+    ///   - padToken: The padding id.
+    ///   - training: The training examples.
+    ///   - validation: Validation examples; when nil, `config.validationFraction` of `training` is held out
+    ///     (seeded), and with a fraction of 0 there is no validation.
+    /// - Throws: `ConfigError` for a bad configuration, `TrainingError.emptyData` for no training examples.
+    public init(model: GPT, config: SFTConfig, padToken: Int32, training: [SFTExample],
+                validation: [SFTExample]? = nil) throws {
+        try config.validate()
+        guard !training.isEmpty else { throw TrainingError.emptyData(what: "the SFT training set") }
+        self.model = model
+        self.config = config
+        self.padToken = padToken
+        generator = SeededGenerator(seed: config.seed)
+        if let validation {
+            trainingExamples = training
+            validationExamples = validation
+        } else {
+            var indices = Array(training.indices)
+            indices.shuffle(using: &generator)
+            let held = training.count > 1 ? Int((Double(training.count) * config.validationFraction).rounded()) : 0
+            validationExamples = indices.prefix(held).map { training[$0] }
+            trainingExamples = indices.dropFirst(held).map { training[$0] }
+        }
+        optimizer = try AdamW(parameters: model.namedParameters(), learningRate: Float(config.learningRate),
+                              betas: (Float(config.beta1), Float(config.beta2)), weightDecay: Float(config.weightDecay))
+        schedule = .warmupCosine(peak: Float(config.learningRate), warmupSteps: config.warmupSteps,
+                                 totalSteps: config.steps, minimumRatio: Float(config.minimumLearningRateRatio))
+    }
+
+    // MARK: - Steps
+
+    /// The next training batch: `batchSize` examples in a seeded order, reshuffled each epoch.
+    public func nextBatch() -> SFTBatch {
+        var picked: [SFTExample] = []
+        while picked.count < config.batchSize {
+            if cursor >= order.count {
+                order = Array(trainingExamples.indices)
+                order.shuffle(using: &generator)
+                cursor = 0
+            }
+            picked.append(trainingExamples[order[cursor]])
+            cursor += 1
+        }
+        return SFTBatch(examples: picked, padToken: padToken, completionOnly: config.completionOnly)
+    }
+
+    /// One update on `batch`: loss, backward, clipping, AdamW step.
+    ///
+    /// - Returns: The step's metrics.
+    /// - Throws: `TrainingError.nonFinite` when the loss is NaN or infinite (no update is applied).
+    @discardableResult
+    public func trainStep(_ batch: SFTBatch) throws -> [String: Double] {
+        optimizer.zeroGradients()
+        var dropout: SeededGenerator? = model.config.dropout > 0 ? generator.split() : nil
+        let loss = try model.supervisedFineTuningLoss(batch, generator: &dropout)
+        let value = Double(loss.value.scalars[0])
+        guard value.isFinite else { throw TrainingError.nonFinite(quantity: "sft/loss", step: step + 1) }
+        try loss.backward()
+        let norm = config.gradientClipNorm > 0
+            ? clipGradientNorm(model.parameters(), maxNorm: Float(config.gradientClipNorm)) : Float.nan
+        let rate = schedule(step)
+        optimizer.learningRate = rate
+        optimizer.step()
+        step += 1
+        var metrics = ["sft/loss": value, "sft/learning_rate": Double(rate),
+                       "sft/supervised_tokens": Double(batch.supervisedTokenCount)]
+        if norm.isFinite { metrics["sft/grad_norm"] = Double(norm) }
+        return metrics
+    }
+
+    /// The token-weighted mean loss over the whole validation set (nil when there is none).
+    public func validationLoss() throws -> Double? {
+        guard !validationExamples.isEmpty else { return nil }
+        return try withoutGradients {
+            var total = 0.0, tokens = 0
+            var start = 0
+            while start < validationExamples.count {
+                let chunk = Array(validationExamples[start..<min(start + config.validationBatchSize, validationExamples.count)])
+                let batch = SFTBatch(examples: chunk, padToken: padToken, completionOnly: config.completionOnly)
+                let n = batch.supervisedTokenCount
+                total += Double(try model.supervisedFineTuningLoss(batch).value.scalars[0]) * Double(n)
+                tokens += n
+                start += config.validationBatchSize
+            }
+            return tokens > 0 ? total / Double(tokens) : nil
+        }
+    }
+
+    // MARK: - Loop
+
+    /// Trains for `config.steps` updates (or until `progress` answers `.stop`).
+    ///
+    /// - Parameter progress: Receives a `.step` event per update and an `.evaluation` event per validation.
+    /// - Returns: A summary; the model holds the best-validation parameters when `keepBestCheckpoint` is set.
+    /// - Throws: `TrainingError.nonFinite` for a NaN loss, or a model error for bad input.
+    @discardableResult
+    public func train(progress: TrainingProgress = { _ in .continue }) throws -> SFTResult {
+        var lastLoss = Double.nan
+        while step < config.steps {
+            let metrics = try trainStep(nextBatch())
+            lastLoss = metrics["sft/loss"] ?? .nan
+            var disposition = progress(.step(step: step, totalSteps: config.steps, metrics: metrics))
+            if step % config.evaluationInterval == 0 || step == config.steps || disposition == .stop {
+                if let evaluation = try evaluate() {
+                    if progress(.evaluation(step: step, metrics: evaluation)) == .stop { disposition = .stop }
+                }
+            }
+            if disposition == .stop { break }
+        }
+        var restored = false
+        if config.keepBestCheckpoint, let best = bestParameters, bestStep != step {
+            try model.load(stateDictionary: best)
+            restored = true
+        }
+        return SFTResult(steps: step, finalTrainingLoss: lastLoss, bestValidationLoss: bestValidationLoss,
+                         bestStep: bestStep, restoredBest: restored)
+    }
+
+    /// Measures the validation loss now and remembers the parameters if it is the best so far.
+    ///
+    /// - Returns: `sft/validation_loss` and `sft/best_validation_loss`, or nil without validation data.
+    public func evaluate() throws -> [String: Double]? {
+        guard let loss = try validationLoss() else { return nil }
+        if bestValidationLoss == nil || loss < bestValidationLoss! {
+            bestValidationLoss = loss
+            bestStep = step
+            if config.keepBestCheckpoint {
+                bestParameters = model.namedParameters().reduce(into: [:]) { copies, named in
+                    copies[named.0] = Tensor(shape: named.1.value.shape, scalars: named.1.value.scalars)
+                }
+            }
+        }
+        return ["sft/validation_loss": loss, "sft/best_validation_loss": bestValidationLoss!]
+    }
+}

@@ -1,0 +1,125 @@
+// `rlft reward`: a reward model from a model directory, trained on pairwise or ranked comparison JSONL.
+import Evaluation
+import Foundation
+import LanguageModels
+import RewardModeling
+import Runs
+import Tasks
+import TensorCore
+import Tokenizers
+import TrainingCore
+import TrainingData
+
+extension RewardModelConfig: DocumentedConfiguration {
+    public static let fieldDocumentation: [(name: String, description: String)] = [
+        ("learningRate", "peak AdamW learning rate (warm-up, then cosine decay)"),
+        ("epochs", "passes over the comparisons (InstructGPT: 1)"),
+        ("batchSize", "prompts per update; each brings all of its compared completions"),
+        ("warmupSteps", "linear warm-up steps"),
+        ("minimumLearningRateRatio", "final learning rate as a fraction of the peak"),
+        ("weightDecay", "decoupled weight decay on matrices"),
+        ("gradientClipNorm", "clip the global gradient norm (0 = off)"),
+        ("margin", "margin m in −log σ(r_w − r_l − m)"),
+        ("centeringCoefficient", "coefficient of the centring term c·mean((r_w + r_l)²); TRL suggests 0.01"),
+        ("explodeRankings", "treat each pair of a ranking as its own example instead of K-choose-2 grouping"),
+        ("normalization", "after training: none, referenceMean (reference outputs score mean 0) or referenceMeanAndStandardDeviation"),
+        ("evaluationInterval", "steps between held-out evaluations"),
+        ("scoringBatchSize", "completions per scoring forward pass"),
+        ("bootstrapResamples", "bootstrap resamples for confidence intervals"),
+        ("seed", "seed of the head initialisation, data order and bootstrap"),
+    ]
+}
+
+enum RewardCommand: Command {
+    static let name = "reward"
+    static let summary = "train a reward model on pairwise or ranked comparisons (Bradley–Terry, K-choose-2)"
+    static let extraOptions: [(String, String)] = [
+        ("train FILE", "comparison JSONL: {prompt, chosen, rejected} or {prompt, completions (best first)}, e.g. data/comparisons.jsonl (required)"),
+        ("model DIR", "the model directory to initialise the trunk from, usually the SFT checkpoint (required)"),
+        ("out DIR", "the run directory to write (required)"),
+        ("validation FILE", "held-out comparison JSONL for pairwise accuracy, e.g. data/eval_comparisons.jsonl"),
+        ("references FILE", "prompt–completion JSONL of reference outputs for normalisation, e.g. data/sft.jsonl (required unless normalization is none)"),
+    ]
+    static var help: String { RewardModelConfig.helpText(command: name, summary: summary, extraOptions: extraOptions) }
+
+    static func run(_ arguments: CommandLineArguments) throws {
+        let reserved: Set<String> = ["train", "model", "out", "validation", "references", "quiet"]
+        let trainPath = try arguments.required("train", "the comparison JSONL, e.g. --train data/comparisons.jsonl")
+        let modelPath = try arguments.required("model", "the model to start from, e.g. --model runs/sft/checkpoint")
+        let out = try RunDirectory(URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/rm")))
+        let config = try RewardModelConfig.load(arguments: arguments, reserved: reserved)
+        let referencesPath = arguments.options["references"]
+        if config.normalization != .none && referencesPath == nil {
+            throw ConfigurationError.missingRequired(option: "--references", hint: "normalization \(config.normalization.rawValue) needs reference outputs, e.g. --references data/sft.jsonl (or --normalization none)")
+        }
+        try out.writeAtomically(try config.jsonData(), to: "config.json")
+
+        let (trunk, _) = try GPT.load(from: URL(fileURLWithPath: modelPath))
+        let tokenizer = try loadTokenizer(from: URL(fileURLWithPath: modelPath))
+        let pad = RunSupport.padToken(tokenizer), context = trunk.config.contextLength
+        var rng = SeededGenerator(seed: config.seed)
+        let model = RewardModel(trunk: trunk, using: &rng)
+        let training = try readComparisons(trainPath, tokenizer: tokenizer, context: context)
+        let validationRecords = try arguments.options["validation"].map { try RunSupport.read(PreferenceRecord.self, $0) }
+        let validation = try validationRecords.map { try ComparisonGroup.encode($0, tokenizer: tokenizer, contextLength: context) } ?? []
+        let trainer = try RewardModelTrainer(model: model, config: config, padToken: pad, training: training, validation: validation)
+        let printer = ProgressPrinter(keys: ["reward/loss", "reward/accuracy", "reward/validation_accuracy"])
+        printer.line("rlft reward: \(trainer.trainingGroups.count) prompts of comparisons, \(validation.count) held out, \(trainer.totalSteps) steps")
+        let stop = RunSupport.installInterruptHandler()
+        var last: [String: Double] = [:]
+        let result = try trainer.train { event in
+            switch event {
+            case .step(let step, let total, let metrics):
+                try? out.appendMetrics(step: step, phase: "train", metrics)
+                last.merge(metrics) { $1 }
+                printer.step("step", step: step, total: total, metrics: last)
+            case .evaluation(let step, let metrics):
+                try? out.appendMetrics(step: step, phase: "validation", metrics)
+                last.merge(metrics) { $1 }
+            default: break
+            }
+            return stop.isRequested ? .stop : .continue
+        }
+
+        var normalizer = RewardNormalizer()
+        if let referencesPath {
+            let references = try RunSupport.read(PromptCompletionRecord.self, referencesPath)
+            let rows = try references.map { try tokenizer.encode($0.prompt) + tokenizer.encode($0.completion) }
+                .map { Array($0.prefix(context)) }
+            normalizer = try trainer.fitNormalizer(references: rows)
+        }
+        let function = RewardModelFunction(model: model, tokenizer: tokenizer, normalizer: normalizer, padToken: pad)
+        try function.save(to: out.file("checkpoint"))
+        printer.line(String(format: "saved the reward model to %@ (normaliser gain %.4f, bias %.4f)", out.file("checkpoint").path, normalizer.gain, normalizer.bias))
+
+        var table = ResultTable(columns: ["held-out set", "pairs", "accuracy", "mean margin", "noise ceiling"])
+        if let evaluation = result.evaluation, let records = validationRecords {
+            // The annotators' own noise bounds the achievable accuracy on instruction-task comparisons.
+            let ceiling: ResultCell = (try? InstructionTask.noiseCeiling(of: records)).map { .number($0) } ?? .missing
+            try table.addRow([.text(arguments.options["validation"]!), .number(Double(evaluation.pairCount), decimals: 0),
+                              .interval(evaluation.accuracy), .interval(evaluation.meanMargin), ceiling])
+            var summary = evaluation.metrics
+            if case .number(let c, _) = ceiling { summary["reward/noise_ceiling"] = c }
+            try out.appendMetrics(step: result.steps, phase: "final", summary)
+        }
+        try out.writeAtomically(Data(table.markdown().utf8), to: "report.md")
+        printer.line("")
+        printer.line(table.markdown())
+    }
+
+    /// Ranked records when the file has `completions`, pairwise records otherwise.
+    static func readComparisons(_ path: String, tokenizer: any Tokenizer, context: Int) throws -> [ComparisonGroup] {
+        if let ranked = try? RunSupport.read(RankedRecord.self, path) {
+            return try ComparisonGroup.encode(ranked, tokenizer: tokenizer, contextLength: context)
+        }
+        return try ComparisonGroup.encode(try RunSupport.read(PreferenceRecord.self, path), tokenizer: tokenizer, contextLength: context)
+    }
+}
+
+extension InstructionTask {
+    /// The training annotator group's noise ceiling on instruction-task comparisons read from a file.
+    static func noiseCeiling(of records: [PreferenceRecord]) throws -> Double {
+        let pairs = try records.map { (instruction: try Instruction(prompt: $0.prompt), a: $0.chosen, b: $0.rejected) }
+        return AnnotatorGroup.training.noiseCeiling(pairs)
+    }
+}

@@ -1,0 +1,61 @@
+// Helpers shared by the sft, reward and best-of-n commands: reading JSONL, padding ids, evaluation with
+// samples.jsonl, and Ctrl-C handling.
+import BestOfN
+import Dispatch
+import Evaluation
+import Foundation
+import Runs
+import TensorCore
+import Tokenizers
+import TrainingData
+
+enum RunSupport {
+    /// Reads and validates a JSONL file, failing on the first invalid record.
+    static func read<R: DatasetRecord>(_ type: R.Type, _ path: String) throws -> [R] {
+        try JSONLReader().read(type, from: URL(fileURLWithPath: path)).records
+    }
+
+    /// The tokenizer's `<|pad|>` id, else its vocabulary size (an id the model never embeds).
+    static func padToken(_ tokenizer: any Tokenizer) -> Int32 {
+        tokenizer.id(forSpecialToken: "<|pad|>") ?? Int32(tokenizer.vocabularySize)
+    }
+
+    /// Samples one completion per record's prompt (τ = 1), writes them to samples.jsonl under `method`, and, for
+    /// instruction-task prompts, returns gold score and win-rate against the records' completions.
+    static func evaluate<G: RandomNumberGenerator>(policy: TextPolicy, records: [PromptCompletionRecord], method: String,
+                                                   out: RunDirectory, using rng: inout G) throws -> PolicyScore? {
+        let prompts = records.map(\.prompt)
+        let completions = try policy.complete(prompts, options: policy.options(temperature: 1), using: &rng)
+        var score: PolicyScore?
+        if InstructionReferenceJudge.recognizes(prompts) {
+            let judge = InstructionReferenceJudge(references: Dictionary(records.map { ($0.prompt, $0.completion) }) { a, _ in a })
+            score = try scoreCompletions(prompts: prompts, completions: completions, judge: judge)
+        }
+        for i in prompts.indices {
+            var scores: [String: Double] = [:]
+            if let score { scores = ["gold": score.goldScores[i], "win_credit": score.winCredits[i]] }
+            try out.appendSample(method: method, prompt: prompts[i], completion: completions[i], scores: scores)
+        }
+        return score
+    }
+
+    /// A flag set by the first Ctrl-C: the trainer finishes its step and the command saves and exits cleanly.
+    final class StopFlag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var requested = false
+        var isRequested: Bool { lock.lock(); defer { lock.unlock() }; return requested }
+        func request() { lock.lock(); requested = true; lock.unlock() }
+    }
+
+    nonisolated(unsafe) private static var interruptSource: DispatchSourceSignal?
+
+    static func installInterruptHandler() -> StopFlag {
+        let flag = StopFlag()
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { flag.request() }
+        source.resume()
+        interruptSource = source
+        return flag
+    }
+}

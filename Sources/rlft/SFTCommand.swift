@@ -1,0 +1,106 @@
+// `rlft sft`: supervised fine-tuning of a model directory on prompt–completion JSONL, with a run directory.
+import BestOfN
+import Evaluation
+import Foundation
+import LanguageModels
+import Runs
+import SFT
+import TensorCore
+import Tokenizers
+import TrainingCore
+import TrainingData
+
+extension SFTConfig: DocumentedConfiguration {
+    public static let fieldDocumentation: [(name: String, description: String)] = [
+        ("learningRate", "peak AdamW learning rate (warm-up, then cosine decay)"),
+        ("steps", "number of optimizer updates"),
+        ("batchSize", "examples per update"),
+        ("warmupSteps", "linear warm-up steps"),
+        ("minimumLearningRateRatio", "final learning rate as a fraction of the peak"),
+        ("weightDecay", "decoupled weight decay on matrices"),
+        ("beta1", "AdamW β₁"),
+        ("beta2", "AdamW β₂"),
+        ("gradientClipNorm", "clip the global gradient norm (0 = off)"),
+        ("completionOnly", "loss on completion tokens only (prompt and padding masked)"),
+        ("validationFraction", "fraction of --train held out for validation when --validation is not given"),
+        ("evaluationInterval", "steps between validation-loss measurements"),
+        ("validationBatchSize", "examples per validation forward pass"),
+        ("keepBestCheckpoint", "save and keep the parameters with the lowest validation loss"),
+        ("seed", "seed of data order, dropout and evaluation sampling"),
+    ]
+}
+
+enum SFTCommand: Command {
+    static let name = "sft"
+    static let summary = "supervised fine-tuning on prompt–completion JSONL (completion-only loss)"
+    static let extraOptions: [(String, String)] = [
+        ("train FILE", "prompt–completion JSONL to train on, e.g. data/sft.jsonl (required)"),
+        ("model DIR", "the base model directory (GPT-2 files and tokenizer), e.g. runs/base/checkpoint (required)"),
+        ("out DIR", "the run directory to write (required)"),
+        ("validation FILE", "prompt–completion JSONL for the validation loss (default: validationFraction of --train)"),
+        ("eval FILE", "prompt–completion JSONL of evaluation prompts with reference completions, e.g. data/eval.jsonl; base and fine-tuned models are sampled on it and, for instruction-task prompts, scored by gold score and win-rate"),
+        ("eval-limit N", "evaluate on at most N prompts of --eval (default 200)"),
+    ]
+    static var help: String { SFTConfig.helpText(command: name, summary: summary, extraOptions: extraOptions) }
+
+    static func run(_ arguments: CommandLineArguments) throws {
+        let reserved: Set<String> = ["train", "model", "out", "validation", "eval", "eval-limit", "quiet"]
+        let trainPath = try arguments.required("train", "the prompt–completion JSONL to train on, e.g. --train data/sft.jsonl")
+        let modelPath = try arguments.required("model", "the base model directory, e.g. --model runs/base/checkpoint")
+        let out = try RunDirectory(URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/sft")))
+        let config = try SFTConfig.load(arguments: arguments, reserved: reserved)
+        try out.writeAtomically(try config.jsonData(), to: "config.json")
+
+        let (model, _) = try GPT.load(from: URL(fileURLWithPath: modelPath))
+        let tokenizer = try loadTokenizer(from: URL(fileURLWithPath: modelPath))
+        let base = model.frozenCopy()
+        let pad = RunSupport.padToken(tokenizer)
+        let context = model.config.contextLength
+        let training = try SFTExample.encode(try RunSupport.read(PromptCompletionRecord.self, trainPath), tokenizer: tokenizer, contextLength: context)
+        let validation = try arguments.options["validation"].map {
+            try SFTExample.encode(try RunSupport.read(PromptCompletionRecord.self, $0), tokenizer: tokenizer, contextLength: context)
+        }
+        let trainer = try SFTTrainer(model: model, config: config, padToken: pad, training: training, validation: validation)
+        let printer = ProgressPrinter(keys: ["sft/loss", "sft/validation_loss", "sft/grad_norm"])
+        printer.line("rlft sft: \(trainer.trainingExamples.count) training and \(trainer.validationExamples.count) validation examples, \(model.parameterCount) parameters, \(config.steps) steps")
+        let stop = RunSupport.installInterruptHandler()
+        var lastMetrics: [String: Double] = [:]
+        let result = try trainer.train { event in
+            switch event {
+            case .step(let step, let total, let metrics):
+                try? out.appendMetrics(step: step, phase: "train", metrics)
+                lastMetrics.merge(metrics) { $1 }
+                printer.step("step", step: step, total: total, metrics: lastMetrics)
+            case .evaluation(let step, let metrics):
+                try? out.appendMetrics(step: step, phase: "validation", metrics)
+                lastMetrics.merge(metrics) { $1 }
+            default: break
+            }
+            return stop.isRequested ? .stop : .continue
+        }
+        let checkpoint = out.file("checkpoint")
+        try model.save(to: checkpoint, metadata: ["step": "\(result.bestStep ?? result.steps)"]) { try tokenizer.save(to: $0) }
+        printer.line("saved \(result.restoredBest ? "the best (step \(result.bestStep!))" : "the last") parameters to \(checkpoint.path)")
+
+        var table = ResultTable(columns: ["model", "validation loss", "gold score", "win-rate"])
+        let baseValidation = try SFTTrainer(model: base, config: config, padToken: pad, training: training,
+                                            validation: trainer.validationExamples).validationLoss()
+        let sftValidation = try result.bestValidationLoss ?? trainer.validationLoss()
+        var rows: [(String, GPT, Double?)] = [("base", base, baseValidation), ("SFT", model, sftValidation)]
+        if let evalPath = arguments.options["eval"] {
+            let records = Array(try RunSupport.read(PromptCompletionRecord.self, evalPath).prefix(Int(arguments.options["eval-limit"] ?? "200") ?? 200))
+            var rng = SeededGenerator(seed: config.seed &+ 17)
+            for (name, policyModel, loss) in rows {
+                let policy = TextPolicy(model: policyModel, tokenizer: tokenizer)
+                let score = try RunSupport.evaluate(policy: policy, records: records, method: name, out: out, using: &rng)
+                try table.addRow([.text(name), loss.map { .number($0) } ?? .missing,
+                                  score.map { .interval($0.gold) } ?? .missing, score.map { .interval($0.winRate) } ?? .missing])
+            }
+            rows = []
+        }
+        for (name, _, loss) in rows { try table.addRow([.text(name), loss.map { .number($0) } ?? .missing, .missing, .missing]) }
+        try out.writeAtomically(Data(table.markdown().utf8), to: "report.md")
+        printer.line("")
+        printer.line(table.markdown())
+    }
+}
