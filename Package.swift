@@ -18,6 +18,8 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     // Training infrastructure
     ("TrainingCore", ["TensorCore", "NeuralNetworks"]),
     ("Runs", []),
+    // Algorithms
+    ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TrainingData"]),
 ]
 
 /// Test targets and what they import.
@@ -31,6 +33,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("RunsTests", ["Runs"]),
     ("TokenizersTests", ["Tokenizers"]),
     ("LanguageModelsTests", ["LanguageModels", "TestSupport"]),
+    ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TestSupport"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
