@@ -50,9 +50,12 @@ extension PPOTrainer {
         let temporary = parent.appendingPathComponent(".\(destination.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
         try? fm.removeItem(at: temporary)
         try fm.createDirectory(at: temporary, withIntermediateDirectories: true)
-        try policy.save(to: temporary.appendingPathComponent("policy.safetensors"))
+        // Flat name-keyed files (GPT's own `save(to:)` writes a Hugging Face model directory instead).
+        try NamedParameterList(policy.namedParameters()).save(to: temporary.appendingPathComponent("policy.safetensors"))
         try NamedParameterList(critic.namedParameters()).save(to: temporary.appendingPathComponent("critic.safetensors"))
-        try emaPolicy?.save(to: temporary.appendingPathComponent("ema.safetensors"))
+        if let emaPolicy {
+            try NamedParameterList(emaPolicy.namedParameters()).save(to: temporary.appendingPathComponent("ema.safetensors"))
+        }
         try policyOptimizer.exportState().save(to: temporary.appendingPathComponent("policy-optimizer.safetensors"))
         try valueOptimizer?.exportState().save(to: temporary.appendingPathComponent("value-optimizer.safetensors"))
         let state = PPOTrainerState(iteration: iteration, generator: generator, klController: klController,
