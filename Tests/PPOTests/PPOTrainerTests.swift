@@ -16,7 +16,11 @@ final class PPOTrainerTests: XCTestCase {
     }
 
     /// RL direction (spec §9.2 E3 in miniature): a near-uniform byte-level policy learns to write lowercase
-    /// letters and spaces. Reward = fraction of such bytes (≈ 27/258 ≈ 0.10 at the start).
+    /// letters and spaces. Reward = fraction of such bytes (≈ 0.06 at the start: 27 of 258 ids, and special
+    /// tokens decode to nothing). Within 60 iterations of 32 episodes the mean reward of the last 5 iterations
+    /// is at least 0.2 above that of the first 3, and in each of the last 10 iterations the KL from the
+    /// reference is within a factor of two of the adaptive controller's 4-nat target.
+    /// Measured (seed 0, 2 threads): reward 0.057 → 0.326, late KL 3.8–7.0 nats, β 0.100 → 0.051, ~8 s.
     func testRewardRisesWhileTheAdaptiveControllerHoldsKLNearItsTarget() throws {
         var config = PPOConfig()
         config.iterations = 60
@@ -26,8 +30,8 @@ final class PPOTrainerTests: XCTestCase {
         config.maximumNewTokens = 8
         config.missingStopPenalty = 0
         config.whitenRewards = false
-        config.learningRate = 3e-3
-        config.klCoefficient = 0.05
+        config.learningRate = 2e-3
+        config.klCoefficient = 0.1
         config.klTarget = 4
         config.klHorizon = 160
         let trainer = try makeTrainer(config: config, scale: 1)
@@ -43,12 +47,15 @@ final class PPOTrainerTests: XCTestCase {
         }
         func mean(_ x: ArraySlice<Double>) -> Double { x.reduce(0, +) / Double(x.count) }
         let before = mean(rewards.prefix(3)), after = mean(rewards.suffix(5)), finalKL = mean(kls.suffix(5))
+        let lateKL = kls.suffix(10)
         let summary = String(format: "reward %.3f → %.3f, final KL %.2f nats (target %.1f), β %.3f → %.3f, %.1f s",
                              before, after, finalKL, config.klTarget, betas.first!, betas.last!, Date().timeIntervalSince(start))
         print("PPO behaviour: \(summary)")
+        print("PPO behaviour trajectory:", stride(from: 0, to: rewards.count, by: 5).map { String(format: "%d: r %.2f kl %.2f β %.3f", $0, rewards[$0], kls[$0], betas[$0]) }.joined(separator: " | "))
         XCTAssertGreaterThanOrEqual(after - before, 0.2, summary)
-        XCTAssertGreaterThanOrEqual(finalKL, config.klTarget / 2, summary)
-        XCTAssertLessThanOrEqual(finalKL, config.klTarget * 2, summary)
+        // Over the last 10 iterations, every iteration's KL is within a factor of two of the target.
+        XCTAssertGreaterThanOrEqual(lateKL.min()!, config.klTarget / 2, summary)
+        XCTAssertLessThanOrEqual(lateKL.max()!, config.klTarget * 2, summary)
     }
 
     func testResumedRunMatchesAnUninterruptedOne() throws {
