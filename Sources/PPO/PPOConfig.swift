@@ -6,7 +6,7 @@ import TrainingCore
 /// The hyperparameters of a PPO-RLHF run (InstructGPT §3.5; lm-human-preferences; TRL's `PPOConfig`).
 ///
 /// Defaults are the toy-scale column of the spec (§11.2): β = 0.05 adaptive towards 3 nats over a horizon of
-/// 10,000 episodes, 64 episodes per iteration in 1 minibatch, 4 epochs, ε = ε_v = 0.2, c_v = 0.1, γ = 1,
+/// 10,000 episodes, 64 episodes per iteration in 1 minibatch (no accumulation), 4 epochs, ε = ε_v = 0.2, c_v = 0.1, γ = 1,
 /// λ = 0.95, whitened rewards, τ = 1 and a learning rate of 1e-4. Every field decodes with its default when
 /// missing, so a JSON file only needs the fields it changes.
 ///
@@ -68,10 +68,11 @@ public struct PPOConfig: Codable, Equatable, Sendable {
 
     /// Passes over the rollout per iteration. Default 4.
     public var epochs = 4
-    /// Episodes per optimizer step; must divide `batchSize`. Default 64 (one minibatch).
-    public var miniBatchSize = 64
-    /// Episodes per forward/backward pass; must divide `miniBatchSize` (gradient accumulation). Default 64.
-    public var microBatchSize = 64
+    /// Episodes per optimizer step; must divide `batchSize` (0 = the whole batch: one minibatch). Default 0.
+    public var miniBatchSize = 0
+    /// Episodes per forward/backward pass; must divide the minibatch (gradient accumulation; 0 = the whole
+    /// minibatch). Default 0.
+    public var microBatchSize = 0
     /// Policy clip range ε. Default 0.2.
     public var clipRange: Float = 0.2
     /// Value clip range ε_v. Default 0.2.
@@ -152,8 +153,8 @@ public struct PPOConfig: Codable, Equatable, Sendable {
         ("gamma", "discount"),
         ("lambda", "GAE lambda"),
         ("epochs", "passes over each rollout"),
-        ("miniBatchSize", "episodes per optimizer step (divides batchSize)"),
-        ("microBatchSize", "episodes per forward/backward pass (divides miniBatchSize)"),
+        ("miniBatchSize", "episodes per optimizer step, dividing batchSize (0 = whole batch)"),
+        ("microBatchSize", "episodes per forward/backward pass, dividing the minibatch (0 = whole minibatch)"),
         ("clipRange", "policy clip range epsilon"),
         ("valueClipRange", "value clip range"),
         ("valueCoefficient", "value-loss coefficient"),
@@ -204,10 +205,11 @@ public struct PPOConfig: Codable, Equatable, Sendable {
         try check(gamma > 0 && gamma <= 1, "gamma", gamma, "it must lie in (0, 1] (e.g. 1)")
         try check(lambda >= 0 && lambda <= 1, "lambda", lambda, "it must lie in [0, 1] (e.g. 0.95)")
         try check(epochs >= 1, "epochs", epochs, "it must be at least 1 (e.g. 4)")
-        try check(miniBatchSize >= 1 && batchSize % miniBatchSize == 0, "miniBatchSize", miniBatchSize,
-                  "it must divide `batchSize` (\(batchSize)); choose a divisor such as \(divisors(batchSize))")
-        try check(microBatchSize >= 1 && miniBatchSize % microBatchSize == 0, "microBatchSize", microBatchSize,
-                  "it must divide `miniBatchSize` (\(miniBatchSize)); choose a divisor such as \(divisors(miniBatchSize))")
+        try check(miniBatchSize >= 0 && (miniBatchSize == 0 || batchSize % miniBatchSize == 0), "miniBatchSize", miniBatchSize,
+                  "it must divide `batchSize` (\(batchSize)); choose a divisor such as \(divisors(batchSize)), or 0 for the whole batch")
+        let minibatch = effectiveMiniBatchSize
+        try check(microBatchSize >= 0 && (microBatchSize == 0 || minibatch % microBatchSize == 0), "microBatchSize", microBatchSize,
+                  "it must divide the minibatch (\(minibatch) episodes); choose a divisor such as \(divisors(minibatch)), or 0 for the whole minibatch")
         try check(!whitenRewards || batchSize >= 8, "batchSize", batchSize,
                   "reward whitening needs at least 8 samples (spec §1.5); use a batch of 8 or more, or set whitenRewards to false")
         try check(clipRange > 0 && clipRange < 1, "clipRange", clipRange, "it must lie in (0, 1) (e.g. 0.2)")
@@ -230,6 +232,11 @@ public struct PPOConfig: Codable, Equatable, Sendable {
         try check(ptxBatchSize >= 1, "ptxBatchSize", ptxBatchSize, "it must be at least 1 (e.g. 8)")
         try check(emaDecay >= 0 && emaDecay < 1, "emaDecay", emaDecay, "it must lie in [0, 1) (0 = off; InstructGPT uses 0.992)")
     }
+
+    /// Episodes per optimizer step (`miniBatchSize`, or the whole batch when it is 0).
+    public var effectiveMiniBatchSize: Int { miniBatchSize == 0 ? batchSize : miniBatchSize }
+    /// Episodes per forward/backward pass (`microBatchSize`, or the whole minibatch when it is 0).
+    public var effectiveMicroBatchSize: Int { microBatchSize == 0 ? effectiveMiniBatchSize : microBatchSize }
 
     /// The KL controller these settings start from.
     public var initialKLController: KLController {

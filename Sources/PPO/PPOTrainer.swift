@@ -24,7 +24,7 @@ public struct PPOStepMetrics {
 ///
 /// ```swift
 /// var config = PPOConfig()
-/// config.batchSize = 16; config.miniBatchSize = 16; config.microBatchSize = 16
+/// config.batchSize = 16
 /// let trainer = try PPOTrainer(config: config, policy: sftModel, reward: .function(goldScore),
 ///                              tokenizer: tokenizer, tokens: .instructionTask)
 /// try trainer.train(prompts: prompts) { event in
@@ -204,9 +204,8 @@ public final class PPOTrainer {
     public func update(rollout: PPORollout, advantages: PPOAdvantages) throws -> PPOStepMetrics {
         let current = iteration + 1
         let b = rollout.batchSize
-        precondition(b % config.miniBatchSize == 0 || b < config.miniBatchSize,
-                     "update: \(b) episodes do not split into minibatches of \(config.miniBatchSize)")
-        let miniBatchSize = min(config.miniBatchSize, b)
+        let miniBatchSize = min(config.effectiveMiniBatchSize, b)
+        precondition(b % miniBatchSize == 0, "update: \(b) episodes do not split into minibatches of \(miniBatchSize)")
         var sums: [String: Double] = [:]
         var count = 0.0
         for _ in 0..<config.epochs {
@@ -216,7 +215,7 @@ public final class PPOTrainer {
                 let rows = Array(order[start..<(start + miniBatchSize)])
                 zeroGradients()
                 var stats = try accumulateGradients(rollout: rollout, advantages: advantages, episodes: rows,
-                                                    microBatchSize: min(config.microBatchSize, miniBatchSize), iteration: current)
+                                                    microBatchSize: min(config.effectiveMicroBatchSize, miniBatchSize), iteration: current)
                 if let pretraining {
                     let batch = pretraining.next(count: config.ptxBatchSize)
                     let ptx = try policy.languageModelLoss(batch)

@@ -9,6 +9,7 @@ enum Benchmarks {
         Benchmark(name: "sgemm", run: CoreBenchmarks.sgemm),
         Benchmark(name: "mlp", run: CoreBenchmarks.mlp),
         Benchmark(name: "rowkernels", run: CoreBenchmarks.rowKernels),
+        Benchmark(name: "ppo", run: PPOBenchmark.run),
     ]
 }
 

@@ -6,6 +6,7 @@ import Runs
 /// Every subcommand, in `rlft --help` order.
 let commands: [Command.Type] = [
     TaskCommand.self,
+    PPOCommand.self,
 ]
 
 func topLevelHelp() -> String {

@@ -27,14 +27,14 @@ final class PPOConfigAndShapingTests: XCTestCase {
             do { try config.validate(); return "valid" } catch { return "\(error)" }
         }
         XCTAssertEqual(message { $0.batchSize = 16; $0.miniBatchSize = 6 },
-                       "`miniBatchSize` is 6, but it must divide `batchSize` (16); choose a divisor such as 2, 4, 8 or 16")
+                       "`miniBatchSize` is 6, but it must divide `batchSize` (16); choose a divisor such as 2, 4, 8 or 16, or 0 for the whole batch")
         XCTAssertEqual(message { $0.miniBatchSize = 16; $0.microBatchSize = 5 },
-                       "`microBatchSize` is 5, but it must divide `miniBatchSize` (16); choose a divisor such as 2, 4, 8 or 16")
+                       "`microBatchSize` is 5, but it must divide the minibatch (16 episodes); choose a divisor such as 2, 4, 8 or 16, or 0 for the whole minibatch")
         XCTAssertEqual(message { $0.missingStopPenalty = 1 },
                        "`missingStopPenalty` is 1.0, but it is added to the score, so it must be 0 (off) or negative (e.g. -1)")
         XCTAssertEqual(message { $0.learningRateDecay = "step" },
                        "`learningRateDecay` is step, but it must be one of constant, linear, cosine")
-        XCTAssertEqual(message { $0.batchSize = 4; $0.miniBatchSize = 4; $0.microBatchSize = 4 },
+        XCTAssertEqual(message { $0.batchSize = 4 },
                        "`batchSize` is 4, but reward whitening needs at least 8 samples (spec §1.5); use a batch of 8 or more, or set whitenRewards to false")
         XCTAssertEqual(message { $0.clipRange = 0 }, "`clipRange` is 0.0, but it must lie in (0, 1) (e.g. 0.2)")
     }
