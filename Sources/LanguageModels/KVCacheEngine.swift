@@ -170,17 +170,18 @@ final class KVCacheEngine {
 
 /// Small pointer kernels for the inference path (no graph, no allocation).
 enum Kernels {
+    /// Σ a·b with eight independent partial sums (scalar code the SLP vectoriser turns into vector ops).
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = SIMD8<Float>()
+        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+        var s4: Float = 0, s5: Float = 0, s6: Float = 0, s7: Float = 0
         var j = 0
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
         while j + 8 <= n {
-            acc += ra.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                * rb.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            s0 += a[j] * b[j]; s1 += a[j + 1] * b[j + 1]; s2 += a[j + 2] * b[j + 2]; s3 += a[j + 3] * b[j + 3]
+            s4 += a[j + 4] * b[j + 4]; s5 += a[j + 5] * b[j + 5]; s6 += a[j + 6] * b[j + 6]; s7 += a[j + 7] * b[j + 7]
             j += 8
         }
-        var s = acc.sum()
+        var s = ((s0 + s4) + (s1 + s5)) + ((s2 + s6) + (s3 + s7))
         while j < n { s += a[j] * b[j]; j += 1 }
         return s
     }

@@ -31,29 +31,34 @@ public enum LogitsWarping {
         return row
     }
 
-    /// In-place top-k over `n` entries; `scratch` holds `n` floats.
+    /// In-place top-k over `n` entries; `scratch` holds at least `k` floats.
     static func applyTopK(_ row: UnsafeMutablePointer<Float>, _ n: Int, k: Int, scratch: UnsafeMutablePointer<Float>) {
         if k <= 0 || k >= n { return }
-        scratch.update(from: row, count: n)
-        let threshold = kthLargest(scratch, n, k)
+        let threshold = kthLargest(row, n, k, heap: scratch)
         for j in 0..<n where row[j] < threshold { row[j] = -.infinity }
     }
 
-    /// The k-th largest of `a[0..<n]` (1-based k) by quickselect; reorders `a`.
-    static func kthLargest(_ a: UnsafeMutablePointer<Float>, _ n: Int, _ k: Int) -> Float {
-        var lo = 0, hi = n - 1
-        let target = k - 1
-        while lo < hi {
-            let pivot = a[lo + (hi - lo) / 2]
-            var i = lo, j = hi
-            while i <= j {
-                while a[i] > pivot { i += 1 }
-                while a[j] < pivot { j -= 1 }
-                if i <= j { let t = a[i]; a[i] = a[j]; a[j] = t; i += 1; j -= 1 }
+    /// The k-th largest of `a[0..<n]` (1-based k) with a size-k min-heap: one comparison for most entries.
+    static func kthLargest(_ a: UnsafePointer<Float>, _ n: Int, _ k: Int, heap: UnsafeMutablePointer<Float>) -> Float {
+        @inline(__always) func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var smallest = i
+                if l < k && heap[l] < heap[smallest] { smallest = l }
+                if r < k && heap[r] < heap[smallest] { smallest = r }
+                if smallest == i { return }
+                let t = heap[i]; heap[i] = heap[smallest]; heap[smallest] = t
+                i = smallest
             }
-            if target <= j { hi = j } else if target >= i { lo = i } else { return a[target] }
         }
-        return a[target]
+        heap.update(from: a, count: k)
+        for i in stride(from: k / 2 - 1, through: 0, by: -1) { siftDown(i) }
+        for j in k..<n where a[j] > heap[0] {
+            heap[0] = a[j]
+            siftDown(0)
+        }
+        return heap[0]
     }
 
     /// In-place top-p over `n` entries; `probabilities` and `order` are scratch of `n` entries each.
@@ -106,6 +111,19 @@ public enum LogitsWarping {
             last = j
             if cumulative > target { return j }
         }
+        return last
+    }
+
+    /// A categorical draw from unnormalised non-negative `weights` summing to `total`.
+    static func sample(weights: UnsafePointer<Float>, _ n: Int, total: Float, uniform u: Double) -> Int {
+        let target = Float(u) * total
+        var cumulative: Float = 0
+        for j in 0..<n {
+            cumulative += weights[j]
+            if cumulative > target { return j }
+        }
+        var last = n - 1
+        while last > 0 && weights[last] == 0 { last -= 1 }
         return last
     }
 
