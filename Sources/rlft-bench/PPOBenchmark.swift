@@ -4,6 +4,7 @@
 // configurations of shared/PERF.md. One JSON line per configuration with the generate/score/GAE/update split.
 import Foundation
 import LanguageModels
+import NeuralNetworks
 import PPO
 import TensorCore
 
@@ -64,6 +65,42 @@ enum PPOBenchmark {
                   "generate_ms": median("generate") * 1000, "score_ms": median("score") * 1000,
                   "gae_ms": median("gae") * 1000, "update_ms": median("update") * 1000, "total_ms": median("total") * 1000,
                   "total_ms_all": samples.map { ($0["total"]! * 1000).rounded() }])
+        }
+    }
+}
+
+extension PPOBenchmark {
+    /// Forward/backward timings of the pieces of one update pass (diagnostics).
+    static func detail(_ options: BenchOptions) throws {
+        for c in configurations where ProcessInfo.processInfo.environment["PPO_BENCH_CONFIG"].map({ $0 == c.name }) ?? true {
+            var rng = SeededGenerator(seed: 0)
+            let modelConfig = GPTConfig(layerCount: c.layers, headCount: c.heads, embeddingSize: c.width,
+                                        contextLength: c.context, vocabularySize: c.vocabulary)
+            let policy = try GPT(config: modelConfig, using: &rng)
+            let head = ScalarHead.value(embeddingSize: c.width)
+            let prompts = TokenBatch(tokens: (0..<256).map { _ in Int32.random(in: 1..<Int32(c.vocabulary), using: &rng) }, batchSize: 16, length: 16)
+            let responses = TokenBatch(tokens: (0..<(16 * 64)).map { _ in Int32.random(in: 1..<Int32(c.vocabulary), using: &rng) }, batchSize: 16, length: 64)
+            let full = prompts.concatenated(with: responses)
+            let fwdNoGrad = try medianSeconds(repeats: 5) { _ = try withoutGradients { try policy.scoreResponses(prompts: prompts, responses: responses, computeEntropies: false) } }
+            let fwdEntropy = try medianSeconds(repeats: 5) { _ = try withoutGradients { try policy.scoreResponses(prompts: prompts, responses: responses, computeEntropies: true) } }
+            let hiddenNoGrad = try medianSeconds(repeats: 5) { _ = try withoutGradients { try policy.hiddenStates(full) } }
+            var fwd = 0.0, bwd = 0.0
+            let fb = try medianSeconds(repeats: 5) {
+                let t0 = now()
+                let s = try policy.scoreResponses(prompts: prompts, responses: responses, valueHead: head, computeEntropies: false)
+                let loss = s.logProbabilities.sum() + s.values!.sum()
+                let t1 = now()
+                try loss.backward()
+                fwd = t1 - t0; bwd = now() - t1
+                policy.zeroGradients()
+            }
+            let opt = try AdamW(parameters: policy.namedParameters())
+            let s = try policy.scoreResponses(prompts: prompts, responses: responses, computeEntropies: false)
+            try s.logProbabilities.sum().backward()
+            let adam = medianSeconds(repeats: 5) { opt.step() }
+            emit(["bench": "ppo_detail", "config": c.name, "threads": options.threads,
+                  "score_forward_ms": fwdNoGrad * 1000, "score_forward_entropy_ms": fwdEntropy * 1000, "trunk_forward_ms": hiddenNoGrad * 1000,
+                  "train_forward_ms": fwd * 1000, "train_backward_ms": bwd * 1000, "train_fb_ms": fb * 1000, "adamw_ms": adam * 1000])
         }
     }
 }
