@@ -23,6 +23,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
     ("RewardModeling", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Evaluation"]),
     ("BestOfN", ["TensorCore", "LanguageModels", "Tokenizers", "TrainingCore", "Evaluation", "Tasks"]),
+    ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TrainingData"]),
 ]
 
 /// Test targets and what they import.
@@ -40,6 +41,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("SFTTests", ["SFT", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks"]),
     ("RewardModelingTests", ["RewardModeling", "SFT", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "Evaluation"]),
     ("BestOfNTests", ["BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
+    ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TestSupport"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.

@@ -9,3 +9,7 @@
 @_exported import TrainingCore
 @_exported import Runs
 @_exported import Pretraining
+@_exported import SFT
+@_exported import RewardModeling
+@_exported import BestOfN
+@_exported import PPO

@@ -12,6 +12,8 @@ enum Benchmarks {
         Benchmark(name: "train", run: ModelBenchmarks.train),
         Benchmark(name: "forward", run: ModelBenchmarks.forward),
         Benchmark(name: "generate", run: ModelBenchmarks.generate),
+        Benchmark(name: "ppo", run: PPOBenchmark.run),
+        Benchmark(name: "ppo_detail", run: PPOBenchmark.detail),
     ]
 }
 

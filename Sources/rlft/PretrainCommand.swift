@@ -38,7 +38,6 @@ extension PretrainingConfig: DocumentedConfiguration {
 }
 
 /// Set by the SIGINT handler; the progress callback then asks the trainer to stop after the current step.
-nonisolated(unsafe) var interruptRequested = false
 
 enum PretrainCommand: Command {
     static let name = "pretrain"
@@ -75,7 +74,7 @@ enum PretrainCommand: Command {
             printer.line("pretrain: \(trainer.model.parameterCount) parameters, vocabulary \(trainer.tokenizer.vocabularySize), "
                          + "\(trainer.data.trainingCount) training and \(trainer.data.validationCount) validation tokens → \(out.path)")
         }
-        signal(SIGINT) { _ in interruptRequested = true }
+        Interrupt.install()
         var latest: [String: Double] = [:]
         try trainer.train { event in
             switch event {
@@ -85,14 +84,14 @@ enum PretrainCommand: Command {
             case .evaluation(_, let metrics):
                 latest.merge(metrics) { _, new in new }
             case .checkpoint(_, let path):
-                if !quiet && interruptRequested { printer.line("interrupted: checkpoint written to \(path); continue with rlft pretrain --resume \(out.path)") }
+                if !quiet && Interrupt.requested { printer.line("interrupted: checkpoint written to \(path); continue with rlft pretrain --resume \(out.path)") }
             case .warning(let text):
                 if !quiet { printer.line("warning: \(text)") }
             }
-            return interruptRequested ? .stop : .continue
+            return Interrupt.requested ? .stop : .continue
         }
         try writeLossPlot(RunDirectory(out))
-        if !quiet && !interruptRequested { printer.line("done: model written to \(out.appendingPathComponent("model").path)") }
+        if !quiet && !Interrupt.requested { printer.line("done: model written to \(out.appendingPathComponent("model").path)") }
     }
 
     /// The documents the configuration names, or the built-in task's pretraining corpus.

@@ -13,6 +13,7 @@ let commands: [Command.Type] = [
     SFTCommand.self,
     RewardCommand.self,
     BestOfNCommand.self,
+    PPOCommand.self,
 ]
 
 func topLevelHelp() -> String {

@@ -1,0 +1,34 @@
+// The pretraining data of PPO-ptx (spec §4.3): token blocks served in order, cyclically, with a position that
+// checkpoints save so a resumed run sees the same blocks.
+import Foundation
+import LanguageModels
+import TrainingCore
+
+/// A cyclic source of pretraining token blocks for PPO-ptx.
+///
+/// Blocks are served in the given order (shuffle them first if they come sorted) and wrap around at the end.
+/// `position` counts blocks served so far; restoring it resumes the stream exactly.
+public final class PretrainingBlocks {
+    /// The blocks, each at least two tokens (one prediction).
+    public let blocks: [[Int32]]
+    /// The id written after a short block (mask 0).
+    public let padToken: Int32
+    /// Blocks served so far.
+    public var position: Int
+
+    /// - Throws: `TrainingError.emptyData` when no block has at least two tokens.
+    public init(blocks: [[Int32]], padToken: Int32, position: Int = 0) throws {
+        let usable = blocks.filter { $0.count >= 2 }
+        guard !usable.isEmpty else { throw TrainingError.emptyData(what: "the PPO-ptx pretraining data (blocks of at least 2 tokens)") }
+        self.blocks = usable
+        self.padToken = padToken
+        self.position = position
+    }
+
+    /// The next `count` blocks, right-padded to the longest.
+    public func next(count: Int) -> TokenBatch {
+        let rows = (0..<count).map { blocks[(position + $0) % blocks.count] }
+        position += count
+        return TokenBatch(rightPadding: rows, padToken: padToken)
+    }
+}

@@ -1,0 +1,107 @@
+// Pure functions of spec §4.2 steps 2–5: the missing-stop penalty, KL-shaped per-token rewards, optional
+// reward whitening, GAE and advantage whitening. Shapes: [B, R] per-token tensors, [B] scores.
+import Foundation
+import TensorCore
+import TrainingCore
+
+/// Scores after the missing-stop penalty: `score + penalty` for each episode that never reached a stop token
+/// (TRL's `missing_eos_penalty`; lm-human-preferences replaces the score by −1 instead).
+public func penalizedScores(_ scores: [Float], stopped: [Bool], penalty: Float) -> [Float] {
+    precondition(scores.count == stopped.count, "penalizedScores: \(scores.count) scores for \(stopped.count) episodes")
+    return zip(scores, stopped).map { $1 ? $0 : $0 + penalty }
+}
+
+/// Per-token rewards `rₜ = −β·klₜ`, plus the sequence score on the last real token of each row (spec §4.2
+/// step 3; lm-human-preferences, AlpacaFarm and OpenRLHF put it there; TRL one position later).
+///
+/// - Parameters:
+///   - scores: one score per episode, `[B]`.
+///   - kl: per-token KL estimates `[B, R]` (0 at padding).
+///   - mask: `[B, R]`, 1 on real response tokens; every row needs at least one.
+///   - klCoefficient: β.
+/// - Returns: rewards `[B, R]`, 0 at padding.
+public func klShapedRewards(scores: [Float], kl: Tensor, mask: Tensor, klCoefficient: Float) -> Tensor {
+    precondition(kl.shape == mask.shape && kl.rank == 2 && scores.count == kl.shape[0],
+                 "klShapedRewards: kl \(kl.shape), mask \(mask.shape) and \(scores.count) scores do not agree")
+    let b = kl.shape[0], t = kl.shape[1]
+    var rewards = Tensor(zeros: [b, t])
+    kl.withUnsafeBufferPointer { k in
+        mask.withUnsafeBufferPointer { m in
+            rewards.withUnsafeMutableBufferPointer { r in
+                for row in 0..<b {
+                    var last = -1
+                    for i in 0..<t where m[row * t + i] != 0 {
+                        r[row * t + i] = -klCoefficient * k[row * t + i]
+                        last = i
+                    }
+                    precondition(last >= 0, "klShapedRewards: response \(row) has no real token")
+                    r[row * t + last] += scores[row]
+                }
+            }
+        }
+    }
+    return rewards
+}
+
+/// The per-token quantities derived from a rollout before the PPO epochs (spec §4.2 steps 3–5).
+public struct PPOAdvantages {
+    /// The KL estimates of the penalty (by the configured estimator), `[B, R]`.
+    public var kl: Tensor
+    /// KL-shaped rewards, whitened when configured, `[B, R]`.
+    public var rewards: Tensor
+    /// Whitened GAE advantages, `[B, R]` (0 at padding).
+    public var advantages: Tensor
+    /// Returns `A + V` before whitening: the value targets, `[B, R]`.
+    public var returns: Tensor
+    /// `mean_b Σₜ (log π − log π_ref)`: the sequence KL (k1) that the adaptive controller tracks.
+    public var meanSequenceKL: Double
+    /// `mean_b Σₜ −β·klₜ`: the mean KL part of the episode return.
+    public var meanNonScoreReward: Double
+
+    public init(kl: Tensor, rewards: Tensor, advantages: Tensor, returns: Tensor, meanSequenceKL: Double, meanNonScoreReward: Double) {
+        self.kl = kl
+        self.rewards = rewards
+        self.advantages = advantages
+        self.returns = returns
+        self.meanSequenceKL = meanSequenceKL
+        self.meanNonScoreReward = meanNonScoreReward
+    }
+
+    /// The episodes `indices`, keeping the first `width` response columns.
+    func episodes(_ indices: [Int], width: Int) -> PPOAdvantages {
+        func cut(_ t: Tensor) -> Tensor {
+            let rows = t.rows(indices)
+            return width == t.shape[1] ? rows : rows.slice(axis: 1, 0..<width)
+        }
+        return PPOAdvantages(kl: cut(kl), rewards: cut(rewards), advantages: cut(advantages), returns: cut(returns),
+                             meanSequenceKL: meanSequenceKL, meanNonScoreReward: meanNonScoreReward)
+    }
+}
+
+/// Steps 3–5 of a PPO iteration on a rollout: per-token KL by `estimator`, rewards `−β·kl` plus the score on
+/// the last real token, optional reward whitening (mean kept), GAE, returns, and whitened advantages.
+///
+/// - Parameters:
+///   - rollout: the collected episodes.
+///   - klCoefficient: β for this iteration.
+///   - estimator: the per-token KL estimator of the penalty.
+///   - whitenRewards: whether rewards are scaled to unit variance before GAE.
+///   - gamma: discount γ.
+///   - lambda: GAE λ.
+public func estimateAdvantages(rollout: PPORollout, klCoefficient: Float, estimator: KLEstimator = .k1,
+                               whitenRewards: Bool = false, gamma: Float = 1, lambda: Float = 0.95) -> PPOAdvantages {
+    let mask = rollout.mask
+    let kl = estimator.perToken(logProbabilities: rollout.logProbabilities,
+                                referenceLogProbabilities: rollout.referenceLogProbabilities, mask: mask)
+    var rewards = klShapedRewards(scores: rollout.scores, kl: kl, mask: mask, klCoefficient: klCoefficient)
+    let b = Double(rollout.batchSize)
+    let k1 = KLEstimator.k1.perToken(logProbabilities: rollout.logProbabilities,
+                                     referenceLogProbabilities: rollout.referenceLogProbabilities, mask: mask)
+    let meanSequenceKL = maskedSum(k1, mask: mask) / b
+    let meanNonScore = -Double(klCoefficient) * maskedSum(kl, mask: mask) / b
+    if whitenRewards { rewards = whiten(rewards, mask: mask, shiftMean: false) }
+    let (advantages, returns) = generalizedAdvantageEstimates(rewards: rewards, values: rollout.values, mask: mask,
+                                                              gamma: gamma, lambda: lambda)
+    return PPOAdvantages(kl: kl, rewards: rewards, advantages: whiten(advantages, mask: mask, shiftMean: true),
+                         returns: returns, meanSequenceKL: meanSequenceKL, meanNonScoreReward: meanNonScore)
+}

@@ -1,0 +1,221 @@
+// `rlft ppo`: PPO-RLHF (and PPO-ptx) of an SFT model against a reward model or the instruction task's gold
+// score; writes config.json, metrics.jsonl, samples.jsonl, checkpoints, the final model and SVG curves.
+import Foundation
+import PPO
+import RLFineTuning
+
+extension PPOConfig: DocumentedConfiguration {}
+
+/// Ctrl-C asks the run to stop after the current iteration (a checkpoint is then written).
+
+enum PPOCommand: Command {
+    static let name = "ppo"
+    static let summary = "PPO-RLHF / PPO-ptx against a reward model or the gold score"
+    static let options: [(String, String)] = [
+        ("policy DIR", "the SFT model directory (GPT.save with its tokenizer); required"),
+        ("reward-model DIR", "a reward-model directory (RewardModel.save with its tokenizer)"),
+        ("reward gold", "use the built-in instruction task's gold score instead of a reward model"),
+        ("prompts FILE.jsonl", "RL prompts, one {\"prompt\": …} per line; required"),
+        ("out DIR", "the run directory; required (unless --resume)"),
+        ("resume DIR", "continue the run in DIR from its latest checkpoint"),
+        ("critic shared|reward-model|policy", "value head on the policy trunk (default), or a separate value model initialised from the reward model or the policy"),
+        ("ptx-data FILE.jsonl", "pretraining text for PPO-ptx, one {\"text\": …} per line (with --ptxCoefficient > 0)"),
+        ("checkpoint-every N", "iterations between checkpoints (default 10; one is always written at the end)"),
+        ("samples-every N", "iterations between dumps of the rollout to samples.jsonl (default 10)"),
+        ("threads N", "compute threads (default: all cores)"),
+    ]
+    static var help: String {
+        PPOConfig.helpText(command: name, summary: "fine-tunes a policy with PPO (InstructGPT's step 3); Ctrl-C stops after the current iteration with a checkpoint",
+                           extraOptions: options)
+    }
+
+    static let reserved: Set<String> = ["policy", "reward-model", "reward", "prompts", "out", "resume", "critic", "ptx-data",
+                                        "checkpoint-every", "samples-every", "threads"]
+
+    static func run(_ arguments: CommandLineArguments) throws {
+        if let threads = arguments.options["threads"] {
+            guard let n = Int(threads), n >= 1 else { throw ConfigurationError.badValue(field: "threads", value: threads, expected: "a positive integer") }
+            Compute.threadCount = n
+        }
+        // Configuration: a resumed run reads its own config.json (overrides still apply).
+        let resume = arguments.options["resume"].map { URL(fileURLWithPath: $0) }
+        var configArguments = arguments
+        if let resume, arguments.options["config"] == nil {
+            configArguments.options["config"] = resume.appendingPathComponent("config.json").path
+        }
+        let config = try PPOConfig.load(arguments: configArguments, reserved: reserved)
+        let out = try resume ?? URL(fileURLWithPath: arguments.required("out", "the run directory, e.g. --out runs/ppo"))
+        let policyDirectory = URL(fileURLWithPath: try arguments.required("policy", "the SFT model directory, e.g. --policy runs/sft/model"))
+        let promptsFile = URL(fileURLWithPath: try arguments.required("prompts", "the RL prompts, e.g. --prompts data/instructions/prompts.jsonl"))
+        let checkpointEvery = try positiveInteger(arguments, "checkpoint-every", default: 10)
+        let samplesEvery = try positiveInteger(arguments, "samples-every", default: 10)
+
+        // Models, tokenizer, data.
+        let policy = try GPT.load(from: policyDirectory).model
+        let tokenizer = try loadTokenizer(from: policyDirectory)
+        let tokens = try tokenConventions(tokenizer)
+        let prompts = try JSONLReader().read(PromptRecord.self, from: promptsFile).records.map(\.prompt)
+        let (reward, rewardModel) = try loadReward(arguments, policyTokenizer: tokenizer)
+        let critic: PPOCritic
+        switch arguments.options["critic"] ?? "shared" {
+        case "shared": critic = .sharedHead(for: policy)
+        case "policy": critic = .separate(ValueModel(policy: policy))
+        case "reward-model":
+            guard let rewardModel else { throw UsageError("--critic reward-model needs --reward-model DIR") }
+            critic = .separate(ValueModel(rewardModel: rewardModel))
+        case let other: throw ConfigurationError.badValue(field: "critic", value: other, expected: "shared, reward-model or policy")
+        }
+        var pretraining: PretrainingBlocks?
+        if config.ptxCoefficient > 0 {
+            let file = URL(fileURLWithPath: try arguments.required("ptx-data", "pretraining text for PPO-ptx, e.g. --ptx-data data/instructions/pretrain.jsonl"))
+            let texts = try JSONLReader().read(LanguageModelingRecord.self, from: file).records.map(\.text)
+            let width = policy.config.contextLength
+            var blocks = try texts.map { Array(try tokenizer.encode($0).prefix(width)) }
+            var rng = SeededGenerator(seed: config.seed &+ 17)
+            blocks.shuffle(using: &rng)
+            pretraining = try PretrainingBlocks(blocks: blocks, padToken: tokens.padToken)
+        }
+        let trainer = try PPOTrainer(config: config, policy: policy, critic: critic, reward: reward, tokenizer: tokenizer,
+                                     tokens: tokens, pretraining: pretraining)
+
+        // The run directory.
+        let run = try RunDirectory(out)
+        let checkpoints = run.file("checkpoints")
+        if resume != nil {
+            guard let latest = PPOTrainer.latestCheckpoint(in: checkpoints) else {
+                throw UsageError("no checkpoint found in \(checkpoints.path); start a new run with --out instead of --resume")
+            }
+            try trainer.loadCheckpoint(from: latest)
+            try truncateMetrics(run, after: trainer.iteration)
+        }
+        try run.writeAtomically(config.jsonData(), to: "config.json")
+
+        Interrupt.install()
+        let printer = ProgressPrinter(keys: ["objective/reward", "objective/kl", "objective/kl_coef", "policy/clipfrac", "response/length"])
+        printer.line("ppo: \(prompts.count) prompts, \(config.iterations) iterations of \(config.batchSize) episodes, policy \(policy.parameterCount) parameters, run directory \(out.path)")
+        var failure: Error?
+        do {
+            try trainer.train(prompts: prompts, checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery) { event in
+                switch event {
+                case .step(let step, let total, let metrics):
+                    do {
+                        try run.appendMetrics(step: step, metrics)
+                        if step % samplesEvery == 0 || step == total, let rollout = trainer.lastRollout {
+                            for (i, (p, c)) in zip(rollout.promptTexts, rollout.completionTexts).enumerated() {
+                                try run.appendSample(method: "ppo", prompt: p, completion: c,
+                                                     scores: ["iteration": Double(step), "reward": Double(rollout.rawScores[i])])
+                            }
+                        }
+                    } catch {
+                        failure = error
+                        return .stop
+                    }
+                    printer.step("iteration", step: step, total: total, metrics: metrics)
+                case .warning(let text):
+                    printer.line("warning: \(text)")
+                case .checkpoint(_, let path):
+                    if Interrupt.requested { printer.line("stopped; checkpoint \(path)") }
+                case .evaluation:
+                    break
+                }
+                return Interrupt.requested ? .stop : .continue
+            }
+        } catch {
+            try? writeCurves(run)
+            throw error
+        }
+        if let failure { throw failure }
+        try writeCurves(run)
+        try trainer.policy.save(to: run.file("model"), writeExtraFiles: { try tokenizer.save(to: $0) })
+        if let ema = trainer.emaPolicy {
+            try ema.save(to: run.file("ema-model"), writeExtraFiles: { try tokenizer.save(to: $0) })
+        }
+        printer.line("ppo: wrote \(run.file("model").path), metrics.jsonl, samples.jsonl, reward.svg and kl.svg")
+    }
+
+    // MARK: - Helpers
+
+    static func positiveInteger(_ arguments: CommandLineArguments, _ key: String, default value: Int) throws -> Int {
+        guard let text = arguments.options[key] else { return value }
+        guard let n = Int(text), n >= 1 else { throw ConfigurationError.badValue(field: key, value: text, expected: "a positive integer") }
+        return n
+    }
+
+    /// PAD is `<|pad|>`; responses stop at a newline (when it is one token) and at `<|endoftext|>`.
+    static func tokenConventions(_ tokenizer: any Tokenizer) throws -> PPOTokenConventions {
+        guard let pad = tokenizer.id(forSpecialToken: "<|pad|>") else {
+            throw UsageError("the policy's tokenizer has no <|pad|> token; add it with addSpecialTokens([\"<|pad|>\"]) before SFT (PPO never pads with EOS)")
+        }
+        var stops: [Int32] = []
+        let newline = try tokenizer.encode("\n")
+        if newline.count == 1 { stops.append(newline[0]) }
+        if let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") { stops.append(eos) }
+        return PPOTokenConventions(padToken: pad, stopTokens: stops)
+    }
+
+    static func loadReward(_ arguments: CommandLineArguments, policyTokenizer: any Tokenizer) throws -> (PPOReward, RewardModel?) {
+        switch (arguments.options["reward-model"], arguments.options["reward"]) {
+        case (nil, "gold"?):
+            let gold = ClosureReward { prompts, completions in
+                try zip(prompts, completions).map { Float(try Instruction(prompt: $0).goldScore(completion: $1)) }
+            }
+            return (.function(gold), nil)
+        case (let directory?, nil):
+            let url = URL(fileURLWithPath: directory)
+            let model = try RewardModel.load(from: url)
+            let rewardTokenizer = try loadTokenizer(from: url)
+            let probe = "Q: probe\nA: ok\n"
+            if rewardTokenizer.vocabularySize == policyTokenizer.vocabularySize,
+               try rewardTokenizer.encode(probe) == policyTokenizer.encode(probe) {
+                return (.rewardModel(model), model)
+            }
+            return (.function(RewardModelText(model: model, tokenizer: rewardTokenizer)), model)
+        case (nil, let other?):
+            throw ConfigurationError.badValue(field: "reward", value: other, expected: "gold (or pass --reward-model DIR)")
+        case (nil, nil):
+            throw ConfigurationError.missingRequired(option: "--reward-model DIR or --reward gold", hint: "say what PPO optimises")
+        case (_?, _?):
+            throw UsageError("give either --reward-model DIR or --reward gold, not both")
+        }
+    }
+
+    /// Keeps the metrics of iterations up to `iteration` (a resumed run rewrites the ones after its checkpoint).
+    static func truncateMetrics(_ run: RunDirectory, after iteration: Int) throws {
+        let url = run.file("metrics.jsonl")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
+        let kept = text.split(separator: "\n").filter { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let step = object["step"] as? Int else { return false }
+            return step <= iteration
+        }
+        try run.writeAtomically(Data((kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).utf8), to: "metrics.jsonl")
+    }
+
+    static func writeCurves(_ run: RunDirectory) throws {
+        let records = try run.readMetrics()
+        func series(_ key: String, _ name: String) -> PlotSeries {
+            PlotSeries(name: name, points: records.compactMap { r in
+                guard let step = r["step"] as? Int, let value = r[key] as? Double else { return nil }
+                return (Double(step), value)
+            })
+        }
+        try run.writeAtomically(Data(svgLineChart(title: "PPO reward", xLabel: "iteration", yLabel: "mean score",
+                                                  series: [series("objective/reward", "reward"), series("objective/raw_score", "raw score")]).utf8),
+                                to: "reward.svg")
+        try run.writeAtomically(Data(svgLineChart(title: "KL from the reference", xLabel: "iteration", yLabel: "nats",
+                                                  series: [series("objective/kl", "KL (k1, per sequence)")]).utf8),
+                                to: "kl.svg")
+    }
+}
+
+/// A reward model behind its own tokenizer, as a text reward (used when its tokenizer differs from the policy's).
+private struct RewardModelText: RewardFunction {
+    let model: RewardModel
+    let tokenizer: any Tokenizer
+
+    func scores(prompts: [String], completions: [String]) throws -> [Float] {
+        let pad = tokenizer.id(forSpecialToken: "<|pad|>") ?? 0
+        let rows = try zip(prompts, completions).map { try tokenizer.encode($0 + $1) }
+        return try withoutGradients { try model.rewards(TokenBatch(rightPadding: rows, padToken: pad)).value.scalars }
+    }
+}
