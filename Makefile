@@ -9,7 +9,7 @@ deps:
 	fi
 
 demo: deps
-	swift run -c release rlft-bench --only sgemm
+	swift run -c release rlft pipeline --out runs/pipeline
 
 test: deps
 	swift build -c release --build-tests

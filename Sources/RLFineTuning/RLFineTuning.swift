@@ -13,3 +13,4 @@
 @_exported import RewardModeling
 @_exported import BestOfN
 @_exported import PPO
+@_exported import Pipeline

@@ -14,6 +14,7 @@ let commands: [Command.Type] = [
     RewardCommand.self,
     BestOfNCommand.self,
     PPOCommand.self,
+    PipelineCommand.self,
 ]
 
 func topLevelHelp() -> String {

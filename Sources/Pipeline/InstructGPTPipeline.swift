@@ -1,0 +1,237 @@
+// The InstructGPT pipeline end to end (Ouyang et al. 2022): pretrain a base model, supervised fine-tuning on
+// demonstrations, a reward model on comparisons, then PPO and PPO-ptx against it and best-of-n as the baseline,
+// and one evaluation table in the shape of the paper's. This is what `rlft pipeline` and `make demo` run.
+import Foundation
+import BestOfN
+import Evaluation
+import LanguageModels
+import NeuralNetworks
+import PPO
+import Pretraining
+import RewardModeling
+import Runs
+import SFT
+import TensorCore
+import Tokenizers
+import TrainingCore
+import TrainingData
+
+/// One evaluated system (a row of the table).
+public struct PipelineRow: Sendable {
+    /// base, SFT, best-of-n, PPO, PPO-ptx.
+    public var system: String
+    /// Expected win-rate against the reference outputs by the training annotators (ties ½).
+    public var winRateTraining: ConfidenceInterval?
+    /// The same by the held-out annotator group.
+    public var winRateHeldOut: ConfidenceInterval?
+    /// Gold quality score.
+    public var gold: ConfidenceInterval?
+    /// Mean sequence KL(π ‖ π_SFT) of the system's samples, in nats.
+    public var klFromSFT: ConfidenceInterval?
+    /// For best-of-n: the analytic bound log n − (n−1)/n instead of a measured KL.
+    public var klBound: Double?
+    /// Mean reward-model score (normalised) of the samples.
+    public var rewardModelScore: Double
+    /// Token-mean negative log-likelihood on held-out pretraining text (the alignment tax).
+    public var heldOutLanguageModelLoss: Double?
+}
+
+/// What a pipeline run produced.
+public struct PipelineResult: Sendable {
+    public var rows: [PipelineRow]
+    /// The reward model's pairwise accuracy on held-out comparisons, with its bootstrap interval.
+    public var rewardModelAccuracy: ConfidenceInterval?
+    /// The annotators' own agreement ceiling on those comparisons.
+    public var noiseCeiling: Double?
+    /// Wall-clock seconds of each stage, in order.
+    public var stageSeconds: [(String, Double)]
+    /// The results table in Markdown.
+    public var table: String
+}
+
+/// Runs the whole InstructGPT pipeline into one output directory.
+///
+/// Layout of the output directory: `config.json`, `data/` (the task's JSONL, built-in task only), `pretrain/`
+/// (the base model's run), `models/{base,sft,reward,ppo,ppo-ptx}`, `metrics.jsonl` (every stage, with a `phase`
+/// key), `samples.jsonl` (every evaluated completion), `report.md` (the table), `reward.svg` and `kl.svg`.
+public final class InstructGPTPipeline {
+    public let config: PipelineConfig
+    public let output: URL
+    let log: (String) -> Void
+    let run: RunDirectory
+    var stageSeconds: [(String, Double)] = []
+
+    /// - Parameters:
+    ///   - config: validated here.
+    ///   - output: the run directory (created).
+    ///   - log: receives one line per noteworthy event (the library never prints).
+    public init(config: PipelineConfig, output: URL, log: @escaping (String) -> Void = { _ in }) throws {
+        try config.validate()
+        self.config = config
+        self.output = output
+        self.log = log
+        run = try RunDirectory(output)
+        try run.writeAtomically(try config.jsonData(), to: "config.json")
+    }
+
+    /// Times a stage.
+    func stage<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        let start = Date()
+        log("\(name)…")
+        let value = try body()
+        let seconds = Date().timeIntervalSince(start)
+        stageSeconds.append((name, seconds))
+        log(String(format: "%@ done in %.1f s", name, seconds))
+        return value
+    }
+
+    /// Runs every stage and writes the report.
+    public func runAll() throws -> PipelineResult {
+        if config.threads > 0 { Compute.threadCount = config.threads }
+        let data = try stage("data") { () throws -> PipelineData in
+            if config.data.isEmpty {
+                return try PipelineData.builtIn(config, writingTo: output.appendingPathComponent("data"))
+            }
+            return try PipelineData.directory(URL(fileURLWithPath: config.data), evaluationPrompts: config.evaluationPrompts)
+        }
+
+        // MARK: 1. Base model: language-model pretraining
+        let pretrainer = try stage("pretraining") { () throws -> PretrainingTrainer in
+            var c = PretrainingConfig()
+            (c.layerCount, c.headCount, c.embeddingSize, c.contextLength) = (config.layers, config.heads, config.width, config.contextLength)
+            (c.steps, c.batchSize, c.blockLength) = (config.capped(config.pretrainSteps), 32, Swift.min(96, config.contextLength))
+            (c.learningRate, c.warmupSteps, c.seed) = (3e-3, Swift.min(50, c.steps), config.seed)
+            (c.validationInterval, c.sampleInterval, c.checkpointInterval) = (c.steps, 0, 0)
+            let trainer = try PretrainingTrainer(config: c, documents: data.pretraining,
+                                                 outputDirectory: output.appendingPathComponent("pretrain"))
+            try trainer.train { event in self.record(event, phase: "pretrain") }
+            return trainer
+        }
+        let tokenizer = pretrainer.tokenizer
+        guard let pad = tokenizer.id(forSpecialToken: "<|pad|>"), let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") else {
+            throw TrainingError.invalidInput("the tokenizer lacks <|pad|> or <|endoftext|>")
+        }
+        let newline = try tokenizer.encode("\n")
+        let stopTokens = (newline.count == 1 ? newline : []) + [eos]
+        let base = pretrainer.model
+        let heldOutText = pretrainer.data.validationBatches(maximumBlocks: 32, batchSize: 16)
+        try save(base, tokenizer, "base")
+
+        // MARK: 2. Supervised fine-tuning on demonstrations
+        let sft = try stage("supervised fine-tuning") { () throws -> GPT in
+            var c = SFTConfig()
+            (c.steps, c.seed) = (config.capped(config.sftSteps), config.seed)
+            c.warmupSteps = Swift.min(c.warmupSteps, c.steps)
+            c.evaluationInterval = Swift.max(1, Swift.min(100, c.steps))
+            let model = base.copy()
+            let examples = try SFTExample.encode(data.demonstrations, tokenizer: tokenizer, contextLength: config.contextLength)
+            let trainer = try SFTTrainer(model: model, config: c, padToken: pad, training: examples)
+            _ = try trainer.train { event in self.record(event, phase: "sft") }
+            return model
+        }
+        try save(sft, tokenizer, "sft")
+
+        // MARK: 3. Reward model on comparisons, initialised from the SFT model
+        let (reward, accuracy) = try stage("reward model") { () throws -> (RewardModelFunction, ConfidenceInterval?) in
+            var c = RewardModelConfig()
+            (c.epochs, c.seed) = (config.rewardEpochs, config.seed)
+            var rng = SeededGenerator(seed: config.seed &+ 11)
+            let model = RewardModel(trunk: sft.copy(), using: &rng)
+            let comparisons = try ComparisonGroup.encode(data.comparisons, tokenizer: tokenizer, contextLength: config.contextLength)
+            let heldOut = try ComparisonGroup.encode(data.heldOutComparisons, tokenizer: tokenizer, contextLength: config.contextLength)
+            let trainer = try RewardModelTrainer(model: model, config: c, padToken: pad, training: comparisons,
+                                                 validation: heldOut)
+            let result = try trainer.train { event in self.record(event, phase: "reward") }
+            let references = try data.demonstrations.map { try tokenizer.encode($0.prompt) + tokenizer.encode($0.completion) }
+            let normalizer = try trainer.fitNormalizer(references: references)
+            let function = RewardModelFunction(model: model, tokenizer: tokenizer, normalizer: normalizer)
+            try function.save(to: output.appendingPathComponent("models/reward"))
+            return (function, result.evaluation?.accuracy)
+        }
+        if let accuracy {
+            log(String(format: "reward model held-out accuracy %.3f [%.3f, %.3f]%@", accuracy.estimate, accuracy.lower, accuracy.upper,
+                       data.noiseCeiling.map { String(format: "; annotators' noise ceiling %.3f", $0) } ?? ""))
+        }
+
+        // MARK: 4. PPO and PPO-ptx from the SFT model against the reward model
+        let tokens = PPOTokenConventions(padToken: pad, stopTokens: stopTokens)
+        var curves: [String: [(String, [(x: Double, y: Double)])]] = ["objective/raw_score": [], "objective/kl": []]
+        func ppo(_ name: String, ptx: Bool) throws -> GPT {
+            try stage(name) { () throws -> GPT in
+                var c = PPOConfig()
+                (c.seed, c.iterations, c.batchSize) = (config.seed, config.capped(config.ppoIterations), config.ppoBatchSize)
+                (c.learningRate, c.maximumNewTokens) = (config.ppoLearningRate, config.maximumNewTokens)
+                (c.klCoefficient, c.adaptiveKL, c.klTarget) = (config.klCoefficient, config.klTarget > 0, Swift.max(config.klTarget, 1e-6))
+                c.ptxCoefficient = ptx ? config.ptxCoefficient : 0
+                let policy = sft.copy()
+                let blocks = ptx ? try pretrainingBlocks(pretrainer.data, pad: pad) : nil
+                let trainer = try PPOTrainer(config: c, policy: policy, reference: sft.frozenCopy(),
+                                             reward: .rewardModel(reward.normalizedModel()), tokenizer: tokenizer,
+                                             tokens: tokens, pretraining: blocks)
+                var series: [String: [(x: Double, y: Double)]] = [:]
+                try trainer.train(prompts: data.rlPrompts) { event in
+                    if case .step(let step, let total, let metrics) = event {
+                        for key in curves.keys { if let v = metrics[key] { series[key, default: []].append((Double(step), v)) } }
+                        if step % 10 == 0 || step == total {
+                            self.log(String(format: "%@ iteration %d/%d: reward %.3f, KL %.3f, β %.4f", name, step, total ?? 0,
+                                            metrics["objective/raw_score"] ?? .nan, metrics["objective/kl"] ?? .nan,
+                                            metrics["objective/kl_coef"] ?? .nan))
+                        }
+                    }
+                    if case .warning(let text) = event { self.log("warning: \(text)") }
+                    return self.record(event, phase: name)
+                }
+                for key in curves.keys { curves[key]!.append((name, series[key] ?? [])) }
+                return policy
+            }
+        }
+        let ppoModel = try ppo("PPO", ptx: false)
+        try save(ppoModel, tokenizer, "ppo")
+        let ptxModel = try ppo("PPO-ptx", ptx: true)
+        try save(ptxModel, tokenizer, "ppo-ptx")
+
+        // MARK: 5. Evaluation: base, SFT, best-of-n, PPO, PPO-ptx on the evaluation prompts
+        let rows = try stage("evaluation") { () throws -> [PipelineRow] in
+            let evaluator = PipelineEvaluator(config: config, data: data, tokenizer: tokenizer, sft: sft, reward: reward,
+                                              heldOutText: heldOutText, padToken: pad, stopTokens: stopTokens, run: run)
+            var rows: [PipelineRow] = []
+            for (name, model) in [("base", base), ("SFT", sft)] { rows.append(try evaluator.evaluate(name, model)) }
+            rows += try evaluator.evaluateBestOfN()
+            for (name, model) in [("PPO", ppoModel), ("PPO-ptx", ptxModel)] { rows.append(try evaluator.evaluate(name, model)) }
+            return rows
+        }
+
+        // MARK: 6. Report
+        let table = try PipelineReport.table(rows)
+        let result = PipelineResult(rows: rows, rewardModelAccuracy: accuracy, noiseCeiling: data.noiseCeiling,
+                                    stageSeconds: stageSeconds, table: table)
+        try PipelineReport.write(result, config: config, to: run)
+        for (key, file, label) in [("objective/raw_score", "reward.svg", "reward-model score"), ("objective/kl", "kl.svg", "KL from SFT (nats)")] {
+            let svg = svgLineChart(title: "\(label) during PPO", xLabel: "iteration", yLabel: label,
+                                   series: curves[key]!.map { PlotSeries(name: $0.0, points: $0.1) })
+            try run.writeAtomically(Data(svg.utf8), to: file)
+        }
+        return result
+    }
+
+    /// Appends step and evaluation metrics to metrics.jsonl; never stops the run.
+    func record(_ event: TrainingEvent, phase: String) -> TrainingDisposition {
+        switch event {
+        case .step(let step, _, let metrics), .evaluation(let step, let metrics):
+            try? run.appendMetrics(step: step, phase: phase, metrics)
+        default: break
+        }
+        return .continue
+    }
+
+    func save(_ model: GPT, _ tokenizer: any Tokenizer, _ name: String) throws {
+        try model.save(to: output.appendingPathComponent("models/\(name)")) { try tokenizer.save(to: $0) }
+    }
+
+    /// The pretraining stream cut into blocks for PPO-ptx.
+    func pretrainingBlocks(_ data: TokenBlocks, pad: Int32) throws -> PretrainingBlocks {
+        let length = Swift.min(64, data.blockLength)
+        let blocks = stride(from: 0, to: data.trainingCount - length, by: length).map { Array(data.tokens[$0..<($0 + length)]) }
+        return try PretrainingBlocks(blocks: blocks, padToken: pad)
+    }
+}

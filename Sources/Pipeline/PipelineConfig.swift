@@ -1,0 +1,98 @@
+// The configuration of the InstructGPT pipeline (`rlft pipeline`): every stage's size in one place, with
+// defaults that finish on two cores in about ten minutes.
+import Foundation
+import Runs
+import TrainingCore
+
+/// Settings of the full pipeline: pretrain → SFT → reward model → PPO, PPO-ptx and best-of-n → evaluation.
+public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfiguration {
+    /// Seed of every random choice. Default 0.
+    public var seed: UInt64 = 0
+    /// Threads for the kernels (0 = all cores). Default 0.
+    public var threads = 0
+    /// A directory with the user's own JSONL files (`sft.jsonl`, `comparisons.jsonl`, `prompts.jsonl`,
+    /// `eval.jsonl`, `pretrain.jsonl`, as `rlft task instructions` writes them); empty = the built-in task.
+    public var data = ""
+    /// Transformer layers. Default 2.
+    public var layers = 2
+    /// Embedding width. Default 128.
+    public var width = 128
+    /// Attention heads. Default 4.
+    public var heads = 4
+    /// Context length in tokens (bytes). Default 128.
+    public var contextLength = 128
+    /// Pretraining steps of the base model. Default 500.
+    public var pretrainSteps = 500
+    /// Supervised fine-tuning steps. Default 300.
+    public var sftSteps = 300
+    /// Reward-model epochs over the comparisons. Default 1.
+    public var rewardEpochs = 1
+    /// PPO iterations (each: a batch of rollouts and several epochs of updates). Default 80.
+    public var ppoIterations = 80
+    /// Prompts per PPO iteration. Default 64.
+    public var ppoBatchSize = 64
+    /// PPO learning rate. Default 5e-5.
+    public var ppoLearningRate: Float = 5e-5
+    /// Initial KL coefficient β. Default 0.05.
+    public var klCoefficient = 0.05
+    /// Target sequence KL (nats) of the adaptive controller; 0 = fixed β. Default 3.
+    public var klTarget = 3.0
+    /// γ_ptx, the weight of the pretraining loss in PPO-ptx. Default 1.
+    public var ptxCoefficient: Float = 1
+    /// Maximum new tokens per response. Default 24.
+    public var maximumNewTokens = 24
+    /// The n of best-of-n. Default [1, 2, 4, 8, 16].
+    public var bestOfN = [1, 2, 4, 8, 16]
+    /// Evaluation prompts (at most the evaluation split). Default 200.
+    public var evaluationPrompts = 200
+    /// Bootstrap resamples of every confidence interval. Default 1000.
+    public var bootstrapResamples = 1000
+    /// Caps every step count (pretraining, SFT, PPO) for smoke runs; 0 = no cap. Default 0.
+    public var maximumSteps = 0
+
+    public init() {}
+
+    public static let fieldDocumentation: [(name: String, description: String)] = [
+        ("seed", "seed of every random choice"),
+        ("threads", "threads for the kernels (0 = all cores)"),
+        ("data", "directory with your own sft.jsonl, comparisons.jsonl, prompts.jsonl, eval.jsonl, pretrain.jsonl (empty = built-in instruction task)"),
+        ("layers", "transformer layers"), ("width", "embedding width"), ("heads", "attention heads"),
+        ("contextLength", "context length in tokens"),
+        ("pretrainSteps", "pretraining steps of the base model"),
+        ("sftSteps", "supervised fine-tuning steps"),
+        ("rewardEpochs", "reward-model epochs over the comparisons"),
+        ("ppoIterations", "PPO iterations"), ("ppoBatchSize", "prompts per PPO iteration"),
+        ("ppoLearningRate", "PPO learning rate"),
+        ("klCoefficient", "initial KL coefficient β"),
+        ("klTarget", "target sequence KL of the adaptive controller (0 = fixed β)"),
+        ("ptxCoefficient", "γ_ptx: weight of the pretraining loss in PPO-ptx"),
+        ("maximumNewTokens", "maximum new tokens per response"),
+        ("bestOfN", "the n of best-of-n, e.g. [1,2,4,8,16]"),
+        ("evaluationPrompts", "evaluation prompts"),
+        ("bootstrapResamples", "bootstrap resamples of every confidence interval"),
+        ("maximumSteps", "cap on every step count, for smoke runs (0 = no cap)"),
+    ]
+
+    public func validate() throws {
+        try require(threads >= 0, "threads", threads, "it must be 0 (all cores) or a positive count")
+        try require(layers >= 1, "layers", layers, "use at least 1 layer")
+        try require(width >= 8 && heads >= 1 && width % heads == 0, "heads", heads, "it must divide width (\(width)); for example 4")
+        try require(contextLength >= 32, "contextLength", contextLength, "use at least 32 tokens so prompts and answers fit")
+        try require(maximumNewTokens >= 1 && maximumNewTokens < contextLength, "maximumNewTokens", maximumNewTokens, "it must be in 1..<contextLength (\(contextLength))")
+        for (name, value) in [("pretrainSteps", pretrainSteps), ("sftSteps", sftSteps), ("rewardEpochs", rewardEpochs),
+                              ("ppoIterations", ppoIterations), ("evaluationPrompts", evaluationPrompts)] {
+            try require(value >= 1, name, value, "it must be at least 1")
+        }
+        try require(ppoBatchSize >= 8, "ppoBatchSize", ppoBatchSize, "use at least 8 prompts (reward whitening needs 8 samples)")
+        try require(ppoLearningRate > 0 && ppoLearningRate.isFinite, "ppoLearningRate", ppoLearningRate, "it must be a positive number such as 5e-5")
+        try require(klCoefficient >= 0, "klCoefficient", klCoefficient, "it must be ≥ 0")
+        try require(klTarget >= 0, "klTarget", klTarget, "it must be ≥ 0 (0 keeps β fixed)")
+        try require(ptxCoefficient > 0, "ptxCoefficient", ptxCoefficient, "PPO-ptx needs γ_ptx > 0, e.g. 1")
+        try require(!bestOfN.isEmpty && bestOfN.allSatisfy { $0 >= 1 }, "bestOfN", bestOfN, "give positive sample counts such as [1,2,4,8,16]")
+        try require(bootstrapResamples >= 10, "bootstrapResamples", bootstrapResamples, "use at least 10 (1000 is usual)")
+        try require(maximumSteps >= 0, "maximumSteps", maximumSteps, "it must be 0 (no cap) or positive")
+    }
+
+    /// `steps`, capped by `maximumSteps` when set.
+    func capped(_ steps: Int) -> Int { maximumSteps > 0 ? Swift.min(steps, maximumSteps) : steps }
+}

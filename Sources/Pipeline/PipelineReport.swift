@@ -1,0 +1,48 @@
+// The pipeline's table (Markdown, in the shape of InstructGPT's comparisons) and report.md.
+import Foundation
+import Evaluation
+import Runs
+
+enum PipelineReport {
+    static func table(_ rows: [PipelineRow]) throws -> String {
+        var table = ResultTable(columns: ["system", "win-rate (training annotators)", "win-rate (held-out annotators)",
+                                          "gold score", "KL from SFT (nats)", "reward-model score", "held-out LM loss"])
+        for row in rows {
+            let kl: ResultCell = row.klFromSFT.map { .interval($0) } ?? row.klBound.map { .text(String(format: "≤ %.3f (bound)", $0)) } ?? .missing
+            try table.addRow([
+                .text(row.system),
+                row.winRateTraining.map { .interval($0) } ?? .missing,
+                row.winRateHeldOut.map { .interval($0) } ?? .missing,
+                row.gold.map { .interval($0) } ?? .missing,
+                kl,
+                .number(row.rewardModelScore),
+                row.heldOutLanguageModelLoss.map { .number($0) } ?? .missing,
+            ])
+        }
+        return table.markdown()
+    }
+
+    static func write(_ result: PipelineResult, config: PipelineConfig, to run: RunDirectory) throws {
+        var lines = ["# InstructGPT pipeline report", ""]
+        lines.append(config.data.isEmpty ? "Data: the built-in instruction task (seed \(config.seed)), written to `data/`."
+                                         : "Data: `\(config.data)`.")
+        lines.append("Model: \(config.layers) layers, width \(config.width), \(config.heads) heads, context \(config.contextLength), byte-level tokenizer.")
+        lines.append("")
+        lines.append(result.table)
+        lines.append("")
+        lines.append("Win-rates are the annotators' expected preference for the system's completion over the reference system's, ties counting ½; intervals are 95 % bootstrap intervals over evaluation prompts. KL from SFT is the mean sequence log-ratio log π(y|x) − log π_SFT(y|x) of the system's own samples (for best-of-n, the analytic bound log n − (n−1)/n). The held-out LM loss is the token-mean negative log-likelihood of held-out pretraining text: its rise is the alignment tax, which PPO-ptx is meant to reduce.")
+        if let accuracy = result.rewardModelAccuracy {
+            lines.append("")
+            lines.append(String(format: "Reward model: held-out pairwise accuracy %.3f [%.3f, %.3f]%@.", accuracy.estimate, accuracy.lower, accuracy.upper,
+                                result.noiseCeiling.map { String(format: " (the annotators' noise ceiling is %.3f)", $0) } ?? ""))
+        }
+        lines.append("")
+        lines.append("| stage | seconds |")
+        lines.append("| :-- | --: |")
+        for (stage, seconds) in result.stageSeconds { lines.append(String(format: "| %@ | %.1f |", stage, seconds)) }
+        lines.append(String(format: "| total | %.1f |", result.stageSeconds.reduce(0) { $0 + $1.1 }))
+        lines.append("")
+        lines.append("Curves: `reward.svg` (reward-model score per PPO iteration) and `kl.svg` (KL from SFT per iteration). Every completion evaluated is in `samples.jsonl`; every training metric in `metrics.jsonl`.")
+        try run.writeAtomically(Data((lines.joined(separator: "\n") + "\n").utf8), to: "report.md")
+    }
+}
