@@ -1,0 +1,40 @@
+import XCTest
+import Foundation
+import Pipeline
+import Runs
+
+/// The main job end to end at smoke-test size: every stage runs and writes its outputs.
+final class PipelineSmokeTests: XCTestCase {
+    func testSmokeRunWritesTableReportCurvesAndModels() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        var config = PipelineConfig()
+        (config.maximumSteps, config.evaluationPrompts, config.bootstrapResamples, config.ppoBatchSize) = (2, 8, 20, 8)
+        (config.layers, config.width, config.heads, config.bestOfN) = (1, 32, 2, [1, 2])
+        var lines: [String] = []
+        let result = try InstructGPTPipeline(config: config, output: out) { lines.append($0) }.runAll()
+        XCTAssertEqual(result.rows.map(\.system), ["base", "SFT", "best-of-1", "best-of-2", "PPO", "PPO-ptx"])
+        XCTAssertTrue(result.table.contains("win-rate (held-out annotators)"))
+        for row in result.rows {
+            XCTAssertNotNil(row.gold, row.system)
+            XCTAssertNotNil(row.heldOutLanguageModelLoss, row.system)
+        }
+        // The SFT model's KL from itself is 0 up to the sampler/scorer rounding.
+        XCTAssertEqual(result.rows[1].klFromSFT!.estimate, 0, accuracy: 1e-3)
+        for file in ["config.json", "report.md", "reward.svg", "kl.svg", "metrics.jsonl", "samples.jsonl",
+                     "models/sft/config.json", "models/ppo-ptx/model.safetensors", "models/reward", "data/sft.jsonl"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
+        }
+        let phases = Set(try RunDirectory(out).readMetrics().compactMap { $0["phase"] as? String })
+        XCTAssertTrue(phases.isSuperset(of: ["pretrain", "sft", "PPO", "PPO-ptx"]), "\(phases)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("PPO-ptx done") })
+    }
+
+    func testBadConfigurationIsRejectedBeforeWork() {
+        var config = PipelineConfig()
+        config.heads = 3
+        XCTAssertThrowsError(try InstructGPTPipeline(config: config, output: URL(fileURLWithPath: "/nonexistent/x"))) { error in
+            XCTAssertEqual("\(error)", "`heads` is 3, but it must divide width (128); for example 4")
+        }
+    }
+}
