@@ -20,7 +20,7 @@ final class SFTInstructionTaskTests: XCTestCase {
                                              vocabularySize: tokenizer.vocabularySize), using: &rng)
         let model = base.copy()
         var config = SFTConfig()
-        config.steps = Int(ProcessInfo.processInfo.environment["SFT_STEPS"] ?? "150")!
+        config.steps = 150
         config.learningRate = 3e-3
         config.evaluationInterval = 50
         let examples = try SFTExample.encode(task.demonstrations, tokenizer: tokenizer, contextLength: 96)
