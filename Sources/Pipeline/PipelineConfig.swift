@@ -13,6 +13,9 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     /// A directory with the user's own JSONL files (`sft.jsonl`, `comparisons.jsonl`, `prompts.jsonl`,
     /// `eval.jsonl`, `pretrain.jsonl`, as `rlft task instructions` writes them); empty = the built-in task.
     public var data = ""
+    /// Instruction families of the built-in task (see `InstructionFamily`). Default: the five a small byte-level
+    /// model learns within the pipeline's budget (copying and transforming words, small comparisons).
+    public var families = ["firstLetter", "capitalizeWord", "repeatPhrase", "reverseWord", "largerNumber"]
     /// Transformer layers. Default 2.
     public var layers = 2
     /// Embedding width. Default 128.
@@ -56,6 +59,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         ("seed", "seed of every random choice"),
         ("threads", "threads for the kernels (0 = all cores)"),
         ("data", "directory with your own sft.jsonl, comparisons.jsonl, prompts.jsonl, eval.jsonl, pretrain.jsonl (empty = built-in instruction task)"),
+        ("families", "instruction families of the built-in task, e.g. [\"firstLetter\",\"reverseWord\"] (all ten: see rlft task --help)"),
         ("layers", "transformer layers"), ("width", "embedding width"), ("heads", "attention heads"),
         ("contextLength", "context length in tokens"),
         ("pretrainSteps", "pretraining steps of the base model"),

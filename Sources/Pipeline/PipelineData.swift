@@ -24,6 +24,7 @@ struct PipelineData {
         var taskConfig = InstructionTaskConfig()
         taskConfig.seed = config.seed
         taskConfig.evaluationCount = config.evaluationPrompts
+        taskConfig.families = config.families
         if config.maximumSteps > 0 {
             (taskConfig.demonstrationCount, taskConfig.comparisonCount, taskConfig.rlPromptCount) = (64, 64, 64)
             (taskConfig.heldOutComparisonCount, taskConfig.pretrainingCharacterCount) = (32, 20_000)

@@ -29,6 +29,8 @@ public struct InstructionTaskConfig: Codable, Equatable, Sendable {
     public var referenceAccuracy = 0.6
     /// The cap on distinct instances sampled for each numeric family (whose space is large). Default 600.
     public var numericInstanceCap = 600
+    /// The instruction families to draw from (raw names of ``InstructionFamily``). Default: all ten.
+    public var families: [String] = InstructionFamily.allCases.map(\.rawValue)
 
     /// Creates a configuration with the defaults; set fields afterwards to change them.
     public init() {}
@@ -52,6 +54,11 @@ public struct InstructionTaskConfig: Codable, Equatable, Sendable {
         guard referenceAccuracy >= 0, referenceAccuracy <= 1 else {
             throw .invalidConfiguration(field: "referenceAccuracy", value: "\(referenceAccuracy)",
                                         reason: "must be in [0, 1], such as 0.6")
+        }
+        let known = Set(InstructionFamily.allCases.map(\.rawValue))
+        if families.isEmpty || !families.allSatisfy(known.contains) {
+            throw .invalidConfiguration(field: "families", value: "\(families)",
+                                        reason: "must be a non-empty list drawn from \(InstructionFamily.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard numericInstanceCap >= 40 else {
             throw .invalidConfiguration(field: "numericInstanceCap", value: "\(numericInstanceCap)",
@@ -148,7 +155,8 @@ public struct InstructionTask: Sendable {
         // 1. Partition each family's instances among the four splits.
         var portions: [[InstructionFamily: [[String]]]] = Array(repeating: [:], count: 4)
         let fractions = [0.35, 0.30, 0.20, 0.15]
-        for family in InstructionFamily.allCases {
+        let selected = Set(config.families.compactMap(InstructionFamily.init(rawValue:)))
+        for family in InstructionFamily.allCases where selected.contains(family) {
             let all = splitRNG.taskShuffled(family.instanceArguments(cap: config.numericInstanceCap, using: &splitRNG))
             var start = 0
             for (s, fraction) in fractions.enumerated() {

@@ -16,6 +16,7 @@ extension InstructionTaskConfig: DocumentedConfiguration {
         ("pretrainingCharacterCount", "approximate size of the pretraining corpus (pretrain.jsonl), in characters"),
         ("referenceAccuracy", "accuracy of the fixed reference system that evaluation compares against"),
         ("numericInstanceCap", "cap on distinct instances per numeric family"),
+        ("families", "instruction families to draw from, e.g. [\"firstLetter\",\"capitalizeWord\"]"),
     ]
 }
 
