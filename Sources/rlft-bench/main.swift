@@ -10,7 +10,6 @@ enum Benchmarks {
         Benchmark(name: "mlp", run: CoreBenchmarks.mlp),
         Benchmark(name: "rowkernels", run: CoreBenchmarks.rowKernels),
         Benchmark(name: "ppo", run: PPOBenchmark.run),
-        Benchmark(name: "ppo_detail", run: PPOBenchmark.detail),
     ]
 }
 
