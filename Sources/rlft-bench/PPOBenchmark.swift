@@ -1,7 +1,9 @@
 // One PPO-RLHF iteration shaped exactly like shared/bench/ppo_bench.py: policy, frozen reference, reward model
 // and a separate value model of one size; 16 prompts of 16 random tokens, 64 sampled tokens (no early stop),
 // scoring, GAE, then 4 epochs of 1 minibatch with AdamW (lr 1e-5, weight decay 0.01), at the tiny and small
-// configurations of shared/PERF.md. One JSON line per configuration with the generate/score/GAE/update split.
+// configurations of shared/PERF.md. One JSON line per configuration with the generate/score/GAE/update split,
+// then one `ppo_detail` line per configuration splitting an update pass into forward, backward and AdamW.
+// `PPO_BENCH_CONFIG=tiny` (or `small`) runs one configuration only.
 import Foundation
 import LanguageModels
 import NeuralNetworks
@@ -16,8 +18,17 @@ enum PPOBenchmark {
     ]
 
     static func run(_ options: BenchOptions) throws {
+        try iterations(options)
+        try detail(options)
+    }
+
+    static func selected(_ name: String) -> Bool {
+        ProcessInfo.processInfo.environment["PPO_BENCH_CONFIG"].map { $0 == name } ?? true
+    }
+
+    static func iterations(_ options: BenchOptions) throws {
         let steps = min(options.repeats, 5), warmup = 1
-        for c in configurations where ProcessInfo.processInfo.environment["PPO_BENCH_CONFIG"].map({ $0 == c.name }) ?? true {
+        for c in configurations where selected(c.name) {
             var rng = SeededGenerator(seed: 0)
             let modelConfig = GPTConfig(layerCount: c.layers, headCount: c.heads, embeddingSize: c.width,
                                         contextLength: c.context, vocabularySize: c.vocabulary)
@@ -70,9 +81,11 @@ enum PPOBenchmark {
 }
 
 extension PPOBenchmark {
-    /// Forward/backward timings of the pieces of one update pass (diagnostics).
+    /// Timings of the pieces of one update pass of the policy on the same shapes (random prompts and
+    /// 64-token responses): a scoring forward without graph (with and without entropies), the trunk alone, a
+    /// training forward and its backward (log-probabilities and a value head), and one AdamW step.
     static func detail(_ options: BenchOptions) throws {
-        for c in configurations where ProcessInfo.processInfo.environment["PPO_BENCH_CONFIG"].map({ $0 == c.name }) ?? true {
+        for c in configurations where selected(c.name) {
             var rng = SeededGenerator(seed: 0)
             let modelConfig = GPTConfig(layerCount: c.layers, headCount: c.heads, embeddingSize: c.width,
                                         contextLength: c.context, vocabularySize: c.vocabulary)

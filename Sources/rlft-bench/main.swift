@@ -13,7 +13,6 @@ enum Benchmarks {
         Benchmark(name: "forward", run: ModelBenchmarks.forward),
         Benchmark(name: "generate", run: ModelBenchmarks.generate),
         Benchmark(name: "ppo", run: PPOBenchmark.run),
-        Benchmark(name: "ppo_detail", run: PPOBenchmark.detail),
     ]
 }
 

@@ -148,5 +148,27 @@ final class PPOTrainerTests: XCTestCase {
         XCTAssertGreaterThan(metrics["objective/entropy"]!, 0)
         XCTAssertEqual(trainer.iteration, 1)
     }
-}
 
+    func testEMAFollowsThePolicyAfterEachOptimizerStep() throws {
+        var config = smallConfig()
+        config.epochs = 1
+        config.emaDecay = 0.75
+        let trainer = try makeTrainer(config: config)
+        let initial = trainer.policy.namedParameters().map { $0.1.value }
+        _ = try trainer.step(prompts: toyPrompts)
+        // One optimizer step: ema = d·initial + (1 − d)·updated.
+        for ((name, ema), (start, (_, now))) in zip(trainer.emaPolicy!.namedParameters(), zip(initial, trainer.policy.namedParameters())) {
+            let expected = start * 0.75 + now.value * 0.25
+            XCTAssertLessThan(maximumDifference(ema.value, expected), 1e-6, name)
+        }
+        XCTAssertNotEqual(trainer.policy.namedParameters()[2].1.value, initial[2], "the policy moved")
+    }
+
+    func testPPOPtxWithoutPretrainingDataIsAConfigurationError() {
+        var config = smallConfig()
+        config.ptxCoefficient = 2
+        XCTAssertThrowsError(try makeTrainer(config: config)) { error in
+            XCTAssertEqual("\(error)", "`ptxCoefficient` is 2.0, but PPO-ptx needs pretraining data; pass `pretraining:` blocks or set ptxCoefficient to 0")
+        }
+    }
+}
