@@ -2,6 +2,7 @@
 // score; writes config.json, metrics.jsonl, samples.jsonl, checkpoints, the final model and SVG curves.
 import Foundation
 import PPO
+import RewardModeling
 import RLFineTuning
 
 extension PPOConfig: DocumentedConfiguration {}
@@ -13,7 +14,7 @@ enum PPOCommand: Command {
     static let summary = "PPO-RLHF / PPO-ptx against a reward model or the gold score"
     static let options: [(String, String)] = [
         ("policy DIR", "the SFT model directory (GPT.save with its tokenizer); required"),
-        ("reward-model DIR", "a reward-model directory (RewardModel.save with its tokenizer)"),
+        ("reward-model DIR", "a reward-model directory as `rlft reward` writes it (model, tokenizer, normaliser)"),
         ("reward gold", "use the built-in instruction task's gold score instead of a reward model"),
         ("prompts FILE.jsonl", "RL prompts, one {\"prompt\": …} per line; required"),
         ("out DIR", "the run directory; required (unless --resume)"),
@@ -161,15 +162,15 @@ enum PPOCommand: Command {
             }
             return (.function(gold), nil)
         case (let directory?, nil):
-            let url = URL(fileURLWithPath: directory)
-            let model = try RewardModel.load(from: url)
-            let rewardTokenizer = try loadTokenizer(from: url)
+            // The reward model with its normaliser (saved by `rlft reward`), so PPO sees normalised scores.
+            let function = try RewardModelFunction.load(from: URL(fileURLWithPath: directory))
             let probe = "Q: probe\nA: ok\n"
-            if rewardTokenizer.vocabularySize == policyTokenizer.vocabularySize,
-               try rewardTokenizer.encode(probe) == policyTokenizer.encode(probe) {
+            if function.tokenizer.vocabularySize == policyTokenizer.vocabularySize,
+               try function.tokenizer.encode(probe) == policyTokenizer.encode(probe) {
+                let model = function.normalizedModel()
                 return (.rewardModel(model), model)
             }
-            return (.function(RewardModelText(model: model, tokenizer: rewardTokenizer)), model)
+            return (.function(function), function.normalizedModel())
         case (nil, let other?):
             throw ConfigurationError.badValue(field: "reward", value: other, expected: "gold (or pass --reward-model DIR)")
         case (nil, nil):
@@ -205,17 +206,5 @@ enum PPOCommand: Command {
         try run.writeAtomically(Data(svgLineChart(title: "KL from the reference", xLabel: "iteration", yLabel: "nats",
                                                   series: [series("objective/kl", "KL (k1, per sequence)")]).utf8),
                                 to: "kl.svg")
-    }
-}
-
-/// A reward model behind its own tokenizer, as a text reward (used when its tokenizer differs from the policy's).
-private struct RewardModelText: RewardFunction {
-    let model: RewardModel
-    let tokenizer: any Tokenizer
-
-    func scores(prompts: [String], completions: [String]) throws -> [Float] {
-        let pad = tokenizer.id(forSpecialToken: "<|pad|>") ?? 0
-        let rows = try zip(prompts, completions).map { try tokenizer.encode($0 + $1) }
-        return try withoutGradients { try model.rewards(TokenBatch(rightPadding: rows, padToken: pad)).value.scalars }
     }
 }
