@@ -77,7 +77,8 @@ extension GPT {
         }
         let hidden = try trunk(batch, dropout: dropout, generator: &generator)
         let targets = GPT.nextTokenTargets(batch, targetMask: targetMask)
-        return logits(hidden).crossEntropy(targets: targets, ignoreIndex: -100)
+        // Fused: only rows with a target are projected onto the vocabulary (see TiedCrossEntropy.swift).
+        return Variable.tiedProjectionCrossEntropy(hidden: hidden, table: tokenEmbedding, targets: targets)
     }
 
     /// The shifted targets of `languageModelLoss`: `[B·T]` ids with −100 where nothing is predicted.

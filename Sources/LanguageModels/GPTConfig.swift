@@ -59,6 +59,7 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         case modelType = "model_type"
         case architectures
         case activation = "activation_function"
+        case innerSize = "n_inner"
     }
 
     public init(from decoder: Decoder) throws {
@@ -71,6 +72,18 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         vocabularySize = try c.decodeIfPresent(Int.self, forKey: .vocabularySize) ?? 50257
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0.1
         layerNormEpsilon = try c.decodeIfPresent(Float.self, forKey: .layerNormEpsilon) ?? 1e-5
+        // This architecture is GPT-2's: GELU (tanh) and an MLP 4× as wide as the residual stream.
+        if let activation = try c.decodeIfPresent(String.self, forKey: .activation),
+           !["gelu_new", "gelu_pytorch_tanh"].contains(activation) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .activation, in: c,
+                debugDescription: "activation_function \(activation) is not supported; only GPT-2's gelu_new (tanh GELU) is")
+        }
+        if let inner = try c.decodeIfPresent(Int.self, forKey: .innerSize), inner != 4 * embeddingSize {
+            throw DecodingError.dataCorruptedError(
+                forKey: .innerSize, in: c,
+                debugDescription: "n_inner \(inner) is not supported; the MLP width must be 4 × n_embd (\(4 * embeddingSize)) or null")
+        }
     }
 
     public func encode(to encoder: Encoder) throws {

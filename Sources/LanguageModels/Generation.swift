@@ -65,7 +65,8 @@ extension GPT {
     /// - Parameters:
     ///   - prompts: `[B, P]`, left-padded, every row with at least one real token.
     ///   - options: sampling options (validated).
-    ///   - generator: the source of randomness; one uniform draw per unfinished row per step.
+    ///   - generator: the source of randomness; one uniform draw per unfinished row per step, in row order
+    ///     (none in greedy mode), so results do not depend on the thread count.
     /// - Throws: `LanguageModelError` for bad options, bad ids, an empty prompt, or a prompt whose length plus
     ///   `maximumNewTokens` exceeds `contextLength`.
     public func generate<G: RandomNumberGenerator>(prompts: TokenBatch, options: GenerationOptions,
@@ -96,14 +97,35 @@ extension GPT {
             var outLogProbs = [[Float]](repeating: [], count: B)
             let stop = Set(options.stopTokens)
             let invT = 1 / options.temperature
-            let row = UnsafeMutablePointer<Float>.allocate(capacity: V)
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: V)
-            let weights = UnsafeMutablePointer<Float>.allocate(capacity: V)
-            let order = UnsafeMutablePointer<Int32>.allocate(capacity: V)
-            defer { row.deallocate(); scratch.deallocate(); weights.deallocate(); order.deallocate() }
+            // Per-row scratch, so rows are warped and sampled in parallel. The uniform numbers are drawn first,
+            // in row order, so results do not depend on the thread count.
+            let rows = UnsafeMutablePointer<Float>.allocate(capacity: B * V)
+            let scratches = UnsafeMutablePointer<Float>.allocate(capacity: B * V)
+            let weightRows = UnsafeMutablePointer<Float>.allocate(capacity: B * V)
+            let orders = UnsafeMutablePointer<Int32>.allocate(capacity: B * V)
+            let chosen = UnsafeMutablePointer<Int>.allocate(capacity: B)
+            let chosenLogProbs = UnsafeMutablePointer<Float>.allocate(capacity: B)
+            defer {
+                rows.deallocate(); scratches.deallocate(); weightRows.deallocate(); orders.deallocate()
+                chosen.deallocate(); chosenLogProbs.deallocate()
+            }
             var stepTokens = [Int32](repeating: 0, count: B), stepMask = [Float](repeating: 0, count: B)
+            var uniforms = [Double](repeating: 0, count: B)
 
             for step in 0..<maxNew {
+                for b in 0..<B where !finished[b] && !options.greedy { uniforms[b] = generator.nextUniformDouble() }
+                let masking = step < options.minimumNewTokens && !options.stopTokens.isEmpty
+                let currentLogits = logits, active = finished.map { !$0 }
+                uniforms.withUnsafeBufferPointer { u in
+                    Compute.parallelFor(B, costPerItem: 8 * V, minimumWork: 1 << 15) { range in
+                        for b in range where active[b] {
+                            chosen[b] = GPT.sampleRow(
+                                logits: currentLogits + b * V, V, invT: invT, options: options, masking: masking,
+                                uniform: u[b], row: rows + b * V, weights: weightRows + b * V,
+                                scratch: scratches + b * V, order: orders + b * V, logProbability: chosenLogProbs + b)
+                        }
+                    }
+                }
                 for b in 0..<B {
                     if finished[b] {
                         outTokens[b].append(options.padToken)
@@ -112,37 +134,9 @@ extension GPT {
                         stepMask[b] = 0
                         continue
                     }
-                    // z = ℓ/τ; the returned log-prob is log softmax(z) at the chosen token (before warping).
-                    let l = logits + b * V
-                    var m = -Float.infinity
-                    for j in 0..<V {
-                        row[j] = l[j] * invT
-                        if row[j] > m { m = row[j] }
-                    }
-                    var total: Float = 0
-                    for j in 0..<V {
-                        let e = Foundation.exp(row[j] - m)
-                        weights[j] = e
-                        total += e
-                    }
-                    let logNormaliser = m + Foundation.log(total)
-                    let masking = step < options.minimumNewTokens && !options.stopTokens.isEmpty
-                    if masking {
-                        for s in options.stopTokens where s >= 0 && Int(s) < V { row[Int(s)] = -.infinity }
-                    }
-                    let token: Int
-                    if options.greedy {
-                        token = LogitsWarping.argmax(row, V)
-                    } else if options.topK == 0 && options.topP >= 1 && !masking {
-                        // Plain sampling: reuse the exponentials computed for the normaliser.
-                        token = LogitsWarping.sample(weights: weights, V, total: total, uniform: generator.nextUniformDouble())
-                    } else {
-                        LogitsWarping.applyTopK(row, V, k: options.topK, scratch: scratch)
-                        LogitsWarping.applyTopP(row, V, p: options.topP, probabilities: scratch, order: order)
-                        token = LogitsWarping.sample(row, V, uniform: generator.nextUniformDouble())
-                    }
+                    let token = chosen[b]
                     outTokens[b].append(Int32(token))
-                    outLogProbs[b].append(l[token] * invT - logNormaliser)
+                    outLogProbs[b].append(chosenLogProbs[b])
                     stepTokens[b] = Int32(token)
                     stepMask[b] = 1
                     if stop.contains(Int32(token)) { finished[b] = true }
@@ -167,6 +161,44 @@ extension GPT {
                 responses: TokenBatch(tokens: flatTokens, batchSize: B, length: N, mask: mask),
                 logProbabilities: Tensor(shape: [B, N], scalars: flatLogProbs))
         }
+    }
+}
+
+extension GPT {
+    /// Warps and samples one row of logits; writes log softmax(ℓ/τ) of the chosen token to `logProbability`.
+    static func sampleRow(logits l: UnsafePointer<Float>, _ V: Int, invT: Float, options: GenerationOptions,
+                          masking: Bool, uniform: Double, row: UnsafeMutablePointer<Float>,
+                          weights: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                          order: UnsafeMutablePointer<Int32>, logProbability: UnsafeMutablePointer<Float>) -> Int {
+        // z = ℓ/τ; the returned log-prob is log softmax(z) at the chosen token (before warping).
+        var m = -Float.infinity
+        for j in 0..<V {
+            row[j] = l[j] * invT
+            if row[j] > m { m = row[j] }
+        }
+        var total: Float = 0
+        for j in 0..<V {
+            let e = Foundation.exp(row[j] - m)
+            weights[j] = e
+            total += e
+        }
+        let logNormaliser = m + Foundation.log(total)
+        if masking {
+            for s in options.stopTokens where s >= 0 && Int(s) < V { row[Int(s)] = -.infinity }
+        }
+        let token: Int
+        if options.greedy {
+            token = LogitsWarping.argmax(row, V)
+        } else if options.topK == 0 && options.topP >= 1 && !masking {
+            // Plain sampling: reuse the exponentials computed for the normaliser.
+            token = LogitsWarping.sample(weights: weights, V, total: total, uniform: uniform)
+        } else {
+            LogitsWarping.applyTopK(row, V, k: options.topK, scratch: scratch)
+            LogitsWarping.applyTopP(row, V, p: options.topP, probabilities: scratch, order: order)
+            token = LogitsWarping.sample(row, V, uniform: uniform)
+        }
+        logProbability.pointee = l[token] * invT - logNormaliser
+        return token
     }
 }
 

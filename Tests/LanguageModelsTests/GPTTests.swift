@@ -259,3 +259,23 @@ final class FastGELUTests: XCTestCase {
         assertClose(a.grad!.scalars, b.grad!.scalars, tolerance: 1e-5)
     }
 }
+
+final class TiedCrossEntropyTests: XCTestCase {
+    /// The fused loss equals the composed `matmul` + `crossEntropy`, in value and in both gradients.
+    func testFusedEqualsComposed() throws {
+        var rng = SeededGenerator(seed: 12)
+        let h = Tensor.randomNormal([2, 5, 8], using: &rng), w = Tensor.randomNormal([11, 8], using: &rng)
+        let targets: [Int32] = [3, -100, 10, 0, 4, -100, -100, 7, 2, 1]
+        let h1 = Variable(h, requiresGrad: true), w1 = Variable(w, requiresGrad: true)
+        let h2 = Variable(h, requiresGrad: true), w2 = Variable(w, requiresGrad: true)
+        let fused = Variable.tiedProjectionCrossEntropy(hidden: h1, table: w1, targets: targets)
+        let composed = h2.matmul(w2, transposeOther: true).crossEntropy(targets: targets, ignoreIndex: -100)
+        XCTAssertEqual(fused.value.item, composed.value.item, accuracy: 1e-5)
+        try (fused * 3).backward()
+        try (composed * 3).backward()
+        assertClose(h1.grad!.scalars, h2.grad!.scalars, tolerance: 1e-5)
+        assertClose(w1.grad!.scalars, w2.grad!.scalars, tolerance: 1e-5)
+        let none = Variable.tiedProjectionCrossEntropy(hidden: h1, table: w1, targets: [Int32](repeating: -100, count: 10))
+        XCTAssertEqual(none.value.item, 0)
+    }
+}

@@ -69,6 +69,20 @@ final class GenerationTests: XCTestCase {
         XCTAssertEqual(first.responses.tokens, second.responses.tokens)
     }
 
+    func testSamplingDoesNotDependOnThreadCount() throws {
+        let model = makeTinyModel()
+        let saved = Compute.threadCount
+        defer { Compute.threadCount = saved }
+        var results = [[Int32]]()
+        for threads in [1, 2] {
+            Compute.threadCount = threads
+            var rng = SeededGenerator(seed: 5)
+            let options = GenerationOptions(maximumNewTokens: 8, temperature: 1.2, topK: 10, topP: 0.9)
+            results.append(try model.generate(prompts: prompts, options: options, using: &rng).responses.tokens)
+        }
+        XCTAssertEqual(results[0], results[1])
+    }
+
     func testStopTokensEndRowsAndMinimumLengthMasksThem() throws {
         let model = makeTinyModel(seed: 2)
         var rng = SeededGenerator(seed: 0)
