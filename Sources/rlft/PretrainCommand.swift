@@ -46,7 +46,7 @@ enum PretrainCommand: Command {
         PretrainingConfig.helpText(
             command: "pretrain", summary: "trains a GPT language model on text (nanoGPT-style) and writes a run directory",
             extraOptions: [
-                ("out DIR", "run directory: config.json, metrics.jsonl, samples.jsonl, loss.svg, checkpoints/, and the final model/ (required unless --resume)"),
+                ("out DIR", "run directory: config.json, metrics.jsonl, samples.jsonl, loss.svg, report.md, checkpoints/, and the final model/ (required unless --resume)"),
                 ("resume DIR", "continue the run in DIR from its newest checkpoint, with its saved configuration; finishes bit-identical to an uninterrupted run"),
                 ("quiet", "no progress output"),
             ]) + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume continues from it."
@@ -91,6 +91,7 @@ enum PretrainCommand: Command {
             return Interrupt.requested ? .stop : .continue
         }
         try writeLossPlot(RunDirectory(out))
+        try writeReport(RunDirectory(out), trainer: trainer)
         if !quiet && !Interrupt.requested { printer.line("done: model written to \(out.appendingPathComponent("model").path)") }
     }
 
@@ -111,5 +112,31 @@ enum PretrainCommand: Command {
         let svg = svgLineChart(title: "Pretraining loss", xLabel: "step", yLabel: "cross-entropy (nats/token)",
                                series: [PlotSeries(name: "loss/train", points: train), PlotSeries(name: "loss/validation", points: validation)])
         try run.writeAtomically(Data(svg.utf8), to: "loss.svg")
+    }
+
+    /// report.md: the run's shape, its last losses, the newest sample and the plot.
+    static func writeReport(_ run: RunDirectory, trainer: PretrainingTrainer) throws {
+        let metrics = try run.readMetrics()
+        func last(_ key: String) -> String {
+            guard let v = metrics.last(where: { $0[key] != nil })?[key] as? Double else { return "—" }
+            return String(format: "%.4f", v)
+        }
+        let samples = (try? String(contentsOf: run.file("samples.jsonl"), encoding: .utf8))?.split(separator: "\n") ?? []
+        let sample = samples.last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }?["completion"] as? String
+        let c = trainer.config
+        var lines = [
+            "# Pretraining run", "",
+            "| | |", "|---|---|",
+            "| model | \(c.layerCount) layers, \(c.embeddingSize) wide, \(c.headCount) heads, context \(c.contextLength), \(trainer.model.parameterCount) parameters |",
+            "| tokenizer | \(c.tokenizer) (\(trainer.tokenizer.vocabularySize) ids) |",
+            "| data | \(c.data.isEmpty ? "built-in instruction-task corpus" : c.data): \(trainer.data.trainingCount) training, \(trainer.data.validationCount) validation tokens |",
+            "| steps | \(trainer.step) of \(c.steps), batch \(c.batchSize) × \(c.blockLength) tokens |",
+            "| last loss/train | \(last("loss/train")) |",
+            "| last loss/validation | \(last("loss/validation")) |",
+            "| tokens/s (last step) | \(last("tokens_per_second")) |",
+            "", "![loss](loss.svg)",
+        ]
+        if let sample { lines += ["", "## Latest sample", "", "```", sample, "```"] }
+        try run.writeAtomically(Data((lines.joined(separator: "\n") + "\n").utf8), to: "report.md")
     }
 }

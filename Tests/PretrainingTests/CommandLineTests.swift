@@ -72,7 +72,7 @@ final class CommandLineTests: XCTestCase {
                                "--sampleLength", "8", "--threads", "2"])
         XCTAssertEqual(trained.status, 0, trained.stderr)
         XCTAssertTrue(trained.stdout.contains("step 3/3"), trained.stdout)
-        for name in ["config.json", "metrics.jsonl", "samples.jsonl", "loss.svg", "model/model.safetensors", "model/tokenizer.json",
+        for name in ["config.json", "metrics.jsonl", "samples.jsonl", "loss.svg", "report.md", "model/model.safetensors", "model/tokenizer.json",
                      "checkpoints/step-000003/state.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), name)
         }
