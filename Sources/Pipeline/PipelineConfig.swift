@@ -26,12 +26,12 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     public var contextLength = 128
     /// Pretraining steps of the base model. Default 500.
     public var pretrainSteps = 500
-    /// Supervised fine-tuning steps. Default 300.
-    public var sftSteps = 300
-    /// Reward-model epochs over the comparisons. Default 1.
-    public var rewardEpochs = 1
-    /// PPO iterations (each: a batch of rollouts and several epochs of updates). Default 80.
-    public var ppoIterations = 80
+    /// Supervised fine-tuning steps. Default 1500 (fewer leave the model unable to copy words from the prompt).
+    public var sftSteps = 1500
+    /// Reward-model epochs over the comparisons. Default 3.
+    public var rewardEpochs = 3
+    /// PPO iterations (each: a batch of rollouts and several epochs of updates). Default 40.
+    public var ppoIterations = 40
     /// Prompts per PPO iteration. Default 64.
     public var ppoBatchSize = 64
     /// PPO learning rate. Default 5e-5.
@@ -40,8 +40,8 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     public var klCoefficient = 0.05
     /// Target sequence KL (nats) of the adaptive controller; 0 = fixed β. Default 3.
     public var klTarget = 3.0
-    /// γ_ptx, the weight of the pretraining loss in PPO-ptx. Default 1.
-    public var ptxCoefficient: Float = 1
+    /// γ_ptx, the weight of the pretraining loss in PPO-ptx. Default 0.2.
+    public var ptxCoefficient: Float = 0.2
     /// Maximum new tokens per response. Default 24.
     public var maximumNewTokens = 24
     /// The n of best-of-n. Default [1, 2, 4, 8, 16].
