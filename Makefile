@@ -1,4 +1,5 @@
-# Set-up and entry points. `make demo` runs the main job, `make test` the test suite; both install
+# Set-up and entry points. `make demo` runs the main job, `make test` the test suite and then the consumer package
+# (Examples/consumer, which uses only the public API, so a broken API fails the test command); both install
 # OpenBLAS first when it is missing (Debian: libopenblas-dev, found through pkg-config).
 .PHONY: deps demo test bench
 
@@ -14,6 +15,7 @@ demo: deps
 test: deps
 	swift build -c release --build-tests
 	swift test -c release --skip-build
+	swift run -c release --package-path Examples/consumer
 
 bench: deps
 	swift run -c release rlft-bench

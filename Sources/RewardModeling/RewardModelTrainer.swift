@@ -50,13 +50,16 @@ public final class RewardModelTrainer {
     public let validationGroups: [ComparisonGroup]
     public let optimizer: AdamW
     /// Updates taken so far.
-    public private(set) var step = 0
+    public internal(set) var step = 0
     /// The planned number of updates: `ceil(groups / batchSize) · epochs`.
     public let totalSteps: Int
-    private var generator: SeededGenerator
+    /// The training loss of the last update (nil before the first).
+    public internal(set) var lastTrainingLoss: Double?
+    // Saved in checkpoints (RewardModelTrainer+Checkpoint.swift).
+    var generator: SeededGenerator
     private let schedule: LearningRateSchedule
-    private var epochOrder: [Int] = []
-    private var cursor = 0
+    var epochOrder: [Int] = []
+    var cursor = 0
 
     /// Creates a trainer.
     ///
@@ -131,6 +134,7 @@ public final class RewardModelTrainer {
         optimizer.learningRate = rate
         optimizer.step()
         step += 1
+        lastTrainingLoss = value
         let s = scores.scalars
         let correct = batch.pairs.filter { s[$0.better] > s[$0.worse] }.count
         let margin = batch.pairs.reduce(0.0) { $0 + Double(s[$1.better] - s[$1.worse]) } / Double(batch.pairs.count)
@@ -142,26 +146,39 @@ public final class RewardModelTrainer {
 
     // MARK: - Loop
 
-    /// Trains for `totalSteps` updates (or until `progress` answers `.stop`), then evaluates on the validation groups.
+    /// Trains until `totalSteps` updates (or until `progress` answers `.stop`), continuing from `step`, then
+    /// evaluates on the validation groups. A trainer restored with `resume(from:)` finishes the run.
+    ///
+    /// With a checkpoint directory, a checkpoint (`step-NNNNNN`, see `saveCheckpoint(in:keep:)`) is written every
+    /// `checkpointEvery` updates (0 = only at the end), when the run is stopped, and after the last update; the
+    /// newest `keepCheckpoints` are kept. A run stopped with checkpoints skips the final evaluation (the resumed
+    /// run makes it); `result.evaluation` is then nil.
+    ///
+    /// - Throws: `TrainingError.nonFinite` for a NaN loss (the last good checkpoint stays the latest), file errors.
     @discardableResult
-    public func train(progress: TrainingProgress = { _ in .continue }) throws -> RewardModelResult {
-        var last = Double.nan
+    public func train(checkpointDirectory: URL? = nil, checkpointEvery: Int = 0, keepCheckpoints: Int = 2,
+                      progress: TrainingProgress = { _ in .continue }) throws -> RewardModelResult {
+        var stopped = false
         while step < totalSteps {
             let metrics = try trainStep(nextBatch())
-            last = metrics["reward/loss"] ?? .nan
             var disposition = progress(.step(step: step, totalSteps: totalSteps, metrics: metrics))
             if !validationGroups.isEmpty, step % config.evaluationInterval == 0, step < totalSteps {
                 let e = try evaluate(validationGroups)
                 if progress(.evaluation(step: step, metrics: e.metrics)) == .stop { disposition = .stop }
             }
-            if disposition == .stop { break }
+            let due = step == totalSteps || disposition == .stop || (checkpointEvery > 0 && step % checkpointEvery == 0)
+            if let checkpointDirectory, due {
+                let url = try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
+                if progress(.checkpoint(step: step, path: url.path)) == .stop { disposition = .stop }
+            }
+            if disposition == .stop { stopped = step < totalSteps; break }
         }
         var evaluation: RewardModelEvaluation?
-        if !validationGroups.isEmpty {
+        if !validationGroups.isEmpty && !(stopped && checkpointDirectory != nil) {
             evaluation = try evaluate(validationGroups)
             _ = progress(.evaluation(step: step, metrics: evaluation!.metrics))
         }
-        return RewardModelResult(steps: step, finalTrainingLoss: last, evaluation: evaluation)
+        return RewardModelResult(steps: step, finalTrainingLoss: lastTrainingLoss ?? .nan, evaluation: evaluation)
     }
 
     // MARK: - Scoring and evaluation

@@ -45,13 +45,16 @@ public final class SFTTrainer {
     public let validationExamples: [SFTExample]
     public let optimizer: AdamW
     /// Updates taken so far.
-    public private(set) var step = 0
-    public private(set) var bestValidationLoss: Double?
-    public private(set) var bestStep: Int?
-    private var bestParameters: [String: Tensor]?
-    private var generator: SeededGenerator
-    private var order: [Int] = []
-    private var cursor = 0
+    public internal(set) var step = 0
+    public internal(set) var bestValidationLoss: Double?
+    public internal(set) var bestStep: Int?
+    /// The training loss of the last update (nil before the first).
+    public internal(set) var lastTrainingLoss: Double?
+    // Everything below is saved in checkpoints (SFTTrainer+Checkpoint.swift).
+    var bestParameters: [String: Tensor]?
+    var generator: SeededGenerator
+    var order: [Int] = []
+    var cursor = 0
     private let schedule: LearningRateSchedule
 
     /// Creates a trainer.
@@ -123,6 +126,7 @@ public final class SFTTrainer {
         optimizer.learningRate = rate
         optimizer.step()
         step += 1
+        lastTrainingLoss = value
         var metrics = ["sft/loss": value, "sft/learning_rate": Double(rate),
                        "sft/supervised_tokens": Double(batch.supervisedTokenCount)]
         if norm.isFinite { metrics["sft/grad_norm"] = Double(norm) }
@@ -149,22 +153,40 @@ public final class SFTTrainer {
 
     // MARK: - Loop
 
-    /// Trains for `config.steps` updates (or until `progress` answers `.stop`).
+    /// Trains until `config.steps` updates (or until `progress` answers `.stop`), continuing from `step`, so a
+    /// trainer restored with `resume(from:)` finishes the run.
     ///
-    /// - Parameter progress: Receives a `.step` event per update and an `.evaluation` event per validation.
+    /// With a checkpoint directory, a checkpoint (`step-NNNNNN`, see `saveCheckpoint(in:keep:)`) is written every
+    /// `checkpointEvery` updates (0 = only at the end), when the run is stopped, and after the last update — always
+    /// before the best-validation parameters are restored — and the newest `keepCheckpoints` are kept.
+    ///
+    /// - Parameters:
+    ///   - checkpointDirectory: where to write checkpoints (nil = none).
+    ///   - checkpointEvery: updates between checkpoints.
+    ///   - keepCheckpoints: checkpoints kept on disk.
+    ///   - progress: Receives a `.step` event per update, an `.evaluation` event per validation and a
+    ///     `.checkpoint` event per checkpoint.
     /// - Returns: A summary; the model holds the best-validation parameters when `keepBestCheckpoint` is set.
-    /// - Throws: `TrainingError.nonFinite` for a NaN loss, or a model error for bad input.
+    /// - Throws: `TrainingError.nonFinite` for a NaN loss (the last good checkpoint stays the latest), a model
+    ///   error for bad input, file errors.
     @discardableResult
-    public func train(progress: TrainingProgress = { _ in .continue }) throws -> SFTResult {
-        var lastLoss = Double.nan
+    public func train(checkpointDirectory: URL? = nil, checkpointEvery: Int = 0, keepCheckpoints: Int = 2,
+                      progress: TrainingProgress = { _ in .continue }) throws -> SFTResult {
         while step < config.steps {
             let metrics = try trainStep(nextBatch())
-            lastLoss = metrics["sft/loss"] ?? .nan
             var disposition = progress(.step(step: step, totalSteps: config.steps, metrics: metrics))
-            if step % config.evaluationInterval == 0 || step == config.steps || disposition == .stop {
+            // Without checkpoints a stopped run is measured once more; with them, the evaluation schedule (and so
+            // the best-validation bookkeeping) must not depend on where the run was stopped.
+            let stopEvaluation = disposition == .stop && checkpointDirectory == nil
+            if step % config.evaluationInterval == 0 || step == config.steps || stopEvaluation {
                 if let evaluation = try evaluate() {
                     if progress(.evaluation(step: step, metrics: evaluation)) == .stop { disposition = .stop }
                 }
+            }
+            let due = step == config.steps || disposition == .stop || (checkpointEvery > 0 && step % checkpointEvery == 0)
+            if let checkpointDirectory, due {
+                let url = try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
+                if progress(.checkpoint(step: step, path: url.path)) == .stop { disposition = .stop }
             }
             if disposition == .stop { break }
         }
@@ -173,7 +195,7 @@ public final class SFTTrainer {
             try model.load(stateDictionary: best)
             restored = true
         }
-        return SFTResult(steps: step, finalTrainingLoss: lastLoss, bestValidationLoss: bestValidationLoss,
+        return SFTResult(steps: step, finalTrainingLoss: lastTrainingLoss ?? .nan, bestValidationLoss: bestValidationLoss,
                          bestStep: bestStep, restoredBest: restored)
     }
 

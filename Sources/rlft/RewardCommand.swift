@@ -39,11 +39,17 @@ enum RewardCommand: Command {
         ("out DIR", "the run directory to write (required)"),
         ("validation FILE", "held-out comparison JSONL for pairwise accuracy, e.g. data/eval_comparisons.jsonl"),
         ("references FILE", "prompt–completion JSONL of reference outputs for normalisation, e.g. data/sft.jsonl (required unless normalization is none)"),
-    ]
-    static var help: String { RewardModelConfig.helpText(command: name, summary: summary, extraOptions: extraOptions) }
+    ] + TrainingRun.checkpointOptions
+    static var help: String {
+        RewardModelConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
+            + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
+    }
+    /// Options saved in options.json so that --resume needs only the run directory.
+    static let dataKeys: Set<String> = ["train", "model", "validation", "references", "checkpoint-every", "keep-checkpoints"]
 
-    static func run(_ arguments: CommandLineArguments) throws {
-        let reserved: Set<String> = ["train", "model", "out", "validation", "references", "quiet"]
+    static func run(_ given: CommandLineArguments) throws {
+        let reserved = Set<String>(["train", "model", "out", "validation", "references", "quiet"]).union(TrainingRun.checkpointKeys)
+        let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         let trainPath = try arguments.required("train", "the comparison JSONL, e.g. --train data/comparisons.jsonl")
         let modelPath = try arguments.required("model", "the model to start from, e.g. --model runs/sft/checkpoint")
         let out = try RunDirectory(URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/rm")))
@@ -52,7 +58,12 @@ enum RewardCommand: Command {
         if config.normalization != .none && referencesPath == nil {
             throw ConfigurationError.missingRequired(option: "--references", hint: "normalization \(config.normalization.rawValue) needs reference outputs, e.g. --references data/sft.jsonl (or --normalization none)")
         }
-        try out.writeAtomically(try config.jsonData(), to: "config.json")
+        let checkpointEvery = try TrainingRun.positiveInteger(arguments, "checkpoint-every", default: 50)
+        let keepCheckpoints = max(1, try TrainingRun.positiveInteger(arguments, "keep-checkpoints", default: 2))
+        if !resuming {
+            try out.writeAtomically(try config.jsonData(), to: "config.json")
+            try TrainingRun.saveOptions(arguments, keys: dataKeys, to: out)
+        }
 
         let (trunk, _) = try GPT.load(from: URL(fileURLWithPath: modelPath))
         let tokenizer = try loadTokenizer(from: URL(fileURLWithPath: modelPath))
@@ -65,9 +76,16 @@ enum RewardCommand: Command {
         let trainer = try RewardModelTrainer(model: model, config: config, padToken: pad, training: training, validation: validation)
         let printer = ProgressPrinter(keys: ["reward/loss", "reward/accuracy", "reward/validation_accuracy"])
         printer.line("rlft reward: \(trainer.trainingGroups.count) prompts of comparisons, \(validation.count) held out, \(trainer.totalSteps) steps")
-        let stop = RunSupport.installInterruptHandler()
+        let checkpoints = out.file("checkpoints")
+        if resuming {
+            let step = try trainer.resume(from: checkpoints)
+            try TrainingRun.truncateLogs(out, afterStep: step)
+            printer.line("rlft reward: resuming \(out.url.path) at step \(step) of \(trainer.totalSteps)")
+        }
+        Interrupt.install()
         var last: [String: Double] = [:]
-        let result = try trainer.train { event in
+        let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery,
+                                       keepCheckpoints: keepCheckpoints) { event in
             switch event {
             case .step(let step, let total, let metrics):
                 try? out.appendMetrics(step: step, phase: "train", metrics)
@@ -76,10 +94,14 @@ enum RewardCommand: Command {
             case .evaluation(let step, let metrics):
                 try? out.appendMetrics(step: step, phase: "validation", metrics)
                 last.merge(metrics) { $1 }
+            case .checkpoint(_, let path):
+                if Interrupt.requested { printer.line("interrupted: checkpoint written to \(path); continue with rlft reward --resume \(out.url.path)") }
             default: break
             }
-            return stop.isRequested ? .stop : .continue
+            return Interrupt.requested ? .stop : .continue
         }
+        let charts = writeCharts(out)
+        if result.steps < trainer.totalSteps { return }
 
         var normalizer = RewardNormalizer()
         if let referencesPath {
@@ -102,9 +124,28 @@ enum RewardCommand: Command {
             if case .number(let c, _) = ceiling { summary["reward/noise_ceiling"] = c }
             try out.appendMetrics(step: result.steps, phase: "final", summary)
         }
-        try out.writeAtomically(Data(table.markdown().utf8), to: "report.md")
+        var facts = ["\(result.steps) steps of \(config.batchSize) prompts at learning rate \(config.learningRate) on `\(trainPath)`, trunk from `\(modelPath)`",
+                     "\(trainer.trainingGroups.count) prompts of comparisons, \(validation.count) held out, \(model.parameterCount) parameters",
+                     String(format: "final training loss %.4f", result.finalTrainingLoss),
+                     String(format: "normaliser (%@): gain %.4f, bias %.4f", config.normalization.rawValue, normalizer.gain, normalizer.bias)]
+        if result.evaluation == nil { facts.append("no held-out comparisons (--validation) were given") }
+        try TrainingRun.writeReport(out, title: "rlft reward", facts: facts, table: table.markdown(), charts: charts)
         printer.line("")
         printer.line(table.markdown())
+    }
+
+    /// loss.svg: the Bradley–Terry loss; accuracy.svg: training-batch and held-out pairwise accuracy.
+    static func writeCharts(_ run: RunDirectory) -> [(file: String, caption: String)] {
+        var charts: [(file: String, caption: String)] = []
+        if (try? TrainingRun.writeChart(run, file: "loss.svg", title: "Reward-model loss", yLabel: "−log σ(r_w − r_l)",
+                                        keys: [("reward/loss", "training")])) == true {
+            charts.append(("loss.svg", "training loss"))
+        }
+        if (try? TrainingRun.writeChart(run, file: "accuracy.svg", title: "Pairwise accuracy", yLabel: "accuracy",
+                                        keys: [("reward/accuracy", "training batch"), ("reward/validation_accuracy", "held out")])) == true {
+            charts.append(("accuracy.svg", "pairwise accuracy"))
+        }
+        return charts
     }
 
     /// Ranked records when the file has `completions`, pairwise records otherwise.

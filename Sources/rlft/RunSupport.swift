@@ -1,7 +1,6 @@
 // Helpers shared by the sft, reward and best-of-n commands: reading JSONL, padding ids, evaluation with
-// samples.jsonl, and Ctrl-C handling.
+// samples.jsonl. Ctrl-C handling is in Interrupt.swift.
 import BestOfN
-import Dispatch
 import Evaluation
 import Foundation
 import Runs
@@ -37,25 +36,5 @@ enum RunSupport {
             try out.appendSample(method: method, prompt: prompts[i], completion: completions[i], scores: scores)
         }
         return score
-    }
-
-    /// A flag set by the first Ctrl-C: the trainer finishes its step and the command saves and exits cleanly.
-    final class StopFlag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var requested = false
-        var isRequested: Bool { lock.lock(); defer { lock.unlock() }; return requested }
-        func request() { lock.lock(); requested = true; lock.unlock() }
-    }
-
-    nonisolated(unsafe) private static var interruptSource: DispatchSourceSignal?
-
-    static func installInterruptHandler() -> StopFlag {
-        let flag = StopFlag()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { flag.request() }
-        source.resume()
-        interruptSource = source
-        return flag
     }
 }

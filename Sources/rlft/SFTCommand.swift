@@ -40,16 +40,27 @@ enum SFTCommand: Command {
         ("validation FILE", "prompt–completion JSONL for the validation loss (default: validationFraction of --train)"),
         ("eval FILE", "prompt–completion JSONL of evaluation prompts with reference completions, e.g. data/eval.jsonl; base and fine-tuned models are sampled on it and, for instruction-task prompts, scored by gold score and win-rate"),
         ("eval-limit N", "evaluate on at most N prompts of --eval (default 200)"),
-    ]
-    static var help: String { SFTConfig.helpText(command: name, summary: summary, extraOptions: extraOptions) }
+    ] + TrainingRun.checkpointOptions
+    static var help: String {
+        SFTConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
+            + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
+    }
+    /// Options saved in options.json so that --resume needs only the run directory.
+    static let dataKeys: Set<String> = ["train", "model", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints"]
 
-    static func run(_ arguments: CommandLineArguments) throws {
-        let reserved: Set<String> = ["train", "model", "out", "validation", "eval", "eval-limit", "quiet"]
+    static func run(_ given: CommandLineArguments) throws {
+        let reserved = Set<String>(["train", "model", "out", "validation", "eval", "eval-limit", "quiet"]).union(TrainingRun.checkpointKeys)
+        let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         let trainPath = try arguments.required("train", "the prompt–completion JSONL to train on, e.g. --train data/sft.jsonl")
         let modelPath = try arguments.required("model", "the base model directory, e.g. --model runs/base/checkpoint")
         let out = try RunDirectory(URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/sft")))
         let config = try SFTConfig.load(arguments: arguments, reserved: reserved)
-        try out.writeAtomically(try config.jsonData(), to: "config.json")
+        let checkpointEvery = try TrainingRun.positiveInteger(arguments, "checkpoint-every", default: 50)
+        let keepCheckpoints = max(1, try TrainingRun.positiveInteger(arguments, "keep-checkpoints", default: 2))
+        if !resuming {
+            try out.writeAtomically(try config.jsonData(), to: "config.json")
+            try TrainingRun.saveOptions(arguments, keys: dataKeys, to: out)
+        }
 
         let (model, _) = try GPT.load(from: URL(fileURLWithPath: modelPath))
         let tokenizer = try loadTokenizer(from: URL(fileURLWithPath: modelPath))
@@ -61,11 +72,19 @@ enum SFTCommand: Command {
             try SFTExample.encode(try RunSupport.read(PromptCompletionRecord.self, $0), tokenizer: tokenizer, contextLength: context)
         }
         let trainer = try SFTTrainer(model: model, config: config, padToken: pad, training: training, validation: validation)
+        let checkpoints = out.file("checkpoints")
         let printer = ProgressPrinter(keys: ["sft/loss", "sft/validation_loss", "sft/grad_norm"])
+        if resuming {
+            let step = try trainer.resume(from: checkpoints)
+            try TrainingRun.truncateLogs(out, afterStep: step)
+            try? FileManager.default.removeItem(at: out.file("samples.jsonl"))
+            printer.line("rlft sft: resuming \(out.url.path) at step \(step) of \(config.steps)")
+        }
         printer.line("rlft sft: \(trainer.trainingExamples.count) training and \(trainer.validationExamples.count) validation examples, \(model.parameterCount) parameters, \(config.steps) steps")
-        let stop = RunSupport.installInterruptHandler()
+        Interrupt.install()
         var lastMetrics: [String: Double] = [:]
-        let result = try trainer.train { event in
+        let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery,
+                                       keepCheckpoints: keepCheckpoints) { event in
             switch event {
             case .step(let step, let total, let metrics):
                 try? out.appendMetrics(step: step, phase: "train", metrics)
@@ -74,10 +93,14 @@ enum SFTCommand: Command {
             case .evaluation(let step, let metrics):
                 try? out.appendMetrics(step: step, phase: "validation", metrics)
                 lastMetrics.merge(metrics) { $1 }
+            case .checkpoint(_, let path):
+                if Interrupt.requested { printer.line("interrupted: checkpoint written to \(path); continue with rlft sft --resume \(out.url.path)") }
             default: break
             }
-            return stop.isRequested ? .stop : .continue
+            return Interrupt.requested ? .stop : .continue
         }
+        let charts = writeCharts(out)
+        if result.steps < config.steps { return }
         let checkpoint = out.file("checkpoint")
         try model.save(to: checkpoint, metadata: ["step": "\(result.bestStep ?? result.steps)"]) { try tokenizer.save(to: $0) }
         printer.line("saved \(result.restoredBest ? "the best (step \(result.bestStep!))" : "the last") parameters to \(checkpoint.path)")
@@ -99,8 +122,29 @@ enum SFTCommand: Command {
             rows = []
         }
         for (name, _, loss) in rows { try table.addRow([.text(name), loss.map { .number($0) } ?? .missing, .missing, .missing]) }
-        try out.writeAtomically(Data(table.markdown().utf8), to: "report.md")
+        var facts = ["\(result.steps) steps of \(config.batchSize) examples at learning rate \(config.learningRate) on `\(trainPath)` from `\(modelPath)`",
+                     "\(trainer.trainingExamples.count) training and \(trainer.validationExamples.count) validation examples, \(model.parameterCount) parameters",
+                     String(format: "final training loss %.4f", result.finalTrainingLoss)]
+        if let best = result.bestValidationLoss, let bestStep = result.bestStep {
+            facts.append(String(format: "best validation loss %.4f at step %d", best, bestStep)
+                         + (result.restoredBest ? " (these parameters were kept)" : ""))
+        }
+        try TrainingRun.writeReport(out, title: "rlft sft", facts: facts, table: table.markdown(), charts: charts)
         printer.line("")
         printer.line(table.markdown())
+    }
+
+    /// loss.svg: training and validation loss; learning-rate.svg: the schedule.
+    static func writeCharts(_ run: RunDirectory) -> [(file: String, caption: String)] {
+        var charts: [(file: String, caption: String)] = []
+        if (try? TrainingRun.writeChart(run, file: "loss.svg", title: "SFT loss", yLabel: "cross-entropy (nats/token)",
+                                        keys: [("sft/loss", "training"), ("sft/validation_loss", "validation")])) == true {
+            charts.append(("loss.svg", "training and validation loss"))
+        }
+        if (try? TrainingRun.writeChart(run, file: "learning-rate.svg", title: "Learning rate", yLabel: "learning rate",
+                                        keys: [("sft/learning_rate", "learning rate")])) == true {
+            charts.append(("learning-rate.svg", "learning rate"))
+        }
+        return charts
     }
 }

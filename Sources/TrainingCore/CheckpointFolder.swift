@@ -1,0 +1,113 @@
+// Checkpoint folders shared by the trainers that resume exactly: `step-NNNNNN` folders written under a temporary
+// name and renamed into place (a crash never leaves a half-written checkpoint as the latest), pruning of old ones,
+// and trimming a run's JSONL logs back to a checkpoint's step.
+import Foundation
+import NeuralNetworks
+import TensorCore
+
+/// Helpers for a directory of `step-NNNNNN` checkpoint folders.
+///
+/// ```swift
+/// let url = try CheckpointFolder.write(in: checkpoints, step: 40, keep: 2) { folder in
+///     try model.save(to: folder.appendingPathComponent("model.safetensors"))
+/// }
+/// let latest = CheckpointFolder.latest(in: checkpoints)   // the folder of step 40
+/// ```
+public enum CheckpointFolder {
+    /// The folder name of the checkpoint after `step` updates: `step-000040`.
+    public static func name(step: Int) -> String { String(format: "step-%06d", step) }
+
+    /// The complete checkpoints in `directory`, oldest first (temporary folders are hidden and skipped).
+    public static func list(in directory: URL) -> [(step: Int, url: URL)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.compactMap { name -> (Int, URL)? in
+            guard name.hasPrefix("step-"), let step = Int(name.dropFirst(5)) else { return nil }
+            return (step, directory.appendingPathComponent(name))
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    /// The newest complete checkpoint in `directory`, or nil.
+    public static func latest(in directory: URL) -> URL? { list(in: directory).last?.url }
+
+    /// Writes the checkpoint of `step` into `directory/step-NNNNNN` atomically, then deletes all but the newest
+    /// `keep` checkpoints.
+    ///
+    /// - Parameter write: fills the (temporary) folder it is given.
+    /// - Returns: the checkpoint folder.
+    @discardableResult
+    public static func write(in directory: URL, step: Int, keep: Int, _ write: (URL) throws -> Void) throws -> URL {
+        let destination = directory.appendingPathComponent(name(step: step))
+        try replaceDirectory(at: destination, write)
+        for old in list(in: directory).dropLast(max(keep, 1)) {
+            try? FileManager.default.removeItem(at: old.url)
+        }
+        return destination
+    }
+
+    /// Builds a directory under a temporary name next to `destination`, then swaps it into place, so readers
+    /// see either the old complete directory or the new complete one.
+    public static func replaceDirectory(at destination: URL, _ write: (URL) throws -> Void) throws {
+        let fm = FileManager.default
+        let parent = destination.deletingLastPathComponent()
+        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        let partial = parent.appendingPathComponent(".partial-\(destination.lastPathComponent)")
+        try? fm.removeItem(at: partial)
+        try fm.createDirectory(at: partial, withIntermediateDirectories: true)
+        try write(partial)
+        let old = parent.appendingPathComponent(".old-\(destination.lastPathComponent)")
+        try? fm.removeItem(at: old)
+        if fm.fileExists(atPath: destination.path) { try fm.moveItem(at: destination, to: old) }
+        try fm.moveItem(at: partial, to: destination)
+        try? fm.removeItem(at: old)
+    }
+
+    /// Drops the lines of a JSONL log (such as `metrics.jsonl`) whose integer `"step"` is after `step`: the
+    /// lines a stopped run wrote after its last checkpoint, which the resumed run writes again. Lines without a
+    /// step are kept. The file is rewritten atomically; a missing file is left missing.
+    public static func truncateLog(_ url: URL, afterStep step: Int) throws {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
+        let kept = text.split(separator: "\n").filter { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let number = object["step"] as? NSNumber else { return true }
+            return number.intValue <= step
+        }
+        try Data(kept.map { $0 + "\n" }.joined().utf8).write(to: url, options: .atomic)
+    }
+
+    /// Reads `state.json` of a checkpoint folder.
+    ///
+    /// - Throws: `TrainingError.invalidInput` naming the file when it is missing or does not decode.
+    public static func readState<State: Decodable>(_ type: State.Type, from folder: URL) throws -> State {
+        let url = folder.appendingPathComponent("state.json")
+        do {
+            return try JSONDecoder().decode(State.self, from: Data(contentsOf: url))
+        } catch {
+            throw TrainingError.invalidInput("the checkpoint state \(url.path) cannot be read (\(error)); resume from an older checkpoint or start the run again")
+        }
+    }
+
+    /// Writes `state` as pretty, key-sorted JSON to `state.json` in `folder`.
+    public static func writeState<State: Encodable>(_ state: State, to folder: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(state).write(to: folder.appendingPathComponent("state.json"))
+    }
+}
+
+extension Module {
+    /// Checks that `tensors` holds exactly this module's parameter names and shapes, without assigning anything
+    /// (to check every file of a checkpoint before any of it is loaded).
+    ///
+    /// - Throws: `CheckpointError.missingParameter`, `.shapeMismatch` or `.unexpectedParameter`.
+    public func validate(stateDictionary tensors: [String: Tensor]) throws(CheckpointError) {
+        let parameters = namedParameters()
+        for (name, parameter) in parameters {
+            guard let tensor = tensors[name] else { throw .missingParameter(name: name) }
+            guard tensor.shape == parameter.value.shape else {
+                throw .shapeMismatch(name: name, expected: parameter.value.shape, found: tensor.shape)
+            }
+        }
+        let known = Set(parameters.map(\.0))
+        if let extra = tensors.keys.sorted().first(where: { !known.contains($0) }) { throw .unexpectedParameter(name: extra) }
+    }
+}

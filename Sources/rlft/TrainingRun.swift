@@ -1,0 +1,88 @@
+// Checkpointed runs of the sft and reward commands: the data options saved in the run directory so that
+// `--resume RUN_DIR` needs nothing else, checkpoint options, loss curves as SVG and the Markdown report.
+import Foundation
+import Runs
+import TrainingCore
+
+enum TrainingRun {
+    /// The options every checkpointed command takes besides its own.
+    static let checkpointOptions: [(String, String)] = [
+        ("resume DIR", "continue the run in DIR from its newest checkpoint with its saved configuration and options; finishes bit-identical to an uninterrupted run (same thread count)"),
+        ("checkpoint-every N", "updates between checkpoints in DIR/checkpoints (default 50; one is also written at the end and on Ctrl-C)"),
+        ("keep-checkpoints N", "checkpoints kept on disk (default 2)"),
+    ]
+    static let checkpointKeys: Set<String> = ["resume", "checkpoint-every", "keep-checkpoints"]
+
+    /// The arguments to run with, and whether they continue a run.
+    ///
+    /// A new run saves `options` (the data and model options in `keys`) to `options.json` in its directory. With
+    /// `--resume DIR`, those saved options fill in whatever is not given again, `--out` becomes DIR and the
+    /// configuration comes from DIR/config.json.
+    static func arguments(_ arguments: CommandLineArguments, keys: Set<String>) throws -> (arguments: CommandLineArguments, resuming: Bool) {
+        guard let resume = arguments.options["resume"] else { return (arguments, false) }
+        let directory = URL(fileURLWithPath: resume)
+        let optionsURL = directory.appendingPathComponent("options.json")
+        guard let data = try? Data(contentsOf: optionsURL),
+              let saved = (try? JSONSerialization.jsonObject(with: data)) as? [String: String] else {
+            throw UsageError("\(optionsURL.path) is missing or unreadable, so \(resume) is not a run directory that can be resumed; start a new run with --out")
+        }
+        var merged = arguments
+        for (key, value) in saved where keys.contains(key) && merged.options[key] == nil { merged.options[key] = value }
+        if let given = merged.options["out"], URL(fileURLWithPath: given).standardized != directory.standardized {
+            throw UsageError("--out \(given) differs from --resume \(resume); a resumed run continues in its own directory")
+        }
+        merged.options["out"] = resume
+        if merged.options["config"] == nil { merged.options["config"] = directory.appendingPathComponent("config.json").path }
+        return (merged, true)
+    }
+
+    /// Saves the options in `keys` that were given, for `--resume`.
+    static func saveOptions(_ arguments: CommandLineArguments, keys: Set<String>, to run: RunDirectory) throws {
+        let saved = arguments.options.filter { keys.contains($0.key) && $0.key != "out" }
+        try run.writeAtomically(try JSONSerialization.data(withJSONObject: saved, options: [.prettyPrinted, .sortedKeys]), to: "options.json")
+    }
+
+    /// A positive integer option, or `default`.
+    static func positiveInteger(_ arguments: CommandLineArguments, _ key: String, default value: Int) throws -> Int {
+        guard let text = arguments.options[key] else { return value }
+        guard let n = Int(text), n >= 0 else {
+            throw ConfigurationError.badValue(field: key, value: text, expected: "a whole number ≥ 0, such as \(value)")
+        }
+        return n
+    }
+
+    /// Drops metrics written after the checkpoint a run resumes from (the resumed run writes them again).
+    static func truncateLogs(_ run: RunDirectory, afterStep step: Int) throws {
+        try CheckpointFolder.truncateLog(run.file("metrics.jsonl"), afterStep: step)
+    }
+
+    /// One SVG line chart of metric keys against the step, from metrics.jsonl.
+    ///
+    /// - Returns: false (and writes nothing) when none of the keys has a value.
+    @discardableResult
+    static func writeChart(_ run: RunDirectory, file: String, title: String, yLabel: String, keys: [(key: String, name: String)]) throws -> Bool {
+        let records = try run.readMetrics()
+        let series = keys.map { key, name in
+            PlotSeries(name: name, points: records.compactMap { r in
+                guard let step = r["step"] as? Int, let value = r[key] as? Double, r["phase"] as? String != "final" else { return nil }
+                return (Double(step), value)
+            })
+        }.filter { !$0.points.isEmpty }
+        guard !series.isEmpty else { return false }
+        try run.writeAtomically(Data(svgLineChart(title: title, xLabel: "step", yLabel: yLabel, series: series).utf8), to: file)
+        return true
+    }
+
+    /// report.md: a title, what was run, the result table, and the curves that were written.
+    static func writeReport(_ run: RunDirectory, title: String, facts: [String], table: String, charts: [(file: String, caption: String)]) throws {
+        var lines = ["# \(title)", ""]
+        lines += facts.map { "- \($0)" }
+        lines += ["", "## Results", "", table, ""]
+        if !charts.isEmpty {
+            lines += ["## Curves", ""]
+            for chart in charts { lines += ["![\(chart.caption)](\(chart.file))", ""] }
+        }
+        lines += ["Files: `config.json` (the resolved configuration), `options.json`, `metrics.jsonl`, `checkpoints/` (resume with `--resume`), `checkpoint/` (the final model)."]
+        try run.writeAtomically(Data(lines.joined(separator: "\n").utf8), to: "report.md")
+    }
+}
