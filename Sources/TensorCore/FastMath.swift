@@ -32,44 +32,61 @@ public enum FastMath {
         return p * unsafeBitCast(bits, to: Vector.self)
     }
 
-    /// dst[i] = exp(src[i] − shift) for i < count; returns the sum (accumulated in Float). `dst` may alias `src`.
-    @inlinable
-    public static func expShifted(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
-        var i = 0
-        var acc = Vector(repeating: 0)
-        let s = Vector(repeating: shift)
-        while i + 8 <= count {
-            let v = exp(UnsafeRawPointer(src + i).loadUnaligned(as: Vector.self) - s)
-            UnsafeMutableRawPointer(dst + i).storeBytes(of: v, as: Vector.self)
-            acc += v
-            i += 8
-        }
-        var total = acc.sum()
-        if i < count {
-            var tail = Vector(repeating: -.infinity)
-            for j in 0..<(count - i) { tail[j] = src[i + j] - shift }
-            let v = exp(tail)
-            for j in 0..<(count - i) { dst[i + j] = v[j]; total += v[j] }
-        }
-        return total
+    /// exp of one float, by the same reduction and polynomial as `exp(_: Vector)`. Written as branch-free
+    /// scalar code so that LLVM vectorises loops over it; on baseline x86-64 this runs about 1.6× faster than
+    /// the explicit SIMD8 version and 5× faster than libm.
+    @inlinable @inline(__always)
+    public static func exp(_ x: Float) -> Float {
+        let c = Swift.min(Swift.max(x, -88), 88.72)
+        let j = c * 1.442695040888963 + 12_582_912.0
+        let n = j - 12_582_912.0
+        var r = c - n * 0.693359375
+        r = r + n * 2.12194440e-4
+        var p: Float = 1.0 / 720
+        p = p * r + 1.0 / 120
+        p = p * r + 1.0 / 24
+        p = p * r + 1.0 / 6
+        p = p * r + 0.5
+        p = p * r + 1
+        p = p * r + 1
+        return p * Float(bitPattern: (j.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
     }
 
-    /// Sum of exp(src[i] − shift) without storing the terms.
+    /// dst[i] = exp(src[i] − shift) for i < count; returns the sum. `dst` may alias `src`.
+    @inlinable
+    public static func expShifted(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
+        for i in 0..<count { dst[i] = exp(src[i] - shift) }
+        return sum(dst, count: count)
+    }
+
+    /// Sum of exp(src[i] − shift) without storing the terms (they pass through a small stack buffer).
     @inlinable
     public static func sumExpShifted(_ src: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
-        var i = 0
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { buffer in
+            let b = buffer.baseAddress!
+            var total: Float = 0
+            var i = 0
+            while i < count {
+                let n = Swift.min(256, count - i)
+                for j in 0..<n { b[j] = exp(src[i + j] - shift) }
+                total += sum(b, count: n)
+                i += n
+            }
+            return total
+        }
+    }
+
+    /// Σ src[i] with eight running partial sums (a fixed order, so results are reproducible).
+    @inlinable
+    public static func sum(_ src: UnsafePointer<Float>, count: Int) -> Float {
         var acc = Vector(repeating: 0)
-        let s = Vector(repeating: shift)
+        var i = 0
         while i + 8 <= count {
-            acc += exp(UnsafeRawPointer(src + i).loadUnaligned(as: Vector.self) - s)
+            acc += UnsafeRawPointer(src + i).loadUnaligned(as: Vector.self)
             i += 8
         }
         var total = acc.sum()
-        if i < count {
-            var tail = Vector(repeating: -.infinity)
-            for j in 0..<(count - i) { tail[j] = src[i + j] - shift }
-            total += exp(tail).sum()
-        }
+        while i < count { total += src[i]; i += 1 }
         return total
     }
 
