@@ -194,31 +194,14 @@ enum Kernels {
 
     /// In-place softmax; an all −∞ row becomes zeros.
     static func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
-        var m = -Float.infinity
-        for j in 0..<n where row[j] > m { m = row[j] }
-        if m == -.infinity { row.initialize(repeating: 0, count: n); return }
-        var s: Float = 0
-        for j in 0..<n {
-            let e = Foundation.exp(row[j] - m)
-            row[j] = e
-            s += e
-        }
-        let inv = 1 / s
-        for j in 0..<n { row[j] *= inv }
+        Tensor.softmaxRow(row, row, n)
     }
 
     /// Layer norm of `rows` rows of width c from `src` into `dst`.
     static func layerNorm(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, rows: Int, _ c: Int,
                           weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float) {
         for r in 0..<rows {
-            let s = src + r * c, d = dst + r * c
-            var sum: Float = 0
-            for j in 0..<c { sum += s[j] }
-            let mean = sum / Float(c)
-            var v: Float = 0
-            for j in 0..<c { let t = s[j] - mean; v += t * t }
-            let rstd = 1 / (v / Float(c) + epsilon).squareRoot()
-            for j in 0..<c { d[j] = (s[j] - mean) * rstd * weight[j] + bias[j] }
+            _ = Tensor.layerNormRow(src + r * c, dst + r * c, c, weight: weight, bias: bias, epsilon: epsilon)
         }
     }
 

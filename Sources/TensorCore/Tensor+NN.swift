@@ -66,19 +66,24 @@ extension Tensor {
         let x = pointer, y = out.pointer, w = weight.pointer, b = bias.pointer, pm = mean.pointer, pr = rstd.pointer
         Compute.parallelFor(rows, costPerItem: 8 * c) { r in
             for row in r {
-                let xr = x + row * c, yr = y + row * c
-                var s: Float = 0
-                for j in 0..<c { s += xr[j] }
-                let mu = s / Float(c)
-                var v: Float = 0
-                for j in 0..<c { let d = xr[j] - mu; v += d * d }
-                let rs = 1 / (v / Float(c) + epsilon).squareRoot()
-                for j in 0..<c { yr[j] = (xr[j] - mu) * rs * w[j] + b[j] }
-                pm[row] = mu
-                pr[row] = rs
+                (pm[row], pr[row]) = Tensor.layerNormRow(x + row * c, y + row * c, c, weight: w, bias: b, epsilon: epsilon)
             }
         }
         return (out, mean, rstd)
+    }
+
+    /// Layer norm of one row of length `c` into `dst` (may alias `src`); returns its mean and 1/σ.
+    @inlinable
+    public static func layerNormRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ c: Int,
+                                    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float) -> (mean: Float, rstd: Float) {
+        var s: Float = 0
+        for j in 0..<c { s += src[j] }
+        let mu = s / Float(c)
+        var v: Float = 0
+        for j in 0..<c { let d = src[j] - mu; v += d * d }
+        let rs = 1 / (v / Float(c) + epsilon).squareRoot()
+        for j in 0..<c { dst[j] = (src[j] - mu) * rs * weight[j] + bias[j] }
+        return (mu, rs)
     }
 
     /// Rows of `self` (a [V, C] table) picked by integer `indices` of any shape → `indices.shape + [C]`.
