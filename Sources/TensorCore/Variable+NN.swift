@@ -201,6 +201,8 @@ extension Variable {
         var total: Float = 0
         for i in 0..<rows {
             if targets[i] == ignoreIndex { kept[i] = -1; continue }
+            // A negative id that is not the ignore index would silently count as a zero-loss row.
+            precondition(targets[i] >= 0, "crossEntropy: target \(targets[i]) at row \(i) is negative but not the ignore index \(ignoreIndex)")
             let w = weights?[i] ?? 1
             scale[i] = w
             total += w
