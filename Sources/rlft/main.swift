@@ -15,6 +15,7 @@ let commands: [Command.Type] = [
     BestOfNCommand.self,
     PPOCommand.self,
     PipelineCommand.self,
+    EvalCommand.self,
 ]
 
 func topLevelHelp() -> String {
