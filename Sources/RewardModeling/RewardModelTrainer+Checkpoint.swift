@@ -30,8 +30,7 @@ extension RewardModelTrainer {
         let state = RewardModelCheckpointState(step: step, config: config, generator: generator, epochOrder: epochOrder,
                                                cursor: cursor, lastTrainingLoss: lastTrainingLoss, threads: Compute.threadCount)
         return try CheckpointFolder.write(in: directory, step: step, keep: keep) { folder in
-            try Safetensors.write(model.stateDictionary(), to: folder.appendingPathComponent("model.safetensors"))
-            try optimizer.exportState().save(to: folder.appendingPathComponent("optimizer.safetensors"))
+            try CheckpointFolder.writeModelAndOptimizer(model, optimizer, to: folder)
             try CheckpointFolder.writeState(state, to: folder)
         }
     }
@@ -51,9 +50,7 @@ extension RewardModelTrainer {
         guard state.epochOrder.allSatisfy({ trainingGroups.indices.contains($0) }) else {
             throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for a different comparison set (\(state.epochOrder.count) groups per epoch, this trainer has \(trainingGroups.count)); resume with the same --train file")
         }
-        let parameters = try Safetensors.read(contentsOf: checkpoint.appendingPathComponent("model.safetensors"))
-        let optimizerState = try OptimizerState.load(from: checkpoint.appendingPathComponent("optimizer.safetensors"))
-        try model.validate(stateDictionary: parameters)
+        let (parameters, optimizerState) = try CheckpointFolder.readModelAndOptimizer(for: model, from: checkpoint)
         try optimizer.importState(optimizerState)
         try model.load(stateDictionary: parameters)
         if state.threads > 0 { Compute.threadCount = state.threads }

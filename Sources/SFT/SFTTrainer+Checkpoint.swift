@@ -34,8 +34,7 @@ extension SFTTrainer {
                                        bestValidationLoss: bestValidationLoss, bestStep: bestStep,
                                        lastTrainingLoss: lastTrainingLoss, threads: Compute.threadCount)
         return try CheckpointFolder.write(in: directory, step: step, keep: keep) { folder in
-            try Safetensors.write(model.stateDictionary(), to: folder.appendingPathComponent("model.safetensors"))
-            try optimizer.exportState().save(to: folder.appendingPathComponent("optimizer.safetensors"))
+            try CheckpointFolder.writeModelAndOptimizer(model, optimizer, to: folder)
             if let bestParameters { try Safetensors.write(bestParameters, to: folder.appendingPathComponent("best.safetensors")) }
             try CheckpointFolder.writeState(state, to: folder)
         }
@@ -56,11 +55,9 @@ extension SFTTrainer {
         guard state.order.allSatisfy({ trainingExamples.indices.contains($0) }) else {
             throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for a different training set (\(state.order.count) examples per epoch, this trainer has \(trainingExamples.count)); resume with the same --train file")
         }
-        let parameters = try Safetensors.read(contentsOf: checkpoint.appendingPathComponent("model.safetensors"))
-        let optimizerState = try OptimizerState.load(from: checkpoint.appendingPathComponent("optimizer.safetensors"))
+        let (parameters, optimizerState) = try CheckpointFolder.readModelAndOptimizer(for: model, from: checkpoint)
         let bestURL = checkpoint.appendingPathComponent("best.safetensors")
         let best = FileManager.default.fileExists(atPath: bestURL.path) ? try Safetensors.read(contentsOf: bestURL) : nil
-        try model.validate(stateDictionary: parameters)
         if let best { try model.validate(stateDictionary: best) }
         try optimizer.importState(optimizerState)
         try model.load(stateDictionary: parameters)

@@ -111,3 +111,22 @@ extension Module {
         if let extra = tensors.keys.sorted().first(where: { !known.contains($0) }) { throw .unexpectedParameter(name: extra) }
     }
 }
+
+extension CheckpointFolder {
+    /// Writes a trainer's model parameters (`model.safetensors`) and optimizer state (`optimizer.safetensors`)
+    /// into a checkpoint folder.
+    public static func writeModelAndOptimizer(_ model: Module, _ optimizer: Optimizer, to folder: URL) throws {
+        try Safetensors.write(model.stateDictionary(), to: folder.appendingPathComponent("model.safetensors"))
+        try optimizer.exportState().save(to: folder.appendingPathComponent("optimizer.safetensors"))
+    }
+
+    /// Reads back what `writeModelAndOptimizer` wrote, checking the parameters' names and shapes against `model`;
+    /// changes nothing, so the caller can check everything else before applying it.
+    public static func readModelAndOptimizer(for model: Module, from folder: URL) throws
+        -> (parameters: [String: Tensor], optimizer: OptimizerState) {
+        let parameters = try Safetensors.read(contentsOf: folder.appendingPathComponent("model.safetensors"))
+        let optimizer = try OptimizerState.load(from: folder.appendingPathComponent("optimizer.safetensors"))
+        try model.validate(stateDictionary: parameters)
+        return (parameters, optimizer)
+    }
+}
