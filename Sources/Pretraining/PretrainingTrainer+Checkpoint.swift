@@ -21,17 +21,9 @@ struct PretrainingState: Codable {
 }
 
 extension PretrainingTrainer {
-    /// The folder name of the checkpoint after `step` updates.
-    static func checkpointName(_ step: Int) -> String { String(format: "step-%06d", step) }
-
     /// The complete checkpoints in `runDirectory`, oldest first.
     public static func checkpoints(in runDirectory: URL) -> [(step: Int, url: URL)] {
-        let folder = runDirectory.appendingPathComponent("checkpoints")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.compactMap { name -> (Int, URL)? in
-            guard name.hasPrefix("step-"), let step = Int(name.dropFirst(5)) else { return nil }
-            return (step, folder.appendingPathComponent(name))
-        }.sorted { $0.0 < $1.0 }
+        CheckpointFolder.list(in: runDirectory.appendingPathComponent("checkpoints"))
     }
 
     /// Writes a checkpoint of the current step into `checkpoints/step-NNNNNN/` and deletes all but the newest
@@ -44,18 +36,14 @@ extension PretrainingTrainer {
         guard let outputDirectory else {
             throw TrainingError.invalidInput("this trainer has no output directory; create it with outputDirectory: to write checkpoints")
         }
-        let destination = outputDirectory.appendingPathComponent("checkpoints").appendingPathComponent(Self.checkpointName(step))
         let state = PretrainingState(step: step, config: config, dataGenerator: dataGenerator, dropoutGenerator: dropoutGenerator,
                                      sampleGenerator: sampleGenerator, threads: Compute.threadCount)
-        try Self.replaceDirectory(at: destination) { folder in
+        return try CheckpointFolder.write(in: outputDirectory.appendingPathComponent("checkpoints"), step: step,
+                                          keep: config.keepCheckpoints) { folder in
             try saveModelDirectory(model, tokenizer: tokenizer, to: folder.appendingPathComponent("model"))
             try optimizer.exportState().save(to: folder.appendingPathComponent("optimizer.safetensors"))
             try Self.encoder.encode(state).write(to: folder.appendingPathComponent("state.json"))
         }
-        for old in Self.checkpoints(in: outputDirectory).dropLast(config.keepCheckpoints) {
-            try? FileManager.default.removeItem(at: old.url)
-        }
-        return destination
     }
 
     /// Continues the run in `runDirectory` from its newest checkpoint.
@@ -106,22 +94,5 @@ extension PretrainingTrainer {
             return s <= step
         }
         try RunDirectory.writeAtomically(Data(kept.map { $0 + "\n" }.joined().utf8), to: url)
-    }
-
-    /// Builds a directory under a temporary name next to `destination`, then swaps it into place, so readers
-    /// see either the old complete directory or the new complete one.
-    static func replaceDirectory(at destination: URL, _ write: (URL) throws -> Void) throws {
-        let fm = FileManager.default
-        let parent = destination.deletingLastPathComponent()
-        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-        let partial = parent.appendingPathComponent(".partial-\(destination.lastPathComponent)")
-        try? fm.removeItem(at: partial)
-        try fm.createDirectory(at: partial, withIntermediateDirectories: true)
-        try write(partial)
-        let old = parent.appendingPathComponent(".old-\(destination.lastPathComponent)")
-        try? fm.removeItem(at: old)
-        if fm.fileExists(atPath: destination.path) { try fm.moveItem(at: destination, to: old) }
-        try fm.moveItem(at: partial, to: destination)
-        try? fm.removeItem(at: old)
     }
 }

@@ -201,7 +201,7 @@ public final class PretrainingTrainer {
             if stop { return }
         }
         if let outputDirectory {
-            try PretrainingTrainer.replaceDirectory(at: outputDirectory.appendingPathComponent("model")) { url in
+            try CheckpointFolder.replaceDirectory(at: outputDirectory.appendingPathComponent("model")) { url in
                 try saveModelDirectory(model, tokenizer: tokenizer, to: url)
             }
         }
