@@ -40,7 +40,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("TokenizersTests", ["Tokenizers"]),
     ("LanguageModelsTests", ["LanguageModels", "TestSupport"]),
     ("PretrainingTests", ["Pretraining", "LanguageModels", "Tokenizers", "TensorCore", "Runs"]),
-    ("SFTTests", ["SFT", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks"]),
+    ("SFTTests", ["SFT", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "TestSupport"]),
     ("RewardModelingTests", ["RewardModeling", "SFT", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "Evaluation"]),
     ("BestOfNTests", ["BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
     ("PipelineTests", ["Pipeline", "Runs"]),

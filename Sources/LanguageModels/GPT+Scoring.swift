@@ -88,7 +88,8 @@ extension GPT {
         batch.mask.withUnsafeBufferPointer { m in
             (targetMask ?? batch.mask).withUnsafeBufferPointer { tm in
                 for b in 0..<batch.batchSize {
-                    for t in 0..<max(T - 1, 0) where m[b * T + t] != 0 && m[b * T + t + 1] != 0 && tm[b * T + t + 1] != 0 {
+                    // Both tokens real and of the same sequence (packed rows), and the target kept.
+                    for t in 0..<max(T - 1, 0) where m[b * T + t] != 0 && m[b * T + t + 1] == m[b * T + t] && tm[b * T + t + 1] != 0 {
                         targets[b * T + t] = batch.tokens[b * T + t + 1]
                     }
                 }

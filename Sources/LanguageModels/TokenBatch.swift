@@ -1,4 +1,5 @@
-// TokenBatch: a [B, T] block of token ids with a 0/1 padding mask, the input of every model call.
+// TokenBatch: a [B, T] block of token ids with a padding mask (which may carry segment ids for packed rows),
+// the input of every model call.
 import Foundation
 import TensorCore
 
@@ -8,6 +9,12 @@ import TensorCore
 /// and 0 for padding. Padded positions may hold any id (even one outside the vocabulary): the model never
 /// embeds them. Prompts are left-padded and responses right-padded (ALGORITHMS.md §1.1).
 ///
+/// Packed rows (several sequences in one row, as SFT's packing builds them) number their sequences in the mask
+/// instead: 1, 2, 3, … for the first, second, third sequence of the row, 0 for padding. Attention is then
+/// block-diagonal (a token sees only earlier tokens of its own sequence), positions restart at 0 in each
+/// sequence, and no next-token target crosses a boundary — so a packed row computes exactly what its sequences
+/// would compute in rows of their own.
+///
 /// ```swift
 /// let prompts = TokenBatch(leftPadding: [[5, 6, 7], [8]], padToken: 0)
 /// // tokens [[5, 6, 7], [0, 0, 8]], mask [[1, 1, 1], [0, 0, 1]]
@@ -15,7 +22,8 @@ import TensorCore
 public struct TokenBatch: Equatable, Sendable {
     /// `[batchSize, length]` ids, row-major.
     public var tokens: [Int32]
-    /// `[batchSize, length]`, 1 for a real token and 0 for padding.
+    /// `[batchSize, length]`, 1 for a real token and 0 for padding (or, in packed rows, the token's sequence
+    /// number 1, 2, … within its row).
     public var mask: Tensor
     public let batchSize: Int
     public let length: Int
@@ -83,14 +91,17 @@ public struct TokenBatch: Equatable, Sendable {
                           mask: Tensor.concatenate([mask, other.mask], axis: 1))
     }
 
-    /// Position ids: the exclusive cumulative sum of the mask, so each row's first real token is at 0;
-    /// padded positions get 0 (they are never attended to).
+    /// Position ids: the number of earlier real tokens of the same sequence in the row, so each sequence's first
+    /// real token is at 0 (after left padding, and after the previous sequence of a packed row); padded
+    /// positions get 0 (they are never attended to).
     public var positions: [Int32] {
         var out = [Int32](repeating: 0, count: tokens.count)
         mask.withUnsafeBufferPointer { m in
             for b in 0..<batchSize {
                 var seen: Int32 = 0
+                var segment: Float = 0
                 for t in 0..<length where m[b * length + t] != 0 {
+                    if m[b * length + t] != segment { (segment, seen) = (m[b * length + t], 0) }
                     out[b * length + t] = seen
                     seen += 1
                 }
@@ -99,6 +110,7 @@ public struct TokenBatch: Equatable, Sendable {
         return out
     }
 
-    /// Whether every position is real (no padding anywhere).
-    public var isDense: Bool { mask.withUnsafeBufferPointer { !$0.contains(0) } }
+    /// Whether every position is a real token of a row's only sequence (no padding, nothing packed), so the
+    /// model may skip the mask altogether.
+    public var isDense: Bool { mask.withUnsafeBufferPointer { $0.allSatisfy { $0 == 1 } } }
 }

@@ -87,6 +87,56 @@ public struct SFTBatch: Sendable {
     }
 }
 
+extension SFTBatch {
+    /// Packs demonstrations, in order, into rows of at most `rowLength` tokens; a row takes the next example
+    /// while it fits whole. Each example is its own sequence of the row (numbered 1, 2, … in the mask, see
+    /// `TokenBatch`), so attention stays within it and its positions start at 0; labels never cross from one
+    /// example into the next. The loss equals that of the same examples unpacked.
+    ///
+    /// - Parameters:
+    ///   - examples: At least one example, each at most `rowLength` tokens.
+    ///   - padToken: The padding id.
+    ///   - completionOnly: Supervise completion tokens only (default), or every token after each example's first.
+    ///   - rowLength: The row width, usually the model's context length.
+    public init(packing examples: [SFTExample], padToken: Int32, completionOnly: Bool = true, rowLength: Int) {
+        precondition(!examples.isEmpty, "SFTBatch needs at least one example")
+        var rows: [[SFTExample]] = []
+        var used = rowLength
+        for example in examples {
+            let n = example.promptTokens.count + example.completionTokens.count
+            precondition(n <= rowLength, "SFTBatch: an example of \(n) tokens does not fit a row of \(rowLength)")
+            if used + n > rowLength { rows.append([]); used = 0 }
+            rows[rows.count - 1].append(example)
+            used += n
+        }
+        let T = rows.map { $0.reduce(0) { $0 + $1.promptTokens.count + $1.completionTokens.count } }.max()!
+        var ids = [Int32](repeating: padToken, count: rows.count * T)
+        var segments = [Float](repeating: 0, count: rows.count * T)
+        var labels = [Int32](repeating: padToken, count: rows.count * T)
+        var mask = [Float](repeating: 0, count: rows.count * T)
+        for (b, row) in rows.enumerated() {
+            var start = b * T
+            for (k, example) in row.enumerated() {
+                let sequence = example.promptTokens + example.completionTokens
+                let firstSupervised = completionOnly ? example.promptTokens.count : 1
+                for (t, id) in sequence.enumerated() {
+                    ids[start + t] = id
+                    segments[start + t] = Float(k + 1)
+                    if t + 1 < sequence.count {
+                        labels[start + t] = sequence[t + 1]
+                        if t + 1 >= firstSupervised { mask[start + t] = 1 }
+                    }
+                }
+                start += sequence.count
+            }
+        }
+        self.inputs = TokenBatch(tokens: ids, batchSize: rows.count, length: T,
+                                 mask: Tensor(shape: [rows.count, T], scalars: segments))
+        self.labels = labels
+        self.lossMask = Tensor(shape: [rows.count, T], scalars: mask)
+    }
+}
+
 extension GPT {
     /// The SFT loss: mean negative log-likelihood of the supervised tokens, averaged over all supervised tokens
     /// of the batch (token-weighted, TRL's normalisation), not over per-example means:

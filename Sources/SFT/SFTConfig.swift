@@ -8,8 +8,9 @@ import TrainingCore
 /// suit the small byte-level models of the tests and examples. Paper-scale values for comparison: InstructGPT
 /// trained 16 epochs at lr 9.65e−6 with cosine decay to 10 %; AlpacaFarm 3 epochs at lr 2e−5.
 ///
-/// Packing (several examples per row with a block-diagonal mask) is not implemented: every row holds one
-/// example, right-padded.
+/// With `packing`, several examples share a row of the model's context length (a block-diagonal attention mask
+/// and positions that restart at each example keep them independent), so short demonstrations waste no compute
+/// on padding; the loss is the same token-weighted mean as without packing.
 public struct SFTConfig: Codable, Equatable, Sendable {
     /// Peak learning rate of AdamW. Default 1e−3.
     public var learningRate: Double = 1e-3
@@ -32,6 +33,10 @@ public struct SFTConfig: Codable, Equatable, Sendable {
     /// Train on completion tokens only (prompt and padding masked). When false, prompt tokens are also
     /// supervised (plain language modelling of prompt‖completion). Default true.
     public var completionOnly: Bool = true
+    /// Pack several examples into each row of the context length, with a block-diagonal attention mask and
+    /// positions restarting at each example (TRL's `padding_free` packing). A batch is then `batchSize` rows,
+    /// each holding as many whole examples as fit, so an update sees more examples. Default false.
+    public var packing: Bool = false
     /// Fraction of the training examples held out for validation when no validation set is given. Default 0.05.
     public var validationFraction: Double = 0.05
     /// Evaluate the validation loss every this many steps (and at the last step). Default 50.

@@ -66,11 +66,16 @@ public final class SFTTrainer {
     ///   - training: The training examples.
     ///   - validation: Validation examples; when nil, `config.validationFraction` of `training` is held out
     ///     (seeded), and with a fraction of 0 there is no validation.
-    /// - Throws: `ConfigError` for a bad configuration, `TrainingError.emptyData` for no training examples.
+    /// - Throws: `ConfigError` for a bad configuration, `TrainingError.emptyData` for no training examples,
+    ///   `TrainingError.invalidInput` for an example longer than the model's context.
     public init(model: GPT, config: SFTConfig, padToken: Int32, training: [SFTExample],
                 validation: [SFTExample]? = nil) throws {
         try config.validate()
         guard !training.isEmpty else { throw TrainingError.emptyData(what: "the SFT training set") }
+        let context = model.config.contextLength
+        if let index = (training + (validation ?? [])).firstIndex(where: { $0.promptTokens.count + $0.completionTokens.count > context }) {
+            throw TrainingError.invalidInput("SFT example \(index + 1) is longer than the model's context of \(context) tokens; encode the data with SFTExample.encode(_:tokenizer:contextLength:) using the model's context length")
+        }
         self.model = model
         self.config = config
         self.padToken = padToken
@@ -93,19 +98,33 @@ public final class SFTTrainer {
 
     // MARK: - Steps
 
-    /// The next training batch: `batchSize` examples in a seeded order, reshuffled each epoch.
+    /// The next training batch, from examples in a seeded order reshuffled each epoch: `batchSize` examples, or
+    /// with `packing`, as many examples as fill `batchSize` rows of the context length.
     public func nextBatch() -> SFTBatch {
         var picked: [SFTExample] = []
-        while picked.count < config.batchSize {
+        let rowLength = model.config.contextLength
+        var packedRows = 0, usedInRow = rowLength  // the packing that SFTBatch(packing:) will do
+        while config.packing || picked.count < config.batchSize {
             if cursor >= order.count {
                 order = Array(trainingExamples.indices)
                 order.shuffle(using: &generator)
                 cursor = 0
             }
-            picked.append(trainingExamples[order[cursor]])
+            let next = trainingExamples[order[cursor]]
+            if config.packing {
+                let n = next.promptTokens.count + next.completionTokens.count
+                if usedInRow + n > rowLength {
+                    if packedRows == config.batchSize { break }  // it would open a row past the batch
+                    (packedRows, usedInRow) = (packedRows + 1, 0)
+                }
+                usedInRow += n
+            }
+            picked.append(next)
             cursor += 1
         }
-        return SFTBatch(examples: picked, padToken: padToken, completionOnly: config.completionOnly)
+        return config.packing
+            ? SFTBatch(packing: picked, padToken: padToken, completionOnly: config.completionOnly, rowLength: rowLength)
+            : SFTBatch(examples: picked, padToken: padToken, completionOnly: config.completionOnly)
     }
 
     /// One update on `batch`: loss, backward, clipping, AdamW step.

@@ -1,4 +1,5 @@
-// Fused causal multi-head self-attention over a packed qkv projection, with an optional key padding mask.
+// Fused causal multi-head self-attention over a packed qkv projection, with an optional key mask that also
+// carries segment ids, so that several sequences packed into one row do not attend to each other.
 // Shape letters: B batch, T time, C channels, H heads, D = C / H head size.
 // Every (b, h) pair is independent: they run in parallel, each with single-threaded sgemm calls that read
 // Q, K and V in place from the packed [B, T, 3C] input (row stride 3C), so nothing is copied.
@@ -10,8 +11,10 @@ extension Variable {
     /// - Parameters:
     ///   - qkv: `[B, T, 3C]`, the query, key and value projections side by side (GPT-2's `c_attn` output).
     ///   - heads: H; must divide C.
-    ///   - keyMask: optional `[B, T]` with 1 for real tokens and 0 for padding; padded keys get no attention.
-    ///     A query row with no visible key (left padding) outputs zeros.
+    ///   - keyMask: optional `[B, T]` with 0 for padding and a positive segment id for real tokens (1 everywhere
+    ///     for an ordinary batch). Padded keys get no attention, and a real query attends only to the keys of its
+    ///     own segment (packed sequences: a block-diagonal causal mask). A query row with no visible key (left
+    ///     padding) outputs zeros.
     /// - Returns: `[B, T, C]`, the heads' outputs concatenated.
     public static func causalSelfAttention(qkv: Variable, heads: Int, keyMask: Tensor? = nil) -> Variable {
         precondition(qkv.value.rank == 3 && qkv.shape[2] % 3 == 0, "attention: qkv must be [B, T, 3C], got \(qkv.shape)")
@@ -43,10 +46,15 @@ extension Variable {
                     // Keys after the query (causal) get probability 0: softmaxRow below only normalises the first
                     // i + 1 entries, and P·V multiplies the whole row, so they must be 0, not -inf.
                     for j in (i + 1)..<Swift.max(T, i + 1) { row[j] = 0 }
-                    // Padded keys are excluded.
+                    // Padded keys are excluded, and so are the keys of other segments when the query is real.
                     if let mask {
                         let m = mask + b * T
-                        for j in 0...i where m[j] == 0 { row[j] = -.infinity }
+                        let segment = m[i]
+                        if segment == 0 {
+                            for j in 0...i where m[j] == 0 { row[j] = -.infinity }
+                        } else {
+                            for j in 0...i where m[j] != segment { row[j] = -.infinity }
+                        }
                     }
                     Tensor.softmaxRow(row, row, i + 1)
                 }

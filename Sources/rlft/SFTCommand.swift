@@ -22,6 +22,7 @@ extension SFTConfig: DocumentedConfiguration {
         ("beta2", "AdamW β₂"),
         ("gradientClipNorm", "clip the global gradient norm (0 = off)"),
         ("completionOnly", "loss on completion tokens only (prompt and padding masked)"),
+        ("packing", "pack several examples per row of the context length (block-diagonal attention, positions restart per example)"),
         ("validationFraction", "fraction of --train held out for validation when --validation is not given"),
         ("evaluationInterval", "steps between validation-loss measurements"),
         ("validationBatchSize", "examples per validation forward pass"),

@@ -82,7 +82,7 @@ final class PPOTrainerTests: XCTestCase {
         let (whole, wholeMetrics) = try run(stopAfter: nil, resumeFrom: nil, checkpoints: nil)
         let (_, firstMetrics) = try run(stopAfter: 2, resumeFrom: nil, checkpoints: directory)
         let latest = try XCTUnwrap(PPOTrainer.latestCheckpoint(in: directory))
-        XCTAssertEqual(latest.lastPathComponent, "iteration-000002")
+        XCTAssertEqual(latest.lastPathComponent, "step-000002")
         let (resumed, secondMetrics) = try run(stopAfter: nil, resumeFrom: latest, checkpoints: directory)
         XCTAssertEqual(resumed.iteration, 4)
         XCTAssertEqual(firstMetrics + secondMetrics, wholeMetrics)
@@ -109,7 +109,7 @@ final class PPOTrainerTests: XCTestCase {
             XCTAssertEqual(error as? TrainingError, .nonFinite(quantity: "reward", step: 3))
             XCTAssertTrue("\(error)".hasPrefix("reward became NaN or infinite at step 3; the last good checkpoint is kept"))
         }
-        XCTAssertEqual(PPOTrainer.latestCheckpoint(in: directory)?.lastPathComponent, "iteration-000002")
+        XCTAssertEqual(PPOTrainer.latestCheckpoint(in: directory)?.lastPathComponent, "step-000002")
     }
 
     func testRewardModelRewardAndValueModelInitialisedFromIt() throws {

@@ -4,6 +4,7 @@ import LanguageModels
 import SFT
 import TensorCore
 import TrainingCore
+import TestSupport
 import XCTest
 
 final class SFTLossTests: XCTestCase {
@@ -35,6 +36,37 @@ final class SFTLossTests: XCTestCase {
         XCTAssertEqual(batch.supervisedTokenCount, 3 + 5 + 2)
         let all = SFTBatch(examples: examples, padToken: pad, completionOnly: false)
         XCTAssertEqual(all.supervisedTokenCount, 6 + 6 + 7)
+    }
+
+    func testPackedBatchHasTheLossAndGradientsOfTheUnpackedBatch() throws {
+        // Rows of 16 tokens: examples of 7, 7 and 8 tokens pack as [7 + 7], [8].
+        let packed = SFTBatch(packing: examples, padToken: pad, rowLength: 16)
+        XCTAssertEqual(packed.inputs.batchSize, 2)
+        XCTAssertEqual(packed.inputs.positions[7..<14].map { $0 }, [0, 1, 2, 3, 4, 5, 6], "positions restart per example")
+        XCTAssertEqual(packed.supervisedTokenCount, 3 + 5 + 2)
+        let model = makeModel()
+        func lossAndGradients(_ batch: SFTBatch) throws -> (Float, [Tensor]) {
+            for p in model.parameters() { p.zeroGradient() }
+            let loss = try model.supervisedFineTuningLoss(batch)
+            try loss.backward()
+            return (loss.value.scalars[0], model.parameters().map { $0.grad! })
+        }
+        let (expected, expectedGradients) = try lossAndGradients(SFTBatch(examples: examples, padToken: pad))
+        let (actual, actualGradients) = try lossAndGradients(packed)
+        XCTAssertEqual(actual, expected, accuracy: 1e-5 * abs(expected))
+        for (a, e) in zip(actualGradients, expectedGradients) { assertClose(a, e, rtol: 1e-3, atol: 1e-5) }
+    }
+
+    func testPackingTrainerFillsRowsWithWholeExamples() throws {
+        var config = SFTConfig()
+        (config.packing, config.batchSize, config.steps, config.warmupSteps, config.validationFraction) = (true, 2, 3, 1, 0)
+        let many = Array(repeating: examples, count: 10).flatMap { $0 }
+        let trainer = try SFTTrainer(model: makeModel(), config: config, padToken: pad, training: many)
+        let batch = trainer.nextBatch()
+        XCTAssertEqual(batch.inputs.batchSize, 2)
+        XCTAssertGreaterThan(batch.supervisedTokenCount, 2 * 5, "two rows of 48 tokens hold more than two examples")
+        XCTAssertLessThanOrEqual(batch.inputs.length, SFTLossTests.config.contextLength)
+        XCTAssertNoThrow(try trainer.train())
     }
 
     func testChangingPromptLabelsLeavesTheLossUnchanged() throws {

@@ -15,11 +15,14 @@ final class AttentionTests: XCTestCase {
     /// A fully masked query row (no visible key) outputs zeros, as the fused op defines.
     func composedAttention(_ qkv: Variable, heads: Int, keyMask: Tensor?) -> Variable {
         let B = qkv.shape[0], T = qkv.shape[1], C = qkv.shape[2] / 3, D = C / heads
-        // 1 where attention is forbidden: future keys, and padded keys when a mask is given.
+        // 1 where attention is forbidden: future keys, padded keys, and (for a real query) keys of another segment.
         var forbidden = Tensor(zeros: [B, T, T])
         for b in 0..<B {
             for i in 0..<T {
-                for j in 0..<T where j > i || (keyMask.map { $0[b, j] == 0 } ?? false) { forbidden[b, i, j] = 1 }
+                for j in 0..<T {
+                    let hidden = keyMask.map { m in m[b, i] == 0 ? m[b, j] == 0 : m[b, j] != m[b, i] } ?? false
+                    if j > i || hidden { forbidden[b, i, j] = 1 }
+                }
             }
         }
         var outputs: [Variable] = []
@@ -96,6 +99,20 @@ final class AttentionTests: XCTestCase {
         try assertSameValueAndGradients(of: [qkv], rtol: 1e-4, atol: 1e-5, "with key mask",
             fused: { Variable.causalSelfAttention(qkv: $0[0], heads: 2, keyMask: mask) },
             composed: { self.composedAttention($0[0], heads: 2, keyMask: mask) })
+    }
+
+    func testPackedSegmentsAttendOnlyWithinThemselves() throws {
+        // Row 0 packs sequences of 3 and 2 tokens then padding; row 1 packs 2, 1 and 3 tokens.
+        let mask = Tensor(shape: [2, 6], scalars: [1, 1, 1, 2, 2, 0, 1, 1, 2, 3, 3, 3])
+        let qkv = variable([2, 6, 12])
+        try checkGradients(of: [qkv], "packed") { Variable.causalSelfAttention(qkv: $0[0], heads: 2, keyMask: mask) }
+        try assertSameValueAndGradients(of: [qkv], rtol: 1e-4, atol: 1e-5, "packed",
+            fused: { Variable.causalSelfAttention(qkv: $0[0], heads: 2, keyMask: mask) },
+            composed: { self.composedAttention($0[0], heads: 2, keyMask: mask) })
+        // Row 1's third sequence (positions 3..<6) computes what it computes alone in a row of its own.
+        let packed = Variable.causalSelfAttention(qkv: qkv, heads: 2, keyMask: mask).value
+        let alone = Variable.causalSelfAttention(qkv: Variable(qkv.value.slice(axis: 0, 1..<2).slice(axis: 1, 3..<6)), heads: 2).value
+        assertClose(packed.slice(axis: 0, 1..<2).slice(axis: 1, 3..<6), alone, rtol: 1e-5)
     }
 
     func testLargeAttentionMatchesComposedOnParallelPath() throws {
