@@ -39,14 +39,43 @@ public struct PipelineRow: Sendable {
 /// What a pipeline run produced.
 public struct PipelineResult: Sendable {
     public var rows: [PipelineRow]
-    /// The reward model's pairwise accuracy on held-out comparisons, with its bootstrap interval.
-    public var rewardModelAccuracy: ConfidenceInterval?
-    /// The annotators' own agreement ceiling on those comparisons.
-    public var noiseCeiling: Double?
+    /// How well the reward model agrees with the annotators.
+    public var rewardModel: RewardModelSummary
     /// Wall-clock seconds of each stage, in order.
     public var stageSeconds: [(String, Double)]
     /// The results table in Markdown.
     public var table: String
+}
+
+/// The reward model's agreement with the training annotators, beside the ceiling their own noise sets.
+public struct RewardModelSummary: Sendable {
+    /// Pairwise accuracy on the held-out comparisons (the task's candidate mix on evaluation prompts).
+    public var heldOutAccuracy: ConfidenceInterval?
+    /// The annotators' noise ceiling on those comparisons.
+    public var noiseCeiling: Double?
+    /// Pairwise accuracy on held-out pairs of the SFT model's samples (evaluation prompts): the distribution
+    /// best-of-n and PPO start from.
+    public var sampleAccuracy: ConfidenceInterval?
+    /// The noise ceiling on those pairs.
+    public var sampleCeiling: Double?
+    /// The number of those pairs.
+    public var samplePairs: Int
+    /// Comparisons of SFT samples added to the training comparisons.
+    public var addedComparisons: Int
+
+    /// One line per measured accuracy, for logs and reports.
+    public var lines: [String] {
+        var out: [String] = []
+        func line(_ what: String, _ accuracy: ConfidenceInterval?, _ ceiling: Double?) {
+            guard let accuracy else { return }
+            out.append(String(format: "Reward model: pairwise accuracy %.3f [%.3f, %.3f] on %@%@.", accuracy.estimate, accuracy.lower,
+                              accuracy.upper, what, ceiling.map { String(format: " (the annotators' noise ceiling is %.3f)", $0) } ?? ""))
+        }
+        line("the held-out comparisons", heldOutAccuracy, noiseCeiling)
+        line("\(samplePairs) held-out pairs of SFT samples", sampleAccuracy, sampleCeiling)
+        if addedComparisons > 0 { out.append("Its training comparisons include \(addedComparisons) labelled pairs of SFT samples.") }
+        return out
+    }
 }
 
 /// Runs the whole InstructGPT pipeline into one output directory.
@@ -131,27 +160,44 @@ public final class InstructGPTPipeline {
         }
         try save(sft, tokenizer, "sft")
 
-        // MARK: 3. Reward model on comparisons, initialised from the SFT model
-        let (reward, accuracy) = try stage("reward model") { () throws -> (RewardModelFunction, ConfidenceInterval?) in
+        // MARK: 3a. Comparisons of the SFT model's own samples (built-in task), as InstructGPT's labellers made
+        var comparisons = data.comparisons
+        var samplePairs: [PreferenceRecord] = []  // held out, on evaluation prompts
+        if let task = data.task, config.policyComparisons > 0 {
+            try stage("labelling SFT samples") {
+                let policy = TextPolicy(model: sft, tokenizer: tokenizer, padToken: pad, stopTokens: stopTokens)
+                let count = config.maximumSteps > 0 ? Swift.min(config.policyComparisons, 64) : config.policyComparisons
+                comparisons += try labelledSamplePairs(task: task, policy: policy, prompts: cycled(data.comparisons.map(\.prompt), count: count),
+                                                       seed: config.seed &+ 31)
+                samplePairs = try labelledSamplePairs(task: task, policy: policy, prompts: data.evaluation.map(\.prompt),
+                                                      seed: config.seed &+ 37)
+            }
+        }
+
+        // MARK: 3b. Reward model on comparisons, initialised from the SFT model
+        let (reward, accuracy, sampleAccuracy) = try stage("reward model") { () throws -> (RewardModelFunction, ConfidenceInterval?, ConfidenceInterval?) in
             var c = RewardModelConfig()
             (c.epochs, c.seed) = (config.rewardEpochs, config.seed)
             var rng = SeededGenerator(seed: config.seed &+ 11)
             let model = RewardModel(trunk: sft.copy(), using: &rng)
-            let comparisons = try ComparisonGroup.encode(data.comparisons, tokenizer: tokenizer, contextLength: config.contextLength)
+            let training = try ComparisonGroup.encode(comparisons, tokenizer: tokenizer, contextLength: config.contextLength)
             let heldOut = try ComparisonGroup.encode(data.heldOutComparisons, tokenizer: tokenizer, contextLength: config.contextLength)
-            let trainer = try RewardModelTrainer(model: model, config: c, padToken: pad, training: comparisons,
+            let trainer = try RewardModelTrainer(model: model, config: c, padToken: pad, training: training,
                                                  validation: heldOut)
             let result = try trainer.train { event in self.record(event, phase: "reward") }
+            let sampleAccuracy = samplePairs.isEmpty ? nil : try trainer.evaluate(
+                ComparisonGroup.encode(samplePairs, tokenizer: tokenizer, contextLength: config.contextLength)).accuracy
             let references = try data.demonstrations.map { try tokenizer.encode($0.prompt) + tokenizer.encode($0.completion) }
             let normalizer = try trainer.fitNormalizer(references: references)
             let function = RewardModelFunction(model: model, tokenizer: tokenizer, normalizer: normalizer)
             try function.save(to: output.appendingPathComponent("models/reward"))
-            return (function, result.evaluation?.accuracy)
+            return (function, result.evaluation?.accuracy, sampleAccuracy)
         }
-        if let accuracy {
-            log(String(format: "reward model held-out accuracy %.3f [%.3f, %.3f]%@", accuracy.estimate, accuracy.lower, accuracy.upper,
-                       data.noiseCeiling.map { String(format: "; annotators' noise ceiling %.3f", $0) } ?? ""))
-        }
+        let rewardModel = RewardModelSummary(
+            heldOutAccuracy: accuracy, noiseCeiling: data.noiseCeiling, sampleAccuracy: sampleAccuracy,
+            sampleCeiling: samplePairs.isEmpty ? nil : try data.task?.noiseCeiling(of: samplePairs),
+            samplePairs: samplePairs.count, addedComparisons: comparisons.count - data.comparisons.count)
+        for line in rewardModel.lines { log(line) }
 
         // MARK: 4. PPO and PPO-ptx from the SFT model against the reward model
         let tokens = PPOTokenConventions(padToken: pad, stopTokens: stopTokens)
@@ -203,8 +249,7 @@ public final class InstructGPTPipeline {
 
         // MARK: 6. Report
         let table = try PipelineReport.table(rows)
-        let result = PipelineResult(rows: rows, rewardModelAccuracy: accuracy, noiseCeiling: data.noiseCeiling,
-                                    stageSeconds: stageSeconds, table: table)
+        let result = PipelineResult(rows: rows, rewardModel: rewardModel, stageSeconds: stageSeconds, table: table)
         try PipelineReport.write(result, config: config, to: run)
         for (key, file, label) in [("objective/raw_score", "reward.svg", "reward-model score"), ("objective/kl", "kl.svg", "KL from SFT (nats)")] {
             let svg = svgLineChart(title: "\(label) during PPO", xLabel: "iteration", yLabel: label,

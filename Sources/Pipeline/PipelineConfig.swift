@@ -30,6 +30,10 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     public var sftSteps = 1500
     /// Reward-model epochs over the comparisons. Default 3.
     public var rewardEpochs = 3
+    /// Pairs of the SFT model's own samples that the training annotators label and add to the reward model's
+    /// comparisons, as InstructGPT's labellers compared outputs of the models being trained (built-in task
+    /// only; 0 = the task's comparisons alone). Default 2000.
+    public var policyComparisons = 2000
     /// PPO iterations (each: a batch of rollouts and several epochs of updates). Default 40.
     public var ppoIterations = 40
     /// Prompts per PPO iteration. Default 64.
@@ -65,6 +69,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         ("pretrainSteps", "pretraining steps of the base model"),
         ("sftSteps", "supervised fine-tuning steps"),
         ("rewardEpochs", "reward-model epochs over the comparisons"),
+        ("policyComparisons", "pairs of SFT samples labelled by the training annotators and added to the reward model's comparisons (built-in task only; 0 = none)"),
         ("ppoIterations", "PPO iterations"), ("ppoBatchSize", "prompts per PPO iteration"),
         ("ppoLearningRate", "PPO learning rate"),
         ("klCoefficient", "initial KL coefficient β"),
@@ -87,6 +92,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
                               ("ppoIterations", ppoIterations), ("evaluationPrompts", evaluationPrompts)] {
             try require(value >= 1, name, value, "it must be at least 1")
         }
+        try require(policyComparisons >= 0, "policyComparisons", policyComparisons, "it must be 0 (none) or a positive count such as 2000")
         try require(ppoBatchSize >= 8, "ppoBatchSize", ppoBatchSize, "use at least 8 prompts (reward whitening needs 8 samples)")
         try require(ppoLearningRate > 0 && ppoLearningRate.isFinite, "ppoLearningRate", ppoLearningRate, "it must be a positive number such as 5e-5")
         try require(klCoefficient >= 0, "klCoefficient", klCoefficient, "it must be ≥ 0")

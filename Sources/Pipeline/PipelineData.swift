@@ -18,6 +18,8 @@ struct PipelineData {
     var heldOutJudge: (any CompletionJudge)?
     /// The annotators' own agreement ceiling on `heldOutComparisons`, when known.
     var noiseCeiling: Double?
+    /// The built-in task (nil for the user's files): its annotators also label pairs of the SFT model's samples.
+    var task: InstructionTask?
 
     /// The built-in instruction task.
     static func builtIn(_ config: PipelineConfig, writingTo directory: URL) throws -> PipelineData {
@@ -37,7 +39,7 @@ struct PipelineData {
             pretraining: task.pretrainingCorpus().map(\.text),
             trainingJudge: InstructionTaskJudge(task: task, judgeGroup: .training),
             heldOutJudge: InstructionTaskJudge(task: task, judgeGroup: .heldOut),
-            noiseCeiling: try task.noiseCeiling(of: task.heldOutComparisons))
+            noiseCeiling: try task.noiseCeiling(of: task.heldOutComparisons), task: task)
     }
 
     /// The user's files in `directory`. Comparisons are split 90/10 into training and held-out sets.
@@ -53,7 +55,7 @@ struct PipelineData {
         var data = PipelineData(
             demonstrations: demonstrations, comparisons: Array(allComparisons[..<split]),
             heldOutComparisons: Array(allComparisons[split...]), rlPrompts: prompts, evaluation: evaluation,
-            pretraining: pretraining, trainingJudge: nil, heldOutJudge: nil, noiseCeiling: nil)
+            pretraining: pretraining, trainingJudge: nil, heldOutJudge: nil, noiseCeiling: nil, task: nil)
         let evaluationPrompts = evaluation.map(\.prompt)
         if InstructionReferenceJudge.recognizes(evaluationPrompts) {
             let references = Dictionary(evaluation.map { ($0.prompt, $0.completion) }, uniquingKeysWith: { first, _ in first })

@@ -31,10 +31,9 @@ enum PipelineReport {
         lines.append(result.table)
         lines.append("")
         lines.append("Win-rates are the annotators' expected preference for the system's completion over the reference system's, ties counting ½; intervals are 95 % bootstrap intervals over evaluation prompts. KL from SFT is the mean sequence log-ratio log π(y|x) − log π_SFT(y|x) of the system's own samples (for best-of-n, the analytic bound log n − (n−1)/n). The held-out LM loss is the token-mean negative log-likelihood of held-out pretraining text: its rise is the alignment tax, which PPO-ptx is meant to reduce.")
-        if let accuracy = result.rewardModelAccuracy {
+        if !result.rewardModel.lines.isEmpty {
             lines.append("")
-            lines.append(String(format: "Reward model: held-out pairwise accuracy %.3f [%.3f, %.3f]%@.", accuracy.estimate, accuracy.lower, accuracy.upper,
-                                result.noiseCeiling.map { String(format: " (the annotators' noise ceiling is %.3f)", $0) } ?? ""))
+            lines += result.rewardModel.lines
         }
         lines.append("")
         lines.append("| stage | seconds |")

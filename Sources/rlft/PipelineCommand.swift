@@ -23,10 +23,7 @@ enum PipelineCommand: Command {
         let result = try pipeline.runAll()
         print("")
         print(result.table)
-        if let accuracy = result.rewardModelAccuracy {
-            print(String(format: "Reward model held-out accuracy %.3f [%.3f, %.3f]%@.", accuracy.estimate, accuracy.lower, accuracy.upper,
-                         result.noiseCeiling.map { String(format: "; annotators' noise ceiling %.3f", $0) } ?? ""))
-        }
+        for line in result.rewardModel.lines { print(line) }
         print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))
     }
 }

@@ -110,6 +110,22 @@ final class GoldScoreAndAnnotatorTests: XCTestCase {
         XCTAssertGreaterThan(Double(labelAgreement) / n, 0.6)
     }
 
+    func testLabellingPairsOfSamplesSkipsTiesAndFollowsTheAnnotators() throws {
+        var config = InstructionTaskConfig()
+        (config.demonstrationCount, config.comparisonCount, config.rankedCount, config.rlPromptCount) = (10, 10, 2, 10)
+        (config.evaluationCount, config.heldOutComparisonCount, config.pretrainingCharacterCount) = (10, 10, 2000)
+        let task = try InstructionTask(config: config)
+        let prompt = try lamp().prompt
+        var rng = SplitMix64(seed: 3)
+        let prompts = Array(repeating: prompt, count: 400)
+        let records = try task.labelPairs(prompts: prompts + [prompt], first: Array(repeating: " pmal\n", count: 400) + [" x\n"],
+                                          second: Array(repeating: " lamp\n", count: 400) + [" x\n"], using: &rng)
+        XCTAssertEqual(records.count, 400, "the identical pair is skipped")
+        let correctWins = records.filter { $0.chosen == " pmal\n" && $0.rejected == " lamp\n" }.count
+        XCTAssertGreaterThan(correctWins, 390, "a gold gap of 1 is almost always labelled right by the training group")
+        XCTAssertThrowsError(try task.labelPairs(prompts: [prompt], first: [], second: [" a\n"], using: &rng))
+    }
+
     func testNoiseCeiling() throws {
         let instruction = try lamp()
         let single = AnnotatorGroup(name: "one", annotators: [SimulatedAnnotator(name: "x", temperature: 0.1)])
