@@ -1,6 +1,7 @@
 // The pipeline's optional stages beyond the papers (`methods`): DPO, IPO, KTO and ORPO from the SFT model on the
 // reward model's own comparisons (offline), and RLOO and GRPO from the SFT model against the same reward model
-// (online). Each is one timed stage and one row of the table, evaluated like PPO.
+// (online, with PPO's learning rate, missing-stop penalty and 4 updates per batch). Each is one timed stage and one
+// row of the table, evaluated like PPO.
 import Foundation
 import CriticFreeRL
 import DirectPreference
@@ -34,12 +35,14 @@ extension InstructGPTPipeline {
                     if method == "rloo" {
                         var c = RLOOConfig()
                         (c.iterations, c.generations, c.promptsPerIteration) = (config.capped(config.methodIterations), generations, Swift.max(1, config.ppoBatchSize / generations))
-                        (c.learningRate, c.maximumNewTokens, c.seed) = (config.methodLearningRate, config.maximumNewTokens, config.seed)
+                        (c.learningRate, c.maximumNewTokens, c.seed) = (config.ppoLearningRate, config.maximumNewTokens, config.seed)
+                        (c.epochs, c.missingStopPenalty) = (4, -1)   // PPO's update budget and stop penalty
                         algorithm = .rloo(c)
                     } else {
                         var c = GRPOConfig()
                         (c.iterations, c.generations, c.promptsPerIteration) = (config.capped(config.methodIterations), generations, Swift.max(1, config.ppoBatchSize / generations))
-                        (c.learningRate, c.maximumNewTokens, c.seed) = (config.methodLearningRate, config.maximumNewTokens, config.seed)
+                        (c.learningRate, c.maximumNewTokens, c.seed) = (config.ppoLearningRate, config.maximumNewTokens, config.seed)
+                        (c.epochs, c.missingStopPenalty) = (4, -1)   // PPO's update budget and stop penalty
                         algorithm = .grpo(c)
                     }
                     let trainer = try CriticFreeTrainer(algorithm: algorithm, policy: policy, reference: sft.frozenCopy(),

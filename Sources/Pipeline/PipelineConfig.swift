@@ -59,7 +59,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     public var methodEpochs = 1
     /// Iterations of RLOO and GRPO (each with as many episodes as a PPO iteration). Default 40.
     public var methodIterations = 40
-    /// Learning rate of the extra methods. Default 5e-5.
+    /// Learning rate of DPO, IPO, KTO and ORPO (RLOO and GRPO use `ppoLearningRate`). Default 5e-5.
     public var methodLearningRate: Float = 5e-5
 
     public init() {}
@@ -87,7 +87,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         ("methods", "extra methods beside PPO, e.g. [\"dpo\",\"ipo\",\"kto\",\"orpo\",\"rloo\",\"grpo\"] (default none)"),
         ("methodEpochs", "epochs of DPO/IPO/KTO/ORPO over the comparisons"),
         ("methodIterations", "iterations of RLOO and GRPO"),
-        ("methodLearningRate", "learning rate of the extra methods"),
+        ("methodLearningRate", "learning rate of DPO/IPO/KTO/ORPO (RLOO and GRPO use ppoLearningRate)"),
     ]
 
     public func validate() throws {

@@ -6,6 +6,7 @@ import LanguageModels
 import PPO
 import Runs
 import TensorCore
+import Tokenizers
 import TrainingCore
 import TrainingData
 
@@ -134,13 +135,15 @@ enum CriticFreeRun {
                                                   series: [series("objective/kl", "KL (k1, per sequence)")]).utf8), to: "kl.svg")
         if Interrupt.requested { return }
         try trainer.policy.save(to: run.file("model"), writeExtraFiles: { try tokenizer.save(to: $0) })
-        let last = records.last { $0["step"] as? Int == trainer.iteration }
-        let report = ["# rlft \(name)", "",
-                      "- \(trainer.iteration) iterations of \(trainer.batchSize) episodes on `\(promptsFile.path)` from `\(policyDirectory.path)`",
-                      String(format: "- final mean reward %.4f, KL from the reference %.3f nats; %.1f s",
-                             (last?["objective/reward"] as? Double) ?? .nan, (last?["objective/kl"] as? Double) ?? .nan, Date().timeIntervalSince(start)),
-                      "", "![reward](reward.svg)", "", "![KL](kl.svg)", "",
-                      "Files: `config.json`, `metrics.jsonl`, `samples.jsonl`, `checkpoints/` (resume with `--resume`), `model/`."]
+        let last: [String: Any] = records.last { ($0["step"] as? Int) == trainer.iteration } ?? [:]
+        let finalReward: Double = (last["objective/reward"] as? Double) ?? .nan
+        let finalKL: Double = (last["objective/kl"] as? Double) ?? .nan
+        let seconds: Double = Date().timeIntervalSince(start)
+        let summary = String(format: "- final mean reward %.4f, KL from the reference %.3f nats; %.1f s", finalReward, finalKL, seconds)
+        let report: [String] = ["# rlft \(name)", "",
+                                "- \(trainer.iteration) iterations of \(trainer.batchSize) episodes on `\(promptsFile.path)` from `\(policyDirectory.path)`",
+                                summary, "", "![reward](reward.svg)", "", "![KL](kl.svg)", "",
+                                "Files: `config.json`, `metrics.jsonl`, `samples.jsonl`, `checkpoints/` (resume with `--resume`), `model/`."]
         try run.writeAtomically(Data(report.joined(separator: "\n").utf8), to: "report.md")
         printer.line("\(name): wrote \(run.file("model").path), metrics.jsonl, samples.jsonl, report.md, reward.svg and kl.svg")
     }
