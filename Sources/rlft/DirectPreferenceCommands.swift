@@ -133,7 +133,10 @@ enum DirectPreferenceRun {
 
         var table = ResultTable(columns: ["model", "held-out implicit-reward accuracy", "gold score", "win-rate"])
         let final = try trainer.evaluate()
-        var rows: [(String, GPT, Double?)] = [("SFT", sft, initial?["eval/rewards/accuracy"]), (method.rawValue.uppercased(), policy, final?["eval/rewards/accuracy"])]
+        // At π = π_ref every implicit reward is 0, so the SFT row's accuracy is shown only for ORPO (no reference).
+        let label = method == .dpo && config.loss != "sigmoid" ? "DPO (\(config.loss))" : method.rawValue.uppercased()
+        var rows: [(String, GPT, Double?)] = [("SFT", sft, method == .orpo ? initial?["eval/rewards/accuracy"] : nil),
+                                              (label, policy, final?["eval/rewards/accuracy"])]
         if let evalPath = arguments.options["eval"] {
             let records = Array(try RunSupport.read(PromptCompletionRecord.self, evalPath).prefix(Int(arguments.options["eval-limit"] ?? "200") ?? 200))
             var rng = SeededGenerator(seed: config.seed &+ 17)

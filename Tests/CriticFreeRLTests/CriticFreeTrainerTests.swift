@@ -28,8 +28,10 @@ final class CriticFreeTrainerTests: XCTestCase {
     func mean(_ x: ArraySlice<Double>) -> Double { x.reduce(0, +) / Double(x.count) }
 
     /// Spec §9.2 E11 in miniature: a near-uniform byte-level policy learns to write lowercase letters and spaces
-    /// (reward = fraction of such bytes, ≈ 0.06 at the start). In 60 iterations of 8 prompts × 4 (RLOO) or × 4
-    /// (GRPO) samples, the mean reward of the last 5 iterations is at least 0.2 above that of the first 3.
+    /// (reward = fraction of such bytes, ≈ 0.06 at the start). In 60 iterations of 8 prompts × 4 samples, the mean
+    /// reward of the last 5 iterations is at least 0.2 above that of the first 3.
+    /// Measured (seed 0, 2 threads, loaded machine): RLOO 0.061 → 0.346 (KL 3.7 nats, 2.2 s), GRPO 0.059 → 0.486
+    /// (KL 7.3 nats, 3.0 s).
     func testRewardRisesUnderRLOOAndGRPO() throws {
         var rloo = RLOOConfig()
         (rloo.iterations, rloo.promptsPerIteration, rloo.generations, rloo.maximumNewTokens, rloo.learningRate) = (60, 8, 4, 8, 2e-3)
@@ -45,6 +47,22 @@ final class CriticFreeTrainerTests: XCTestCase {
             XCTAssertEqual(last["policy/ratio"]!, 1, accuracy: 1e-4, "one step per generation: π_old = π at the update")
             XCTAssertEqual(last["policy/clipfrac"]!, 0)
         }
+    }
+
+    /// Spec §9.2 E11: GRPO with a k3 KL term (β = 0.2) ends closer to the reference than GRPO without one.
+    func testGRPOKLTermKeepsThePolicyCloserToTheReference() throws {
+        var config = GRPOConfig()
+        (config.iterations, config.promptsPerIteration, config.generations, config.maximumNewTokens, config.learningRate) = (60, 8, 4, 8, 2e-3)
+        config.klCoefficient = 0
+        let free = try run(.grpo(config))
+        config.klCoefficient = 0.2
+        let penalised = try run(.grpo(config))
+        let summary = String(format: "final KL %.2f nats with β = 0, %.2f with β = 0.2; reward %.3f and %.3f", mean(free.kls.suffix(5)),
+                             mean(penalised.kls.suffix(5)), mean(free.rewards.suffix(5)), mean(penalised.rewards.suffix(5)))
+        print("GRPO KL term: \(summary)")
+        XCTAssertLessThan(mean(penalised.kls.suffix(5)), 0.8 * mean(free.kls.suffix(5)), summary)
+        XCTAssertGreaterThan(penalised.metrics["loss/kl"]!, 0)
+        XCTAssertEqual(free.metrics["loss/kl"]!, 0)
     }
 
     func testResumedRunMatchesAnUninterruptedOne() throws {
