@@ -266,6 +266,7 @@ public final class DirectPreferenceTrainer {
     /// - Throws: `TrainingError.nonFinite`; model and file errors.
     public func train(checkpointDirectory: URL? = nil, checkpointEvery: Int = 0, keepCheckpoints: Int = 2,
                       progress: TrainingProgress = { _ in .continue }) throws {
+        if step == 0, let warning = ktoBalanceWarning, progress(.warning(warning)) == .stop { return }
         while step < totalSteps {
             let metrics = try trainStep()
             var disposition = progress(.step(step: step, totalSteps: totalSteps, metrics: metrics))
@@ -280,6 +281,18 @@ public final class DirectPreferenceTrainer {
             }
             if disposition == .stop { return }
         }
+    }
+}
+
+extension DirectPreferenceTrainer {
+    /// KTO: TRL's advice when `λ_D·n_D / (λ_U·n_U)` is outside [1, 4/3] (Ethayarajh et al. 2024, §4.2); nil otherwise.
+    public var ktoBalanceWarning: String? {
+        guard method == .kto else { return nil }
+        let desirable = Double(examples.filter(\.desirable).count), undesirable = Double(examples.count) - desirable
+        guard undesirable > 0 else { return "KTO has no undesirable examples; the loss only pushes desirable completions up" }
+        let ratio = config.desirableWeight * desirable / (config.undesirableWeight * undesirable)
+        guard ratio < 1 || ratio > 4.0 / 3 else { return nil }
+        return String(format: "KTO: desirableWeight·#desirable / (undesirableWeight·#undesirable) = %.3f is outside [1, 4/3]; adjust desirableWeight or undesirableWeight", ratio)
     }
 }
 

@@ -84,6 +84,13 @@ final class DirectPreferenceTrainerTests: XCTestCase {
         XCTAssertThrowsError(try config.validate()) { error in
             XCTAssertEqual((error as? ConfigError)?.field, "loss")
         }
+        // KTO's balance advice: split comparisons give λ_D·n_D / (λ_U·n_U) = 1 (fine); doubling λ_D gives 2 (warned).
+        var kto = DirectPreferenceConfig()
+        XCTAssertNil(try DirectPreferenceTrainer(method: .kto, config: kto, policy: makeTinyModel(), padToken: pad,
+                                                 training: .paired(toyPairs(count: 4, seed: 0))).ktoBalanceWarning)
+        kto.desirableWeight = 2
+        XCTAssertNotNil(try DirectPreferenceTrainer(method: .kto, config: kto, policy: makeTinyModel(), padToken: pad,
+                                                    training: .paired(toyPairs(count: 4, seed: 0))).ktoBalanceWarning)
         let examples = UnpairedExample.unpaired(toyPairs(count: 2, seed: 0))
         XCTAssertThrowsError(try DirectPreferenceTrainer(method: .dpo, config: DirectPreferenceConfig(), policy: makeTinyModel(),
                                                          padToken: pad, training: .unpaired(examples)))
