@@ -24,8 +24,11 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("RewardModeling", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Evaluation"]),
     ("BestOfN", ["TensorCore", "LanguageModels", "Tokenizers", "TrainingCore", "Evaluation", "Tasks"]),
     ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TrainingData"]),
+    // Beyond the papers: offline preference losses and critic-free RL
+    ("DirectPreference", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
+    ("CriticFreeRL", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
     // The InstructGPT pipeline (the main job)
-    ("Pipeline", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs"]),
+    ("Pipeline", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "DirectPreference", "CriticFreeRL"]),
 ]
 
 /// Test targets and what they import.
@@ -45,6 +48,8 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("BestOfNTests", ["BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
     ("PipelineTests", ["Pipeline", "Runs"]),
     ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TestSupport"]),
+    ("DirectPreferenceTests", ["DirectPreference", "LanguageModels", "TrainingCore", "TrainingData", "Tokenizers", "TensorCore"]),
+    ("CriticFreeRLTests", ["CriticFreeRL", "PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.

@@ -34,6 +34,8 @@ public struct PipelineRow: Sendable {
     public var rewardModelScore: Double
     /// Token-mean negative log-likelihood on held-out pretraining text (the alignment tax).
     public var heldOutLanguageModelLoss: Double?
+    /// Wall-clock seconds of the system's training stage (nil for base, SFT and best-of-n).
+    public var trainingSeconds: Double? = nil
 }
 
 /// What a pipeline run produced.
@@ -235,6 +237,7 @@ public final class InstructGPTPipeline {
         try save(ppoModel, tokenizer, "ppo")
         let ptxModel = try ppo("PPO-ptx", ptx: true)
         try save(ptxModel, tokenizer, "ppo-ptx")
+        let additional = try runAdditionalMethods(data: data, sft: sft, reward: reward, tokenizer: tokenizer, tokens: tokens)
 
         // MARK: 5. Evaluation: base, SFT, best-of-n, PPO, PPO-ptx on the evaluation prompts
         let rows = try stage("evaluation") { () throws -> [PipelineRow] in
@@ -243,8 +246,12 @@ public final class InstructGPTPipeline {
             var rows: [PipelineRow] = []
             for (name, model) in [("base", base), ("SFT", sft)] { rows.append(try evaluator.evaluate(name, model)) }
             rows += try evaluator.evaluateBestOfN()
-            for (name, model) in [("PPO", ppoModel), ("PPO-ptx", ptxModel)] { rows.append(try evaluator.evaluate(name, model)) }
+            for (name, model) in [("PPO", ppoModel), ("PPO-ptx", ptxModel)] + additional { rows.append(try evaluator.evaluate(name, model)) }
             return rows
+        }.map { row in
+            var row = row
+            row.trainingSeconds = stageSeconds.first { $0.0 == row.system }?.1
+            return row
         }
 
         // MARK: 6. Report

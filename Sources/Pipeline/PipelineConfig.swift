@@ -56,6 +56,15 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     public var bootstrapResamples = 1000
     /// Caps every step count (pretraining, SFT, PPO) for smoke runs; 0 = no cap. Default 0.
     public var maximumSteps = 0
+    /// Extra methods trained from the SFT model and evaluated beside PPO: any of dpo, ipo, kto, orpo (offline, on
+    /// the reward model's comparisons) and rloo, grpo (online, against the reward model). Default none.
+    public var methods: [String] = []
+    /// Epochs of DPO, IPO, KTO and ORPO over the comparisons. Default 1.
+    public var methodEpochs = 1
+    /// Iterations of RLOO and GRPO (each with as many episodes as a PPO iteration). Default 40.
+    public var methodIterations = 40
+    /// Learning rate of DPO, IPO, KTO and ORPO (RLOO and GRPO use `ppoLearningRate`). Default 5e-5.
+    public var methodLearningRate: Float = 5e-5
 
     public init() {}
 
@@ -80,6 +89,10 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         ("evaluationPrompts", "evaluation prompts"),
         ("bootstrapResamples", "bootstrap resamples of every confidence interval"),
         ("maximumSteps", "cap on every step count, for smoke runs (0 = no cap)"),
+        ("methods", "extra methods beside PPO, e.g. [\"dpo\",\"ipo\",\"kto\",\"orpo\",\"rloo\",\"grpo\"] (default none)"),
+        ("methodEpochs", "epochs of DPO/IPO/KTO/ORPO over the comparisons"),
+        ("methodIterations", "iterations of RLOO and GRPO"),
+        ("methodLearningRate", "learning rate of DPO/IPO/KTO/ORPO (RLOO and GRPO use ppoLearningRate)"),
     ]
 
     public func validate() throws {
@@ -101,6 +114,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         try require(!bestOfN.isEmpty && bestOfN.allSatisfy { $0 >= 1 }, "bestOfN", bestOfN, "give positive sample counts such as [1,2,4,8,16]")
         try require(bootstrapResamples >= 10, "bootstrapResamples", bootstrapResamples, "use at least 10 (1000 is usual)")
         try require(maximumSteps >= 0, "maximumSteps", maximumSteps, "it must be 0 (no cap) or positive")
+        try validateAdditionalMethods()
     }
 
     /// `steps`, capped by `maximumSteps` when set.

@@ -6,7 +6,7 @@ import Runs
 enum PipelineReport {
     static func table(_ rows: [PipelineRow]) throws -> String {
         var table = ResultTable(columns: ["system", "win-rate (training annotators)", "win-rate (held-out annotators)",
-                                          "gold score", "KL from SFT (nats)", "reward-model score", "held-out LM loss"])
+                                          "gold score", "KL from SFT (nats)", "reward-model score", "held-out LM loss", "training time (s)"])
         for row in rows {
             let kl: ResultCell = row.klFromSFT.map { .interval($0) } ?? row.klBound.map { .text(String(format: "≤ %.3f (bound)", $0)) } ?? .missing
             try table.addRow([
@@ -17,6 +17,7 @@ enum PipelineReport {
                 kl,
                 .number(row.rewardModelScore),
                 row.heldOutLanguageModelLoss.map { .number($0) } ?? .missing,
+                row.trainingSeconds.map { .text(String(format: "%.0f", $0)) } ?? .missing,
             ])
         }
         return table.markdown()

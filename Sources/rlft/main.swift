@@ -16,6 +16,11 @@ let commands: [Command.Type] = [
     PPOCommand.self,
     PipelineCommand.self,
     EvalCommand.self,
+    DPOCommand.self,
+    KTOCommand.self,
+    ORPOCommand.self,
+    RLOOCommand.self,
+    GRPOCommand.self,
 ]
 
 func topLevelHelp() -> String {

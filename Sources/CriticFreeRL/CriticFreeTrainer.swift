@@ -1,0 +1,284 @@
+// CriticFreeTrainer: RLOO and GRPO (ALGORITHMS.md §8) — several samples per prompt, a baseline from the other
+// samples instead of a value model, and a clipped-ratio update. Sampling and scoring reuse PPO's RolloutCollector.
+import Foundation
+import LanguageModels
+import NeuralNetworks
+import PPO
+import TensorCore
+import Tokenizers
+import TrainingCore
+
+/// Which critic-free method, with its settings.
+public enum CriticFreeAlgorithm: Sendable {
+    case rloo(RLOOConfig)
+    case grpo(GRPOConfig)
+
+    /// "rloo" or "grpo".
+    public var name: String {
+        switch self {
+        case .rloo: return "rloo"
+        case .grpo: return "grpo"
+        }
+    }
+}
+
+/// The settings both methods share, read from either configuration.
+struct SharedSettings {
+    var iterations, promptsPerIteration, generations, epochs, microBatchSize, maximumNewTokens: Int
+    var klCoefficient: Double
+    var clipLow, clipHigh, learningRate, maximumGradientNorm, temperature, missingStopPenalty: Float
+    var seed: UInt64
+
+    init(_ algorithm: CriticFreeAlgorithm) {
+        switch algorithm {
+        case .rloo(let c):
+            (iterations, promptsPerIteration, generations, epochs, microBatchSize, maximumNewTokens) =
+                (c.iterations, c.promptsPerIteration, c.generations, c.epochs, c.microBatchSize, c.maximumNewTokens)
+            (klCoefficient, clipLow, clipHigh, learningRate) = (c.klCoefficient, c.clipRange, c.clipRangeHigh > 0 ? c.clipRangeHigh : c.clipRange, c.learningRate)
+            (maximumGradientNorm, temperature, missingStopPenalty, seed) = (c.maximumGradientNorm, c.temperature, c.missingStopPenalty, c.seed)
+        case .grpo(let c):
+            (iterations, promptsPerIteration, generations, epochs, microBatchSize, maximumNewTokens) =
+                (c.iterations, c.promptsPerIteration, c.generations, c.epochs, c.microBatchSize, c.maximumNewTokens)
+            (klCoefficient, clipLow, clipHigh, learningRate) = (c.klCoefficient, c.clipRange, c.clipRangeHigh > 0 ? c.clipRangeHigh : c.clipRange, c.learningRate)
+            (maximumGradientNorm, temperature, missingStopPenalty, seed) = (c.maximumGradientNorm, c.temperature, c.missingStopPenalty, c.seed)
+        }
+    }
+}
+
+/// Trains a policy with RLOO or GRPO against any reward.
+///
+/// One iteration: take `promptsPerIteration` prompts (a seeded stream of permutations, so a resumed run sees
+/// the same prompts), sample `generations` completions of each with the KV-cache sampler, score them (policy
+/// and reference log-probabilities at the sampling temperature, reward with the missing-stop penalty), compute
+/// advantages within each prompt's group (RLOO: leave-one-out baseline on the KL-penalised reward; GRPO:
+/// group-normalised reward), then `epochs` optimizer steps over the whole batch with micro-batch gradient
+/// accumulation. With one step per generation π_old = π, so the ratio is exactly 1 at the step.
+///
+/// Metrics per iteration: `objective/reward` (mean raw score), `objective/scores` (after the penalty),
+/// `objective/kl` (mean sequence KL of the samples from the reference, k1), `objective/zero_std_fraction` (groups
+/// whose rewards are all equal: no signal), `objective/advantage_std`, `loss/policy`, `loss/kl`,
+/// `policy/clipfrac`, `policy/ratio`, `response/length`, `response/stopped`, `optimizer/gradient_norm`,
+/// `timing/generation`, `timing/scoring`, `timing/training`.
+///
+/// ```swift
+/// var config = GRPOConfig()
+/// config.iterations = 50
+/// let trainer = try CriticFreeTrainer(algorithm: .grpo(config), policy: sft.copy(), reward: .function(gold),
+///                                     tokenizer: tokenizer, tokens: .instructionTask)
+/// try trainer.train(prompts: prompts) { _ in .continue }
+/// ```
+public final class CriticFreeTrainer {
+    public let algorithm: CriticFreeAlgorithm
+    public let policy: GPT
+    public let reference: GPT
+    /// Generation and scoring (PPO's collector; its value head is an unused zero head).
+    public let collector: RolloutCollector
+    public let optimizer: AdamW
+    /// Iterations completed.
+    public internal(set) var iteration = 0
+    /// The source of every sampling choice.
+    public var generator: SeededGenerator
+    /// The rollout of the last iteration (for samples and inspection).
+    public private(set) var lastRollout: PPORollout?
+    let settings: SharedSettings
+
+    /// Creates a trainer.
+    ///
+    /// - Parameters:
+    ///   - algorithm: RLOO or GRPO with its configuration (validated here).
+    ///   - policy: the policy to train (usually the SFT model), in place.
+    ///   - reference: π_ref; default a frozen copy of `policy` as given.
+    ///   - reward: a text reward function or a reward model sharing the policy's tokenizer.
+    ///   - tokenizer: encodes prompts and decodes completions.
+    ///   - tokens: pad and stop tokens.
+    /// - Throws: `ConfigError` for bad settings or PAD equal to a stop token; `OptimizerError`.
+    public init(algorithm: CriticFreeAlgorithm, policy: GPT, reference: GPT? = nil, reward: PPOReward,
+                tokenizer: (any Tokenizer)?, tokens: PPOTokenConventions) throws {
+        switch algorithm {
+        case .rloo(let c): try c.validate()
+        case .grpo(let c): try c.validate()
+        }
+        if tokens.stopTokens.contains(tokens.padToken) {
+            throw ConfigError(field: "padToken", value: "\(tokens.padToken)",
+                              requirement: "it must differ from every stop token \(tokens.stopTokens) (spec §1.1: never pad with EOS)")
+        }
+        self.algorithm = algorithm
+        settings = SharedSettings(algorithm)
+        self.policy = policy
+        self.reference = reference ?? policy.frozenCopy()
+        generator = SeededGenerator(seed: settings.seed)
+        let options = GenerationOptions(maximumNewTokens: settings.maximumNewTokens, temperature: settings.temperature)
+        collector = RolloutCollector(policy: policy, reference: self.reference, critic: .sharedHead(for: policy), reward: reward,
+                                     tokenizer: tokenizer, tokens: tokens, options: options,
+                                     missingStopPenalty: settings.missingStopPenalty)
+        optimizer = try AdamW(parameters: policy.namedParameters(), learningRate: settings.learningRate, weightDecay: 0)
+    }
+
+    /// Episodes per iteration: `promptsPerIteration · generations`.
+    public var batchSize: Int { settings.promptsPerIteration * settings.generations }
+
+    /// The prompt indices of iteration `iteration` (0-based), before repetition: consecutive slices of seeded
+    /// permutations of `0..<promptCount`.
+    public func promptIndices(iteration: Int, promptCount: Int) -> [Int] {
+        precondition(promptCount > 0, "promptIndices needs at least one prompt")
+        let k = settings.promptsPerIteration
+        var cachedPass = -1
+        var permutation: [Int] = []
+        return (0..<k).map { j in
+            let position = iteration * k + j
+            let pass = position / promptCount
+            if pass != cachedPass {
+                var rng = SeededGenerator(seed: settings.seed &+ 0x5EED_0000 &+ UInt64(pass))
+                permutation = Array(0..<promptCount)
+                permutation.shuffle(using: &rng)
+                cachedPass = pass
+            }
+            return permutation[position % promptCount]
+        }
+    }
+
+    /// The advantages of a scored rollout whose episodes come in groups of `generations`.
+    ///
+    /// - Returns: per-episode advantages, the sequence rewards they were computed from, and each episode's
+    ///   sequence KL (k1) from the reference.
+    public func advantages(for rollout: PPORollout) -> (advantages: [Float], rewards: [Float], kl: [Float]) {
+        let b = rollout.batchSize, r = rollout.responses.length
+        let lp = rollout.logProbabilities.scalars, ref = rollout.referenceLogProbabilities.scalars, m = rollout.mask.scalars
+        let kl: [Float] = (0..<b).map { row in
+            (0..<r).reduce(Float(0)) { $0 + (m[row * r + $1] != 0 ? lp[row * r + $1] - ref[row * r + $1] : 0) }
+        }
+        switch algorithm {
+        case .rloo(let c):
+            let rewards = zip(rollout.scores, kl).map { $0 - Float(c.klCoefficient) * $1 }
+            return (leaveOneOutAdvantages(rewards: rewards, groupSize: c.generations, normalize: c.normalizeAdvantages), rewards, kl)
+        case .grpo(let c):
+            return (groupNormalizedAdvantages(rewards: rollout.scores, groupSize: c.generations, scaling: c.rewardScaling!),
+                    rollout.scores, kl)
+        }
+    }
+
+    /// One iteration on the given distinct prompts (each sampled `generations` times).
+    ///
+    /// - Throws: `TrainingError.nonFinite` for a NaN reward, loss or gradient (before any update); model, tokenizer
+    ///   and reward errors.
+    public func step(prompts: [String]) throws -> [String: Double] {
+        let current = iteration + 1
+        let g = settings.generations
+        let repeated = prompts.flatMap { [String](repeating: $0, count: g) }
+        let rollout = try collector.collect(prompts: repeated, using: &generator)
+        guard rollout.rawScores.allSatisfy(\.isFinite) else { throw TrainingError.nonFinite(quantity: "reward", step: current) }
+        let (advantages, _, kl) = self.advantages(for: rollout)
+
+        let trainingStart = DispatchTime.now().uptimeNanoseconds
+        var sums: [String: Double] = [:]
+        for _ in 0..<settings.epochs {
+            let stats = try update(rollout: rollout, advantages: advantages, iteration: current)
+            for (k, v) in stats { sums[k, default: 0] += v / Double(settings.epochs) }
+        }
+        let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - trainingStart) / 1e9
+
+        let b = Double(rollout.batchSize)
+        var zeroStd = 0
+        for start in stride(from: 0, to: rollout.batchSize, by: g) {
+            let group = rollout.scores[start..<(start + g)]
+            if group.allSatisfy({ $0 == group.first! }) { zeroStd += 1 }
+        }
+        var m = sums
+        m["objective/reward"] = rollout.rawScores.reduce(0) { $0 + Double($1) } / b
+        m["objective/scores"] = rollout.scores.reduce(0) { $0 + Double($1) } / b
+        m["objective/kl"] = kl.reduce(0) { $0 + Double($1) } / b
+        m["objective/zero_std_fraction"] = Double(zeroStd) / Double(prompts.count)
+        m["objective/advantage_std"] = standardDeviation(advantages[...])
+        m["response/length"] = Double(rollout.mask.sum()) / b
+        m["response/stopped"] = Double(rollout.stopped.filter { $0 }.count) / b
+        m["optimizer/learning_rate"] = Double(optimizer.learningRate)
+        m["timing/generation"] = collector.lastTimings.generation
+        m["timing/scoring"] = collector.lastTimings.scoring
+        m["timing/training"] = trainingSeconds
+        iteration += 1
+        lastRollout = rollout
+        return m
+    }
+
+    /// One optimizer step over the whole rollout, accumulating micro-batch gradients.
+    func update(rollout: PPORollout, advantages: [Float], iteration current: Int) throws -> [String: Double] {
+        let b = rollout.batchSize
+        let micro = min(settings.microBatchSize, b)
+        let microBatchCount = (b + micro - 1) / micro
+        let totalTokens = Double(rollout.mask.sum())
+        optimizer.zeroGradients()
+        var stats: [String: Double] = [:]
+        for start in stride(from: 0, to: b, by: micro) {
+            let rows = Array(start..<min(start + micro, b))
+            let part = rollout.episodes(rows)
+            let partAdvantages = rows.map { advantages[$0] }
+            let scores = try policy.scoreResponses(prompts: part.prompts, responses: part.responses,
+                                                   temperature: settings.temperature, computeEntropies: false)
+            let result: CriticFreeLossResult
+            switch algorithm {
+            case .rloo:
+                result = rlooLoss(logProbabilities: scores.logProbabilities, oldLogProbabilities: part.logProbabilities,
+                                  advantages: partAdvantages, mask: part.mask, sequenceWeight: 1 / Float(b),
+                                  clipLow: settings.clipLow, clipHigh: settings.clipHigh)
+            case .grpo(let c):
+                let weights = grpoTokenWeights(mask: part.mask, aggregation: c.aggregation!, totalSequences: b, totalTokens: totalTokens,
+                                               microBatchCount: microBatchCount, maximumCompletionLength: c.maximumNewTokens)
+                result = grpoLoss(logProbabilities: scores.logProbabilities, oldLogProbabilities: part.logProbabilities,
+                                  referenceLogProbabilities: part.referenceLogProbabilities, advantages: partAdvantages,
+                                  mask: part.mask, weights: weights, clipLow: settings.clipLow, clipHigh: settings.clipHigh,
+                                  klCoefficient: Float(c.klCoefficient))
+            }
+            guard result.loss.value.item.isFinite else { throw TrainingError.nonFinite(quantity: "loss", step: current) }
+            try result.loss.backward()
+            let share = Double(rows.count) / Double(b)
+            stats["loss/policy", default: 0] += result.policyLoss
+            stats["loss/kl", default: 0] += result.klLoss
+            stats["policy/clipfrac", default: 0] += share * result.clipFraction
+            stats["policy/ratio", default: 0] += share * result.meanRatio
+        }
+        let parameters = policy.parameters()
+        let norm = settings.maximumGradientNorm > 0 ? clipGradientNorm(parameters, maxNorm: settings.maximumGradientNorm)
+            : gradientNorm(parameters)
+        guard norm.isFinite else { throw TrainingError.nonFinite(quantity: "gradient", step: current) }
+        stats["optimizer/gradient_norm"] = Double(norm)
+        optimizer.step()
+        optimizer.zeroGradients()
+        return stats
+    }
+
+    /// Runs iterations until `iterations` are done or the callback answers `.stop`.
+    ///
+    /// Reports `.step` after each iteration and `.checkpoint` after each checkpoint. With a checkpoint directory,
+    /// checkpoints are written every `checkpointEvery` iterations (0 = only at the end), when stopped and at the
+    /// end; the newest `keepCheckpoints` are kept.
+    ///
+    /// - Throws: `TrainingError.emptyData` for no prompts; whatever `step` throws.
+    public func train(prompts: [String], checkpointDirectory: URL? = nil, checkpointEvery: Int = 0, keepCheckpoints: Int = 2,
+                      progress: TrainingProgress = { _ in .continue }) throws {
+        guard !prompts.isEmpty else { throw TrainingError.emptyData(what: "the prompt set") }
+        func checkpoint() throws -> TrainingDisposition {
+            guard let checkpointDirectory else { return .continue }
+            let url = try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
+            return progress(.checkpoint(step: iteration, path: url.path))
+        }
+        while iteration < settings.iterations {
+            let indices = promptIndices(iteration: iteration, promptCount: prompts.count)
+            let metrics = try step(prompts: indices.map { prompts[$0] })
+            if progress(.step(step: iteration, totalSteps: settings.iterations, metrics: metrics)) == .stop {
+                _ = try checkpoint()
+                return
+            }
+            if checkpointEvery > 0 && iteration % checkpointEvery == 0 && iteration < settings.iterations {
+                if try checkpoint() == .stop { return }
+            }
+        }
+        _ = try checkpoint()
+    }
+}
+
+/// The global L2 norm of every gradient.
+func gradientNorm(_ parameters: [Variable]) -> Float {
+    var sum = 0.0
+    for p in parameters { p.grad?.withUnsafeBufferPointer { g in for x in g { sum += Double(x) * Double(x) } } }
+    return Float(sum.squareRoot())
+}

@@ -1,0 +1,150 @@
+// `rlft rloo`, `rlft grpo`: critic-free online RL of an SFT model against a reward model or the instruction
+// task's gold score; writes config.json, metrics.jsonl, samples.jsonl, checkpoints, the final model and SVG curves.
+import CriticFreeRL
+import Foundation
+import LanguageModels
+import PPO
+import Runs
+import TensorCore
+import Tokenizers
+import TrainingCore
+import TrainingData
+
+extension RLOOConfig: DocumentedConfiguration {}
+extension GRPOConfig: DocumentedConfiguration {}
+
+enum RLOOCommand: Command {
+    static let name = "rloo"
+    static let summary = "RLOO (k samples per prompt, leave-one-out baseline) against a reward model or the gold score"
+    static var help: String {
+        RLOOConfig.helpText(command: name, summary: "REINFORCE leave-one-out; Ctrl-C stops after the current iteration with a checkpoint",
+                            extraOptions: CriticFreeRun.options)
+    }
+    static func run(_ arguments: CommandLineArguments) throws {
+        let config = try RLOOConfig.load(arguments: CriticFreeRun.configArguments(arguments), reserved: CriticFreeRun.reserved)
+        try CriticFreeRun.run(.rloo(config), configData: try config.jsonData(), arguments)
+    }
+}
+
+enum GRPOCommand: Command {
+    static let name = "grpo"
+    static let summary = "GRPO (G samples per prompt, group-normalised advantages) against a reward model or the gold score"
+    static var help: String {
+        GRPOConfig.helpText(command: name, summary: "group relative policy optimisation; Ctrl-C stops after the current iteration with a checkpoint",
+                            extraOptions: CriticFreeRun.options)
+    }
+    static func run(_ arguments: CommandLineArguments) throws {
+        let config = try GRPOConfig.load(arguments: CriticFreeRun.configArguments(arguments), reserved: CriticFreeRun.reserved)
+        try CriticFreeRun.run(.grpo(config), configData: try config.jsonData(), arguments)
+    }
+}
+
+enum CriticFreeRun {
+    static let options: [(String, String)] = [
+        ("policy DIR", "the SFT model directory (GPT files and tokenizer), also the reference π_ref; required"),
+        ("reward-model DIR", "a reward-model directory as `rlft reward` writes it (model, tokenizer, normaliser)"),
+        ("reward gold", "use the built-in instruction task's gold score instead of a reward model"),
+        ("prompts FILE.jsonl", "RL prompts, one {\"prompt\": …} per line; required"),
+        ("out DIR", "the run directory; required (unless --resume)"),
+        ("resume DIR", "continue the run in DIR from its latest checkpoint (with its config.json)"),
+        ("checkpoint-every N", "iterations between checkpoints (default 10; one is always written at the end)"),
+        ("samples-every N", "iterations between dumps of the rollout to samples.jsonl (default 10)"),
+        ("threads N", "compute threads (default: all cores)"),
+    ]
+    static let reserved: Set<String> = ["policy", "reward-model", "reward", "prompts", "out", "resume", "checkpoint-every",
+                                        "samples-every", "threads"]
+
+    /// A resumed run reads its own config.json (overrides still apply).
+    static func configArguments(_ arguments: CommandLineArguments) -> CommandLineArguments {
+        var configArguments = arguments
+        if let resume = arguments.options["resume"], arguments.options["config"] == nil {
+            configArguments.options["config"] = URL(fileURLWithPath: resume).appendingPathComponent("config.json").path
+        }
+        return configArguments
+    }
+
+    static func run(_ algorithm: CriticFreeAlgorithm, configData: Data, _ arguments: CommandLineArguments) throws {
+        if let threads = arguments.options["threads"] {
+            guard let n = Int(threads), n >= 1 else { throw ConfigurationError.badValue(field: "threads", value: threads, expected: "a positive integer") }
+            Compute.threadCount = n
+        }
+        let name = algorithm.name
+        let resume = arguments.options["resume"].map { URL(fileURLWithPath: $0) }
+        let out = try resume ?? URL(fileURLWithPath: arguments.required("out", "the run directory, e.g. --out runs/\(name)"))
+        let policyDirectory = URL(fileURLWithPath: try arguments.required("policy", "the SFT model directory, e.g. --policy runs/sft/checkpoint"))
+        let promptsFile = URL(fileURLWithPath: try arguments.required("prompts", "the RL prompts, e.g. --prompts data/instructions/prompts.jsonl"))
+        let checkpointEvery = try PPOCommand.positiveInteger(arguments, "checkpoint-every", default: 10)
+        let samplesEvery = try PPOCommand.positiveInteger(arguments, "samples-every", default: 10)
+
+        let policy = try GPT.load(from: policyDirectory).model
+        let tokenizer = try loadTokenizer(from: policyDirectory)
+        let tokens = try PPOCommand.tokenConventions(tokenizer)
+        let prompts = try JSONLReader().read(PromptRecord.self, from: promptsFile).records.map(\.prompt)
+        let (reward, _) = try PPOCommand.loadReward(arguments, policyTokenizer: tokenizer)
+        let trainer = try CriticFreeTrainer(algorithm: algorithm, policy: policy, reward: reward, tokenizer: tokenizer, tokens: tokens)
+
+        let run = try RunDirectory(out)
+        let checkpoints = run.file("checkpoints")
+        if resume != nil {
+            let iteration = try trainer.resume(from: checkpoints)
+            try PPOCommand.truncateMetrics(run, after: iteration)
+        }
+        try run.writeAtomically(configData, to: "config.json")
+
+        Interrupt.install()
+        let printer = ProgressPrinter(keys: ["objective/reward", "objective/kl", "objective/zero_std_fraction", "policy/clipfrac", "response/length"])
+        printer.line("\(name): \(prompts.count) prompts, \(trainer.batchSize) episodes per iteration, policy \(policy.parameterCount) parameters, run directory \(out.path)")
+        var failure: Error?
+        let start = Date()
+        try trainer.train(prompts: prompts, checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery) { event in
+            switch event {
+            case .step(let step, let total, let metrics):
+                do {
+                    try run.appendMetrics(step: step, metrics)
+                    if step % samplesEvery == 0 || step == total, let rollout = trainer.lastRollout {
+                        for (i, (p, c)) in zip(rollout.promptTexts, rollout.completionTexts).enumerated() {
+                            try run.appendSample(method: name, prompt: p, completion: c,
+                                                 scores: ["iteration": Double(step), "reward": Double(rollout.rawScores[i])])
+                        }
+                    }
+                } catch {
+                    failure = error
+                    return .stop
+                }
+                printer.step("iteration", step: step, total: total, metrics: metrics)
+            case .warning(let text):
+                printer.line("warning: \(text)")
+            case .checkpoint(_, let path):
+                if Interrupt.requested { printer.line("stopped; checkpoint \(path)") }
+            case .evaluation:
+                break
+            }
+            return Interrupt.requested ? .stop : .continue
+        }
+        if let failure { throw failure }
+        let records = try run.readMetrics()
+        func series(_ key: String, _ label: String) -> PlotSeries {
+            PlotSeries(name: label, points: records.compactMap { r in
+                guard let step = r["step"] as? Int, let value = r[key] as? Double else { return nil }
+                return (Double(step), value)
+            })
+        }
+        try run.writeAtomically(Data(svgLineChart(title: "\(name) reward", xLabel: "iteration", yLabel: "mean score",
+                                                  series: [series("objective/reward", "raw score")]).utf8), to: "reward.svg")
+        try run.writeAtomically(Data(svgLineChart(title: "KL from the reference", xLabel: "iteration", yLabel: "nats",
+                                                  series: [series("objective/kl", "KL (k1, per sequence)")]).utf8), to: "kl.svg")
+        if Interrupt.requested { return }
+        try trainer.policy.save(to: run.file("model"), writeExtraFiles: { try tokenizer.save(to: $0) })
+        let last: [String: Any] = records.last { ($0["step"] as? Int) == trainer.iteration } ?? [:]
+        let finalReward: Double = (last["objective/reward"] as? Double) ?? .nan
+        let finalKL: Double = (last["objective/kl"] as? Double) ?? .nan
+        let seconds: Double = Date().timeIntervalSince(start)
+        let summary = String(format: "- final mean reward %.4f, KL from the reference %.3f nats; %.1f s", finalReward, finalKL, seconds)
+        let report: [String] = ["# rlft \(name)", "",
+                                "- \(trainer.iteration) iterations of \(trainer.batchSize) episodes on `\(promptsFile.path)` from `\(policyDirectory.path)`",
+                                summary, "", "![reward](reward.svg)", "", "![KL](kl.svg)", "",
+                                "Files: `config.json`, `metrics.jsonl`, `samples.jsonl`, `checkpoints/` (resume with `--resume`), `model/`."]
+        try run.writeAtomically(Data(report.joined(separator: "\n").utf8), to: "report.md")
+        printer.line("\(name): wrote \(run.file("model").path), metrics.jsonl, samples.jsonl, report.md, reward.svg and kl.svg")
+    }
+}
