@@ -10,17 +10,21 @@ import PPO
 import RewardModeling
 import Tokenizers
 import TrainingCore
+import TrainingData
 
 /// The methods `PipelineConfig.methods` may list, in table order.
 public let pipelineAdditionalMethods = ["dpo", "ipo", "kto", "orpo", "rloo", "grpo"]
 
 extension InstructGPTPipeline {
     /// Trains every method of `config.methods` from the SFT model; returns (table name, model) in table order.
-    func runAdditionalMethods(data: PipelineData, sft: GPT, reward: RewardModelFunction, tokenizer: any Tokenizer,
-                              tokens: PPOTokenConventions) throws -> [(String, GPT)] {
+    ///
+    /// - Parameter comparisons: the reward model's training comparisons (the task's and the labelled SFT-sample
+    ///   pairs), so that the offline methods learn from exactly the preferences the reward model saw.
+    func runAdditionalMethods(data: PipelineData, comparisons records: [PreferenceRecord], sft: GPT, reward: RewardModelFunction,
+                              tokenizer: any Tokenizer, tokens: PPOTokenConventions) throws -> [(String, GPT)] {
         let wanted = pipelineAdditionalMethods.filter { config.methods.contains($0) }
         guard !wanted.isEmpty else { return [] }
-        var comparisons = try PreferencePair.encode(data.comparisons, tokenizer: tokenizer, contextLength: config.contextLength)
+        var comparisons = try PreferencePair.encode(records, tokenizer: tokenizer, contextLength: config.contextLength)
         let heldOut = try PreferencePair.encode(data.heldOutComparisons, tokenizer: tokenizer, contextLength: config.contextLength)
         if config.maximumSteps > 0 { comparisons = Array(comparisons.prefix(config.maximumSteps * 16)) }
         var out: [(String, GPT)] = []

@@ -237,7 +237,7 @@ public final class InstructGPTPipeline {
         try save(ppoModel, tokenizer, "ppo")
         let ptxModel = try ppo("PPO-ptx", ptx: true)
         try save(ptxModel, tokenizer, "ppo-ptx")
-        let additional = try runAdditionalMethods(data: data, sft: sft, reward: reward, tokenizer: tokenizer, tokens: tokens)
+        let additional = try runAdditionalMethods(data: data, comparisons: comparisons, sft: sft, reward: reward, tokenizer: tokenizer, tokens: tokens)
 
         // MARK: 5. Evaluation: base, SFT, best-of-n, PPO, PPO-ptx on the evaluation prompts
         let rows = try stage("evaluation") { () throws -> [PipelineRow] in
