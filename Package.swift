@@ -26,6 +26,11 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TrainingData"]),
     // The InstructGPT pipeline (the main job)
     ("Pipeline", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs"]),
+    // Quark (quantized reward conditioning), its review world and its three experiments
+    ("Quark", ["LanguageModels", "TrainingCore", "NeuralNetworks", "TensorCore", "Tokenizers"]),
+    ("ReviewWorld", []),
+    ("QuarkExperiments", ["Quark", "ReviewWorld", "Pretraining", "RewardModeling", "PPO", "Evaluation", "Runs", "LanguageModels",
+                          "Tokenizers", "TrainingCore", "TensorCore", "NeuralNetworks"]),
 ]
 
 /// Test targets and what they import.
@@ -45,6 +50,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("BestOfNTests", ["BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
     ("PipelineTests", ["Pipeline", "Runs"]),
     ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TestSupport"]),
+    ("QuarkTests", ["Quark", "ReviewWorld", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
@@ -82,6 +88,7 @@ let package = Package(
 
             // MARK: Examples
             .executableTarget(name: "instruction-tuning", dependencies: ["RLFineTuning"], path: "Examples/instruction-tuning"),
+            .executableTarget(name: "quark", dependencies: ["RLFineTuning"], path: "Examples/quark"),
 
             // MARK: Test support (not public API)
             .target(name: "TestSupport", dependencies: ["TensorCore"]),

@@ -14,3 +14,6 @@
 @_exported import BestOfN
 @_exported import PPO
 @_exported import Pipeline
+@_exported import Quark
+@_exported import ReviewWorld
+@_exported import QuarkExperiments

@@ -1,0 +1,40 @@
+// quark: Quark's three experiments (Lu et al. 2022) in miniature on the review world.
+//
+//   swift run -c release quark                                  # toxicity, then repetition, then sentiment
+//   swift run -c release quark --task=toxicity --out=runs/quark  # one table
+//   swift run -c release quark --task=repetition --steps=5       # a smoke run (seconds)
+//
+// Each table runs every method in one go — toxicity and sentiment: base, DAPT, PPO, Quark; repetition: MLE,
+// unlikelihood, Quark, Quark + unlikelihood — and writes samples.jsonl, metrics.jsonl and report.md into
+// `<out>/<task>`. Any field of QuarkExperimentConfig can be overridden as `--key=value` (see `rlft quark --help`).
+import Foundation
+import RLFineTuning
+
+var options: [String: String] = [:]
+for argument in CommandLine.arguments.dropFirst() where argument.hasPrefix("--") {
+    let parts = argument.dropFirst(2).split(separator: "=", maxSplits: 1).map(String.init)
+    options[parts[0]] = parts.count > 1 ? parts[1] : "true"
+}
+let tasks = options["task"].map { [$0] } ?? ["toxicity", "repetition", "sentiment"]
+let out = URL(fileURLWithPath: options["out"] ?? "runs/quark-example")
+var fields: [String: Any] = [:]
+for (key, value) in options where !["task", "out"].contains(key) {
+    fields[key] = Double(value).map { $0 == $0.rounded() && !value.contains(".") ? Int($0) as Any : $0 as Any } ?? value
+}
+do {
+    let config = try JSONDecoder().decode(QuarkExperimentConfig.self, from: JSONSerialization.data(withJSONObject: fields))
+    for name in tasks {
+        guard let task = QuarkExperimentTask(rawValue: name) else {
+            print("unknown task \(name); use toxicity, sentiment or repetition")
+            exit(2)
+        }
+        let start = Date()
+        let experiment = try QuarkExperiment(task: task, config: config, outputDirectory: out.appendingPathComponent(name)) { line in
+            print(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line)
+        }
+        print(try experiment.run())
+    }
+} catch {
+    print("quark: error: \(error)")
+    exit(1)
+}
