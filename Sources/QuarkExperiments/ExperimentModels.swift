@@ -47,6 +47,7 @@ enum ExperimentModels {
         p.validationInterval = steps
         p.validationBlocks = 16
         p.sampleInterval = 0
+        p.sampleLength = config.contextLength - 1
         p.checkpointInterval = 0
         p.seed = seed
         let trainer = try PretrainingTrainer(config: p, documents: documents, outputDirectory: nil)
@@ -154,12 +155,13 @@ public final class SentenceClassifier: RewardFunction {
         try probabilityGood(completions).map(Float.init)
     }
 
-    /// Fits gain and bias by logistic regression (Newton's method) on labelled texts (true = good).
+    /// Fits gain and bias by ridge-penalised logistic regression (Newton's method) on labelled texts (true = good).
     func calibrate(_ labelled: [(String, Bool)]) throws {
         let s = try rawScores(labelled.map(\.0)), y = labelled.map { $0.1 ? 1.0 : 0.0 }
         var a = 1.0, b = 0.0
         for _ in 0..<50 {
-            var ga = 0.0, gb = 0.0, haa = 1e-6, hab = 0.0, hbb = 1e-6
+            // A ridge penalty ½·λ·a² (λ = 1) keeps the gain finite when the scores separate the labels.
+            var ga = a, gb = 0.0, haa = 1.0, hab = 0.0, hbb = 1e-6
             for i in s.indices {
                 let p = 1 / (1 + exp(-(a * s[i] + b)))
                 ga += (p - y[i]) * s[i]; gb += p - y[i]

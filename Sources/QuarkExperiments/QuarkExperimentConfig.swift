@@ -34,7 +34,7 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
     public var pretrainLearningRate: Float = 3e-3
     /// The larger evaluator LM for fluency: layers, width and steps.
     public var evaluatorLayers = 3
-    public var evaluatorWidth = 96
+    public var evaluatorWidth = 64
     public var evaluatorSteps = 500
     /// Steps of domain-adaptive pretraining (DAPT) on the acceptable part of the corpus, and its learning rate.
     public var daptSteps = 150
@@ -51,10 +51,10 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
     public var maximumNewTokens = 12
     public var evaluationTopP: Float = 0.9
     /// Quark: steps, exploration interval, batch size, learning rate, warm-up, β and α.
-    public var quarkSteps = 300
+    public var quarkSteps = 500
     public var quarkSampleInterval = 50
     public var quarkBatchSize = 64
-    public var quarkLearningRate: Float = 5e-4
+    public var quarkLearningRate: Float = 1e-3
     public var quarkWarmupSteps = 20
     public var quarkKLCoefficient: Double = 0.05
     public var quarkEntropyCoefficient: Double = 0.06

@@ -33,7 +33,7 @@ extension QuarkExperiment {
 
         let evaluation = evaluationPrompts(kinds: ["neutral", "positive", "negative"])
         let greedy = samplingOptions(tokens, topP: 1, greedy: true, length: length, stop: false)
-        let heldOut = try world.heldOutDocuments(count: 200).map { Array((try tokens.prompt($0)).prefix(config.contextLength)) }.filter { $0.count >= 2 }
+        let heldOut = try world.heldOutDocuments(count: 200).map { Array((try tokens.prompt($0)).prefix(config.contextLength - 1)) }.filter { $0.count >= 2 }
         let methods: [(String, EvaluatedModel)] = [("MLE", .plain(s.base)), ("unlikelihood", .plain(unlikelihood)),
                                                     ("Quark", .quark(quark.policy, quantile: 0)), ("Quark + UL", .quark(quarkUL.policy, quantile: 0))]
         var table = ResultTable(columns: ["method", "perplexity", "next-token acc.", "rep-2", "rep-3", "diversity"])

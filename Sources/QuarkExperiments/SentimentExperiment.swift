@@ -14,13 +14,21 @@ extension QuarkExperiment {
         let target = config.avoid == "negative" ? "positive" : "negative"
         // The classifier (the SST-2 stand-in): good = the target sentiment.
         let classifier = try phase("train sentiment classifier") { () throws -> SentenceClassifier in
-            let labelled = world.sentimentSentences(count: 2 * config.classifierPairs)
+            // Labelled sentences and review fragments shaped like continuations (labels from the sentiment lexicon;
+            // fragments without sentiment words are left out).
             let wantPositive = target == "positive"
-            let calibration = world.sentimentSentences(count: 400, seed: 9).map { ($0.text, $0.label == wantPositive) }
+            func label(_ text: String) -> Bool? {
+                let g = ReviewLexicon.sentiment(text)
+                return g == 0 ? nil : (g > 0) == wantPositive
+            }
+            let sentences = world.sentimentSentences(count: config.classifierPairs)
+            let fragments = world.balancedFragments(count: config.classifierPairs / 2, seed: 1, label: label)
+            let held = world.balancedFragments(count: 200, seed: 2, label: label)
+            let calibration = held.positive.map { ($0, true) } + held.negative.map { ($0, false) }
             return try SentenceClassifier.train(base: s.base, tokens: tokens,
-                                                good: labelled.filter { $0.label == wantPositive }.map(\.text),
-                                                bad: labelled.filter { $0.label != wantPositive }.map(\.text), calibration: calibration,
-                                                epochs: config.classifierEpochs, seed: config.seed &+ 3)
+                                                good: sentences.filter { $0.label == wantPositive }.map(\.text) + fragments.positive,
+                                                bad: sentences.filter { $0.label != wantPositive }.map(\.text) + fragments.negative,
+                                                calibration: calibration, epochs: config.classifierEpochs, seed: config.seed &+ 3)
         }
         log(String(format: "  classifier held-out accuracy %.3f", classifier.accuracy))
         try directory.appendMetrics(step: 0, phase: "classifier", ["classifier/accuracy": classifier.accuracy])

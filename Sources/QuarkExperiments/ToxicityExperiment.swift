@@ -13,10 +13,14 @@ extension QuarkExperiment {
         let tokens = s.tokens
         // The classifier (the Perspective stand-in): good = no insult.
         let classifier = try phase("train toxicity classifier") { () throws -> SentenceClassifier in
-            let labelled = world.toxicitySentences(count: 2 * config.classifierPairs)
-            let calibration = world.toxicitySentences(count: 400, seed: 9).map { ($0.text, !$0.label) }
-            return try SentenceClassifier.train(base: s.base, tokens: tokens, good: labelled.filter { !$0.label }.map(\.text),
-                                                bad: labelled.filter(\.label).map(\.text), calibration: calibration,
+            // Labelled sentences and review fragments shaped like continuations (labels from the insult lexicon).
+            let sentences = world.toxicitySentences(count: config.classifierPairs)
+            let fragments = world.balancedFragments(count: config.classifierPairs / 2, seed: 1) { ReviewLexicon.isToxic($0) }
+            let held = world.balancedFragments(count: 200, seed: 2) { ReviewLexicon.isToxic($0) }
+            let calibration = held.positive.map { ($0, false) } + held.negative.map { ($0, true) }
+            return try SentenceClassifier.train(base: s.base, tokens: tokens,
+                                                good: sentences.filter { !$0.label }.map(\.text) + fragments.negative,
+                                                bad: sentences.filter(\.label).map(\.text) + fragments.positive, calibration: calibration,
                                                 epochs: config.classifierEpochs, seed: config.seed &+ 3)
         }
         log(String(format: "  classifier held-out accuracy %.3f", classifier.accuracy))

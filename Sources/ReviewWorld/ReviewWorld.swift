@@ -145,6 +145,37 @@ public struct ReviewWorld: Sendable {
 
     // MARK: Classifier data
 
+    /// Random windows of 3–14 words of fresh reviews (a stream of its own): text shaped like a model's
+    /// continuations (so each starts with a space, as a continuation of a prompt does), to be labelled with the
+    /// gold lexicon for classifier training and calibration.
+    public func fragments(count: Int, seed: UInt64) -> [String] {
+        var rng = ReviewWorldGenerator(seed: config.seed &+ 0x300 &+ seed)
+        return (0..<count).map { _ in
+            let words = document(using: &rng).text.split(separator: " ")
+            let length = min(words.count, 3 + Int(rng.next(upperBound: UInt64(12))))
+            let start = Int(rng.next(upperBound: UInt64(words.count - length + 1)))
+            return " " + words[start..<(start + length)].joined(separator: " ")
+        }
+    }
+
+    /// `count` fragments with `label(fragment) == true` and `count` with false (from `fragments(count:seed:)`).
+    public func balancedFragments(count: Int, seed: UInt64, label: (String) -> Bool?) -> (positive: [String], negative: [String]) {
+        var positive: [String] = [], negative: [String] = []
+        var round: UInt64 = 0
+        while positive.count < count || negative.count < count {
+            for fragment in fragments(count: 20 * count, seed: seed &+ 1000 &* round) {
+                switch label(fragment) {
+                case true?: if positive.count < count { positive.append(fragment) }
+                case false?: if negative.count < count { negative.append(fragment) }
+                case nil: break
+                }
+            }
+            round += 1
+            if round > 50 { break }
+        }
+        return (positive, negative)
+    }
+
     /// Labelled sentences for a toxicity classifier: label true for a sentence with an insult.
     public func toxicitySentences(count: Int, seed: UInt64 = 1) -> [LabelledSentence] {
         var rng = ReviewWorldGenerator(seed: config.seed &+ 0x100 &+ seed)
