@@ -139,10 +139,10 @@ public final class QuarkExperiment {
 
     /// Quark from `base` against `reward`.
     func trainQuark(name: String, base: GPT, reward: QuarkReward, prompts: (ids: [[Int32]], texts: [String]), tokens: ExperimentTokens,
-                    responseLength: Int? = nil, stop: Bool = true) throws -> QuarkTrainer {
+                    responseLength: Int? = nil, steps: Int? = nil, stop: Bool = true) throws -> QuarkTrainer {
         var quark = QuarkConfig()
         quark.seed = config.seed &+ 7
-        quark.totalSteps = config.capped(config.quarkSteps)
+        quark.totalSteps = config.capped(steps ?? config.quarkSteps)
         quark.sampleInterval = min(config.quarkSampleInterval, quark.totalSteps)
         quark.batchSize = config.quarkBatchSize
         quark.learningRate = config.quarkLearningRate

@@ -51,7 +51,7 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
     public var maximumNewTokens = 12
     public var evaluationTopP: Float = 0.9
     /// Quark: steps, exploration interval, batch size, learning rate, warm-up, β and α.
-    public var quarkSteps = 500
+    public var quarkSteps = 800
     public var quarkSampleInterval = 50
     public var quarkBatchSize = 64
     public var quarkLearningRate: Float = 1e-3
@@ -66,8 +66,10 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
     /// Unlikelihood training (repetition): steps and α.
     public var unlikelihoodSteps = 150
     public var unlikelihoodAlpha: Float = 1
-    /// Greedy continuation length of the repetition table.
-    public var repetitionNewTokens = 40
+    /// Greedy continuation length of the repetition table (also Quark's response length there).
+    public var repetitionNewTokens = 32
+    /// Quark steps of the repetition table (its responses are longer, so each step costs more).
+    public var repetitionQuarkSteps = 250
     /// Sentiment: the sentiment to steer away from (negative or positive).
     public var avoid = "negative"
     /// Bootstrap resamples of the confidence intervals.
@@ -98,6 +100,7 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
         try read(.ppoBatchSize, &ppoBatchSize); try read(.ppoLearningRate, &ppoLearningRate)
         try read(.ppoKLCoefficient, &ppoKLCoefficient); try read(.unlikelihoodSteps, &unlikelihoodSteps)
         try read(.unlikelihoodAlpha, &unlikelihoodAlpha); try read(.repetitionNewTokens, &repetitionNewTokens)
+        try read(.repetitionQuarkSteps, &repetitionQuarkSteps)
         try read(.avoid, &avoid); try read(.bootstrapResamples, &bootstrapResamples)
     }
 
@@ -144,6 +147,7 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
         ("ppoBatchSize", "PPO episodes per iteration"), ("ppoLearningRate", "PPO learning rate"),
         ("ppoKLCoefficient", "PPO initial β"), ("unlikelihoodSteps", "unlikelihood fine-tuning steps"),
         ("unlikelihoodAlpha", "unlikelihood α"), ("repetitionNewTokens", "greedy continuation length (repetition)"),
+        ("repetitionQuarkSteps", "Quark steps of the repetition table"),
         ("avoid", "sentiment to steer away from: negative or positive"), ("bootstrapResamples", "bootstrap resamples"),
     ]
 }

@@ -25,10 +25,12 @@ extension QuarkExperiment {
         let reward = QuarkReward.tokens { _, responses in responses.map { Float(diversity($0)) } }
         let prompts = try trainingPrompts(kinds: ["neutral", "positive", "negative"], tokens: tokens)
         let quark = try phase("Quark") {
-            try trainQuark(name: "quark", base: s.base, reward: reward, prompts: prompts, tokens: tokens, responseLength: length, stop: false)
+            try trainQuark(name: "quark", base: s.base, reward: reward, prompts: prompts, tokens: tokens, responseLength: length,
+                           steps: config.repetitionQuarkSteps, stop: false)
         }
         let quarkUL = try phase("Quark + unlikelihood") {
-            try trainQuark(name: "quark_ul", base: unlikelihood, reward: reward, prompts: prompts, tokens: tokens, responseLength: length, stop: false)
+            try trainQuark(name: "quark_ul", base: unlikelihood, reward: reward, prompts: prompts, tokens: tokens, responseLength: length,
+                           steps: config.repetitionQuarkSteps, stop: false)
         }
 
         let evaluation = evaluationPrompts(kinds: ["neutral", "positive", "negative"])
