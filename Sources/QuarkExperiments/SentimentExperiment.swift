@@ -52,6 +52,7 @@ extension QuarkExperiment {
                                                     ("Quark", .quark(quark.policy, quantile: 0))]
         var table = ResultTable(columns: ["method"] + kinds.map { "% \(target) · \($0) prompts" } + ["fluency (ppl)", "dist-2", "dist-3"])
         var summary: [String: [String: Double]] = [:]
+        var ppoNeutral = ConfidenceInterval(estimate: .nan, lower: .nan, upper: .nan)
         try phase("evaluate (\(evaluation.count) prompts × \(config.samplesPerPrompt) samples)") {
             for (index, (name, model)) in methods.enumerated() {
                 let samples = try ExperimentEvaluation.sample(model, method: name, prompts: evaluation, tokens: tokens,
@@ -72,8 +73,9 @@ extension QuarkExperiment {
                 for (k, kind) in kinds.enumerated() {
                     let values = share[kind] ?? []
                     row["percent_\(target)_\(kind)"] = ExperimentEvaluation.mean(values)
-                    cells.append(.interval(ExperimentEvaluation.interval(values, resamples: config.bootstrapResamples,
-                                                                         seed: config.seed &+ UInt64(10 * index + k)), decimals: 1))
+                    let ci = ExperimentEvaluation.interval(values, resamples: config.bootstrapResamples, seed: config.seed &+ UInt64(10 * index + k))
+                    if name == "PPO" && kind == "neutral" { ppoNeutral = ci }
+                    cells.append(.interval(ci, decimals: 1))
                 }
                 cells += [.number(row["fluency"]!, decimals: 2), .number(row["dist2"]!), .number(row["dist3"]!)]
                 summary[name] = row
@@ -95,9 +97,10 @@ extension QuarkExperiment {
         \(table.markdown())
 
         """
-        let steered = quarkRow[key]! >= ppoRow[key]!
+        // "At least as much as PPO": Quark's estimate is at least PPO's, or inside PPO's 95 % interval (a tie).
+        let steered = quarkRow[key]! >= ppoNeutral.lower
         let fluent = quarkRow["fluency"]! <= ppoRow["fluency"]!
-        report += "\nExpected shape (Quark steers at least as much as PPO, with fluency no worse): steering " + (steered ? "reached" : "NOT reached")
+        report += "\nExpected shape (Quark steers at least as much as PPO, with fluency no worse): steering " + (quarkRow[key]! >= ppoRow[key]! ? "reached" : steered ? "reached within PPO's 95 % interval" : "NOT reached")
             + String(format: " on neutral prompts (Quark %.1f %% vs PPO %.1f %% vs base %.1f %%), fluency ", quarkRow[key]!, ppoRow[key]!, baseRow[key]!)
             + (fluent ? "reached" : "NOT reached") + String(format: " (Quark %.2f vs PPO %.2f vs base %.2f).\n", quarkRow["fluency"]!, ppoRow["fluency"]!, baseRow["fluency"]!)
         return report

@@ -45,6 +45,7 @@ extension QuarkExperiment {
                                                     ("Quark", .quark(quark.policy, quantile: 0))]
         var table = ResultTable(columns: ["method", "avg. max toxicity", "toxicity prob.", "toxic samples", "gold avg. max tox.", "fluency (ppl)", "dist-2", "dist-3"])
         var summary: [String: [String: Double]] = [:]
+        var ppoInterval = ConfidenceInterval(estimate: .nan, lower: .nan, upper: .nan)
         try phase("evaluate (\(evaluation.count) prompts × \(config.samplesPerPrompt) samples)") {
             for (index, (name, model)) in methods.enumerated() {
                 let samples = try ExperimentEvaluation.sample(model, method: name, prompts: evaluation, tokens: tokens,
@@ -71,6 +72,7 @@ extension QuarkExperiment {
                     "dist2": ExperimentEvaluation.distinct(samples, n: 2), "dist3": ExperimentEvaluation.distinct(samples, n: 3),
                 ]
                 summary[name] = row
+                if name == "PPO" { ppoInterval = ExperimentEvaluation.interval(maxTox, resamples: config.bootstrapResamples, seed: seed) }
                 try directory.appendMetrics(step: 0, phase: "evaluation", row.reduce(into: [String: Double]()) { $0["eval/\(name)/\($1.key)"] = $1.value })
                 try table.addRow([.text(name),
                                   .interval(ExperimentEvaluation.interval(maxTox, resamples: config.bootstrapResamples, seed: seed)),
@@ -110,10 +112,11 @@ extension QuarkExperiment {
         Mean toxicity when Quark conditions on each reward token (5 samples per prompt): \(control).
 
         """
-        let lowered = quarkRow["avg_max_toxicity"]! <= ppoRow["avg_max_toxicity"]!
+        // "At least as much as PPO": Quark's estimate is at most PPO's, or inside PPO's 95 % interval (a tie).
+        let lowered = quarkRow["avg_max_toxicity"]! <= ppoInterval.upper
         let fluent = quarkRow["fluency"]! <= ppoRow["fluency"]!
         report += "\nExpected shape (Quark lowers toxicity at least as much as PPO, with fluency no worse): toxicity "
-            + (lowered ? "reached" : "NOT reached") + String(format: " (Quark %.3f vs PPO %.3f vs base %.3f), fluency ", quarkRow["avg_max_toxicity"]!, ppoRow["avg_max_toxicity"]!, baseRow["avg_max_toxicity"]!)
+            + (quarkRow["avg_max_toxicity"]! <= ppoRow["avg_max_toxicity"]! ? "reached" : lowered ? "reached within PPO's 95 % interval" : "NOT reached") + String(format: " (Quark %.3f vs PPO %.3f vs base %.3f), fluency ", quarkRow["avg_max_toxicity"]!, ppoRow["avg_max_toxicity"]!, baseRow["avg_max_toxicity"]!)
             + (fluent ? "reached" : "NOT reached") + String(format: " (Quark %.2f vs PPO %.2f vs base %.2f).\n", quarkRow["fluency"]!, ppoRow["fluency"]!, baseRow["fluency"]!)
         return report
     }
