@@ -29,6 +29,11 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("CriticFreeRL", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
     // The InstructGPT pipeline (the main job)
     ("Pipeline", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "DirectPreference", "CriticFreeRL"]),
+    // Quark (quantized reward conditioning), its review world and its three experiments
+    ("Quark", ["LanguageModels", "TrainingCore", "NeuralNetworks", "TensorCore", "Tokenizers"]),
+    ("ReviewWorld", []),
+    ("QuarkExperiments", ["Quark", "ReviewWorld", "Pretraining", "RewardModeling", "PPO", "Evaluation", "Runs", "LanguageModels",
+                          "Tokenizers", "TrainingCore", "TensorCore", "NeuralNetworks"]),
 ]
 
 /// Test targets and what they import.
@@ -50,6 +55,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TestSupport"]),
     ("DirectPreferenceTests", ["DirectPreference", "LanguageModels", "TrainingCore", "TrainingData", "Tokenizers", "TensorCore"]),
     ("CriticFreeRLTests", ["CriticFreeRL", "PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore"]),
+    ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
@@ -87,6 +93,7 @@ let package = Package(
 
             // MARK: Examples
             .executableTarget(name: "instruction-tuning", dependencies: ["RLFineTuning"], path: "Examples/instruction-tuning"),
+            .executableTarget(name: "quark", dependencies: ["RLFineTuning"], path: "Examples/quark"),
 
             // MARK: Test support (not public API)
             .target(name: "TestSupport", dependencies: ["TensorCore"]),

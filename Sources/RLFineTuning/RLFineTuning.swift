@@ -16,3 +16,6 @@
 @_exported import Pipeline
 @_exported import DirectPreference
 @_exported import CriticFreeRL
+@_exported import Quark
+@_exported import ReviewWorld
+@_exported import QuarkExperiments

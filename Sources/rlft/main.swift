@@ -21,6 +21,7 @@ let commands: [Command.Type] = [
     ORPOCommand.self,
     RLOOCommand.self,
     GRPOCommand.self,
+    QuarkCommand.self,
 ]
 
 func topLevelHelp() -> String {

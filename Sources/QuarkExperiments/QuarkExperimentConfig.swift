@@ -1,0 +1,153 @@
+// The settings of the three Quark experiments (toxicity, sentiment, repetition) on the review world, scaled so
+// that each runs in at most ~10 minutes on two cores.
+import Foundation
+import TrainingCore
+
+/// Which Quark table to reproduce.
+public enum QuarkExperimentTask: String, Codable, CaseIterable, Sendable {
+    /// Unlearning toxicity: base, DAPT, PPO, Quark.
+    case toxicity
+    /// Unlearning a sentiment: base, DAPT, PPO, Quark (steering away from `avoid`).
+    case sentiment
+    /// Unlearning degenerate repetition: MLE, unlikelihood, Quark, Quark + unlikelihood.
+    case repetition
+}
+
+/// Every knob of a Quark experiment. Each field decodes with its default when missing.
+public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
+    /// Seed of the world, the models and every sampler.
+    public var seed: UInt64 = 0
+    /// Caps every training phase at this many steps (0 = off), for smoke runs.
+    public var steps = 0
+    /// Reviews in the pretraining corpus.
+    public var documentCount = 4000
+    /// The BPE vocabulary size (the world's words become single tokens).
+    public var bpeVocabulary = 700
+    /// The policy's shape: layers, heads, width and context.
+    public var layers = 2
+    public var heads = 4
+    public var width = 64
+    public var contextLength = 64
+    /// Pretraining steps, batch size and learning rate of the base model.
+    public var pretrainSteps = 500
+    public var pretrainBatchSize = 16
+    public var pretrainLearningRate: Float = 3e-3
+    /// The larger evaluator LM for fluency: layers, width and steps.
+    public var evaluatorLayers = 3
+    public var evaluatorWidth = 64
+    public var evaluatorSteps = 500
+    /// Steps of domain-adaptive pretraining (DAPT) on the acceptable part of the corpus, and its learning rate.
+    public var daptSteps = 150
+    public var fineTuneLearningRate: Float = 1e-3
+    /// Classifier training: pairs per epoch and epochs (the library's reward-model trainer).
+    public var classifierPairs = 800
+    public var classifierEpochs = 1
+    /// RL prompts (one exploration / rollout sample each).
+    public var trainPrompts = 128
+    /// Evaluation prompts per prompt kind, and samples per prompt (25 in the paper).
+    public var evaluationPromptsPerKind = 8
+    public var samplesPerPrompt = 25
+    /// Tokens per continuation, and nucleus p of evaluation sampling (0.9 in the paper).
+    public var maximumNewTokens = 12
+    public var evaluationTopP: Float = 0.9
+    /// Quark: steps, exploration interval, batch size, learning rate, warm-up, β and α.
+    public var quarkSteps = 800
+    public var quarkSampleInterval = 50
+    public var quarkBatchSize = 64
+    public var quarkLearningRate: Float = 1e-3
+    public var quarkWarmupSteps = 20
+    public var quarkKLCoefficient: Double = 0.05
+    public var quarkEntropyCoefficient: Double = 0.06
+    /// PPO: iterations, episodes per iteration, learning rate and initial β (adaptive towards 3 nats).
+    public var ppoIterations = 50
+    public var ppoBatchSize = 64
+    public var ppoLearningRate: Float = 2e-4
+    public var ppoKLCoefficient: Double = 0.05
+    /// Unlikelihood training (repetition): steps and α.
+    public var unlikelihoodSteps = 150
+    public var unlikelihoodAlpha: Float = 1
+    /// Greedy continuation length of the repetition table (also Quark's response length there).
+    public var repetitionNewTokens = 32
+    /// Quark steps of the repetition table (its responses are longer, so each step costs more).
+    public var repetitionQuarkSteps = 250
+    /// Sentiment: the sentiment to steer away from (negative or positive).
+    public var avoid = "negative"
+    /// Bootstrap resamples of the confidence intervals.
+    public var bootstrapResamples = 1000
+
+    public init() {}
+
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, _ field: inout T) throws {
+            if let value = try c.decodeIfPresent(T.self, forKey: key) { field = value }
+        }
+        try read(.seed, &seed); try read(.steps, &steps); try read(.documentCount, &documentCount)
+        try read(.bpeVocabulary, &bpeVocabulary); try read(.layers, &layers); try read(.heads, &heads)
+        try read(.width, &width); try read(.contextLength, &contextLength); try read(.pretrainSteps, &pretrainSteps)
+        try read(.pretrainBatchSize, &pretrainBatchSize); try read(.pretrainLearningRate, &pretrainLearningRate)
+        try read(.evaluatorLayers, &evaluatorLayers); try read(.evaluatorWidth, &evaluatorWidth)
+        try read(.evaluatorSteps, &evaluatorSteps); try read(.daptSteps, &daptSteps)
+        try read(.fineTuneLearningRate, &fineTuneLearningRate); try read(.classifierPairs, &classifierPairs)
+        try read(.classifierEpochs, &classifierEpochs); try read(.trainPrompts, &trainPrompts)
+        try read(.evaluationPromptsPerKind, &evaluationPromptsPerKind); try read(.samplesPerPrompt, &samplesPerPrompt)
+        try read(.maximumNewTokens, &maximumNewTokens); try read(.evaluationTopP, &evaluationTopP)
+        try read(.quarkSteps, &quarkSteps); try read(.quarkSampleInterval, &quarkSampleInterval)
+        try read(.quarkBatchSize, &quarkBatchSize); try read(.quarkLearningRate, &quarkLearningRate)
+        try read(.quarkWarmupSteps, &quarkWarmupSteps); try read(.quarkKLCoefficient, &quarkKLCoefficient)
+        try read(.quarkEntropyCoefficient, &quarkEntropyCoefficient); try read(.ppoIterations, &ppoIterations)
+        try read(.ppoBatchSize, &ppoBatchSize); try read(.ppoLearningRate, &ppoLearningRate)
+        try read(.ppoKLCoefficient, &ppoKLCoefficient); try read(.unlikelihoodSteps, &unlikelihoodSteps)
+        try read(.unlikelihoodAlpha, &unlikelihoodAlpha); try read(.repetitionNewTokens, &repetitionNewTokens)
+        try read(.repetitionQuarkSteps, &repetitionQuarkSteps)
+        try read(.avoid, &avoid); try read(.bootstrapResamples, &bootstrapResamples)
+    }
+
+    /// `value` capped by `steps` when it is set.
+    func capped(_ value: Int) -> Int { steps > 0 ? min(value, steps) : value }
+
+    /// Checks the fields a run depends on.
+    ///
+    /// - Throws: `ConfigError` naming the field, its value and the fix.
+    public func validate() throws(ConfigError) {
+        func check(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ConfigError) {
+            if !ok { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
+        }
+        try check(documentCount >= 200, "documentCount", documentCount, "use at least 200 reviews, such as 4000")
+        try check(bpeVocabulary >= 258, "bpeVocabulary", bpeVocabulary, "use at least 258 (bytes + 2 special tokens), such as 700")
+        try check(width % max(heads, 1) == 0 && heads >= 1, "heads", heads, "it must divide width (\(width))")
+        try check(contextLength >= maximumNewTokens + 24 && contextLength >= repetitionNewTokens + 24, "contextLength", contextLength,
+                  "it must hold a prompt (≤ 24 tokens) and a continuation (\(max(maximumNewTokens, repetitionNewTokens)) tokens)")
+        try check(samplesPerPrompt >= 1, "samplesPerPrompt", samplesPerPrompt, "use at least 1, such as 25")
+        try check(evaluationPromptsPerKind >= 1, "evaluationPromptsPerKind", evaluationPromptsPerKind, "use at least 1")
+        try check(trainPrompts >= 8, "trainPrompts", trainPrompts, "use at least 8, such as 128")
+        try check(evaluationTopP > 0 && evaluationTopP <= 1, "evaluationTopP", evaluationTopP, "use a value in (0, 1], such as 0.9")
+        try check(["negative", "positive"].contains(avoid), "avoid", avoid, "use negative or positive")
+        try check(ppoBatchSize >= 8 && trainPrompts % ppoBatchSize == 0 || ppoBatchSize >= trainPrompts, "ppoBatchSize", ppoBatchSize,
+                  "use at least 8 episodes that divide trainPrompts (\(trainPrompts))")
+    }
+
+    /// One line per field, for `--help`.
+    public static let fieldDocumentation: [(name: String, description: String)] = [
+        ("seed", "seed of the world, the models and every sampler"), ("steps", "cap on every training phase (0 = off; smoke runs)"),
+        ("documentCount", "reviews in the pretraining corpus"), ("bpeVocabulary", "BPE vocabulary size"),
+        ("layers", "policy layers"), ("heads", "policy heads"), ("width", "policy width"), ("contextLength", "context length"),
+        ("pretrainSteps", "base-model pretraining steps"), ("pretrainBatchSize", "pretraining batch"),
+        ("pretrainLearningRate", "pretraining learning rate"), ("evaluatorLayers", "fluency evaluator layers"),
+        ("evaluatorWidth", "fluency evaluator width"), ("evaluatorSteps", "fluency evaluator steps"),
+        ("daptSteps", "DAPT steps on the acceptable corpus"), ("fineTuneLearningRate", "DAPT / unlikelihood learning rate"),
+        ("classifierPairs", "classifier comparison pairs"), ("classifierEpochs", "classifier epochs"),
+        ("trainPrompts", "RL training prompts"), ("evaluationPromptsPerKind", "evaluation prompts per kind"),
+        ("samplesPerPrompt", "samples per evaluation prompt (paper 25)"), ("maximumNewTokens", "tokens per continuation"),
+        ("evaluationTopP", "nucleus p of evaluation (paper 0.9)"), ("quarkSteps", "Quark steps"),
+        ("quarkSampleInterval", "Quark exploration interval"), ("quarkBatchSize", "Quark batch"),
+        ("quarkLearningRate", "Quark learning rate"), ("quarkWarmupSteps", "Quark warm-up"),
+        ("quarkKLCoefficient", "Quark β"), ("quarkEntropyCoefficient", "Quark α"), ("ppoIterations", "PPO iterations"),
+        ("ppoBatchSize", "PPO episodes per iteration"), ("ppoLearningRate", "PPO learning rate"),
+        ("ppoKLCoefficient", "PPO initial β"), ("unlikelihoodSteps", "unlikelihood fine-tuning steps"),
+        ("unlikelihoodAlpha", "unlikelihood α"), ("repetitionNewTokens", "greedy continuation length (repetition)"),
+        ("repetitionQuarkSteps", "Quark steps of the repetition table"),
+        ("avoid", "sentiment to steer away from: negative or positive"), ("bootstrapResamples", "bootstrap resamples"),
+    ]
+}

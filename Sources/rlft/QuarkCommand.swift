@@ -1,0 +1,42 @@
+// `rlft quark --task toxicity|sentiment|repetition --out DIR`: one of Quark's three tables on the review world, with
+// every method of the table in one run (base/DAPT/PPO/Quark, or MLE/unlikelihood/Quark/Quark+UL).
+import Foundation
+import QuarkExperiments
+import RLFineTuning
+import Runs
+
+extension QuarkExperimentConfig: DocumentedConfiguration {}
+
+enum QuarkCommand: Command {
+    static let name = "quark"
+    static let summary = "Quark: unlearning toxicity, a sentiment, or repetition on the review world (all methods, one table)"
+    static var help: String {
+        QuarkExperimentConfig.helpText(command: name, summary: summary, extraOptions: [
+            ("task toxicity|sentiment|repetition", "which table (required)"),
+            ("out DIR", "the run directory: config.json, tokenizer/, checkpoints/, metrics.jsonl, samples.jsonl, report.md (required)"),
+            ("threads N", "compute threads (default: all cores)"),
+        ])
+    }
+
+    static func run(_ arguments: CommandLineArguments) throws {
+        if let threads = arguments.options["threads"] {
+            guard let n = Int(threads), n >= 1 else { throw ConfigurationError.badValue(field: "threads", value: threads, expected: "a positive integer") }
+            Compute.threadCount = n
+        }
+        let taskName = try arguments.required("task", "toxicity, sentiment or repetition, e.g. --task toxicity")
+        guard let task = QuarkExperimentTask(rawValue: taskName) else {
+            throw ConfigurationError.badValue(field: "task", value: taskName, expected: "toxicity, sentiment or repetition")
+        }
+        let out = URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/quark-\(taskName)"))
+        let config = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads"])
+        let start = Date()
+        let printer = ProgressPrinter(keys: [])
+        let experiment = try QuarkExperiment(task: task, config: config, outputDirectory: out) { line in
+            printer.line(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line)
+        }
+        let report = try experiment.run()
+        print("")
+        print(report)
+        print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))
+    }
+}
