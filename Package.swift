@@ -26,6 +26,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TrainingData"]),
     // The InstructGPT pipeline (the main job)
     ("Pipeline", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs"]),
+    ("RLP", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "LanguageModels", "NeuralNetworks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),
 ]
 
 /// Test targets and what they import.
@@ -45,6 +46,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("BestOfNTests", ["BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
     ("PipelineTests", ["Pipeline", "Runs"]),
     ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TestSupport"]),
+    ("RLPTests", ["RLP", "RewardModeling", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "TestSupport"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
@@ -82,6 +84,7 @@ let package = Package(
 
             // MARK: Examples
             .executableTarget(name: "instruction-tuning", dependencies: ["RLFineTuning"], path: "Examples/instruction-tuning"),
+            .executableTarget(name: "rlp", dependencies: ["RLFineTuning"], path: "Examples/rlp"),
 
             // MARK: Test support (not public API)
             .target(name: "TestSupport", dependencies: ["TensorCore"]),

@@ -14,3 +14,4 @@
 @_exported import BestOfN
 @_exported import PPO
 @_exported import Pipeline
+@_exported import RLP
