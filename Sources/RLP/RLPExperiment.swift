@@ -118,11 +118,13 @@ public final class RLPExperiment {
         let pretrainer = try stage("pretraining") { () throws -> PretrainingTrainer in
             var c = PretrainingConfig()
             (c.layerCount, c.headCount, c.embeddingSize, c.contextLength) = (config.layers, config.heads, config.width, config.contextLength)
-            (c.steps, c.batchSize, c.blockLength) = (config.pretrainSteps, 32, config.contextLength)
-            (c.learningRate, c.warmupSteps, c.seed) = (3e-3, Swift.min(50, config.pretrainSteps), 0)
-            (c.validationInterval, c.sampleInterval, c.checkpointInterval) = (config.pretrainSteps, 0, 0)
+            (c.steps, c.batchSize, c.blockLength) = (Swift.max(1, config.pretrainSteps), 32, config.contextLength)
+            (c.learningRate, c.warmupSteps, c.seed) = (3e-3, Swift.min(50, c.steps), 0)
+            (c.validationInterval, c.sampleInterval, c.checkpointInterval) = (c.steps, 0, 0)
+            c.sampleLength = Swift.min(c.sampleLength, config.contextLength - 1)
             let trainer = try PretrainingTrainer(config: c, documents: task.pretrainingCorpus().map(\.text), outputDirectory: nil)
-            try trainer.train(progress: record("pretrain"))
+            // 0 steps: SFT starts from the randomly initialised model (the tokenizer still comes from here).
+            if config.pretrainSteps > 0 { try trainer.train(progress: record("pretrain")) }
             return trainer
         }
         let tokenizer = pretrainer.tokenizer

@@ -34,7 +34,7 @@ enum RLPReport {
                       to run: RunDirectory) throws {
         var lines = ["# RLP: reward learning on policy", ""]
         lines.append("Data: the built-in instruction task (families \(config.families.joined(separator: ", "))); \(config.comparisonCount) human comparisons (deliberately few); \(config.unlabeledPrompts) unlabelled prompts × n = \(config.samplesPerPrompt) policy samples; \(config.evaluationPrompts) evaluation prompts.")
-        lines.append("Model: \(config.layers) layers, width \(config.width), \(config.heads) heads, context \(config.contextLength), byte-level tokenizer. Pretraining and SFT are shared by the seeds; each seed (\(config.seeds.map(String.init).joined(separator: ", "))) draws its own comparison subset and runs the reward model, PPO (\(config.ppoIterations) iterations × \(config.ppoBatchSize) prompts), the policy samples and both RLP variants.")
+        lines.append("Model: \(config.layers) layers, width \(config.width), \(config.heads) heads, context \(config.contextLength), byte-level tokenizer; \(config.pretrainSteps == 0 ? "no pretraining" : "\(config.pretrainSteps) pretraining steps"), \(config.sftSteps) SFT steps. The base and SFT models are shared by the seeds; each seed (\(config.seeds.map(String.init).joined(separator: ", "))) draws its own comparison subset and runs the reward model, PPO (\(config.ppoIterations) iterations × \(config.ppoBatchSize) prompts), the policy samples and both RLP variants.")
         lines.append("")
         lines.append(table)
         lines.append("")

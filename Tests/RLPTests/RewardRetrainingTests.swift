@@ -64,19 +64,23 @@ final class RewardRetrainingTests: XCTestCase {
     }
 
     func testSPGRetrainingRaisesRewardModelAccuracyOnPolicySamples() throws {
-        let world = try World(seed: 0)
-        XCTAssertEqual(world.heldOutPairs.count, 48)
-        let first = try firstRewardModel(world)
-        let before = try pairwiseAccuracy(of: first, on: world.heldOutPairs)
-        let retrainer = try RewardRetrainer(config: RLPConfig(), rewardConfig: rewardConfig, tokenizer: world.tokenizer, padToken: world.pad)
-        let spg = try retrainer.retrain(.spg, sft: world.sft, previous: first, human: world.human, policySamples: world.samples,
-                                        references: world.references, equivalent: { _, a, b in a == b })
-        XCTAssertEqual(spg.syntheticPairCount, 16, "every policy prompt is confident (0.6 ≥ 0.5) and has a wrong answer")
-        XCTAssertEqual(spg.synthetic?.keptFraction, 1)
-        XCTAssertTrue(spg.synthetic!.pairs.allSatisfy { $0.prompt == "Q:\($0.chosen)=" }, "the majority answer is chosen")
-        let after = try pairwiseAccuracy(of: spg.reward, on: world.heldOutPairs)
-        XCTAssertGreaterThan(after, before + 0.1, "SPG: accuracy on policy samples \(before) → \(after)")
-        XCTAssertGreaterThan(after, 0.7, "SPG: accuracy on policy samples \(before) → \(after)")
+        for seed: UInt64 in 0..<3 {
+            let world = try World(seed: seed)
+            XCTAssertEqual(world.heldOutPairs.count, 48)
+            let first = try firstRewardModel(world)
+            let before = try pairwiseAccuracy(of: first, on: world.heldOutPairs)
+            var rlp = RLPConfig()
+            rlp.seed = seed
+            let retrainer = try RewardRetrainer(config: rlp, rewardConfig: rewardConfig, tokenizer: world.tokenizer, padToken: world.pad)
+            let spg = try retrainer.retrain(.spg, sft: world.sft, previous: first, human: world.human, policySamples: world.samples,
+                                            references: world.references, equivalent: { _, a, b in a == b })
+            XCTAssertEqual(spg.syntheticPairCount, 16, "every policy prompt is confident (0.6 ≥ 0.5) and has a wrong answer")
+            XCTAssertEqual(spg.synthetic?.keptFraction, 1)
+            XCTAssertTrue(spg.synthetic!.pairs.allSatisfy { $0.prompt == "Q:\($0.chosen)=" }, "the majority answer is chosen")
+            let after = try pairwiseAccuracy(of: spg.reward, on: world.heldOutPairs)
+            XCTAssertGreaterThan(after, before + 0.1, "seed \(seed): SPG accuracy on policy samples \(before) → \(after)")
+            XCTAssertGreaterThan(after, 0.6, "seed \(seed): SPG accuracy on policy samples \(before) → \(after)")
+        }
     }
 
     func testUMLRetrainingTrainsWithTheMultiViewTerm() throws {
