@@ -225,6 +225,15 @@ public final class RLPExperiment {
             let p = try samplePolicy(policy(ppoModel), prompts: samplePrompts, n: config.samplesPerPrompt, maximumNewTokens: config.maximumNewTokens, using: &samplingRNG)
             let q = try samplePolicy(policy(ppoModel), prompts: accuracyPrompts, n: 4, maximumNewTokens: config.maximumNewTokens, using: &samplingRNG)
             let pairs = try goldLabelledPairs(q) { try s.task.score(prompt: $0, completion: $1) }
+            // Every policy sample is recorded: P (what SPG clusters and UML pairs) and the accuracy samples.
+            for (method, groups) in [("PPO samples for retraining (P)", p), ("PPO samples for RM accuracy", q)] {
+                for group in groups {
+                    for response in group.responses {
+                        try run.appendSample(method: method, prompt: group.prompt, completion: response,
+                                             scores: ["seed": Double(seed), "gold": try s.task.score(prompt: group.prompt, completion: response)])
+                    }
+                }
+            }
             return (p, pairs)
         }
         let accuracyBefore = accuracyPairs.isEmpty ? nil : try pairwiseAccuracy(of: reward, on: accuracyPairs)

@@ -42,8 +42,9 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
     public var ppoBatchSize = 32
     /// PPO learning rate. Default 5e-5.
     public var ppoLearningRate: Float = 5e-5
-    /// Initial KL coefficient β. Default 0.05.
-    public var klCoefficient = 0.05
+    /// Initial KL coefficient β (adaptive, target 3 nats). Default 0.2 (LMHP's default; at 0.05 PPO over-optimises the
+    /// weak first reward model so far that its samples are mostly wrong and carry little signal to retrain on).
+    public var klCoefficient = 0.2
     /// Unlabelled prompts sampled n times from the PPO policy for reward retraining (RLP's P). Default 128.
     public var unlabeledPrompts = 128
     /// n, responses per unlabelled prompt (RLP: 10). Also the n of the best-of-n row. Default 10.

@@ -54,10 +54,18 @@ final class MultiViewTests: XCTestCase {
         let z1 = p1.sample(noise: Tensor.randomNormal([5, 4], using: &rng))
         let z2 = p2.sample(noise: Tensor.randomNormal([5, 4], using: &rng))
         XCTAssertEqual(symmetrizedKL(posterior1: p1, posterior2: p2, z1: z1, z2: z2).value.scalars[0], 0, accuracy: 1e-6)
-        // Different views: the term is positive in expectation (here: on this draw, with clearly different inputs).
-        let other = encoder(Variable(Tensor.randomNormal([5, 8], standardDeviation: 3, using: &rng)))
-        let zo = other.sample(noise: Tensor.randomNormal([5, 4], using: &rng))
-        XCTAssertGreaterThan(symmetrizedKL(posterior1: p1, posterior2: other, z1: z1, z2: zo).value.scalars[0], 0)
+        // Hand-computed: N(0, 1) and N(1, 1) in one dimension, z₁ = 0, z₂ = 1: each log-ratio is ½, SKL = ½.
+        let q1 = DiagonalGaussian(mean: Variable(Tensor(shape: [1, 1], scalars: [0])), standardDeviation: Variable(Tensor(shape: [1, 1], scalars: [1])))
+        let q2 = DiagonalGaussian(mean: Variable(Tensor(shape: [1, 1], scalars: [1])), standardDeviation: Variable(Tensor(shape: [1, 1], scalars: [1])))
+        XCTAssertEqual(symmetrizedKL(posterior1: q1, posterior2: q2, z1: Variable(Tensor(shape: [1, 1], scalars: [0])),
+                                     z2: Variable(Tensor(shape: [1, 1], scalars: [1]))).value.scalars[0], 0.5, accuracy: 1e-6)
+    }
+
+    func testEncoderStartsWithUnitStandardDeviation() {
+        var rng = SeededGenerator(seed: 4)
+        let encoder = GaussianEncoder(inputSize: 8, hiddenSize: 16, codeSize: 4, using: &rng)
+        let sd = encoder(Variable(Tensor.randomNormal([3, 8], standardDeviation: 5, using: &rng))).standardDeviation.value.scalars
+        for s in sd { XCTAssertEqual(s, 1, accuracy: 1e-5) }
     }
 
     func testGaussianLogDensityMatchesTheFormula() throws {
@@ -77,7 +85,7 @@ final class MultiViewTests: XCTestCase {
             var noise = SeededGenerator(seed: 11)   // the same reparameterisation noise at every evaluation
             return try mib.loss(inputs[0], inputs[1], using: &noise).loss
         }
-        let weight = mib.encoder.scaleNetwork.layers[0].weight
+        let weight = mib.encoder.scaleNetwork.layers[2].weight
         try checkGradients(of: [weight], epsilon: 2e-3, rtol: 5e-2, atol: 2e-3, "L_M w.r.t. the σ network") { _ in
             var noise = SeededGenerator(seed: 11)
             return try mib.loss(h1.detached(), h2.detached(), using: &noise).loss
