@@ -56,9 +56,10 @@ public struct DiagonalGaussian {
 
 /// The encoder `p_ψ(z | v) = N(μ(h), diag(σ(h)²))` with μ and σ 3-layer MLPs and `σ = softplus(·) + 1e−7` (MIB).
 ///
-/// The σ network's last layer starts at weight 0 and bias softplus⁻¹(1), so every posterior starts with σ = 1: a
-/// randomly initialised σ network gives some codes σ ≪ 1, and the symmetrised KL, which divides by σ², then starts
-/// in the thousands and swamps the Bradley–Terry gradient (MIB avoids the same blow-up by annealing β from 1e−3).
+/// The σ network's last layer starts at weight 0 and bias softplus⁻¹(1), so every posterior starts with σ = 1, and the
+/// μ network's last layer at a tenth of its random scale: a randomly initialised σ network gives some codes σ ≪ 1, and
+/// the symmetrised KL, which divides by σ², then starts in the thousands and swamps the Bradley–Terry gradient (MIB
+/// avoids the same blow-up by annealing β from 1e−3).
 public final class GaussianEncoder: Module {
     public let meanNetwork: MLP
     public let scaleNetwork: MLP
@@ -70,6 +71,8 @@ public final class GaussianEncoder: Module {
     public init<G: RandomNumberGenerator>(inputSize: Int, hiddenSize: Int = 64, codeSize: Int = 16, using generator: inout G) {
         meanNetwork = MLP(sizes: [inputSize, hiddenSize, hiddenSize, codeSize], using: &generator)
         scaleNetwork = MLP(sizes: [inputSize, hiddenSize, hiddenSize, codeSize], using: &generator)
+        let meanLast = meanNetwork.layers[meanNetwork.layers.count - 1]
+        meanLast.weight.value = meanLast.weight.value * 0.1
         let last = scaleNetwork.layers[scaleNetwork.layers.count - 1]
         last.weight.value = Tensor(zeros: last.weight.shape)
         last.bias?.value = Tensor(shape: [codeSize], repeating: Float(Foundation.log(Foundation.exp(1.0) - 1)))
