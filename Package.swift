@@ -34,6 +34,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("ReviewWorld", []),
     ("QuarkExperiments", ["Quark", "ReviewWorld", "Pretraining", "RewardModeling", "PPO", "Evaluation", "Runs", "LanguageModels",
                           "Tokenizers", "TrainingCore", "TensorCore", "NeuralNetworks"]),
+    ("RLP", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "LanguageModels", "NeuralNetworks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),
 ]
 
 /// Test targets and what they import.
@@ -56,6 +57,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("DirectPreferenceTests", ["DirectPreference", "LanguageModels", "TrainingCore", "TrainingData", "Tokenizers", "TensorCore"]),
     ("CriticFreeRLTests", ["CriticFreeRL", "PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore"]),
     ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
+    ("RLPTests", ["RLP", "RewardModeling", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "TestSupport"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
@@ -94,6 +96,7 @@ let package = Package(
             // MARK: Examples
             .executableTarget(name: "instruction-tuning", dependencies: ["RLFineTuning"], path: "Examples/instruction-tuning"),
             .executableTarget(name: "quark", dependencies: ["RLFineTuning"], path: "Examples/quark"),
+            .executableTarget(name: "rlp", dependencies: ["RLFineTuning"], path: "Examples/rlp"),
 
             // MARK: Test support (not public API)
             .target(name: "TestSupport", dependencies: ["TensorCore"]),

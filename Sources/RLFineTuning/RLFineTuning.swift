@@ -19,3 +19,4 @@
 @_exported import Quark
 @_exported import ReviewWorld
 @_exported import QuarkExperiments
+@_exported import RLP

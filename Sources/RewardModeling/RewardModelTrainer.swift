@@ -60,6 +60,13 @@ public final class RewardModelTrainer {
     private let schedule: LearningRateSchedule
     var epochOrder: [Int] = []
     var cursor = 0
+    /// Parameters outside the reward model that the extra loss term trains (given at `init`).
+    public let auxiliaryParameters: [(String, Variable)]
+    /// An extra term added to each step's Bradley–Terry loss, e.g. RLP's λ·L_M on policy samples: called once per
+    /// update with the step index (0-based), it returns the (already weighted) differentiable term and metrics to
+    /// report. Its gradients flow into the reward model and into `auxiliaryParameters`, which the optimizer updates
+    /// and the gradient clipping includes. Default nil (plain Bradley–Terry training).
+    public var auxiliaryLoss: ((_ step: Int) throws -> (loss: Variable, metrics: [String: Double]))?
 
     /// Creates a trainer.
     ///
@@ -69,9 +76,11 @@ public final class RewardModelTrainer {
     ///   - padToken: The padding id.
     ///   - training: Training comparisons.
     ///   - validation: Held-out comparisons for evaluation during training (optional).
+    ///   - auxiliaryParameters: Extra trainable parameters of an `auxiliaryLoss` term, named for the optimizer
+    ///     (checkpoints then hold their optimizer state too). Default none.
     /// - Throws: `ConfigError` for a bad configuration, `TrainingError.emptyData` for no comparisons.
     public init(model: RewardModel, config: RewardModelConfig, padToken: Int32, training: [ComparisonGroup],
-                validation: [ComparisonGroup] = []) throws {
+                validation: [ComparisonGroup] = [], auxiliaryParameters: [(String, Variable)] = []) throws {
         try config.validate()
         guard !training.isEmpty else { throw TrainingError.emptyData(what: "the reward-model training comparisons") }
         self.model = model
@@ -87,7 +96,8 @@ public final class RewardModelTrainer {
         validationGroups = validation
         totalSteps = (trainingGroups.count + config.batchSize - 1) / config.batchSize * config.epochs
         generator = SeededGenerator(seed: config.seed)
-        optimizer = try AdamW(parameters: model.namedParameters(), learningRate: Float(config.learningRate),
+        self.auxiliaryParameters = auxiliaryParameters
+        optimizer = try AdamW(parameters: model.namedParameters() + auxiliaryParameters.map { ("auxiliary.\($0.0)", $0.1) }, learningRate: Float(config.learningRate),
                               betas: (0.9, 0.95), weightDecay: Float(config.weightDecay))
         schedule = .warmupCosine(peak: Float(config.learningRate), warmupSteps: min(config.warmupSteps, totalSteps),
                                  totalSteps: totalSteps, minimumRatio: Float(config.minimumLearningRateRatio))
@@ -125,11 +135,20 @@ public final class RewardModelTrainer {
     @discardableResult
     public func trainStep(_ batch: ComparisonBatch) throws -> [String: Double] {
         optimizer.zeroGradients()
-        let (loss, scores) = try self.loss(batch)
+        let (btLoss, scores) = try self.loss(batch)
+        var loss = btLoss, auxiliaryMetrics: [String: Double] = [:]
+        if let auxiliaryLoss {
+            let extra = try auxiliaryLoss(step)
+            loss = btLoss + extra.loss
+            auxiliaryMetrics = extra.metrics
+            auxiliaryMetrics["reward/auxiliary_loss"] = Double(extra.loss.value.scalars[0])
+            auxiliaryMetrics["reward/bradley_terry_loss"] = Double(btLoss.value.scalars[0])
+        }
         let value = Double(loss.value.scalars[0])
         guard value.isFinite else { throw TrainingError.nonFinite(quantity: "reward/loss", step: step + 1) }
         try loss.backward()
-        let norm = config.gradientClipNorm > 0 ? clipGradientNorm(model.parameters(), maxNorm: Float(config.gradientClipNorm)) : .nan
+        let clipped = model.parameters() + auxiliaryParameters.map(\.1)
+        let norm = config.gradientClipNorm > 0 ? clipGradientNorm(clipped, maxNorm: Float(config.gradientClipNorm)) : .nan
         let rate = schedule(step)
         optimizer.learningRate = rate
         optimizer.step()
@@ -141,6 +160,7 @@ public final class RewardModelTrainer {
         var metrics = ["reward/loss": value, "reward/accuracy": Double(correct) / Double(batch.pairs.count),
                        "reward/margin": margin, "reward/learning_rate": Double(rate)]
         if norm.isFinite { metrics["reward/grad_norm"] = Double(norm) }
+        metrics.merge(auxiliaryMetrics) { _, new in new }
         return metrics
     }
 

@@ -15,6 +15,7 @@ let commands: [Command.Type] = [
     BestOfNCommand.self,
     PPOCommand.self,
     PipelineCommand.self,
+    RLPCommand.self,
     EvalCommand.self,
     DPOCommand.self,
     KTOCommand.self,

@@ -1,0 +1,273 @@
+// The RLP experiment (ALGORITHMS.md §9.2 E6, RLP Table 2 in miniature) on the built-in instruction task:
+// SFT, best-of-n, PPO, RLP-UML and RLP-SPG, judged against the reference system by the training and the held-out
+// annotators, with the reward model's accuracy on the policy's own samples before and after retraining.
+import Foundation
+import BestOfN
+import Evaluation
+import LanguageModels
+import PPO
+import Pretraining
+import RewardModeling
+import Runs
+import SFT
+import Tasks
+import TensorCore
+import Tokenizers
+import TrainingCore
+import TrainingData
+
+/// One system's numbers in one seed.
+public struct RLPSystemResult: Sendable {
+    public var system: String
+    public var seed: UInt64
+    /// Expected win-rate against the reference by the training annotators (ties ½).
+    public var winRateTraining: Double
+    /// The same by the held-out annotators.
+    public var winRateHeldOut: Double
+    /// Mean gold score.
+    public var gold: Double
+    /// Pairwise accuracy on gold-labelled pairs of PPO-policy samples of the reward model this system optimised
+    /// (PPO: the first reward model; RLP rows: the retrained one); nil for SFT and best-of-n.
+    public var rewardModelAccuracy: Double?
+    /// RLP-SPG: the fraction of unlabelled prompts that yielded a synthetic pair.
+    public var keptFraction: Double?
+}
+
+/// What the experiment produced.
+public struct RLPExperimentResult: Sendable {
+    /// Every system × seed.
+    public var results: [RLPSystemResult]
+    /// The Markdown table (mean ± std over seeds).
+    public var table: String
+    /// Wall-clock seconds of each stage, in order.
+    public var stageSeconds: [(String, Double)]
+}
+
+/// Runs the RLP experiment into an output directory: `config.json`, `metrics.jsonl` (every stage, `phase` =
+/// `seed<k>/<stage>`), `samples.jsonl` (every evaluated completion with its scores and seed), `report.md`.
+public final class RLPExperiment {
+    public let config: RLPExperimentConfig
+    public let output: URL
+    let log: (String) -> Void
+    let run: RunDirectory
+    var stageSeconds: [(String, Double)] = []
+
+    /// - Parameters:
+    ///   - log: one line per noteworthy event (the library never prints).
+    /// - Throws: `ConfigError` for a bad configuration; file errors.
+    public init(config: RLPExperimentConfig, output: URL, log: @escaping (String) -> Void = { _ in }) throws {
+        try config.validate()
+        self.config = config
+        self.output = output
+        self.log = log
+        run = try RunDirectory(output)
+        try run.writeAtomically(try config.jsonData(), to: "config.json")
+    }
+
+    func stage<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        let start = Date()
+        log("\(name)…")
+        let value = try body()
+        let seconds = Date().timeIntervalSince(start)
+        stageSeconds.append((name, seconds))
+        log(String(format: "%@ done in %.1f s", name, seconds))
+        return value
+    }
+
+    func record(_ phase: String) -> TrainingProgress {
+        { event in
+            switch event {
+            case .step(let step, _, let metrics), .evaluation(let step, let metrics):
+                try? self.run.appendMetrics(step: step, phase: phase, metrics)
+            case .warning(let text): self.log("warning: \(text)")
+            default: break
+            }
+            return .continue
+        }
+    }
+
+    /// Everything shared by the seeds.
+    struct Shared {
+        var task: InstructionTask
+        var tokenizer: any Tokenizer
+        var sft: GPT
+        var pad: Int32
+        var stopTokens: [Int32]
+        var references: [[Int32]]
+        var evaluationPrompts: [String]
+    }
+
+    /// Runs every stage and writes the report.
+    public func runAll() throws -> RLPExperimentResult {
+        if config.threads > 0 { Compute.threadCount = config.threads }
+        let shared = try prepare()
+        var results: [RLPSystemResult] = []
+        for seed in config.seeds { results += try runSeed(seed, shared) }
+        let table = try RLPReport.table(results, systems: ["SFT", "best-of-\(config.samplesPerPrompt)", "PPO", "RLP-UML", "RLP-SPG"])
+        try RLPReport.write(table: table, results: results, config: config, stageSeconds: stageSeconds, to: run)
+        return RLPExperimentResult(results: results, table: table, stageSeconds: stageSeconds)
+    }
+
+    /// The task, the base model and the SFT model (seed 0 of the task; shared by every seed).
+    func prepare() throws -> Shared {
+        var taskConfig = InstructionTaskConfig()
+        taskConfig.families = config.families
+        taskConfig.evaluationCount = config.evaluationPrompts
+        taskConfig.rlPromptCount = Swift.max(config.unlabeledPrompts + config.accuracyPrompts, config.ppoBatchSize * 4)
+        let task = try stage("task") { try InstructionTask(config: taskConfig) }
+        let pretrainer = try stage("pretraining") { () throws -> PretrainingTrainer in
+            var c = PretrainingConfig()
+            (c.layerCount, c.headCount, c.embeddingSize, c.contextLength) = (config.layers, config.heads, config.width, config.contextLength)
+            (c.steps, c.batchSize, c.blockLength) = (Swift.max(1, config.pretrainSteps), 32, config.contextLength)
+            (c.learningRate, c.warmupSteps, c.seed) = (3e-3, Swift.min(50, c.steps), 0)
+            (c.validationInterval, c.sampleInterval, c.checkpointInterval) = (c.steps, 0, 0)
+            c.sampleLength = Swift.min(c.sampleLength, config.contextLength - 1)
+            let trainer = try PretrainingTrainer(config: c, documents: task.pretrainingCorpus().map(\.text), outputDirectory: nil)
+            // 0 steps: SFT starts from the randomly initialised model (the tokenizer still comes from here).
+            if config.pretrainSteps > 0 { try trainer.train(progress: record("pretrain")) }
+            return trainer
+        }
+        let tokenizer = pretrainer.tokenizer
+        guard let pad = tokenizer.id(forSpecialToken: "<|pad|>"), let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") else {
+            throw TrainingError.invalidInput("the tokenizer lacks <|pad|> or <|endoftext|>")
+        }
+        let newline = try tokenizer.encode("\n")
+        let sft = try stage("supervised fine-tuning") { () throws -> GPT in
+            var c = SFTConfig()
+            (c.steps, c.seed) = (config.sftSteps, 0)
+            c.warmupSteps = Swift.min(c.warmupSteps, c.steps)
+            c.evaluationInterval = Swift.max(1, Swift.min(100, c.steps))
+            let model = pretrainer.model.copy()
+            let examples = try SFTExample.encode(task.demonstrations, tokenizer: tokenizer, contextLength: config.contextLength)
+            _ = try SFTTrainer(model: model, config: c, padToken: pad, training: examples).train(progress: record("sft"))
+            return model
+        }
+        let references = try task.demonstrations.prefix(256).map { try tokenizer.encode($0.prompt) + tokenizer.encode($0.completion) }
+        return Shared(task: task, tokenizer: tokenizer, sft: sft, pad: pad, stopTokens: (newline.count == 1 ? newline : []) + [eos],
+                      references: references, evaluationPrompts: task.evaluation.map(\.prompt))
+    }
+
+    var rewardConfig: RewardModelConfig {
+        var c = RewardModelConfig()
+        (c.epochs, c.learningRate, c.batchSize, c.bootstrapResamples) = (config.rewardEpochs, config.rewardLearningRate, config.rewardBatchSize, 200)
+        c.warmupSteps = 2
+        return c
+    }
+
+    /// Every stage after SFT for one seed.
+    func runSeed(_ seed: UInt64, _ s: Shared) throws -> [RLPSystemResult] {
+        let tag = "seed\(seed)"
+        var rng = SeededGenerator(seed: seed &+ 0xA11CE)
+        // The deliberately small human comparison set D.
+        let human = Array(s.task.comparisons.shuffled(using: &rng).prefix(config.comparisonCount))
+        var rmConfig = rewardConfig
+        rmConfig.seed = seed
+        let reward = try stage("\(tag) reward model") { () throws -> RewardModelFunction in
+            var headRNG = SeededGenerator(seed: seed)
+            let model = RewardModel(trunk: s.sft.copy(), using: &headRNG)
+            let groups = try ComparisonGroup.encode(human, tokenizer: s.tokenizer, contextLength: config.contextLength)
+            let trainer = try RewardModelTrainer(model: model, config: rmConfig, padToken: s.pad, training: groups)
+            try trainer.train(progress: record("\(tag)/reward"))
+            return RewardModelFunction(model: model, tokenizer: s.tokenizer, normalizer: try trainer.fitNormalizer(references: s.references),
+                                       padToken: s.pad)
+        }
+        // Unlabelled prompts: P's prompts and, disjoint from them, the accuracy prompts.
+        let unlabeled = s.task.rlPrompts.map(\.prompt)
+        let samplePrompts = Array(unlabeled.prefix(config.unlabeledPrompts))
+        let accuracyPrompts = Array(unlabeled.dropFirst(config.unlabeledPrompts).prefix(config.accuracyPrompts))
+
+        func ppo(_ name: String, _ rm: RewardModelFunction) throws -> GPT {
+            try stage("\(tag) \(name)") { () throws -> GPT in
+                var c = PPOConfig()
+                (c.seed, c.iterations, c.batchSize) = (seed, config.ppoIterations, config.ppoBatchSize)
+                (c.learningRate, c.maximumNewTokens, c.klCoefficient) = (config.ppoLearningRate, config.maximumNewTokens, config.klCoefficient)
+                let policy = s.sft.copy()
+                let trainer = try PPOTrainer(config: c, policy: policy, reference: s.sft.frozenCopy(),
+                                             reward: .rewardModel(rm.normalizedModel()), tokenizer: s.tokenizer,
+                                             tokens: PPOTokenConventions(padToken: s.pad, stopTokens: s.stopTokens))
+                try trainer.train(prompts: unlabeled, progress: record("\(tag)/\(name)"))
+                return policy
+            }
+        }
+        func policy(_ model: GPT) -> TextPolicy { TextPolicy(model: model, tokenizer: s.tokenizer, padToken: s.pad, stopTokens: s.stopTokens) }
+        func evaluate(_ name: String, _ completions: [String], accuracy: Double? = nil, kept: Double? = nil) throws -> RLPSystemResult {
+            let prompts = s.evaluationPrompts
+            let t = try scoreCompletions(prompts: prompts, completions: completions, judge: InstructionTaskJudge(task: s.task, judgeGroup: .training), resamples: 10)
+            let h = try scoreCompletions(prompts: prompts, completions: completions, judge: InstructionTaskJudge(task: s.task, judgeGroup: .heldOut), resamples: 10)
+            for (i, (prompt, completion)) in zip(prompts, completions).enumerated() {
+                try run.appendSample(method: name, prompt: prompt, completion: completion,
+                                     scores: ["seed": Double(seed), "gold": t.goldScores[i], "win_training": t.winCredits[i], "win_held_out": h.winCredits[i]])
+            }
+            let result = RLPSystemResult(system: name, seed: seed, winRateTraining: t.winRate.estimate, winRateHeldOut: h.winRate.estimate,
+                                         gold: t.gold.estimate, rewardModelAccuracy: accuracy, keptFraction: kept)
+            log(String(format: "%@ %@: win-rate %.3f (training) %.3f (held-out), gold %.3f%@", tag, name, result.winRateTraining,
+                       result.winRateHeldOut, result.gold, accuracy.map { String(format: ", RM accuracy on policy samples %.3f", $0) } ?? ""))
+            return result
+        }
+        func sample(_ model: GPT, salt: UInt64) throws -> [String] {
+            var g = SeededGenerator(seed: seed &+ salt)
+            return try policy(model).complete(s.evaluationPrompts, options: policy(model).options(maximumNewTokens: config.maximumNewTokens), using: &g)
+        }
+
+        // PPO against the first reward model, and the baselines.
+        let ppoModel = try ppo("PPO", reward)
+        var rows: [RLPSystemResult] = []
+        try stage("\(tag) evaluation: SFT, best-of-n, PPO") {
+            rows.append(try evaluate("SFT", try sample(s.sft, salt: 31)))
+            var bon = BestOfNConfig()
+            (bon.ns, bon.seed, bon.maximumNewTokens) = ([config.samplesPerPrompt], seed &+ 41, config.maximumNewTokens)
+            let bestOfN = try BestOfNSampler(policy: policy(s.sft), reward: reward, config: bon)
+            rows.append(try evaluate("best-of-\(config.samplesPerPrompt)", try bestOfN.sample(prompts: s.evaluationPrompts).best(n: config.samplesPerPrompt)))
+        }
+        // P: n samples per unlabelled prompt from the PPO policy; gold-labelled pairs of fresh policy samples.
+        var samplingRNG = SeededGenerator(seed: seed &+ 51)
+        let (samples, accuracyPairs) = try stage("\(tag) policy samples") { () throws -> ([PolicySampleGroup], [PreferenceRecord]) in
+            let p = try samplePolicy(policy(ppoModel), prompts: samplePrompts, n: config.samplesPerPrompt, maximumNewTokens: config.maximumNewTokens, using: &samplingRNG)
+            let q = try samplePolicy(policy(ppoModel), prompts: accuracyPrompts, n: 4, maximumNewTokens: config.maximumNewTokens, using: &samplingRNG)
+            let pairs = try goldLabelledPairs(q) { try s.task.score(prompt: $0, completion: $1) }
+            // Every policy sample is recorded: P (what SPG clusters and UML pairs) and the accuracy samples.
+            for (method, groups) in [("PPO samples for retraining (P)", p), ("PPO samples for RM accuracy", q)] {
+                for group in groups {
+                    for response in group.responses {
+                        try run.appendSample(method: method, prompt: group.prompt, completion: response,
+                                             scores: ["seed": Double(seed), "gold": try s.task.score(prompt: group.prompt, completion: response)])
+                    }
+                }
+            }
+            return (p, pairs)
+        }
+        let accuracyBefore = accuracyPairs.isEmpty ? nil : try pairwiseAccuracy(of: reward, on: accuracyPairs)
+        rows.append(try stage("\(tag) evaluation: PPO") { try evaluate("PPO", try sample(ppoModel, salt: 31), accuracy: accuracyBefore) })
+        try run.appendMetrics(step: 0, phase: "\(tag)/rlp", ["rlp/accuracy_pairs": Double(accuracyPairs.count),
+                                                          "rlp/accuracy_before": accuracyBefore ?? .nan])
+
+        // RLP-UML and RLP-SPG: retrain the reward model, PPO again from SFT, evaluate.
+        var rlp = RLPConfig()
+        (rlp.samplesPerPrompt, rlp.multiViewWeight, rlp.confidenceThreshold, rlp.seed) = (config.samplesPerPrompt, config.multiViewWeight, config.confidenceThreshold, seed)
+        let retrainer = try RewardRetrainer(config: rlp, rewardConfig: rmConfig, tokenizer: s.tokenizer, padToken: s.pad)
+        for variant in [RLPVariant.uml, .spg] {
+            let name = variant == .uml ? "RLP-UML" : "RLP-SPG"
+            let retrained = try stage("\(tag) \(name) reward retraining") {
+                try retrainer.retrain(variant, sft: s.sft, previous: reward, human: human, policySamples: samples, references: s.references,
+                                      progress: record("\(tag)/\(name)/reward"),
+                                      equivalent: { prompt, a, b in try s.task.statesSameAnswer(prompt: prompt, a, b) })
+            }
+            let accuracyAfter = accuracyPairs.isEmpty ? nil : try pairwiseAccuracy(of: retrained.reward, on: accuracyPairs)
+            var metrics = ["rlp/accuracy_after": accuracyAfter ?? .nan]
+            if let spg = retrained.synthetic {
+                metrics["rlp/kept_fraction"] = spg.keptFraction
+                metrics["rlp/below_threshold_fraction"] = spg.belowThresholdFraction
+                metrics["rlp/unanimous_fraction"] = spg.unanimousFraction
+                metrics["rlp/synthetic_pairs"] = Double(retrained.syntheticPairCount)
+                log(String(format: "%@ SPG kept %.2f of prompts (%.2f below γ, %.2f unanimous), %d synthetic pairs", tag,
+                           spg.keptFraction, spg.belowThresholdFraction, spg.unanimousFraction, retrained.syntheticPairCount))
+            }
+            try run.appendMetrics(step: 0, phase: "\(tag)/\(name)", metrics)
+            let model = try ppo("\(name) PPO", retrained.reward)
+            rows.append(try stage("\(tag) evaluation: \(name)") {
+                try evaluate(name, try sample(model, salt: 31), accuracy: accuracyAfter, kept: retrained.synthetic?.keptFraction)
+            })
+        }
+        return rows
+    }
+}

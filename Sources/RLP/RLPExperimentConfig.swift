@@ -1,0 +1,107 @@
+// The configuration of the RLP experiment (`rlft rlp`, the `rlp` example; ALGORITHMS.md §9.2 E6): stage sizes
+// scaled so that three seeds finish in about fifteen minutes on two cores.
+import Foundation
+import Runs
+import TrainingCore
+
+/// Settings of the RLP experiment on the built-in instruction task: pretrain → SFT (shared by all seeds), then per
+/// seed: a reward model on a deliberately small comparison set → PPO → best-of-n, and RLP-UML and RLP-SPG (policy
+/// samples → reward retraining → PPO again from SFT), with one table of mean ± std over the seeds.
+public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfiguration {
+    /// Seeds; each gives one run of every stage after SFT. Default [0, 1, 2].
+    public var seeds: [UInt64] = [0, 1, 2]
+    /// Threads for the kernels (0 = all cores). Default 0.
+    public var threads = 0
+    /// Instruction families of the built-in task. Default: two that a tiny byte-level model learns within the budget
+    /// (first letter, larger number), so that the SFT model is right often enough for answer clusters to mean something.
+    public var families = ["firstLetter", "largerNumber"]
+    /// Transformer layers. Default 2.
+    public var layers = 2
+    /// Embedding width. Default 96.
+    public var width = 96
+    /// Attention heads. Default 4.
+    public var heads = 4
+    /// Context length in tokens (bytes). Default 96.
+    public var contextLength = 96
+    /// Pretraining steps of the base model (batch 32); 0 = none, SFT starts from a random model. Default 0 (on these
+    /// two families, SFT from scratch beats a short pretraining at equal wall-clock time).
+    public var pretrainSteps = 0
+    /// Supervised fine-tuning steps (batch 16). Default 1500.
+    public var sftSteps = 1500
+    /// Human comparisons the first reward model sees: deliberately few, so that it is weak off-distribution. Default 48.
+    public var comparisonCount = 48
+    /// Reward-model epochs (first model and retrained ones). Default 4.
+    public var rewardEpochs = 4
+    /// Reward-model learning rate. Default 3e-4.
+    public var rewardLearningRate = 3e-4
+    /// Reward-model prompts per update. Default 16.
+    public var rewardBatchSize = 16
+    /// PPO iterations of each PPO run (PPO, RLP-UML's and RLP-SPG's). Default 30.
+    public var ppoIterations = 30
+    /// Prompts per PPO iteration. Default 32.
+    public var ppoBatchSize = 32
+    /// PPO learning rate. Default 5e-5.
+    public var ppoLearningRate: Float = 5e-5
+    /// Initial KL coefficient β (adaptive, target 3 nats). Default 0.2 (LMHP's default; at 0.05 PPO over-optimises the
+    /// weak first reward model so far that its samples are mostly wrong and carry little signal to retrain on).
+    public var klCoefficient = 0.2
+    /// Unlabelled prompts sampled n times from the PPO policy for reward retraining (RLP's P). Default 128.
+    public var unlabeledPrompts = 128
+    /// n, responses per unlabelled prompt (RLP: 10). Also the n of the best-of-n row. Default 10.
+    public var samplesPerPrompt = 10
+    /// λ of RLP-UML (RLP: 0.5). Default 0.5.
+    public var multiViewWeight = 0.5
+    /// γ of RLP-SPG (RLP: 0.5). Default 0.5.
+    public var confidenceThreshold = 0.5
+    /// Prompts whose policy samples (4 each) form the gold-labelled pairs for reward-model accuracy on policy
+    /// samples. Default 64.
+    public var accuracyPrompts = 64
+    /// Maximum new tokens per response. Default 20.
+    public var maximumNewTokens = 20
+    /// Evaluation prompts. Default 100.
+    public var evaluationPrompts = 100
+
+    public init() {}
+
+    public static let fieldDocumentation: [(name: String, description: String)] = [
+        ("seeds", "seeds, one run of every stage after SFT each, e.g. [0,1,2]"),
+        ("threads", "threads for the kernels (0 = all cores)"),
+        ("families", "instruction families of the built-in task"),
+        ("layers", "transformer layers"), ("width", "embedding width"), ("heads", "attention heads"),
+        ("contextLength", "context length in tokens"),
+        ("pretrainSteps", "pretraining steps of the base model (shared by all seeds; 0 = none)"),
+        ("sftSteps", "supervised fine-tuning steps (shared by all seeds)"),
+        ("comparisonCount", "human comparisons for the first reward model (deliberately few)"),
+        ("rewardEpochs", "reward-model epochs"), ("rewardLearningRate", "reward-model learning rate"),
+        ("rewardBatchSize", "reward-model prompts per update"),
+        ("ppoIterations", "iterations of each PPO run"), ("ppoBatchSize", "prompts per PPO iteration"),
+        ("ppoLearningRate", "PPO learning rate"), ("klCoefficient", "initial KL coefficient β"),
+        ("unlabeledPrompts", "unlabelled prompts sampled n times from the PPO policy (RLP's P)"),
+        ("samplesPerPrompt", "n, responses per unlabelled prompt (RLP: 10); also best-of-n's n"),
+        ("multiViewWeight", "λ of RLP-UML (RLP: 0.5)"), ("confidenceThreshold", "γ of RLP-SPG (RLP: 0.5)"),
+        ("accuracyPrompts", "prompts whose policy samples make the gold-labelled accuracy pairs"),
+        ("maximumNewTokens", "maximum new tokens per response"), ("evaluationPrompts", "evaluation prompts"),
+    ]
+
+    /// - Throws: `ConfigError` naming the first bad field.
+    public func validate() throws {
+        try require(!seeds.isEmpty, "seeds", seeds, "give at least one seed, e.g. [0,1,2]")
+        try require(threads >= 0, "threads", threads, "it must be ≥ 0 (0 = all cores)")
+        try require(!families.isEmpty, "families", families, "name at least one instruction family")
+        try require(layers >= 1 && width >= 8 && heads >= 1 && width % heads == 0, "width", width, "use ≥ 1 layer and a width ≥ 8 divisible by heads")
+        try require(contextLength >= 64, "contextLength", contextLength, "use at least 64 so task prompts and answers fit")
+        try require(pretrainSteps >= 0, "pretrainSteps", pretrainSteps, "it must be ≥ 0 (0 = no pretraining)")
+        for (name, value) in [("sftSteps", sftSteps), ("comparisonCount", comparisonCount),
+                              ("rewardEpochs", rewardEpochs), ("rewardBatchSize", rewardBatchSize), ("ppoIterations", ppoIterations),
+                              ("unlabeledPrompts", unlabeledPrompts), ("accuracyPrompts", accuracyPrompts),
+                              ("evaluationPrompts", evaluationPrompts)] {
+            try require(value >= 1, name, value, "it must be at least 1")
+        }
+        try require(ppoBatchSize >= 8, "ppoBatchSize", ppoBatchSize, "use at least 8 prompts (reward whitening needs 8 samples)")
+        try require(samplesPerPrompt >= 2, "samplesPerPrompt", samplesPerPrompt, "use at least 2 (RLP: 10)")
+        try require(rewardLearningRate > 0 && ppoLearningRate > 0, "rewardLearningRate", rewardLearningRate, "learning rates must be positive")
+        try require(multiViewWeight >= 0, "multiViewWeight", multiViewWeight, "it must be ≥ 0 (RLP: 0.5)")
+        try require((0...1).contains(confidenceThreshold), "confidenceThreshold", confidenceThreshold, "it must be in [0, 1] (RLP: 0.5)")
+        try require(maximumNewTokens >= 1 && maximumNewTokens < contextLength, "maximumNewTokens", maximumNewTokens, "it must be in 1..<contextLength")
+    }
+}

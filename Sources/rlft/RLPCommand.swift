@@ -1,0 +1,28 @@
+// `rlft rlp --out DIR`: RLP (reward learning on policy) against PPO, SFT and best-of-n on the built-in task.
+import Foundation
+import RLP
+import Runs
+
+enum RLPCommand: Command {
+    static let name = "rlp"
+    static let summary = "RLP-UML and RLP-SPG vs PPO, best-of-n, SFT: reward retraining on policy samples, mean ± std over seeds"
+    static var help: String {
+        RLPExperimentConfig.helpText(command: name, summary: summary, extraOptions: [
+            ("out DIR", "the run directory: config.json, metrics.jsonl, samples.jsonl, report.md (required)"),
+        ])
+    }
+
+    static func run(_ arguments: CommandLineArguments) throws {
+        let out = URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/rlp"))
+        let config = try RLPExperimentConfig.load(arguments: arguments, reserved: ["out"])
+        let start = Date()
+        let printer = ProgressPrinter(keys: [])
+        let experiment = try RLPExperiment(config: config, output: out) { line in
+            printer.line(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line)
+        }
+        let result = try experiment.runAll()
+        print("")
+        print(result.table)
+        print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))
+    }
+}

@@ -1,0 +1,24 @@
+// A smoke run of the whole RLP experiment at toy size: every stage runs and the run directory has its files.
+import XCTest
+import RLP
+
+final class RLPExperimentTests: XCTestCase {
+    func testSmokeRunWritesTableReportSamplesAndMetrics() throws {
+        var c = RLPExperimentConfig()
+        (c.seeds, c.layers, c.width, c.heads, c.sftSteps) = ([0], 1, 16, 2, 3)
+        (c.comparisonCount, c.rewardEpochs, c.ppoIterations, c.ppoBatchSize) = (8, 1, 1, 8)
+        (c.unlabeledPrompts, c.samplesPerPrompt, c.accuracyPrompts, c.evaluationPrompts, c.maximumNewTokens) = (4, 3, 4, 8, 4)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("rlp-smoke-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try RLPExperiment(config: c, output: out).runAll()
+        XCTAssertEqual(Set(result.results.map(\.system)), ["SFT", "best-of-3", "PPO", "RLP-UML", "RLP-SPG"])
+        for system in ["| SFT", "| best-of-3", "| PPO", "| RLP-UML", "| RLP-SPG"] { XCTAssertTrue(result.table.contains(system), system) }
+        XCTAssertNotNil(result.results.first { $0.system == "RLP-SPG" }?.keptFraction)
+        for file in ["config.json", "report.md", "samples.jsonl", "metrics.jsonl"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
+        }
+        let samples = try String(contentsOf: out.appendingPathComponent("samples.jsonl"), encoding: .utf8)
+        XCTAssertTrue(samples.contains("\"method\":\"RLP-SPG\"") || samples.contains("\"method\" : \"RLP-SPG\""))
+        XCTAssertThrowsError(try RLPExperiment(config: { var bad = c; bad.samplesPerPrompt = 1; return bad }(), output: out))
+    }
+}
