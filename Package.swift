@@ -26,6 +26,9 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TrainingData"]),
     // The InstructGPT pipeline (the main job)
     ("Pipeline", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs"]),
+    // Rainier: a knowledge introspector trained by imitation, then PPO against a fixed QA model
+    ("CommonsenseWorld", ["Evaluation"]),
+    ("Rainier", ["CommonsenseWorld", "SFT", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "TensorCore", "NeuralNetworks", "Evaluation", "Runs"]),
 ]
 
 /// Test targets and what they import.
@@ -45,6 +48,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("BestOfNTests", ["BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
     ("PipelineTests", ["Pipeline", "Runs"]),
     ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TestSupport"]),
+    ("RainierTests", ["Rainier", "CommonsenseWorld", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
@@ -82,6 +86,7 @@ let package = Package(
 
             // MARK: Examples
             .executableTarget(name: "instruction-tuning", dependencies: ["RLFineTuning"], path: "Examples/instruction-tuning"),
+            .executableTarget(name: "rainier", dependencies: ["RLFineTuning"], path: "Examples/rainier"),
 
             // MARK: Test support (not public API)
             .target(name: "TestSupport", dependencies: ["TensorCore"]),

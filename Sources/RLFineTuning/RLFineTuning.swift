@@ -14,3 +14,5 @@
 @_exported import BestOfN
 @_exported import PPO
 @_exported import Pipeline
+@_exported import CommonsenseWorld
+@_exported import Rainier

@@ -16,6 +16,7 @@ let commands: [Command.Type] = [
     PPOCommand.self,
     PipelineCommand.self,
     EvalCommand.self,
+    RainierCommand.self,
 ]
 
 func topLevelHelp() -> String {

@@ -1,0 +1,59 @@
+// The commonsense world: seeded, consistent questions, statements that parse back, silver knowledge mixtures.
+import CommonsenseWorld
+import Foundation
+import XCTest
+
+final class CommonsenseWorldTests: XCTestCase {
+    func testTheWorldIsSeededAndItsQuestionsAreConsistent() throws {
+        let world = try CommonsenseWorld()
+        let again = try CommonsenseWorld()
+        XCTAssertEqual(world.facts, again.facts)
+        XCTAssertEqual(world.questions(.test), again.questions(.test))
+        XCTAssertNotEqual(world.facts, try CommonsenseWorld(config: { var c = CommonsenseWorldConfig(); c.seed = 9; return c }()).facts)
+        XCTAssertEqual(world.facts.count, 48)            // 12 animals × 2 + 12 tools + 12 foods
+        XCTAssertEqual(world.knownFacts.count, 19)       // 40 %
+        let training = world.questions(.training)
+        XCTAssertEqual(training.count, 48 * 4)
+        XCTAssertTrue(training.allSatisfy { world.family($0.family)!.isSeen })
+        let test = world.questions(.test)
+        XCTAssertEqual(Set(test.map(\.family)).count, 7)
+        for q in training + test {
+            XCTAssertEqual(q.choices.count, 4)
+            XCTAssertEqual(Set(q.choices).count, 4)
+            XCTAssertEqual(q.choices[q.answer], world.value(entity: q.entity, relation: q.relation))
+            let statement = world.trueStatement(for: q)
+            XCTAssertTrue(world.judge(statement, for: q) == (true, true))
+        }
+        let q = training[0]
+        XCTAssertTrue(q.text.hasPrefix(q.stem + " \\n (A) "), q.text)
+        XCTAssertNil(world.parse("the fox is made of wood."))
+        XCTAssertThrowsError(try CommonsenseWorld(config: { var c = CommonsenseWorldConfig(); c.choiceCount = 9; return c }()))
+    }
+
+    func testSilverKnowledgeMixesTrueWrongAndIrrelevantStatements() throws {
+        let world = try CommonsenseWorld()
+        var rng = SplitMixForTests(seed: 1)
+        var counts = (correct: 0, wrong: 0, irrelevant: 0)
+        let questions = world.questions(.training)
+        for q in questions {
+            for k in world.silverKnowledge(for: q, count: 5, using: &rng) {
+                let judged = world.judge(k, for: q)
+                XCTAssertNotNil(world.parse(k))
+                if judged.isRelevant { if judged.isTrue { counts.correct += 1 } else { counts.wrong += 1 } } else { counts.irrelevant += 1 }
+            }
+        }
+        let n = Double(questions.count * 5)
+        XCTAssertEqual(Double(counts.correct) / n, 0.5, accuracy: 0.04)
+        XCTAssertEqual(Double(counts.wrong) / n, 0.25, accuracy: 0.04)
+        XCTAssertEqual(Double(counts.irrelevant) / n, 0.25, accuracy: 0.04)
+        // Reading lessons: the question alone only for known facts; stated values are the targets.
+        let lessons = world.readingExamples(for: questions, using: &rng)
+        for lesson in lessons {
+            if lesson.knowledge == nil { XCTAssertTrue(world.isKnown(lesson.question)) }
+            if let k = lesson.knowledge, let fact = world.parse(k), fact.entity == lesson.question.entity,
+               fact.relation == lesson.question.relation {
+                XCTAssertEqual(lesson.question.choices[lesson.target], fact.value)
+            }
+        }
+    }
+}
