@@ -20,6 +20,9 @@ public struct RainierConfig: Codable, Equatable, Sendable {
     public var imitationLearningRate = 1e-3
     /// Stage II: PPO against the knowledge reward; see ``RainierConfig/rainierPPO()``.
     public var ppo = RainierConfig.rainierPPO()
+    /// Whether the critic is a separate value model initialised from the stage-I model (Rainier's
+    /// `--use_model_ckpt_for_value`) rather than a value head on the policy's trunk. Default true.
+    public var separateValueModel = true
     /// Knowledge statements M sampled per question at inference. Default 10.
     public var knowledgeSamples = 10
     /// Top-p of inference sampling (τ = 1). Default 0.5.

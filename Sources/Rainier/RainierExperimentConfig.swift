@@ -27,8 +27,8 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
     public var trainingVariants = 4
     /// Test questions per fact and family. Default 2.
     public var testVariants = 2
-    /// BPE vocabulary size of the world's tokenizer. Default 400.
-    public var vocabularySize = 400
+    /// BPE vocabulary size of the world's tokenizer (large enough that every word is one token). Default 800.
+    public var vocabularySize = 800
     /// Transformer layers of both models. Default 2.
     public var layers = 2
     /// Embedding width of both models. Default 64.

@@ -95,13 +95,15 @@ public final class RainierTrainer {
     }
 
     /// Stage II: PPO on the training questions' prompts against ``reward``, with the KL penalty to
-    /// ``stageIModel`` (taken now if ``imitate(silver:progress:)`` was skipped) and a value head on the policy.
+    /// ``stageIModel`` (taken now if ``imitate(silver:progress:)`` was skipped), and a separate value model
+    /// initialised from the stage-I model (or, with `separateValueModel` false, a value head on the policy).
     ///
     /// - Throws: PPO's errors.
     public func reinforce(progress: TrainingProgress = { _ in .continue }) throws {
         let reference = stageIModel ?? introspector.model.frozenCopy()
         stageIModel = reference
-        let trainer = try PPOTrainer(config: config.ppo, policy: introspector.model, reference: reference, reward: .function(reward),
+        let critic: PPOCritic = config.separateValueModel ? .separate(ValueModel(policy: introspector.model)) : .sharedHead(for: introspector.model)
+        let trainer = try PPOTrainer(config: config.ppo, policy: introspector.model, reference: reference, critic: critic, reward: .function(reward),
                                      tokenizer: introspector.tokenizer, tokens: introspector.tokens)
         ppo = trainer
         try trainer.train(prompts: questions.map(KnowledgeIntrospector.prompt(for:)), progress: progress)

@@ -43,9 +43,10 @@ final class CommonsenseWorldTests: XCTestCase {
             }
         }
         let n = Double(questions.count * 5)
-        XCTAssertEqual(Double(counts.correct) / n, 0.5, accuracy: 0.04)
-        XCTAssertEqual(Double(counts.wrong) / n, 0.25, accuracy: 0.04)
-        XCTAssertEqual(Double(counts.irrelevant) / n, 0.25, accuracy: 0.04)
+        let message = "correct \(counts.correct), wrong \(counts.wrong), irrelevant \(counts.irrelevant) of \(n)"
+        XCTAssertEqual(Double(counts.correct) / n, 0.5, accuracy: 0.06, message)
+        XCTAssertEqual(Double(counts.wrong) / n, 0.25, accuracy: 0.06, message)
+        XCTAssertEqual(Double(counts.irrelevant) / n, 0.25, accuracy: 0.06, message)
         // Reading lessons: the question alone only for known facts; stated values are the targets.
         let lessons = world.readingExamples(for: questions, using: &rng)
         for lesson in lessons {

@@ -18,22 +18,23 @@ final class RainierBehaviourTests: XCTestCase {
         let qa = ScriptedQuestionAnswering(world: world)
         let training = world.questions(.training)
         let seenTest = world.questions(.test).filter { world.family($0.family)!.isSeen }
-        let tokenizer = try BPETrainer(configuration: .init(vocabularySize: 340, specialTokens: ["<|endoftext|>", "<|pad|>"]))
+        let tokenizer = try BPETrainer(configuration: .init(vocabularySize: 800, specialTokens: ["<|endoftext|>", "<|pad|>"]))
             .train(on: world.corpus + training.map { KnowledgeIntrospector.prompt(for: $0) })
         var rng = SeededGenerator(seed: 7)
-        let model = try GPT(config: GPTConfig(layerCount: 2, headCount: 2, embeddingSize: 32, contextLength: 48,
+        let model = try GPT(config: GPTConfig(layerCount: 2, headCount: 4, embeddingSize: 64, contextLength: 64,
                                               vocabularySize: tokenizer.vocabularySize), using: &rng)
         let introspector = try KnowledgeIntrospector(model: model, tokenizer: tokenizer)
         var config = RainierConfig()
-        config.imitationSteps = 250
-        config.imitationLearningRate = 3e-3
-        config.ppo.iterations = 30
+        config.imitationSteps = 500
+        config.imitationLearningRate = 4e-3
+        config.ppo.iterations = 60
         config.ppo.batchSize = 32
-        config.ppo.learningRate = 1e-3
+        config.ppo.learningRate = 3e-4
         config.ppo.maximumNewTokens = 10
         let trainer = try RainierTrainer(config: config, introspector: introspector, questionAnswering: qa, questions: training)
         var silverRNG = SplitMixForTests(seed: 5)
-        try trainer.imitate(silver: training.map { world.silverKnowledge(for: $0, count: 4, using: &silverRNG) })
+        let sft = try trainer.imitate(silver: training.map { world.silverKnowledge(for: $0, count: 4, using: &silverRNG) })
+        print("DEBUG sft loss", sft.finalTrainingLoss)
         try trainer.calibrateReward()
         let calibrated = trainer.calibrationRewards.map(trainer.reward.normalizer.callAsFunction)
         XCTAssertEqual(calibrated.reduce(0, +) / Double(calibrated.count), 0, accuracy: 1e-6)
@@ -41,9 +42,13 @@ final class RainierBehaviourTests: XCTestCase {
         func measure(_ model: GPT) throws -> (correct: Double, accuracy: Double) {
             let sampler = try KnowledgeIntrospector(model: model, tokenizer: tokenizer)
             var rng = SeededGenerator(seed: 99)
-            let statements = try sampler.sample(seenTest, count: 10, options: trainer.inferenceOptions, using: &rng)
+            // The policy's own distribution (τ = 1, no top-p): what stage II changes.
+            let statements = try sampler.sample(seenTest, count: 10, options: GenerationOptions(maximumNewTokens: 10), using: &rng)
             let judged = zip(seenTest, statements).flatMap { q, ks in ks.map { world.judge($0, for: q) } }
             let correct = Double(judged.filter { $0.isTrue && $0.isRelevant }.count) / Double(judged.count)
+            let wrong = Double(judged.filter { !$0.isTrue && $0.isRelevant }.count) / Double(judged.count)
+            let unparsed = Double(zip(seenTest, statements).flatMap { q, ks in ks.filter { world.parse($0) == nil } }.count) / Double(judged.count)
+            print("DEBUG correct \(correct) wrong \(wrong) unparsed \(unparsed) at \(Date().timeIntervalSince(start))")
             let answers = try answerWithKnowledge(seenTest, knowledge: statements, questionAnswering: qa)
             let accuracy = Double(zip(answers, seenTest).filter { $0.prediction == $1.answer }.count) / Double(seenTest.count)
             return (correct, accuracy)
@@ -51,7 +56,10 @@ final class RainierBehaviourTests: XCTestCase {
         let before = try measure(trainer.stageIModel!)
         var rewards: [Double] = []
         try trainer.reinforce { event in
-            if case .step(_, _, let m) = event { rewards.append(m["objective/raw_score"]!) }
+            if case .step(let i, _, let m) = event {
+                rewards.append(m["objective/raw_score"]!)
+                if i % 10 == 0 { print("DEBUG it \(i) r \(m["objective/raw_score"]!) kl \(m["objective/kl"]!) len \(m["response/length"]!) ent \(m["objective/entropy"]!)") }
+            }
             return .continue
         }
         let after = try measure(trainer.introspector.model)
