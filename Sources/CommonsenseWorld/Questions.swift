@@ -134,19 +134,33 @@ extension CommonsenseWorld {
     }
 
     /// The reading lessons of the question-answering model, from the given (seen-family training) questions:
-    /// the question alone when its fact is known; the question with a statement of the asked relation whose value
-    /// is one of the choices at random, answered by that value (so the model learns to trust knowledge over
-    /// memory); and, for known facts, the question with an irrelevant statement, answered by the truth.
-    public func readingExamples<G: RandomNumberGenerator>(for questions: [MultipleChoiceQuestion],
+    /// - a known fact: the question alone, and the question with a statement of the asked relation whose value is
+    ///   one of the choices at random — both answered by the truth (its memory wins over a contradicting statement);
+    /// - an unknown fact: the question with such a statement, answered by the stated value (it reads), and, with
+    ///   probability `scrambledStemFraction`, the same lesson with the question's words replaced by a random
+    ///   sequence of seen-family words around the entity, so that reading does not depend on the wording;
+    /// - a known fact, also: the question with a true statement about another entity, answered by the truth.
+    public func readingExamples<G: RandomNumberGenerator>(for questions: [MultipleChoiceQuestion], scrambledStemFraction: Double = 0,
                                                           using generator: inout G) -> [ReadingExample] {
         var out: [ReadingExample] = []
+        let pool = Array(Set(families.filter(\.isSeen).flatMap { $0.template.split(separator: " ").map(String.init) }
+            .filter { !$0.contains("{") }.map { $0.trimmingCharacters(in: .punctuationCharacters) }
+            + entities.map(\.name) + relations.flatMap(\.values))).sorted()
         for question in questions {
             let relation = self.relation(question.relation)!
             let known = isKnown(question)
             if known { out.append(ReadingExample(question: question, knowledge: nil, target: question.answer)) }
             let pick = Int(generator.next(upperBound: UInt64(question.choices.count)))
-            out.append(ReadingExample(question: question, knowledge: relation.statement(entity: question.entity, value: question.choices[pick]),
-                                      target: pick))
+            let statement = relation.statement(entity: question.entity, value: question.choices[pick])
+            out.append(ReadingExample(question: question, knowledge: statement, target: known ? question.answer : pick))
+            let u = Double(generator.next() >> 11) / Double(UInt64(1) << 53)
+            if !known && u < scrambledStemFraction {
+                var words = (0..<(3 + Int(generator.next(upperBound: UInt64(4))))).map { _ in pool[Int(generator.next(upperBound: UInt64(pool.count)))] }
+                words.insert(question.entity, at: Int(generator.next(upperBound: UInt64(words.count + 1))))
+                var scrambled = question
+                scrambled.stem = words.joined(separator: " ") + "?"
+                out.append(ReadingExample(question: scrambled, knowledge: statement, target: pick))
+            }
             if known {
                 let others = facts.filter { $0.entity != question.entity }
                 let other = others[Int(generator.next(upperBound: UInt64(others.count)))]

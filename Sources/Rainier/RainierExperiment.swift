@@ -72,7 +72,7 @@ public final class RainierExperiment {
         var rng = SeededGenerator(seed: config.seed &+ 1)
         let qaModel = try GPT(config: modelConfig(vocabulary: vocabulary), using: &rng)
         var lessonRNG = SplitMix64(seed: config.seed &+ 2)
-        let lessons = (0..<config.readingRounds).flatMap { _ in world.readingExamples(for: training, using: &lessonRNG) }
+        let lessons = (0..<config.readingRounds).flatMap { _ in world.readingExamples(for: training, scrambledStemFraction: config.scrambledStemFraction, using: &lessonRNG) }
         let qaExamples = try SFTExample.encode(lessons.map(QuestionAnsweringFormat.record), tokenizer: tokenizer,
                                                contextLength: config.contextLength)
         var qaConfig = SFTConfig()

@@ -35,28 +35,31 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
     public var width = 64
     /// Attention heads. Default 4.
     public var heads = 4
-    /// Context length in tokens. Default 64.
-    public var contextLength = 64
+    /// Context length in tokens. Default 96.
+    public var contextLength = 96
     /// Rounds of reading lessons per training question (each round draws new stated values). Default 4.
     public var readingRounds = 4
+    /// Probability that an unknown fact's reading lesson is repeated with a scrambled question stem (teaches the QA
+    /// model to read whatever the wording). Default 0.5.
+    public var scrambledStemFraction = 0.5
     /// Training steps of the QA model. Default 1500.
     public var qaSteps = 1500
     /// QA model examples per step. Default 32.
     public var qaBatchSize = 32
     /// QA model learning rate. Default 2e-3.
     public var qaLearningRate = 2e-3
-    /// Stage-I (imitation) steps. Default 400.
-    public var imitationSteps = 400
+    /// Stage-I (imitation) steps. Default 800.
+    public var imitationSteps = 800
     /// Stage-I examples per step. Default 32.
     public var imitationBatchSize = 32
-    /// Stage-I learning rate. Default 1e-3.
-    public var imitationLearningRate = 1e-3
-    /// Stage-II PPO iterations. Default 40.
-    public var ppoIterations = 40
+    /// Stage-I learning rate. Default 3e-3.
+    public var imitationLearningRate = 3e-3
+    /// Stage-II PPO iterations. Default 60.
+    public var ppoIterations = 60
     /// Questions per PPO iteration. Default 64.
     public var ppoBatchSize = 64
-    /// PPO learning rate (linear decay). Default 1e-4.
-    public var ppoLearningRate: Float = 1e-4
+    /// PPO learning rate (linear decay). Default 5e-4.
+    public var ppoLearningRate: Float = 5e-4
     /// KL coefficient β (fixed). Default 0.2.
     public var klCoefficient = 0.2
     /// Rollout temperature τ. Default 0.7.
@@ -91,6 +94,7 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
         ("heads", "attention heads"),
         ("contextLength", "context length in tokens"),
         ("readingRounds", "rounds of reading lessons per training question (new stated values each round)"),
+        ("scrambledStemFraction", "probability of an extra reading lesson with a scrambled question stem (unknown facts)"),
         ("qaSteps", "training steps of the QA model"),
         ("qaBatchSize", "QA model examples per step"),
         ("qaLearningRate", "QA model learning rate"),
@@ -158,6 +162,7 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
                   "it must be a positive multiple of heads (\(heads)), with layers ≥ 1")
         try check(contextLength >= 32, "contextLength", contextLength, "it must be at least 32 tokens (e.g. 64)")
         try check(readingRounds >= 1, "readingRounds", readingRounds, "it must be at least 1 (e.g. 4)")
+        try check((0...1).contains(scrambledStemFraction), "scrambledStemFraction", scrambledStemFraction, "it must be a probability in [0, 1] (e.g. 0.5)")
         try check(qaSteps >= 1 && qaBatchSize >= 1, "qaSteps", qaSteps, "qaSteps and qaBatchSize must be at least 1")
         try check(qaLearningRate > 0, "qaLearningRate", qaLearningRate, "it must be positive (e.g. 2e-3)")
         try check(KnowledgeAggregation(rawValue: aggregation) != nil, "aggregation", aggregation, "it must be max, mean, product or majority")

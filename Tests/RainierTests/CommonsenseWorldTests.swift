@@ -47,14 +47,24 @@ final class CommonsenseWorldTests: XCTestCase {
         XCTAssertEqual(Double(counts.correct) / n, 0.5, accuracy: 0.06, message)
         XCTAssertEqual(Double(counts.wrong) / n, 0.25, accuracy: 0.06, message)
         XCTAssertEqual(Double(counts.irrelevant) / n, 0.25, accuracy: 0.06, message)
-        // Reading lessons: the question alone only for known facts; stated values are the targets.
-        let lessons = world.readingExamples(for: questions, using: &rng)
+        // Reading lessons: the question alone only for known facts; known facts are answered by the truth, unknown
+        // ones by the stated value; scrambled stems only for unknown facts.
+        let lessons = world.readingExamples(for: questions, scrambledStemFraction: 0.5, using: &rng)
+        var scrambled = 0
         for lesson in lessons {
-            if lesson.knowledge == nil { XCTAssertTrue(world.isKnown(lesson.question)) }
-            if let k = lesson.knowledge, let fact = world.parse(k), fact.entity == lesson.question.entity,
-               fact.relation == lesson.question.relation {
+            let known = world.isKnown(lesson.question)
+            if lesson.knowledge == nil { XCTAssertTrue(known) }
+            if known { XCTAssertEqual(lesson.target, lesson.question.answer) }
+            if !known, let k = lesson.knowledge, let fact = world.parse(k) {
                 XCTAssertEqual(lesson.question.choices[lesson.target], fact.value)
             }
+            if world.family(lesson.question.family)!.stem(entity: lesson.question.entity) != lesson.question.stem {
+                scrambled += 1
+                XCTAssertFalse(known)
+                XCTAssertTrue(lesson.question.stem.contains(lesson.question.entity))
+            }
         }
+        let unknown = questions.filter { !world.isKnown($0) }.count
+        XCTAssertEqual(Double(scrambled) / Double(unknown), 0.5, accuracy: 0.1)
     }
 }
