@@ -66,6 +66,10 @@ public struct CommonsenseWorldConfig: Codable, Equatable, Sendable {
     public var silverCorrectFraction = 0.5
     /// Fraction of silver knowledge statements that state a wrong value of the asked relation. Default 0.25.
     public var silverWrongFraction = 0.25
+    /// Fraction of facts about which the silver source holds a fixed wrong belief: for those, its "correct" share
+    /// states the believed value and its "wrong" share states the truth, as a few-shot prompted model repeats
+    /// its own misconceptions. Default 0.3.
+    public var misbeliefFraction = 0.3
     /// Training questions per fact of a seen family (different distractors and orders). Default 4.
     public var trainingVariants = 4
     /// Test questions per fact and family. Default 2.
@@ -86,6 +90,7 @@ public struct CommonsenseWorldConfig: Codable, Equatable, Sendable {
         try check((0...1).contains(silverCorrectFraction), "silverCorrectFraction", silverCorrectFraction, "use a fraction in [0, 1], such as 0.5")
         try check(silverWrongFraction >= 0 && silverCorrectFraction + silverWrongFraction <= 1, "silverWrongFraction",
                   silverWrongFraction, "use a fraction ≥ 0 with silverCorrectFraction + silverWrongFraction ≤ 1, such as 0.25")
+        try check((0...1).contains(misbeliefFraction), "misbeliefFraction", misbeliefFraction, "use a fraction in [0, 1], such as 0.3")
         try check(trainingVariants >= 1, "trainingVariants", trainingVariants, "use at least 1, such as 4")
         try check(testVariants >= 1, "testVariants", testVariants, "use at least 1, such as 2")
     }
@@ -125,6 +130,9 @@ public struct CommonsenseWorld: Sendable {
     public let facts: [CommonsenseFact]
     /// The facts the question-answering model is taught without knowledge.
     public let knownFacts: Set<CommonsenseFact>
+    /// The silver source's wrong beliefs: for these facts it mostly states the believed value (see
+    /// `misbeliefFraction`), keyed by the true fact.
+    public let misbeliefs: [CommonsenseFact: String]
     private let valueOf: [String: String]                  // "entity|relation" → value
     private let statements: [String: CommonsenseFact]      // every renderable statement → its fact
 
@@ -178,6 +186,14 @@ public struct CommonsenseWorld: Sendable {
         order.shuffle(using: &rng)
         let knownCount = Int((Double(facts.count) * config.knownFraction).rounded())
         knownFacts = Set(order.prefix(knownCount).map { facts[$0] })
+        order.shuffle(using: &rng)
+        var misbeliefs: [CommonsenseFact: String] = [:]
+        for i in order.prefix(Int((Double(facts.count) * config.misbeliefFraction).rounded())) {
+            let fact = facts[i]
+            let wrong = CommonsenseWorld.builtInRelations.first { $0.name == fact.relation }!.values.filter { $0 != fact.value }
+            misbeliefs[fact] = wrong[Int(rng.next(upperBound: UInt64(wrong.count)))]
+        }
+        self.misbeliefs = misbeliefs
         self.facts = facts
         self.valueOf = valueOf
         self.statements = statements

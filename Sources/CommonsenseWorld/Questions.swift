@@ -115,15 +115,19 @@ extension CommonsenseWorld {
 
     /// `count` silver knowledge statements for a question, as a few-shot prompted model would write them: each is
     /// the true statement with probability `silverCorrectFraction`, a wrong value of the asked relation with
-    /// probability `silverWrongFraction`, and otherwise a true but irrelevant statement about another fact.
+    /// probability `silverWrongFraction`, and otherwise a true but irrelevant statement about another fact. For a
+    /// fact in ``CommonsenseWorld/misbeliefs`` the first share states the believed wrong value and the second the
+    /// truth.
     public func silverKnowledge<G: RandomNumberGenerator>(for question: MultipleChoiceQuestion, count: Int,
                                                           using generator: inout G) -> [String] {
-        (0..<count).map { _ -> String in
+        let truth = value(entity: question.entity, relation: question.relation) ?? question.choices[question.answer]
+        let misbelief = misbeliefs[CommonsenseFact(entity: question.entity, relation: question.relation, value: truth)]
+        return (0..<count).map { _ -> String in
             let u = Double(generator.next() >> 11) / Double(UInt64(1) << 53)
             let relation = self.relation(question.relation)!
-            if u < config.silverCorrectFraction { return trueStatement(for: question) }
+            if u < config.silverCorrectFraction { return relation.statement(entity: question.entity, value: misbelief ?? truth) }
             if u < config.silverCorrectFraction + config.silverWrongFraction {
-                let truth = value(entity: question.entity, relation: question.relation)
+                if misbelief != nil { return relation.statement(entity: question.entity, value: truth) }
                 let wrong = relation.values.filter { $0 != truth }
                 return relation.statement(entity: question.entity, value: wrong[Int(generator.next(upperBound: UInt64(wrong.count)))])
             }

@@ -12,12 +12,12 @@ import TrainingCore
 public struct RainierConfig: Codable, Equatable, Sendable {
     /// Seed of stage I, the calibration samples and inference sampling. Default 0.
     public var seed: UInt64 = 0
-    /// Stage-I (imitation) updates. Default 300.
-    public var imitationSteps = 300
+    /// Stage-I (imitation) updates. Default 500.
+    public var imitationSteps = 500
     /// Stage-I examples per update. Default 32.
     public var imitationBatchSize = 32
-    /// Stage-I learning rate. Default 1e−3.
-    public var imitationLearningRate = 1e-3
+    /// Stage-I learning rate. Default 3e−3.
+    public var imitationLearningRate = 3e-3
     /// Stage II: PPO against the knowledge reward; see ``RainierConfig/rainierPPO()``.
     public var ppo = RainierConfig.rainierPPO()
     /// Whether the critic is a separate value model initialised from the stage-I model (Rainier's
@@ -34,7 +34,7 @@ public struct RainierConfig: Codable, Equatable, Sendable {
 
     /// Rainier's PPO settings (spec §7.5) with toy-scale iterations and learning rate: 64 questions per iteration,
     /// 16 new tokens, τ = 0.7, top-k 50, β = 0.2 fixed, k1, whitened rewards, γ = 1, λ = 0.95, 4 epochs on the whole
-    /// batch, ε = ε_v = 0.2, c_v = 1, lr 1e−4 (linear decay), gradient clipping off, no missing-stop penalty.
+    /// batch, ε = ε_v = 0.2, c_v = 1, lr 3e−4 (linear decay), gradient clipping off, no missing-stop penalty.
     public static func rainierPPO() -> PPOConfig {
         var c = PPOConfig()
         c.iterations = 60
@@ -53,7 +53,7 @@ public struct RainierConfig: Codable, Equatable, Sendable {
         c.clipRange = 0.2
         c.valueClipRange = 0.2
         c.valueCoefficient = 1
-        c.learningRate = 1e-4
+        c.learningRate = 3e-4
         c.learningRateDecay = "linear"
         c.maximumGradientNorm = 0
         return c

@@ -31,7 +31,9 @@ final class CommonsenseWorldTests: XCTestCase {
     }
 
     func testSilverKnowledgeMixesTrueWrongAndIrrelevantStatements() throws {
-        let world = try CommonsenseWorld()
+        var config = CommonsenseWorldConfig()
+        config.misbeliefFraction = 0
+        let world = try CommonsenseWorld(config: config)
         var rng = SplitMixForTests(seed: 1)
         var counts = (correct: 0, wrong: 0, irrelevant: 0)
         let questions = world.questions(.training)
@@ -47,6 +49,19 @@ final class CommonsenseWorldTests: XCTestCase {
         XCTAssertEqual(Double(counts.correct) / n, 0.5, accuracy: 0.06, message)
         XCTAssertEqual(Double(counts.wrong) / n, 0.25, accuracy: 0.06, message)
         XCTAssertEqual(Double(counts.irrelevant) / n, 0.25, accuracy: 0.06, message)
+        // Misbeliefs: for those facts, the believed wrong value takes the true statement's share.
+        let believing = try CommonsenseWorld()
+        XCTAssertEqual(believing.misbeliefs.count, 14)   // 30 % of 48
+        var believed = 0, stated = 0
+        for q in believing.questions(.training) {
+            guard let fact = believing.parse(believing.trueStatement(for: q)), let belief = believing.misbeliefs[fact] else { continue }
+            XCTAssertNotEqual(belief, fact.value)
+            for k in believing.silverKnowledge(for: q, count: 10, using: &rng) {
+                stated += 1
+                if believing.parse(k)?.value == belief && believing.parse(k)?.entity == q.entity { believed += 1 }
+            }
+        }
+        XCTAssertEqual(Double(believed) / Double(stated), 0.5, accuracy: 0.06)
         // Reading lessons: the question alone only for known facts; known facts are answered by the truth, unknown
         // ones by the stated value; scrambled stems only for unknown facts.
         let lessons = world.readingExamples(for: questions, scrambledStemFraction: 0.5, using: &rng)

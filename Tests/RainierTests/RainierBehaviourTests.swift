@@ -33,8 +33,7 @@ final class RainierBehaviourTests: XCTestCase {
         config.ppo.maximumNewTokens = 10
         let trainer = try RainierTrainer(config: config, introspector: introspector, questionAnswering: qa, questions: training)
         var silverRNG = SplitMixForTests(seed: 5)
-        let sft = try trainer.imitate(silver: training.map { world.silverKnowledge(for: $0, count: 4, using: &silverRNG) })
-        print("DEBUG sft loss", sft.finalTrainingLoss)
+        try trainer.imitate(silver: training.map { world.silverKnowledge(for: $0, count: 4, using: &silverRNG) })
         try trainer.calibrateReward()
         let calibrated = trainer.calibrationRewards.map(trainer.reward.normalizer.callAsFunction)
         XCTAssertEqual(calibrated.reduce(0, +) / Double(calibrated.count), 0, accuracy: 1e-6)
@@ -46,9 +45,6 @@ final class RainierBehaviourTests: XCTestCase {
             let statements = try sampler.sample(seenTest, count: 10, options: GenerationOptions(maximumNewTokens: 10), using: &rng)
             let judged = zip(seenTest, statements).flatMap { q, ks in ks.map { world.judge($0, for: q) } }
             let correct = Double(judged.filter { $0.isTrue && $0.isRelevant }.count) / Double(judged.count)
-            let wrong = Double(judged.filter { !$0.isTrue && $0.isRelevant }.count) / Double(judged.count)
-            let unparsed = Double(zip(seenTest, statements).flatMap { q, ks in ks.filter { world.parse($0) == nil } }.count) / Double(judged.count)
-            print("DEBUG correct \(correct) wrong \(wrong) unparsed \(unparsed) at \(Date().timeIntervalSince(start))")
             let answers = try answerWithKnowledge(seenTest, knowledge: statements, questionAnswering: qa)
             let accuracy = Double(zip(answers, seenTest).filter { $0.prediction == $1.answer }.count) / Double(seenTest.count)
             return (correct, accuracy)
@@ -56,10 +52,7 @@ final class RainierBehaviourTests: XCTestCase {
         let before = try measure(trainer.stageIModel!)
         var rewards: [Double] = []
         try trainer.reinforce { event in
-            if case .step(let i, _, let m) = event {
-                rewards.append(m["objective/raw_score"]!)
-                if i % 10 == 0 { print("DEBUG it \(i) r \(m["objective/raw_score"]!) kl \(m["objective/kl"]!) len \(m["response/length"]!) ent \(m["objective/entropy"]!)") }
-            }
+            if case .step(_, _, let m) = event { rewards.append(m["objective/raw_score"]!) }
             return .continue
         }
         let after = try measure(trainer.introspector.model)
