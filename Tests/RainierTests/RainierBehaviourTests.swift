@@ -9,6 +9,13 @@ import Tokenizers
 import XCTest
 
 final class RainierBehaviourTests: XCTestCase {
+    /// A world of 24 facts (6 entities per category), 30 % of them misbelieved by the silver source; the scripted
+    /// QA scorer knows 40 % of the facts. A 2-layer, 64-wide introspector imitates 4 silver statements per
+    /// training question (400 steps), then runs 50 PPO iterations of 32 questions (β = 0.2, τ = 0.7). On the seen
+    /// test questions, statements sampled from the policy (τ = 1) are true and relevant more often, and QA with
+    /// M = 10 statements and max aggregation is more accurate, after stage II than after stage I, by at least 0.15
+    /// each. Measured (seed 7, two loaded cores): true & relevant 0.44 → 0.68, accuracy 0.62 → 0.94 (QA alone 0.46),
+    /// normalised reward 0.10 → 0.58, 34 s.
     func testStageTwoRaisesCorrectKnowledgeAndAccuracyOverStageOne() throws {
         let start = Date()
         var worldConfig = CommonsenseWorldConfig()
@@ -25,11 +32,11 @@ final class RainierBehaviourTests: XCTestCase {
                                               vocabularySize: tokenizer.vocabularySize), using: &rng)
         let introspector = try KnowledgeIntrospector(model: model, tokenizer: tokenizer)
         var config = RainierConfig()
-        config.imitationSteps = 500
-        config.imitationLearningRate = 4e-3
-        config.ppo.iterations = 60
+        config.imitationSteps = 400
+        config.imitationLearningRate = 5e-3
+        config.ppo.iterations = 50
         config.ppo.batchSize = 32
-        config.ppo.learningRate = 3e-4
+        config.ppo.learningRate = 5e-4
         config.ppo.maximumNewTokens = 10
         let trainer = try RainierTrainer(config: config, introspector: introspector, questionAnswering: qa, questions: training)
         var silverRNG = SplitMixForTests(seed: 5)
@@ -63,7 +70,7 @@ final class RainierBehaviourTests: XCTestCase {
                              rewards.prefix(3).reduce(0, +) / 3, rewards.suffix(3).reduce(0, +) / 3, Date().timeIntervalSince(start))
         print("Rainier behaviour: \(summary)")
         XCTAssertGreaterThanOrEqual(after.correct - before.correct, 0.15, summary)
-        XCTAssertGreaterThanOrEqual(after.accuracy - before.accuracy, 0.05, summary)
-        XCTAssertGreaterThan(after.accuracy, aloneAccuracy + 0.2, summary)
+        XCTAssertGreaterThanOrEqual(after.accuracy - before.accuracy, 0.15, summary)
+        XCTAssertGreaterThan(after.accuracy, aloneAccuracy + 0.3, summary)
     }
 }
