@@ -18,6 +18,8 @@ public struct RainierExperimentResult {
     public var accuracyTable: String
     /// The knowledge-quality table (Markdown).
     public var knowledgeTable: String
+    /// Seen and unseen average accuracy of QA + stage I and QA + Rainier under each aggregation (Markdown).
+    public var aggregationTable: String
     /// Accuracy per method and group ("seen average", "unseen average", or a family name).
     public var accuracy: [String: [String: ConfidenceInterval]]
     /// Fraction of statements that are true and relevant, per method and group ("seen", "unseen").
@@ -142,7 +144,25 @@ public final class RainierExperiment {
             }
             trueAndRelevant[method] = counts.mapValues { Double($0.good) / Double(max($0.all, 1)) }
         }
-        let result = try tabulate(world: world, test: test, correct: correct, trueAndRelevant: trueAndRelevant)
+        var result = try tabulate(world: world, test: test, correct: correct, trueAndRelevant: trueAndRelevant)
+        // The same statements under every aggregation (QA scores are cached, so this is cheap).
+        var aggregationTable = ResultTable(columns: ["method", "aggregation", "seen average", "unseen average"])
+        for method in ["QA + stage I", "QA + Rainier"] {
+            for aggregation in KnowledgeAggregation.allCases {
+                let answers = try answerWithKnowledge(test, knowledge: knowledge[method]!, questionAnswering: qa, aggregation: aggregation)
+                let hits = zip(answers, test).map { $0.prediction == $1.answer ? 1.0 : 0 }
+                func average(_ seen: Bool) -> Double {
+                    let families = world.families.filter { $0.isSeen == seen }.map(\.name)
+                    let perFamily = families.map { f -> Double in
+                        let items = test.indices.filter { test[$0].family == f }
+                        return items.reduce(0) { $0 + hits[$1] } / Double(max(items.count, 1))
+                    }
+                    return perFamily.reduce(0, +) / Double(max(perFamily.count, 1))
+                }
+                try aggregationTable.addRow([.text(method), .text(aggregation.rawValue), .number(average(true), decimals: 2), .number(average(false), decimals: 2)])
+            }
+        }
+        result.aggregationTable = aggregationTable.markdown()
         try writeReport(result, world: world, normalizer: normalizer)
         say("done")
         return result
@@ -222,7 +242,7 @@ public final class RainierExperiment {
                                        .number(trueAndRelevant[method]?["seen"] ?? .nan, decimals: 3),
                                        .number(trueAndRelevant[method]?["unseen"] ?? .nan, decimals: 3)])
         }
-        return RainierExperimentResult(accuracyTable: table.markdown(), knowledgeTable: knowledgeTable.markdown(), accuracy: accuracy,
+        return RainierExperimentResult(accuracyTable: table.markdown(), knowledgeTable: knowledgeTable.markdown(), aggregationTable: "", accuracy: accuracy,
                                        trueAndRelevant: trueAndRelevant, seconds: Date().timeIntervalSince(start))
     }
 
@@ -253,6 +273,9 @@ public final class RainierExperiment {
         ## Knowledge statements that are true and relevant (all M statements per test question)
 
         \(result.knowledgeTable)
+        ## Aggregations (same statements; unweighted family averages)
+
+        \(result.aggregationTable)
         Wall-clock time: \(String(format: "%.0f", result.seconds)) s. Every statement used is in samples.jsonl; training curves
         in metrics.jsonl and reward.svg.
         """

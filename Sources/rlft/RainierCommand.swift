@@ -23,6 +23,8 @@ enum RainierCommand: Command {
         print(result.accuracyTable)
         print("Knowledge statements that are true and relevant:")
         print(result.knowledgeTable)
+        print("Aggregations:")
+        print(result.aggregationTable)
         print(String(format: "Total %.1f s. Report: %@", result.seconds, out.appendingPathComponent("report.md").path))
     }
 }

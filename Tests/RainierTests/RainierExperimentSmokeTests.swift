@@ -25,6 +25,7 @@ final class RainierExperimentSmokeTests: XCTestCase {
             XCTAssertTrue(result.accuracyTable.contains("| \(family) "), family)
         }
         XCTAssertEqual(Set(result.accuracy.keys), Set(rainierMethods))
+        for aggregation in ["max", "mean", "product", "majority"] { XCTAssertTrue(result.aggregationTable.contains("| \(aggregation) "), aggregation) }
         let samples = try String(contentsOf: out.appendingPathComponent("samples.jsonl"), encoding: .utf8).split(separator: "\n")
         // 3 facts per relation, one test question per fact and family: 7 × 3 = 21 questions; three knowledge
         // sources (silver, stage I, Rainier) × M = 2 statements each.
