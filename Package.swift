@@ -35,6 +35,9 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("QuarkExperiments", ["Quark", "ReviewWorld", "Pretraining", "RewardModeling", "PPO", "Evaluation", "Runs", "LanguageModels",
                           "Tokenizers", "TrainingCore", "TensorCore", "NeuralNetworks"]),
     ("RLP", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "LanguageModels", "NeuralNetworks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),
+    // Rainier: a knowledge introspector trained by imitation, then PPO against a fixed QA model
+    ("CommonsenseWorld", ["Evaluation"]),
+    ("Rainier", ["CommonsenseWorld", "SFT", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "TensorCore", "NeuralNetworks", "Evaluation", "Runs"]),
 ]
 
 /// Test targets and what they import.
@@ -58,6 +61,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("CriticFreeRLTests", ["CriticFreeRL", "PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore"]),
     ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
     ("RLPTests", ["RLP", "RewardModeling", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "TestSupport"]),
+    ("RainierTests", ["Rainier", "CommonsenseWorld", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
@@ -97,6 +101,7 @@ let package = Package(
             .executableTarget(name: "instruction-tuning", dependencies: ["RLFineTuning"], path: "Examples/instruction-tuning"),
             .executableTarget(name: "quark", dependencies: ["RLFineTuning"], path: "Examples/quark"),
             .executableTarget(name: "rlp", dependencies: ["RLFineTuning"], path: "Examples/rlp"),
+            .executableTarget(name: "rainier", dependencies: ["RLFineTuning"], path: "Examples/rainier"),
 
             // MARK: Test support (not public API)
             .target(name: "TestSupport", dependencies: ["TensorCore"]),

@@ -20,3 +20,5 @@
 @_exported import ReviewWorld
 @_exported import QuarkExperiments
 @_exported import RLP
+@_exported import CommonsenseWorld
+@_exported import Rainier

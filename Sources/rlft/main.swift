@@ -23,6 +23,7 @@ let commands: [Command.Type] = [
     RLOOCommand.self,
     GRPOCommand.self,
     QuarkCommand.self,
+    RainierCommand.self,
 ]
 
 func topLevelHelp() -> String {

@@ -1,0 +1,284 @@
+// The Rainier experiment on the commonsense world (`rlft rainier`, the `rainier` example): train the QA model,
+// then the introspector in two stages, and compare QA alone, QA + silver knowledge, QA + stage I and QA + Rainier
+// per family, seen and unseen, with bootstrap intervals; write metrics, samples and report.md.
+import CommonsenseWorld
+import Evaluation
+import Foundation
+import LanguageModels
+import Runs
+import SFT
+import TensorCore
+import Tokenizers
+import TrainingCore
+import TrainingData
+
+/// What the experiment found.
+public struct RainierExperimentResult {
+    /// The accuracy table (Markdown).
+    public var accuracyTable: String
+    /// The knowledge-quality table (Markdown).
+    public var knowledgeTable: String
+    /// Seen and unseen average accuracy of QA + stage I and QA + Rainier under each aggregation (Markdown).
+    public var aggregationTable: String
+    /// Accuracy per method and group ("seen average", "unseen average", or a family name).
+    public var accuracy: [String: [String: ConfidenceInterval]]
+    /// Fraction of statements that are true and relevant, per method and group ("seen", "unseen").
+    public var trueAndRelevant: [String: [String: Double]]
+    /// Wall-clock seconds of the whole run.
+    public var seconds: Double
+}
+
+/// The four ways of answering that the experiment compares, in table order.
+public let rainierMethods = ["QA alone", "QA + silver", "QA + stage I", "QA + Rainier"]
+
+/// Runs the whole experiment, reporting progress lines to `log` (the library never prints).
+public final class RainierExperiment {
+    public let config: RainierExperimentConfig
+    public let run: RunDirectory?
+    let log: (String) -> Void
+    let start = Date()
+
+    /// - Parameters:
+    ///   - config: the settings (validated here).
+    ///   - output: the run directory (nil = write nothing).
+    ///   - log: receives one line per phase.
+    public init(config: RainierExperimentConfig, output: URL?, log: @escaping (String) -> Void = { _ in }) throws {
+        try config.validate()
+        self.config = config
+        run = try output.map { try RunDirectory($0) }
+        self.log = log
+        if config.threads > 0 { Compute.threadCount = config.threads }
+    }
+
+    func say(_ line: String) { log(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line) }
+
+    func modelConfig(vocabulary: Int) -> GPTConfig {
+        GPTConfig(layerCount: config.layers, headCount: config.heads, embeddingSize: config.width,
+                  contextLength: config.contextLength, vocabularySize: vocabulary)
+    }
+
+    /// World → tokenizer → QA model → stage I → calibration → stage II → evaluation → report.
+    public func runAll() throws -> RainierExperimentResult {
+        if let run { try run.writeAtomically(config.jsonData(), to: "config.json") }
+        let world = try CommonsenseWorld(config: config.world)
+        let training = world.questions(.training), test = world.questions(.test)
+        say("world: \(world.entities.count) entities, \(world.facts.count) facts (\(world.knownFacts.count) known to the QA model), \(training.count) training and \(test.count) test questions in \(world.families.count) families")
+
+        // Tokenizer: byte-level BPE on the world's texts.
+        let corpus = world.corpus + training.map { QuestionAnsweringFormat.input($0, knowledge: world.trueStatement(for: $0)) + " " + $0.choices[$0.answer] + "\nknowledge:" }
+        let tokenizer = try BPETrainer(configuration: .init(vocabularySize: config.vocabularySize,
+                                                            specialTokens: ["<|endoftext|>", "<|pad|>"])).train(on: corpus)
+        let vocabulary = tokenizer.vocabularySize
+
+        // The QA model: reading lessons on the seen families' training questions.
+        var rng = SeededGenerator(seed: config.seed &+ 1)
+        let qaModel = try GPT(config: modelConfig(vocabulary: vocabulary), using: &rng)
+        var lessonRNG = SplitMix64(seed: config.seed &+ 2)
+        let lessons = (0..<config.readingRounds).flatMap { _ in world.readingExamples(for: training, scrambledStemFraction: config.scrambledStemFraction, using: &lessonRNG) }
+        let qaExamples = try SFTExample.encode(lessons.map(QuestionAnsweringFormat.record), tokenizer: tokenizer,
+                                               contextLength: config.contextLength)
+        var qaConfig = SFTConfig()
+        qaConfig.steps = config.qaSteps
+        qaConfig.batchSize = config.qaBatchSize
+        qaConfig.learningRate = config.qaLearningRate
+        qaConfig.warmupSteps = min(20, config.qaSteps)
+        qaConfig.validationFraction = 0
+        qaConfig.keepBestCheckpoint = false
+        qaConfig.evaluationInterval = config.qaSteps
+        qaConfig.seed = config.seed &+ 3
+        let pad = tokenizer.id(forSpecialToken: "<|pad|>")!
+        say("QA model: \(qaModel.parameterCount) parameters, \(qaExamples.count) reading lessons, \(config.qaSteps) steps")
+        let qaTrainer = try SFTTrainer(model: qaModel, config: qaConfig, padToken: pad, training: qaExamples, validation: [])
+        try qaTrainer.train(progress: metricsLogger(phase: "qa", every: 100))
+        let qa = GPTQuestionAnswering(model: qaModel.frozenCopy(), tokenizer: tokenizer)
+        try reportReading(world: world, test: test, qa: qa)
+
+        // Stage I: imitation of silver knowledge.
+        var silverRNG = SplitMix64(seed: config.seed &+ 4)
+        let silver = training.map { world.silverKnowledge(for: $0, count: config.silverPerQuestion, using: &silverRNG) }
+        var introspectorRNG = SeededGenerator(seed: config.seed &+ 5)
+        let introspector = try KnowledgeIntrospector(model: GPT(config: modelConfig(vocabulary: vocabulary), using: &introspectorRNG),
+                                                     tokenizer: tokenizer)
+        let rainierConfig = config.rainier
+        let trainer = try RainierTrainer(config: rainierConfig, introspector: introspector, questionAnswering: qa, questions: training)
+        say("stage I: \(config.imitationSteps) imitation steps on \(training.count * config.silverPerQuestion) (question, silver statement) pairs")
+        try trainer.imitate(silver: silver, progress: metricsLogger(phase: "stage1", every: 50))
+        let normalizer = try trainer.calibrateReward()
+        let raw = trainer.calibrationRewards
+        let rawMean = raw.reduce(0, +) / Double(raw.count)
+        say(String(format: "reward calibration on %d stage-I samples: raw mean %.3f → gain %.3f, bias %.3f", raw.count, rawMean, normalizer.gain, normalizer.bias))
+        try run?.appendMetrics(step: 0, phase: "calibration", ["reward/gain": normalizer.gain, "reward/bias": normalizer.bias, "reward/raw_mean": rawMean])
+
+        // Stage II: PPO.
+        say("stage II: \(config.ppoIterations) PPO iterations of \(config.ppoBatchSize) questions, β = \(config.klCoefficient)")
+        try trainer.reinforce(progress: metricsLogger(phase: "stage2", every: 5, keys: ["objective/raw_score", "objective/reward", "objective/kl"]))
+
+        // Evaluation.
+        let m = config.knowledgeSamples
+        say("evaluation: \(test.count) test questions, M = \(m) statements each, \(rainierConfig.aggregation.rawValue) aggregation")
+        var sampleRNG = SeededGenerator(seed: config.seed &+ 6)
+        let stageI = try KnowledgeIntrospector(model: trainer.stageIModel!, tokenizer: tokenizer)
+        var silverTestRNG = SplitMix64(seed: config.seed &+ 7)
+        var knowledge: [String: [[String]]] = [:]
+        knowledge["QA alone"] = test.map { _ in [] }
+        knowledge["QA + silver"] = test.map { world.silverKnowledge(for: $0, count: m, using: &silverTestRNG) }
+        knowledge["QA + stage I"] = try stageI.sample(test, count: m, options: trainer.inferenceOptions, using: &sampleRNG)
+        knowledge["QA + Rainier"] = try trainer.introspector.sample(test, count: m, options: trainer.inferenceOptions, using: &sampleRNG)
+        var correct: [String: [Double]] = [:]
+        var trueAndRelevant: [String: [String: Double]] = [:]
+        for method in rainierMethods {
+            let answers = try answerWithKnowledge(test, knowledge: knowledge[method]!, questionAnswering: qa, aggregation: rainierConfig.aggregation)
+            correct[method] = zip(answers, test).map { $0.prediction == $1.answer ? 1 : 0 }
+            var counts: [String: (good: Int, all: Int)] = [:]
+            for (i, q) in test.enumerated() {
+                let group = world.family(q.family)!.isSeen ? "seen" : "unseen"
+                for (j, k) in knowledge[method]![i].enumerated() {
+                    let judged = world.judge(k, for: q)
+                    counts[group, default: (0, 0)].all += 1
+                    if judged.isTrue && judged.isRelevant { counts[group, default: (0, 0)].good += 1 }
+                    try run?.appendSample(method: method, prompt: KnowledgeIntrospector.prompt(for: q), completion: k, scores: [
+                        "true": judged.isTrue ? 1 : 0, "relevant": judged.isRelevant ? 1 : 0, "seen": group == "seen" ? 1 : 0,
+                        "answer_correct": correct[method]![i], "selected": answers[i].mostConfidentVector == j + 1 ? 1 : 0,
+                    ])
+                }
+            }
+            trueAndRelevant[method] = counts.mapValues { Double($0.good) / Double(max($0.all, 1)) }
+        }
+        var result = try tabulate(world: world, test: test, correct: correct, trueAndRelevant: trueAndRelevant)
+        // The same statements under every aggregation (QA scores are cached, so this is cheap).
+        var aggregationTable = ResultTable(columns: ["method", "aggregation", "seen average", "unseen average"])
+        for method in ["QA + stage I", "QA + Rainier"] {
+            for aggregation in KnowledgeAggregation.allCases {
+                let answers = try answerWithKnowledge(test, knowledge: knowledge[method]!, questionAnswering: qa, aggregation: aggregation)
+                let hits = zip(answers, test).map { $0.prediction == $1.answer ? 1.0 : 0 }
+                func average(_ seen: Bool) -> Double {
+                    let families = world.families.filter { $0.isSeen == seen }.map(\.name)
+                    let perFamily = families.map { f -> Double in
+                        let items = test.indices.filter { test[$0].family == f }
+                        return items.reduce(0) { $0 + hits[$1] } / Double(max(items.count, 1))
+                    }
+                    return perFamily.reduce(0, +) / Double(max(perFamily.count, 1))
+                }
+                try aggregationTable.addRow([.text(method), .text(aggregation.rawValue), .number(average(true), decimals: 2), .number(average(false), decimals: 2)])
+            }
+        }
+        result.aggregationTable = aggregationTable.markdown()
+        try writeReport(result, world: world, normalizer: normalizer)
+        say("done")
+        return result
+    }
+
+    /// A progress callback that appends every event's metrics under `phase` and logs every `every` steps.
+    func metricsLogger(phase: String, every: Int, keys: [String]? = nil) -> TrainingProgress {
+        { [weak self] event in
+            guard let self else { return .continue }
+            let step: Int, metrics: [String: Double]
+            switch event {
+            case .step(let s, _, let m): step = s; metrics = m
+            case .evaluation(let s, let m): step = s; metrics = m
+            default: return .continue
+            }
+            try? self.run?.appendMetrics(step: step, phase: phase, metrics)
+            if step % every == 0 {
+                let shown = (keys ?? metrics.keys.sorted().filter { $0.hasSuffix("loss") }).compactMap { k in metrics[k].map { "\(k) " + String(format: "%.3f", $0) } }
+                self.say("\(phase) step \(step): " + shown.joined(separator: ", "))
+            }
+            return .continue
+        }
+    }
+
+    /// Logs the QA model's test accuracy alone (known and unknown facts) and with the true statement.
+    func reportReading(world: CommonsenseWorld, test: [MultipleChoiceQuestion], qa: GPTQuestionAnswering) throws {
+        let alone = try qa.choiceScores(test, knowledge: test.map { _ in nil })
+        let told = try qa.choiceScores(test, knowledge: test.map { Optional(world.trueStatement(for: $0)) })
+        func accuracy(_ scores: [[Float]], _ keep: (MultipleChoiceQuestion) -> Bool) -> Double {
+            let rows = zip(scores, test).filter { keep($0.1) }
+            return Double(rows.filter { KnowledgeAggregation.argmax($0.0.map(Double.init)) == $0.1.answer }.count) / Double(max(rows.count, 1))
+        }
+        let metrics = [
+            "qa/alone_known": accuracy(alone) { world.isKnown($0) }, "qa/alone_unknown": accuracy(alone) { !world.isKnown($0) },
+            "qa/true_knowledge_seen": accuracy(told) { world.family($0.family)!.isSeen },
+            "qa/true_knowledge_unseen": accuracy(told) { !world.family($0.family)!.isSeen },
+        ]
+        try run?.appendMetrics(step: config.qaSteps, phase: "qa", metrics)
+        say(String(format: "QA model on test questions: alone %.2f on known facts, %.2f on unknown; with the true statement %.2f (seen families), %.2f (unseen)",
+                   metrics["qa/alone_known"]!, metrics["qa/alone_unknown"]!, metrics["qa/true_knowledge_seen"]!, metrics["qa/true_knowledge_unseen"]!))
+    }
+
+    func tabulate(world: CommonsenseWorld, test: [MultipleChoiceQuestion], correct: [String: [Double]],
+                  trueAndRelevant: [String: [String: Double]]) throws -> RainierExperimentResult {
+        var accuracy: [String: [String: ConfidenceInterval]] = [:]
+        var table = ResultTable(columns: ["family", "seen"] + rainierMethods)
+        let seenFamilies = world.families.filter(\.isSeen).map(\.name), unseenFamilies = world.families.filter { !$0.isSeen }.map(\.name)
+        func interval(_ items: [Int], method: String, seed: UInt64) throws -> ConfidenceInterval {
+            // The unweighted mean of the per-family accuracies of a resample of the items.
+            var rng = SplitMix64(seed: seed)
+            let values = correct[method]!
+            return try bootstrapConfidenceInterval(itemCount: items.count, resamples: config.bootstrapResamples, using: &rng) { picks in
+                var sums: [String: (Double, Double)] = [:]
+                for p in picks {
+                    let i = items[p]
+                    sums[test[i].family, default: (0, 0)].0 += values[i]
+                    sums[test[i].family, default: (0, 0)].1 += 1
+                }
+                return sums.values.reduce(0) { $0 + $1.0 / $1.1 } / Double(sums.count)
+            }
+        }
+        let rows: [(String, String, [String])] = world.families.map { ($0.name, $0.isSeen ? "yes" : "no", [$0.name]) }
+            + [("seen average", "yes", seenFamilies), ("unseen average", "no", unseenFamilies)]
+        for (r, (name, seen, families)) in rows.enumerated() {
+            let items = test.indices.filter { families.contains(test[$0].family) }
+            var cells: [ResultCell] = [.text(name), .text(seen)]
+            for (k, method) in rainierMethods.enumerated() {
+                let ci = try interval(items, method: method, seed: config.seed &+ UInt64(100 * r + k))
+                accuracy[method, default: [:]][name] = ci
+                cells.append(.interval(ci, decimals: 2))
+            }
+            try table.addRow(cells)
+        }
+        var knowledgeTable = ResultTable(columns: ["knowledge source", "true & relevant (seen)", "true & relevant (unseen)"])
+        for method in rainierMethods.dropFirst() {
+            try knowledgeTable.addRow([.text(method.replacingOccurrences(of: "QA + ", with: "")),
+                                       .number(trueAndRelevant[method]?["seen"] ?? .nan, decimals: 3),
+                                       .number(trueAndRelevant[method]?["unseen"] ?? .nan, decimals: 3)])
+        }
+        return RainierExperimentResult(accuracyTable: table.markdown(), knowledgeTable: knowledgeTable.markdown(), aggregationTable: "", accuracy: accuracy,
+                                       trueAndRelevant: trueAndRelevant, seconds: Date().timeIntervalSince(start))
+    }
+
+    func writeReport(_ result: RainierExperimentResult, world: CommonsenseWorld, normalizer: RewardNormalizer) throws {
+        guard let run else { return }
+        let records = try run.readMetrics()
+        func series(_ key: String, _ name: String) -> PlotSeries {
+            PlotSeries(name: name, points: records.compactMap { r in
+                guard r["phase"] as? String == "stage2", let step = r["step"] as? Int, let value = r[key] as? Double else { return nil }
+                return (Double(step), value)
+            })
+        }
+        try run.writeAtomically(Data(svgLineChart(title: "Rainier stage II", xLabel: "PPO iteration", yLabel: "reward",
+                                                  series: [series("objective/raw_score", "normalised knowledge reward"),
+                                                           series("objective/kl", "KL to stage I (nats)")]).utf8), to: "reward.svg")
+        let report = """
+        # Rainier on the commonsense world
+
+        Seed \(config.seed); \(world.facts.count) facts, \(world.knownFacts.count) known to the QA model without knowledge; \
+        \(config.testVariants) test questions per fact and family; M = \(config.knowledgeSamples) statements per question, \
+        \(config.aggregation) aggregation. Reward: shape 4, gain \(String(format: "%.3f", normalizer.gain)), bias \
+        \(String(format: "%.3f", normalizer.bias)) (mean 0, std 1 on stage-I samples); PPO β = \(config.klCoefficient) fixed, \
+        \(config.ppoIterations) iterations of \(config.ppoBatchSize) questions.
+
+        ## Accuracy (bootstrap 95 % intervals; averages are unweighted over families)
+
+        \(result.accuracyTable)
+        ## Knowledge statements that are true and relevant (all M statements per test question)
+
+        \(result.knowledgeTable)
+        ## Aggregations (same statements; unweighted family averages)
+
+        \(result.aggregationTable)
+        Wall-clock time: \(String(format: "%.0f", result.seconds)) s. Every statement used is in samples.jsonl; training curves
+        in metrics.jsonl and reward.svg.
+        """
+        try run.writeAtomically(Data(report.utf8), to: "report.md")
+    }
+}

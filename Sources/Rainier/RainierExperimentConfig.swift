@@ -1,0 +1,172 @@
+// The settings of `rlft rainier` and the `rainier` example: world, models, the QA model's training, both Rainier
+// stages and inference, sized to finish in about ten minutes on two cores.
+import CommonsenseWorld
+import Foundation
+import Runs
+import TrainingCore
+
+/// Settings of the Rainier experiment on the built-in commonsense world (flat, so every field is a `--key value`).
+public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedConfiguration {
+    /// Seed of every random choice. Default 0.
+    public var seed: UInt64 = 0
+    /// Threads for the kernels (0 = all cores). Default 0.
+    public var threads = 0
+    /// Entities per category (animals, tools, foods; at most 12). Default 12.
+    public var entitiesPerCategory = 12
+    /// Choices per question. Default 4.
+    public var choiceCount = 4
+    /// Fraction of facts the QA model is taught without knowledge. Default 0.4.
+    public var knownFraction = 0.4
+    /// Fraction of silver statements that are true and relevant. Default 0.5.
+    public var silverCorrectFraction = 0.5
+    /// Fraction of silver statements that state a wrong value of the asked relation (the rest are irrelevant). Default 0.25.
+    public var silverWrongFraction = 0.25
+    /// Silver statements per training question for stage I. Default 5.
+    public var silverPerQuestion = 5
+    /// Training questions per fact of a seen family. Default 4.
+    public var trainingVariants = 4
+    /// Test questions per fact and family. Default 2.
+    public var testVariants = 2
+    /// BPE vocabulary size of the world's tokenizer (large enough that every word is one token). Default 800.
+    public var vocabularySize = 800
+    /// Transformer layers of both models. Default 2.
+    public var layers = 2
+    /// Embedding width of both models. Default 64.
+    public var width = 64
+    /// Attention heads. Default 4.
+    public var heads = 4
+    /// Context length in tokens. Default 96.
+    public var contextLength = 96
+    /// Rounds of reading lessons per training question (each round draws new stated values). Default 4.
+    public var readingRounds = 4
+    /// Probability that an unknown fact's reading lesson is repeated with a scrambled question stem (teaches the QA
+    /// model to read whatever the wording). Default 0.5.
+    public var scrambledStemFraction = 0.5
+    /// Training steps of the QA model. Default 1500.
+    public var qaSteps = 1500
+    /// QA model examples per step. Default 32.
+    public var qaBatchSize = 32
+    /// QA model learning rate. Default 2e-3.
+    public var qaLearningRate = 2e-3
+    /// Stage-I (imitation) steps. Default 800.
+    public var imitationSteps = 800
+    /// Stage-I examples per step. Default 32.
+    public var imitationBatchSize = 32
+    /// Stage-I learning rate. Default 3e-3.
+    public var imitationLearningRate = 3e-3
+    /// Stage-II PPO iterations. Default 60.
+    public var ppoIterations = 60
+    /// Questions per PPO iteration. Default 64.
+    public var ppoBatchSize = 64
+    /// PPO learning rate (linear decay). Default 5e-4.
+    public var ppoLearningRate: Float = 5e-4
+    /// KL coefficient β (fixed). Default 0.2.
+    public var klCoefficient = 0.2
+    /// Rollout temperature τ. Default 0.7.
+    public var ppoTemperature: Float = 0.7
+    /// Most tokens per knowledge statement. Default 16.
+    public var maximumKnowledgeTokens = 16
+    /// Statements M sampled per test question. Default 10.
+    public var knowledgeSamples = 10
+    /// Top-p of inference sampling. Default 0.5.
+    public var inferenceTopP: Float = 0.5
+    /// Aggregation: max, mean, product or majority. Default max.
+    public var aggregation = "max"
+    /// Bootstrap resamples of every confidence interval. Default 1000.
+    public var bootstrapResamples = 1000
+
+    public init() {}
+
+    public static let fieldDocumentation: [(name: String, description: String)] = [
+        ("seed", "seed of every random choice"),
+        ("threads", "threads for the kernels (0 = all cores)"),
+        ("entitiesPerCategory", "entities per category (animals, tools, foods; at most 12)"),
+        ("choiceCount", "choices per question (2-5)"),
+        ("knownFraction", "fraction of facts the QA model is taught without knowledge"),
+        ("silverCorrectFraction", "fraction of silver statements that are true and relevant"),
+        ("silverWrongFraction", "fraction of silver statements with a wrong value (the rest are irrelevant)"),
+        ("silverPerQuestion", "silver statements per training question (stage I)"),
+        ("trainingVariants", "training questions per fact of a seen family"),
+        ("testVariants", "test questions per fact and family"),
+        ("vocabularySize", "BPE vocabulary size of the world's tokenizer"),
+        ("layers", "transformer layers of both models"),
+        ("width", "embedding width of both models"),
+        ("heads", "attention heads"),
+        ("contextLength", "context length in tokens"),
+        ("readingRounds", "rounds of reading lessons per training question (new stated values each round)"),
+        ("scrambledStemFraction", "probability of an extra reading lesson with a scrambled question stem (unknown facts)"),
+        ("qaSteps", "training steps of the QA model"),
+        ("qaBatchSize", "QA model examples per step"),
+        ("qaLearningRate", "QA model learning rate"),
+        ("imitationSteps", "stage-I (imitation) steps"),
+        ("imitationBatchSize", "stage-I examples per step"),
+        ("imitationLearningRate", "stage-I learning rate"),
+        ("ppoIterations", "stage-II PPO iterations"),
+        ("ppoBatchSize", "questions per PPO iteration"),
+        ("ppoLearningRate", "PPO learning rate (linear decay)"),
+        ("klCoefficient", "fixed KL coefficient beta (Rainier: 0.2)"),
+        ("ppoTemperature", "rollout temperature (Rainier: 0.7)"),
+        ("maximumKnowledgeTokens", "most tokens per knowledge statement"),
+        ("knowledgeSamples", "statements M per test question (Rainier: 10)"),
+        ("inferenceTopP", "top-p of inference sampling (Rainier: 0.5)"),
+        ("aggregation", "max, mean, product or majority (Rainier: max)"),
+        ("bootstrapResamples", "bootstrap resamples of every confidence interval"),
+    ]
+
+    /// The world's settings.
+    public var world: CommonsenseWorldConfig {
+        var c = CommonsenseWorldConfig()
+        c.seed = seed
+        c.entitiesPerCategory = entitiesPerCategory
+        c.choiceCount = choiceCount
+        c.knownFraction = knownFraction
+        c.silverCorrectFraction = silverCorrectFraction
+        c.silverWrongFraction = silverWrongFraction
+        c.trainingVariants = trainingVariants
+        c.testVariants = testVariants
+        return c
+    }
+
+    /// The Rainier trainer's settings.
+    public var rainier: RainierConfig {
+        var c = RainierConfig()
+        c.seed = seed &+ 11
+        c.imitationSteps = imitationSteps
+        c.imitationBatchSize = imitationBatchSize
+        c.imitationLearningRate = imitationLearningRate
+        c.ppo.seed = seed &+ 13
+        c.ppo.iterations = ppoIterations
+        c.ppo.batchSize = ppoBatchSize
+        c.ppo.learningRate = ppoLearningRate
+        c.ppo.klCoefficient = klCoefficient
+        c.ppo.temperature = ppoTemperature
+        c.ppo.maximumNewTokens = maximumKnowledgeTokens
+        c.knowledgeSamples = knowledgeSamples
+        c.inferenceTopP = inferenceTopP
+        c.aggregation = KnowledgeAggregation(rawValue: aggregation) ?? .max
+        return c
+    }
+
+    /// Checks every field.
+    ///
+    /// - Throws: `ConfigError` or `CommonsenseWorldError` naming the field.
+    public func validate() throws {
+        func check(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws {
+            if !ok { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
+        }
+        try world.validate()
+        try check(threads >= 0, "threads", threads, "it must be 0 (all cores) or positive")
+        try check(silverPerQuestion >= 1, "silverPerQuestion", silverPerQuestion, "it must be at least 1 (e.g. 5)")
+        try check(vocabularySize >= 300, "vocabularySize", vocabularySize, "it must be at least 300 (256 bytes + merges), e.g. 400")
+        try check(layers >= 1 && heads >= 1 && width >= heads && width % heads == 0, "width", width,
+                  "it must be a positive multiple of heads (\(heads)), with layers ≥ 1")
+        try check(contextLength >= 32, "contextLength", contextLength, "it must be at least 32 tokens (e.g. 64)")
+        try check(readingRounds >= 1, "readingRounds", readingRounds, "it must be at least 1 (e.g. 4)")
+        try check((0...1).contains(scrambledStemFraction), "scrambledStemFraction", scrambledStemFraction, "it must be a probability in [0, 1] (e.g. 0.5)")
+        try check(qaSteps >= 1 && qaBatchSize >= 1, "qaSteps", qaSteps, "qaSteps and qaBatchSize must be at least 1")
+        try check(qaLearningRate > 0, "qaLearningRate", qaLearningRate, "it must be positive (e.g. 2e-3)")
+        try check(KnowledgeAggregation(rawValue: aggregation) != nil, "aggregation", aggregation, "it must be max, mean, product or majority")
+        try check(bootstrapResamples >= 1, "bootstrapResamples", bootstrapResamples, "it must be at least 1 (e.g. 1000)")
+        try rainier.validate()
+    }
+}

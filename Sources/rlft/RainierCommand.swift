@@ -1,0 +1,30 @@
+// `rlft rainier --out DIR`: Rainier on the built-in commonsense world — QA model, stage I, stage II, the table.
+import Foundation
+import Rainier
+import Runs
+
+enum RainierCommand: Command {
+    static let name = "rainier"
+    static let summary = "Rainier: knowledge introspector (imitation, then PPO against a fixed QA model) on the commonsense world"
+    static var help: String {
+        RainierExperimentConfig.helpText(command: name, summary: summary, extraOptions: [
+            ("out DIR", "the run directory: config.json, metrics.jsonl, samples.jsonl (every knowledge statement used), report.md, reward.svg (required)"),
+        ])
+    }
+
+    static func run(_ arguments: CommandLineArguments) throws {
+        let out = URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/rainier"))
+        let config = try RainierExperimentConfig.load(arguments: arguments, reserved: ["out"])
+        let printer = ProgressPrinter(keys: [])
+        let experiment = try RainierExperiment(config: config, output: out) { printer.line($0) }
+        let result = try experiment.runAll()
+        print("")
+        print("Accuracy (95 % bootstrap intervals):")
+        print(result.accuracyTable)
+        print("Knowledge statements that are true and relevant:")
+        print(result.knowledgeTable)
+        print("Aggregations:")
+        print(result.aggregationTable)
+        print(String(format: "Total %.1f s. Report: %@", result.seconds, out.appendingPathComponent("report.md").path))
+    }
+}

@@ -1,0 +1,38 @@
+// The whole experiment end to end at a tiny size: the table has every family and both averages, and the run
+// directory holds config, metrics, samples (one per statement used) and the report.
+import Foundation
+import Rainier
+import XCTest
+
+final class RainierExperimentSmokeTests: XCTestCase {
+    func testTinyExperimentWritesTheTableSamplesAndReport() throws {
+        var config = RainierExperimentConfig()
+        config.entitiesPerCategory = 3
+        config.trainingVariants = 2
+        config.testVariants = 1
+        config.qaSteps = 5
+        config.imitationSteps = 5
+        config.ppoIterations = 1
+        config.ppoBatchSize = 8
+        config.knowledgeSamples = 2
+        config.bootstrapResamples = 20
+        config.width = 32
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("rainier-smoke-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: out) }
+        var lines: [String] = []
+        let result = try RainierExperiment(config: config, output: out) { lines.append($0) }.runAll()
+        for family in ["habitat", "ability", "material", "taste", "find-place", "which-material", "flavour", "seen average", "unseen average"] {
+            XCTAssertTrue(result.accuracyTable.contains("| \(family) "), family)
+        }
+        XCTAssertEqual(Set(result.accuracy.keys), Set(rainierMethods))
+        for aggregation in ["max", "mean", "product", "majority"] { XCTAssertTrue(result.aggregationTable.contains("| \(aggregation) "), aggregation) }
+        let samples = try String(contentsOf: out.appendingPathComponent("samples.jsonl"), encoding: .utf8).split(separator: "\n")
+        // 3 facts per relation, one test question per fact and family: 7 × 3 = 21 questions; three knowledge
+        // sources (silver, stage I, Rainier) × M = 2 statements each.
+        XCTAssertEqual(samples.count, 21 * 3 * config.knowledgeSamples)
+        for name in ["config.json", "metrics.jsonl", "report.md", "reward.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), name)
+        }
+        XCTAssertTrue(lines.contains { $0.contains("stage II") })
+    }
+}
