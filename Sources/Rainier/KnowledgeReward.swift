@@ -50,10 +50,10 @@ public final class KnowledgeReward: RewardFunction {
     /// - Throws: whatever the QA model throws.
     public func rawRewards(questions: [MultipleChoiceQuestion], knowledge: [String]) throws -> [Double] {
         precondition(questions.count == knowledge.count, "rawRewards: \(questions.count) questions, \(knowledge.count) statements")
-        let missing = Array(Set(questions.map(\.text).filter { withoutKnowledge[$0] == nil }))
-        if !missing.isEmpty {
-            let byText = Dictionary(questions.map { ($0.text, $0) }) { a, _ in a }
-            let qs = missing.map { byText[$0]! }
+        // Questions not yet scored without knowledge, in order of first appearance (a deterministic batch).
+        var seen = Set<String>()
+        let qs = questions.filter { withoutKnowledge[$0.text] == nil && seen.insert($0.text).inserted }
+        if !qs.isEmpty {
             for (q, s) in zip(qs, try questionAnswering.choiceScores(qs, knowledge: qs.map { _ in nil })) { withoutKnowledge[q.text] = s }
         }
         let with = try questionAnswering.choiceScores(questions, knowledge: knowledge.map { Optional(KnowledgeIntrospector.clean($0)) })
