@@ -90,7 +90,7 @@ public final class InstructGPTPipeline {
     public let output: URL
     let log: (String) -> Void
     let run: RunDirectory
-    var stageSeconds: [(String, Double)] = []
+    let clock: StageClock
 
     /// - Parameters:
     ///   - config: validated here.
@@ -101,20 +101,16 @@ public final class InstructGPTPipeline {
         self.config = config
         self.output = output
         self.log = log
+        clock = StageClock(log: log)
         run = try RunDirectory(output)
         try run.writeAtomically(try config.jsonData(), to: "config.json")
     }
 
-    /// Times a stage.
-    func stage<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
-        let start = Date()
-        log("\(name)…")
-        let value = try body()
-        let seconds = Date().timeIntervalSince(start)
-        stageSeconds.append((name, seconds))
-        log(String(format: "%@ done in %.1f s", name, seconds))
-        return value
-    }
+    /// Times a stage (see `StageClock`).
+    func stage<T>(_ name: String, _ body: () throws -> T) rethrows -> T { try clock.time(name, body) }
+
+    /// Every finished stage and its seconds.
+    var stageSeconds: [(String, Double)] { clock.stages }
 
     /// Runs every stage and writes the report.
     public func runAll() throws -> PipelineResult {

@@ -37,10 +37,7 @@ enum PipelineReport {
             lines += result.rewardModel.lines
         }
         lines.append("")
-        lines.append("| stage | seconds |")
-        lines.append("| :-- | --: |")
-        for (stage, seconds) in result.stageSeconds { lines.append(String(format: "| %@ | %.1f |", stage, seconds)) }
-        lines.append(String(format: "| total | %.1f |", result.stageSeconds.reduce(0) { $0 + $1.1 }))
+        lines += StageClock.markdownTable(result.stageSeconds)
         lines.append("")
         lines.append("Curves: `reward.svg` (reward-model score per PPO iteration) and `kl.svg` (KL from SFT per iteration). Every completion evaluated is in `samples.jsonl`; every training metric in `metrics.jsonl`.")
         try run.writeAtomically(Data((lines.joined(separator: "\n") + "\n").utf8), to: "report.md")

@@ -47,10 +47,7 @@ enum RLPReport {
                                 r.rewardModelAccuracy.map { String(format: "%.3f", $0) } ?? "—", r.keptFraction.map { String(format: "%.3f", $0) } ?? "—"))
         }
         lines.append("")
-        lines.append("| stage | seconds |")
-        lines.append("| :-- | --: |")
-        for (stage, seconds) in stageSeconds { lines.append(String(format: "| %@ | %.1f |", stage, seconds)) }
-        lines.append(String(format: "| total | %.1f |", stageSeconds.reduce(0) { $0 + $1.1 }))
+        lines += StageClock.markdownTable(stageSeconds)
         lines.append("")
         lines.append("Every evaluated completion is in `samples.jsonl` (with its seed, gold score and win credits); every training metric in `metrics.jsonl`.")
         try run.writeAtomically(Data((lines.joined(separator: "\n") + "\n").utf8), to: "report.md")
