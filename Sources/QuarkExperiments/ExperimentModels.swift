@@ -155,27 +155,32 @@ public final class SentenceClassifier: RewardFunction {
         try probabilityGood(completions).map(Float.init)
     }
 
-    /// Fits gain and bias by ridge-penalised logistic regression (Newton's method) on labelled texts (true = good).
+    /// Fits gain and bias by ridge-penalised logistic regression (Newton's method from zero, on standardised
+    /// scores) on labelled texts (true = good).
     func calibrate(_ labelled: [(String, Bool)]) throws {
         let s = try rawScores(labelled.map(\.0)), y = labelled.map { $0.1 ? 1.0 : 0.0 }
-        var a = 1.0, b = 0.0
+        let mu = s.reduce(0, +) / Double(max(s.count, 1))
+        let sd = max((s.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(max(s.count, 1))).squareRoot(), 1e-6)
+        let z = s.map { ($0 - mu) / sd }
+        // Starting at a = b = 0 (p = ½ everywhere) keeps Newton's steps well-conditioned; a ridge penalty
+        // ½·λ·a² (λ = 1) keeps the gain finite when the scores separate the labels.
+        var a = 0.0, b = 0.0
         for _ in 0..<50 {
-            // A ridge penalty ½·λ·a² (λ = 1) keeps the gain finite when the scores separate the labels.
-            var ga = a, gb = 0.0, haa = 1.0, hab = 0.0, hbb = 1e-6
-            for i in s.indices {
-                let p = 1 / (1 + exp(-(a * s[i] + b)))
-                ga += (p - y[i]) * s[i]; gb += p - y[i]
+            var ga = a, gb = 0.0, haa = 1.0, hab = 0.0, hbb = 1e-3
+            for i in z.indices {
+                let p = 1 / (1 + exp(-(a * z[i] + b)))
+                ga += (p - y[i]) * z[i]; gb += p - y[i]
                 let w = p * (1 - p)
-                haa += w * s[i] * s[i]; hab += w * s[i]; hbb += w
+                haa += w * z[i] * z[i]; hab += w * z[i]; hbb += w
             }
             let det = haa * hbb - hab * hab
             guard det > 1e-12 else { break }
             a -= (hbb * ga - hab * gb) / det
             b -= (haa * gb - hab * ga) / det
         }
-        gain = a
-        bias = b
-        let p = s.map { 1 / (1 + exp(-(a * $0 + b))) }
+        gain = a / sd
+        bias = b - a * mu / sd
+        let p = s.map { 1 / (1 + exp(-(gain * $0 + bias))) }
         accuracy = Double(zip(p, y).filter { ($0 > 0.5) == ($1 > 0.5) }.count) / Double(max(y.count, 1))
     }
 }

@@ -80,6 +80,23 @@ final class QuarkTrainerTests: XCTestCase {
         XCTAssertEqual(resumed.generator, straight.generator)
     }
 
+    func testAdaptiveControllersMoveTowardsTheirTargets() throws {
+        // QK's AdaptiveController: β rises when the KL is above target; α falls when the entropy is above target.
+        var entropy = EntropyController(coefficient: 0.06, target: 40, horizon: 2500)
+        entropy.update(currentEntropy: 80, samples: 100)
+        XCTAssertEqual(entropy.coefficient, 0.06 * (1 - 0.2 * 100 / 2500), accuracy: 1e-12)
+        entropy.update(currentEntropy: 20, samples: 100)
+        XCTAssertGreaterThan(entropy.coefficient, 0.06 * (1 - 0.2 * 100 / 2500))
+        var fixed = EntropyController(coefficient: 0.06, target: nil, horizon: 2500)
+        fixed.update(currentEntropy: 80, samples: 100)
+        XCTAssertEqual(fixed.coefficient, 0.06)
+
+        let trainer = try makeTrainer(steps: 3, interval: 3)
+        XCTAssertEqual(trainer.klController.coefficient, 0.05, "adaptive control is off by default")
+        XCTAssertNil(trainer.klController.target)
+        XCTAssertNil(trainer.entropyController.target)
+    }
+
     func testBadSettingsThrowNamedErrors() throws {
         var config = QuarkConfig()
         config.quantileCount = 1
