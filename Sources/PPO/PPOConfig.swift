@@ -31,6 +31,10 @@ public struct PPOConfig: Codable, Equatable, Sendable {
     /// The most tokens sampled per response. Default 24.
     public var maximumNewTokens = 24
     /// Stop tokens are masked until this many tokens were sampled. Default 0.
+    ///
+    /// The teacher-forced log-probabilities (policy and reference) are not masked, so with a minimum the KL
+    /// estimate is biased and can turn negative, which makes the penalty a bonus for stopping early (TRL warns
+    /// about the same with `min_length`); keep it 0 unless the task needs it.
     public var minimumNewTokens = 0
     /// Sampling temperature τ, also used for every log-probability (policy and reference, spec §1.2). Default 1.
     public var temperature: Float = 1

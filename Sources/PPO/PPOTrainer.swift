@@ -323,8 +323,8 @@ public final class PPOTrainer {
 
     /// Runs iterations until `config.iterations` are done or the callback answers `.stop`.
     ///
-    /// Reports `.step` after each iteration, `.warning` when the mean KL is negative (a sign of broken
-    /// sampling), and `.checkpoint` after each checkpoint. With a checkpoint directory, checkpoints are written
+    /// Reports `.step` after each iteration, `.warning` when the mean KL is below −0.2 nats (a sign of broken
+    /// or biased sampling), and `.checkpoint` after each checkpoint. With a checkpoint directory, checkpoints are written
     /// every `checkpointEvery` iterations (0 = only at the end), when stopped, and at the end; the last
     /// `keepCheckpoints` are kept. A failed iteration throws without writing a checkpoint, so the last good
     /// one stays the latest.
@@ -342,8 +342,12 @@ public final class PPOTrainer {
             let indices = promptIndices(iteration: iteration, promptCount: prompts.count)
             let metrics = try step(prompts: indices.map { prompts[$0] })
             var disposition = progress(.step(step: iteration, totalSteps: config.iterations, metrics: metrics.values))
-            if let kl = metrics["objective/kl"], kl < 0 {
-                let warning = String(format: "mean KL is negative (%.4f nats) at iteration %d; the sampler and the scoring pass may disagree (check temperature and padding)", kl, iteration)
+            // Small negative means are sampling noise while π ≈ π_ref; below -0.2 nats something is biased.
+            if let kl = metrics["objective/kl"], kl < -0.2 {
+                let cause = config.minimumNewTokens > 0
+                    ? "minimumNewTokens (\(config.minimumNewTokens)) masks stop tokens while sampling but not while scoring, which biases the estimate; use 0"
+                    : "the sampler and the scoring pass may disagree (check temperature and padding)"
+                let warning = String(format: "mean KL is negative (%.4f nats) at iteration %d; ", kl, iteration) + cause
                 if progress(.warning(warning)) == .stop { disposition = .stop }
             }
             if disposition == .stop {
