@@ -28,7 +28,7 @@ extension Variable {
         let full = shape
         return Variable.record(value.slice(axis: ax, range), parents: [self]) { [self] g in
             // Scatter the gradient back into zeros of the full shape.
-            var dx = Tensor(zeros: full)
+            let dx = Tensor(zeros: full)  // written through its pointer (fresh, uniquely owned)
             let outer = full[..<ax].reduce(1, *), inner = full[(ax + 1)...].reduce(1, *)
             let block = range.count * inner
             let pd = dx.pointer, pg = g.pointer
