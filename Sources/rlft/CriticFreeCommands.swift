@@ -94,34 +94,11 @@ enum CriticFreeRun {
         Interrupt.install()
         let printer = ProgressPrinter(keys: ["objective/reward", "objective/kl", "objective/zero_std_fraction", "policy/clipfrac", "response/length"])
         printer.line("\(name): \(prompts.count) prompts, \(trainer.batchSize) episodes per iteration, policy \(policy.parameterCount) parameters, run directory \(out.path)")
-        var failure: Error?
+        let recorder = RolloutRecorder(run: run, printer: printer, method: name, samplesEvery: samplesEvery,
+                                       lastRollout: { trainer.lastRollout })
         let start = Date()
-        try trainer.train(prompts: prompts, checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery) { event in
-            switch event {
-            case .step(let step, let total, let metrics):
-                do {
-                    try run.appendMetrics(step: step, metrics)
-                    if step % samplesEvery == 0 || step == total, let rollout = trainer.lastRollout {
-                        for (i, (p, c)) in zip(rollout.promptTexts, rollout.completionTexts).enumerated() {
-                            try run.appendSample(method: name, prompt: p, completion: c,
-                                                 scores: ["iteration": Double(step), "reward": Double(rollout.rawScores[i])])
-                        }
-                    }
-                } catch {
-                    failure = error
-                    return .stop
-                }
-                printer.step("iteration", step: step, total: total, metrics: metrics)
-            case .warning(let text):
-                printer.line("warning: \(text)")
-            case .checkpoint(_, let path):
-                if Interrupt.requested { printer.line("stopped; checkpoint \(path)") }
-            case .evaluation:
-                break
-            }
-            return Interrupt.requested ? .stop : .continue
-        }
-        if let failure { throw failure }
+        try trainer.train(prompts: prompts, checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, progress: recorder.handle)
+        if let failure = recorder.failure { throw failure }
         let records = try run.readMetrics()
         func series(_ key: String, _ label: String) -> PlotSeries {
             PlotSeries(name: label, points: records.compactMap { r in

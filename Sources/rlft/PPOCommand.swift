@@ -94,38 +94,15 @@ enum PPOCommand: Command {
         Interrupt.install()
         let printer = ProgressPrinter(keys: ["objective/reward", "objective/kl", "objective/kl_coef", "policy/clipfrac", "response/length"])
         printer.line("ppo: \(prompts.count) prompts, \(config.iterations) iterations of \(config.batchSize) episodes, policy \(policy.parameterCount) parameters, run directory \(out.path)")
-        var failure: Error?
+        let recorder = RolloutRecorder(run: run, printer: printer, method: "ppo", samplesEvery: samplesEvery,
+                                       lastRollout: { trainer.lastRollout })
         do {
-            try trainer.train(prompts: prompts, checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery) { event in
-                switch event {
-                case .step(let step, let total, let metrics):
-                    do {
-                        try run.appendMetrics(step: step, metrics)
-                        if step % samplesEvery == 0 || step == total, let rollout = trainer.lastRollout {
-                            for (i, (p, c)) in zip(rollout.promptTexts, rollout.completionTexts).enumerated() {
-                                try run.appendSample(method: "ppo", prompt: p, completion: c,
-                                                     scores: ["iteration": Double(step), "reward": Double(rollout.rawScores[i])])
-                            }
-                        }
-                    } catch {
-                        failure = error
-                        return .stop
-                    }
-                    printer.step("iteration", step: step, total: total, metrics: metrics)
-                case .warning(let text):
-                    printer.line("warning: \(text)")
-                case .checkpoint(_, let path):
-                    if Interrupt.requested { printer.line("stopped; checkpoint \(path)") }
-                case .evaluation:
-                    break
-                }
-                return Interrupt.requested ? .stop : .continue
-            }
+            try trainer.train(prompts: prompts, checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, progress: recorder.handle)
         } catch {
             try? writeCurves(run)
             throw error
         }
-        if let failure { throw failure }
+        if let failure = recorder.failure { throw failure }
         try writeCurves(run)
         try trainer.policy.save(to: run.file("model"), writeExtraFiles: { try tokenizer.save(to: $0) })
         if let ema = trainer.emaPolicy {
