@@ -46,10 +46,7 @@ extension CriticFreeTrainer {
     /// Restores the newest checkpoint in `directory`; returns the iteration the run continues from.
     @discardableResult
     public func resume(from directory: URL) throws -> Int {
-        guard let latest = CheckpointFolder.latest(in: directory) else {
-            throw TrainingError.invalidInput("no complete checkpoint (step-NNNNNN) in \(directory.path); start the run again without resuming")
-        }
-        try loadCheckpoint(from: latest)
+        try loadCheckpoint(from: CheckpointFolder.requireLatest(in: directory))
         return iteration
     }
 }

@@ -29,6 +29,16 @@ public enum CheckpointFolder {
     /// The newest complete checkpoint in `directory`, or nil.
     public static func latest(in directory: URL) -> URL? { list(in: directory).last?.url }
 
+    /// The newest complete checkpoint in `directory`, for resuming a run.
+    ///
+    /// - Throws: `TrainingError.invalidInput` when there is none.
+    public static func requireLatest(in directory: URL) throws -> URL {
+        guard let latest = latest(in: directory) else {
+            throw TrainingError.invalidInput("no complete checkpoint (step-NNNNNN) in \(directory.path); start the run again without resuming")
+        }
+        return latest
+    }
+
     /// Writes the checkpoint of `step` into `directory/step-NNNNNN` atomically, then deletes all but the newest
     /// `keep` checkpoints.
     ///
