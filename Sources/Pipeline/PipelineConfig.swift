@@ -24,8 +24,8 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     public var heads = 4
     /// Context length in tokens (bytes). Default 128.
     public var contextLength = 128
-    /// Pretraining steps of the base model. Default 500.
-    public var pretrainSteps = 500
+    /// Pretraining steps of the base model. Default 1000 (with 500 the SFT model copies too poorly for PPO to beat it).
+    public var pretrainSteps = 1000
     /// Supervised fine-tuning steps. Default 1500 (fewer leave the model unable to copy words from the prompt).
     public var sftSteps = 1500
     /// Reward-model epochs over the comparisons. Default 3.
