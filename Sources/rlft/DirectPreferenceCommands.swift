@@ -101,23 +101,8 @@ enum DirectPreferenceRun {
             try out.appendMetrics(step: 0, phase: "validation", evaluation)
         }
         Interrupt.install()
-        var last: [String: Double] = [:]
-        try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints) { event in
-            switch event {
-            case .step(let step, let total, let metrics):
-                try? out.appendMetrics(step: step, phase: "train", metrics)
-                last.merge(metrics) { $1 }
-                printer.step("step", step: step, total: total, metrics: last)
-            case .evaluation(let step, let metrics):
-                try? out.appendMetrics(step: step, phase: "validation", metrics)
-                last.merge(metrics) { $1 }
-            case .checkpoint(_, let path):
-                if Interrupt.requested { printer.line("interrupted: checkpoint written to \(path); continue with rlft \(method.rawValue) --resume \(out.url.path)") }
-            case .warning(let text):
-                printer.line("warning: \(text)")
-            }
-            return Interrupt.requested ? .stop : .continue
-        }
+        try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints,
+                          progress: TrainingRun.progress(out, printer: printer, command: method.rawValue))
         var charts: [(file: String, caption: String)] = []
         if (try? TrainingRun.writeChart(out, file: "loss.svg", title: "\(method.rawValue) loss", yLabel: "loss", keys: [("train/loss", "training loss")])) == true {
             charts.append(("loss.svg", "training loss"))

@@ -83,23 +83,8 @@ enum RewardCommand: Command {
             printer.line("rlft reward: resuming \(out.url.path) at step \(step) of \(trainer.totalSteps)")
         }
         Interrupt.install()
-        var last: [String: Double] = [:]
-        let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery,
-                                       keepCheckpoints: keepCheckpoints) { event in
-            switch event {
-            case .step(let step, let total, let metrics):
-                try? out.appendMetrics(step: step, phase: "train", metrics)
-                last.merge(metrics) { $1 }
-                printer.step("step", step: step, total: total, metrics: last)
-            case .evaluation(let step, let metrics):
-                try? out.appendMetrics(step: step, phase: "validation", metrics)
-                last.merge(metrics) { $1 }
-            case .checkpoint(_, let path):
-                if Interrupt.requested { printer.line("interrupted: checkpoint written to \(path); continue with rlft reward --resume \(out.url.path)") }
-            default: break
-            }
-            return Interrupt.requested ? .stop : .continue
-        }
+        let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints,
+                                       progress: TrainingRun.progress(out, printer: printer, command: "reward"))
         let charts = writeCharts(out)
         if result.steps < trainer.totalSteps { return }
 

@@ -83,23 +83,8 @@ enum SFTCommand: Command {
         }
         printer.line("rlft sft: \(trainer.trainingExamples.count) training and \(trainer.validationExamples.count) validation examples, \(model.parameterCount) parameters, \(config.steps) steps")
         Interrupt.install()
-        var lastMetrics: [String: Double] = [:]
-        let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery,
-                                       keepCheckpoints: keepCheckpoints) { event in
-            switch event {
-            case .step(let step, let total, let metrics):
-                try? out.appendMetrics(step: step, phase: "train", metrics)
-                lastMetrics.merge(metrics) { $1 }
-                printer.step("step", step: step, total: total, metrics: lastMetrics)
-            case .evaluation(let step, let metrics):
-                try? out.appendMetrics(step: step, phase: "validation", metrics)
-                lastMetrics.merge(metrics) { $1 }
-            case .checkpoint(_, let path):
-                if Interrupt.requested { printer.line("interrupted: checkpoint written to \(path); continue with rlft sft --resume \(out.url.path)") }
-            default: break
-            }
-            return Interrupt.requested ? .stop : .continue
-        }
+        let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints,
+                                       progress: TrainingRun.progress(out, printer: printer, command: "sft"))
         let charts = writeCharts(out)
         if result.steps < config.steps { return }
         let checkpoint = out.file("checkpoint")

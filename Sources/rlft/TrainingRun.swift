@@ -86,3 +86,30 @@ enum TrainingRun {
         try run.writeAtomically(Data(lines.joined(separator: "\n").utf8), to: "report.md")
     }
 }
+
+extension TrainingRun {
+    /// The event handler of the offline trainers' commands (sft, reward, dpo, kto, orpo): training and validation
+    /// metrics into `metrics.jsonl`, a progress line per step with the latest of both, warnings, and a clean stop
+    /// on Ctrl-C that tells how to resume.
+    ///
+    /// - Parameter command: the subcommand name, for the resume hint (`rlft <command> --resume DIR`).
+    static func progress(_ run: RunDirectory, printer: ProgressPrinter, command: String) -> TrainingProgress {
+        var latest: [String: Double] = [:]
+        return { event in
+            switch event {
+            case .step(let step, let total, let metrics):
+                try? run.appendMetrics(step: step, phase: "train", metrics)
+                latest.merge(metrics) { $1 }
+                printer.step("step", step: step, total: total, metrics: latest)
+            case .evaluation(let step, let metrics):
+                try? run.appendMetrics(step: step, phase: "validation", metrics)
+                latest.merge(metrics) { $1 }
+            case .checkpoint(_, let path):
+                if Interrupt.requested { printer.line("interrupted: checkpoint written to \(path); continue with rlft \(command) --resume \(run.url.path)") }
+            case .warning(let text):
+                printer.line("warning: \(text)")
+            }
+            return Interrupt.requested ? .stop : .continue
+        }
+    }
+}
