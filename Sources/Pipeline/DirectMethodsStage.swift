@@ -30,7 +30,8 @@ extension InstructGPTPipeline {
         var out: [(String, GPT)] = []
         for method in wanted {
             let name = method.uppercased()
-            let model = try stage(name) { () throws -> GPT in
+            let model = try clock.resumable(name, restore: { _ in try self.loadModel(method) }) { () throws -> GPT in
+                try run.removeMetrics { $0["phase"] as? String == name }   // an interrupted method starts over
                 let policy = sft.copy()
                 switch method {
                 case "rloo", "grpo":
@@ -75,9 +76,10 @@ extension InstructGPTPipeline {
                         return self.record(event, phase: name)
                     }
                 }
+                try clock.stopIfRequested(during: name)
+                try save(policy, tokenizer, method)
                 return policy
             }
-            try save(model, tokenizer, method)
             out.append((name, model))
         }
         return out

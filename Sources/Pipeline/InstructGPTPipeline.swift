@@ -92,17 +92,36 @@ public final class InstructGPTPipeline {
     let run: RunDirectory
     let clock: StageClock
 
+    /// Whether this run continues an interrupted one in the same directory.
+    public let resuming: Bool
+
     /// - Parameters:
     ///   - config: validated here.
     ///   - output: the run directory (created).
+    ///   - resuming: continue the interrupted run in `output`: stages recorded in its `stages.json` are loaded
+    ///     from disk, an unfinished trainer continues from its last checkpoint in `checkpoints/`, and the run ends
+    ///     with exactly the figures of an uninterrupted one (same thread count). `config` must be the run's own.
+    ///   - shouldStop: polled after every training step and between stages; true stops the run after writing a
+    ///     checkpoint, with `RunInterrupted` (for Ctrl-C).
     ///   - log: receives one line per noteworthy event (the library never prints).
-    public init(config: PipelineConfig, output: URL, log: @escaping (String) -> Void = { _ in }) throws {
+    public init(config: PipelineConfig, output: URL, resuming: Bool = false, shouldStop: @escaping () -> Bool = { false },
+                log: @escaping (String) -> Void = { _ in }) throws {
         try config.validate()
         self.config = config
         self.output = output
+        self.resuming = resuming
         self.log = log
         clock = StageClock(log: log)
         run = try RunDirectory(output)
+        if resuming {
+            let saved = try? JSONDecoder().decode(PipelineConfig.self, from: Data(contentsOf: run.file("config.json")))
+            guard saved == config else {
+                throw RunResumeError.notResumable(directory: output.path, reason: "its config.json is missing or differs from the configuration given; resume with the run's own configuration")
+            }
+        }
+        clock.ledger = try StageLedger(run: run, resuming: resuming)
+        clock.shouldStop = shouldStop
+        clock.directory = output.path
         try run.writeAtomically(try config.jsonData(), to: "config.json")
     }
 
@@ -113,6 +132,8 @@ public final class InstructGPTPipeline {
     var stageSeconds: [(String, Double)] { clock.stages }
 
     /// Runs every stage and writes the report.
+    ///
+    /// - Throws: `RunInterrupted` when `shouldStop` asked for a stop (resume with `resuming: true`).
     public func runAll() throws -> PipelineResult {
         if config.threads > 0 { Compute.threadCount = config.threads }
         let data = try stage("data") { () throws -> PipelineData in
@@ -123,16 +144,25 @@ public final class InstructGPTPipeline {
         }
 
         // MARK: 1. Base model: language-model pretraining
-        let pretrainer = try stage("pretraining") { () throws -> PretrainingTrainer in
+        let pretrainer = try clock.resumable("pretraining", restore: { _ in
+            try PretrainingTrainer.resume(from: output.appendingPathComponent("pretrain"), documents: data.pretraining)
+        }) { () throws -> PretrainingTrainer in
             var c = PretrainingConfig()
             (c.layerCount, c.headCount, c.embeddingSize, c.contextLength) = (config.layers, config.heads, config.width, config.contextLength)
             (c.steps, c.batchSize, c.blockLength) = (config.capped(config.pretrainSteps), 32, Swift.min(96, config.contextLength))
             (c.learningRate, c.warmupSteps, c.seed) = (3e-3, Swift.min(50, c.steps), config.seed)
-            (c.validationInterval, c.sampleInterval, c.checkpointInterval) = (c.steps, 0, 0)
-            let trainer = try PretrainingTrainer(config: c, documents: data.pretraining,
-                                                 outputDirectory: output.appendingPathComponent("pretrain"))
-            try trainer.train { event in self.record(event, phase: "pretrain") }
-            return trainer
+            (c.validationInterval, c.sampleInterval, c.checkpointInterval, c.keepCheckpoints) = (c.steps, 0, checkpointInterval, 1)
+            let directory = output.appendingPathComponent("pretrain")
+            var trainer: PretrainingTrainer?
+            try continueStage(phase: "pretrain", checkpoints: directory.appendingPathComponent("checkpoints")) { _ in
+                trainer = try PretrainingTrainer.resume(from: directory, documents: data.pretraining)
+                return trainer!.step
+            }
+            let pretrainer = try trainer ?? PretrainingTrainer(config: c, documents: data.pretraining, outputDirectory: directory)
+            try pretrainer.train { event in self.record(event, phase: "pretrain") }
+            try stopUnlessComplete("pretraining", done: pretrainer.step, of: c.steps)
+            try save(pretrainer.model, pretrainer.tokenizer, "base")
+            return pretrainer
         }
         let tokenizer = pretrainer.tokenizer
         guard let pad = tokenizer.id(forSpecialToken: "<|pad|>"), let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") else {
@@ -142,10 +172,9 @@ public final class InstructGPTPipeline {
         let stopTokens = (newline.count == 1 ? newline : []) + [eos]
         let base = pretrainer.model
         let heldOutText = pretrainer.data.validationBatches(maximumBlocks: 32, batchSize: 16)
-        try save(base, tokenizer, "base")
 
         // MARK: 2. Supervised fine-tuning on demonstrations
-        let sft = try stage("supervised fine-tuning") { () throws -> GPT in
+        let sft = try clock.resumable("supervised fine-tuning", restore: { _ in try loadModel("sft") }) { () throws -> GPT in
             var c = SFTConfig()
             (c.steps, c.seed) = (config.capped(config.sftSteps), config.seed)
             c.warmupSteps = Swift.min(c.warmupSteps, c.steps)
@@ -153,27 +182,46 @@ public final class InstructGPTPipeline {
             let model = base.copy()
             let examples = try SFTExample.encode(data.demonstrations, tokenizer: tokenizer, contextLength: config.contextLength)
             let trainer = try SFTTrainer(model: model, config: c, padToken: pad, training: examples)
-            _ = try trainer.train { event in self.record(event, phase: "sft") }
+            let checkpoints = checkpointDirectory("sft")
+            try continueStage(phase: "sft", checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.step }
+            _ = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointInterval, keepCheckpoints: 1) { event in
+                self.record(event, phase: "sft")
+            }
+            try stopUnlessComplete("supervised fine-tuning", done: trainer.step, of: c.steps)
+            try save(model, tokenizer, "sft")
             return model
         }
-        try save(sft, tokenizer, "sft")
 
         // MARK: 3a. Comparisons of the SFT model's own samples (built-in task), as InstructGPT's labellers made
         var comparisons = data.comparisons
         var samplePairs: [PreferenceRecord] = []  // held out, on evaluation prompts
         if let task = data.task, config.policyComparisons > 0 {
-            try stage("labelling SFT samples") {
+            let added = output.appendingPathComponent("data/sft-sample-comparisons.jsonl")
+            let heldOut = output.appendingPathComponent("data/sft-sample-heldout-comparisons.jsonl")
+            let pairs = try clock.resumable("labelling SFT samples", restore: { _ in
+                (try JSONLReader().read(PreferenceRecord.self, from: added).records, try JSONLReader().read(PreferenceRecord.self, from: heldOut).records)
+            }) { () throws -> ([PreferenceRecord], [PreferenceRecord]) in
                 let policy = TextPolicy(model: sft, tokenizer: tokenizer, padToken: pad, stopTokens: stopTokens)
                 let count = config.maximumSteps > 0 ? Swift.min(config.policyComparisons, 64) : config.policyComparisons
-                comparisons += try labelledSamplePairs(task: task, policy: policy, prompts: cycled(data.comparisons.map(\.prompt), count: count),
+                let training = try labelledSamplePairs(task: task, policy: policy, prompts: cycled(data.comparisons.map(\.prompt), count: count),
                                                        seed: config.seed &+ 31)
-                samplePairs = try labelledSamplePairs(task: task, policy: policy, prompts: data.evaluation.map(\.prompt),
-                                                      seed: config.seed &+ 37)
+                let evaluation = try labelledSamplePairs(task: task, policy: policy, prompts: data.evaluation.map(\.prompt),
+                                                         seed: config.seed &+ 37)
+                try JSONLWriter.write(training, to: added)
+                try JSONLWriter.write(evaluation, to: heldOut)
+                return (training, evaluation)
             }
+            comparisons += pairs.0
+            samplePairs = pairs.1
         }
 
         // MARK: 3b. Reward model on comparisons, initialised from the SFT model
-        let (reward, accuracy, sampleAccuracy) = try stage("reward model") { () throws -> (RewardModelFunction, ConfidenceInterval?, ConfidenceInterval?) in
+        let rewardDirectory = output.appendingPathComponent("models/reward")
+        let (reward, accuracy, sampleAccuracy) = try clock.resumable("reward model", restore: { record in
+            (try RewardModelFunction.load(from: rewardDirectory), ConfidenceInterval(record.values, key: "accuracy"),
+             ConfidenceInterval(record.values, key: "sample_accuracy"))
+        }, values: { ($0.1?.values(key: "accuracy") ?? [:]).merging($0.2?.values(key: "sample_accuracy") ?? [:]) { a, _ in a } }) {
+            () throws -> (RewardModelFunction, ConfidenceInterval?, ConfidenceInterval?) in
             var c = RewardModelConfig()
             (c.epochs, c.seed) = (config.rewardEpochs, config.seed)
             var rng = SeededGenerator(seed: config.seed &+ 11)
@@ -182,13 +230,18 @@ public final class InstructGPTPipeline {
             let heldOut = try ComparisonGroup.encode(data.heldOutComparisons, tokenizer: tokenizer, contextLength: config.contextLength)
             let trainer = try RewardModelTrainer(model: model, config: c, padToken: pad, training: training,
                                                  validation: heldOut)
-            let result = try trainer.train { event in self.record(event, phase: "reward") }
+            let checkpoints = checkpointDirectory("reward")
+            try continueStage(phase: "reward", checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.step }
+            let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointInterval, keepCheckpoints: 1) { event in
+                self.record(event, phase: "reward")
+            }
+            try stopUnlessComplete("reward model", done: trainer.step, of: trainer.totalSteps)
             let sampleAccuracy = samplePairs.isEmpty ? nil : try trainer.evaluate(
                 ComparisonGroup.encode(samplePairs, tokenizer: tokenizer, contextLength: config.contextLength)).accuracy
             let references = try data.demonstrations.map { try tokenizer.encode($0.prompt) + tokenizer.encode($0.completion) }
             let normalizer = try trainer.fitNormalizer(references: references)
             let function = RewardModelFunction(model: model, tokenizer: tokenizer, normalizer: normalizer)
-            try function.save(to: output.appendingPathComponent("models/reward"))
+            try function.save(to: rewardDirectory)
             return (function, result.evaluation?.accuracy, sampleAccuracy)
         }
         let rewardModel = RewardModelSummary(
@@ -199,9 +252,9 @@ public final class InstructGPTPipeline {
 
         // MARK: 4. PPO and PPO-ptx from the SFT model against the reward model
         let tokens = PPOTokenConventions(padToken: pad, stopTokens: stopTokens)
-        var curves: [String: [(String, [(x: Double, y: Double)])]] = ["objective/raw_score": [], "objective/kl": []]
         func ppo(_ name: String, ptx: Bool) throws -> GPT {
-            try stage(name) { () throws -> GPT in
+            let modelName = ptx ? "ppo-ptx" : "ppo"
+            return try clock.resumable(name, restore: { _ in try loadModel(modelName) }) { () throws -> GPT in
                 var c = PPOConfig()
                 (c.seed, c.iterations, c.batchSize) = (config.seed, config.capped(config.ppoIterations), config.ppoBatchSize)
                 (c.learningRate, c.maximumNewTokens) = (config.ppoLearningRate, config.maximumNewTokens)
@@ -212,30 +265,30 @@ public final class InstructGPTPipeline {
                 let trainer = try PPOTrainer(config: c, policy: policy, reference: sft.frozenCopy(),
                                              reward: .rewardModel(reward.normalizedModel()), tokenizer: tokenizer,
                                              tokens: tokens, pretraining: blocks)
-                var series: [String: [(x: Double, y: Double)]] = [:]
-                try trainer.train(prompts: data.rlPrompts) { event in
-                    if case .step(let step, let total, let metrics) = event {
-                        for key in curves.keys { if let v = metrics[key] { series[key, default: []].append((Double(step), v)) } }
-                        if step % 10 == 0 || step == total {
-                            self.log(String(format: "%@ iteration %d/%d: reward %.3f, KL %.3f, β %.4f", name, step, total ?? 0,
-                                            metrics["objective/raw_score"] ?? .nan, metrics["objective/kl"] ?? .nan,
-                                            metrics["objective/kl_coef"] ?? .nan))
-                        }
+                let checkpoints = checkpointDirectory(modelName)
+                try continueStage(phase: name, checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.iteration }
+                try trainer.train(prompts: data.rlPrompts, checkpointDirectory: checkpoints, checkpointEvery: checkpointInterval / 10,
+                                  keepCheckpoints: 1) { event in
+                    if case .step(let step, let total, let metrics) = event, step % 10 == 0 || step == total {
+                        self.log(String(format: "%@ iteration %d/%d: reward %.3f, KL %.3f, β %.4f", name, step, total ?? 0,
+                                        metrics["objective/raw_score"] ?? .nan, metrics["objective/kl"] ?? .nan,
+                                        metrics["objective/kl_coef"] ?? .nan))
                     }
                     if case .warning(let text) = event { self.log("warning: \(text)") }
                     return self.record(event, phase: name)
                 }
-                for key in curves.keys { curves[key]!.append((name, series[key] ?? [])) }
+                try stopUnlessComplete(name, done: trainer.iteration, of: c.iterations)
+                try save(policy, tokenizer, modelName)
                 return policy
             }
         }
         let ppoModel = try ppo("PPO", ptx: false)
-        try save(ppoModel, tokenizer, "ppo")
         let ptxModel = try ppo("PPO-ptx", ptx: true)
-        try save(ptxModel, tokenizer, "ppo-ptx")
         let additional = try runAdditionalMethods(data: data, comparisons: comparisons, sft: sft, reward: reward, tokenizer: tokenizer, tokens: tokens)
 
         // MARK: 5. Evaluation: base, SFT, best-of-n, PPO, PPO-ptx on the evaluation prompts
+        try clock.stopIfRequested(during: "evaluation")
+        try run.removeSamples { _ in true }   // the evaluation writes every sample; an interrupted one starts over
         let rows = try stage("evaluation") { () throws -> [PipelineRow] in
             let evaluator = PipelineEvaluator(config: config, data: data, tokenizer: tokenizer, sft: sft, reward: reward,
                                               heldOutText: heldOutText, padToken: pad, stopTokens: stopTokens, run: run)
@@ -254,22 +307,66 @@ public final class InstructGPTPipeline {
         let table = try PipelineReport.table(rows)
         let result = PipelineResult(rows: rows, rewardModel: rewardModel, stageSeconds: stageSeconds, table: table)
         try PipelineReport.write(result, config: config, to: run)
-        for (key, file, label) in [("objective/raw_score", "reward.svg", "reward-model score"), ("objective/kl", "kl.svg", "KL from SFT (nats)")] {
-            let svg = svgLineChart(title: "\(label) during PPO", xLabel: "iteration", yLabel: label,
-                                   series: curves[key]!.map { PlotSeries(name: $0.0, points: $0.1) })
-            try run.writeAtomically(Data(svg.utf8), to: file)
-        }
+        try writeCurves()
         return result
     }
 
-    /// Appends step and evaluation metrics to metrics.jsonl; never stops the run.
+    /// reward.svg and kl.svg: the reward-model score and KL of every PPO iteration, from metrics.jsonl.
+    func writeCurves() throws {
+        let records = try run.readMetrics()
+        for (key, file, label) in [("objective/raw_score", "reward.svg", "reward-model score"), ("objective/kl", "kl.svg", "KL from SFT (nats)")] {
+            let series = ["PPO", "PPO-ptx"].map { phase in
+                PlotSeries(name: phase, points: records.compactMap { r in
+                    guard r["phase"] as? String == phase, let step = r["step"] as? Int, let value = r[key] as? Double else { return nil }
+                    return (Double(step), value)
+                })
+            }
+            let svg = svgLineChart(title: "\(label) during PPO", xLabel: "iteration", yLabel: label, series: series)
+            try run.writeAtomically(Data(svg.utf8), to: file)
+        }
+    }
+
+    // MARK: - Resuming
+
+    /// Training steps between the checkpoints a stopped stage continues from (PPO: a tenth of it).
+    var checkpointInterval: Int { 100 }
+
+    /// Where the trainer of a stage writes its checkpoints.
+    func checkpointDirectory(_ stage: String) -> URL { output.appendingPathComponent("checkpoints/\(stage)") }
+
+    /// Prepares a trainer stage: in a resumed run, `load` restores the trainer from the stage's newest checkpoint
+    /// (returning its step); otherwise stale checkpoints go. Then the metrics the stage logged after that step go
+    /// too, since the trainer logs them again.
+    func continueStage(phase: String, checkpoints: URL, load: (URL) throws -> Int) throws {
+        var step = 0
+        if resuming, let latest = CheckpointFolder.latest(in: checkpoints) {
+            step = try load(latest)
+            log("\(phase): continuing from the checkpoint of step \(step)")
+        } else {
+            try? FileManager.default.removeItem(at: checkpoints)
+        }
+        try run.removeMetrics { record in
+            guard record["phase"] as? String == phase else { return false }
+            return step == 0 || ((record["step"] as? Int) ?? 0) > step
+        }
+    }
+
+    /// Throws `RunInterrupted` when a trainer returned before finishing (it was asked to stop and wrote a checkpoint).
+    func stopUnlessComplete(_ stage: String, done: Int, of total: Int) throws {
+        if done < total { throw RunInterrupted(stage: stage, directory: output.path) }
+    }
+
+    func loadModel(_ name: String) throws -> GPT { try GPT.load(from: output.appendingPathComponent("models/\(name)")).model }
+
+    /// Appends step and evaluation metrics to metrics.jsonl; stops the trainer (which then writes a checkpoint)
+    /// when a stop was requested.
     func record(_ event: TrainingEvent, phase: String) -> TrainingDisposition {
         switch event {
         case .step(let step, _, let metrics), .evaluation(let step, let metrics):
             try? run.appendMetrics(step: step, phase: phase, metrics)
         default: break
         }
-        return .continue
+        return clock.shouldStop() ? .stop : .continue
     }
 
     func save(_ model: GPT, _ tokenizer: any Tokenizer, _ name: String) throws {
@@ -281,5 +378,19 @@ public final class InstructGPTPipeline {
         let length = Swift.min(64, data.blockLength)
         let blocks = stride(from: 0, to: data.trainingCount - length, by: length).map { Array(data.tokens[$0..<($0 + length)]) }
         return try PretrainingBlocks(blocks: blocks, padToken: pad)
+    }
+}
+
+extension ConfidenceInterval {
+    /// The interval stored by `values(key:)`, or nil when `values` lacks it.
+    init?(_ values: [String: Double], key: String) {
+        guard let estimate = values["\(key)/estimate"], let lower = values["\(key)/lower"], let upper = values["\(key)/upper"],
+              let confidence = values["\(key)/confidence"] else { return nil }
+        self.init(estimate: estimate, lower: lower, upper: upper, confidence: confidence)
+    }
+
+    /// The interval as `key/estimate`, `key/lower`, `key/upper` and `key/confidence` (for a stage ledger).
+    func values(key: String) -> [String: Double] {
+        ["\(key)/estimate": estimate, "\(key)/lower": lower, "\(key)/upper": upper, "\(key)/confidence": confidence]
     }
 }

@@ -70,6 +70,30 @@ public final class RunDirectory {
         }
     }
 
+    /// Rewrites metrics.jsonl without the records for which `drop` is true (a resumed stage drops what it
+    /// wrote after its last checkpoint, then writes it again).
+    public func removeMetrics(where drop: ([String: Any]) -> Bool) throws {
+        try? metricsHandle?.close()
+        metricsHandle = nil
+        try removeRecords(from: "metrics.jsonl", where: drop)
+    }
+
+    /// Rewrites samples.jsonl without the records for which `drop` is true.
+    public func removeSamples(where drop: ([String: Any]) -> Bool) throws {
+        try? samplesHandle?.close()
+        samplesHandle = nil
+        try removeRecords(from: "samples.jsonl", where: drop)
+    }
+
+    private func removeRecords(from name: String, where drop: ([String: Any]) -> Bool) throws {
+        guard let text = try? String(contentsOf: file(name), encoding: .utf8) else { return }
+        let kept = text.split(separator: "\n").filter { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return true }
+            return !drop(object)
+        }
+        try writeAtomically(Data(kept.map { $0 + "\n" }.joined().utf8), to: name)
+    }
+
     deinit {
         try? metricsHandle?.close()
         try? samplesHandle?.close()

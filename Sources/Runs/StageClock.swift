@@ -30,6 +30,40 @@ public final class StageClock {
         return value
     }
 
+    /// The ledger of finished stages, for runs that can be resumed (nil: every stage runs).
+    public var ledger: StageLedger?
+    /// Asked before each stage (and by stage bodies after a trainer returns): true stops the run with
+    /// `RunInterrupted`. Set it to read a Ctrl-C flag.
+    public var shouldStop: () -> Bool = { false }
+    /// The run directory named in `RunInterrupted`.
+    public var directory = ""
+
+    /// Runs the stage `name` unless the ledger records it as finished, in which case `restore` rebuilds its
+    /// product from what the stage saved and the recorded seconds count as its time.
+    ///
+    /// `body` must save whatever `restore` reads before it returns; the stage is then recorded as finished with
+    /// the figures `values` picks from the product.
+    ///
+    /// - Throws: `RunInterrupted` when a stop is requested before the stage starts; whatever the closures throw.
+    public func resumable<T>(_ name: String, restore: (StageLedger.Record) throws -> T,
+                             values: (T) -> [String: Double] = { _ in [:] }, _ body: () throws -> T) throws -> T {
+        if let record = ledger?.finished(name) {
+            let product = try restore(record)
+            stages.append((name, record.seconds))
+            log(String(format: "%@: finished in the interrupted run (%.1f s), loaded", name, record.seconds))
+            return product
+        }
+        try stopIfRequested(during: name)
+        let product = try time(name, body)
+        try ledger?.markFinished(name, seconds: stages.last?.1 ?? 0, values: values(product))
+        return product
+    }
+
+    /// Throws `RunInterrupted` naming `stage` when a stop has been requested.
+    public func stopIfRequested(during stage: String) throws {
+        if shouldStop() { throw RunInterrupted(stage: stage, directory: directory) }
+    }
+
     /// The stages as Markdown table lines (`| stage | seconds |`) with a total row.
     public static func markdownTable(_ stages: [(String, Double)]) -> [String] {
         ["| stage | seconds |", "| :-- | --: |"]

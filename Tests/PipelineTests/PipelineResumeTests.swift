@@ -1,0 +1,84 @@
+import XCTest
+import Foundation
+import Pipeline
+import Runs
+
+/// Ctrl-C and `--resume` of the main job: a run stopped inside a stage twice and resumed each time ends with the
+/// same table, metrics and models as a run that was never stopped.
+final class PipelineResumeTests: XCTestCase {
+    func smokeConfig() -> PipelineConfig {
+        var config = PipelineConfig()
+        (config.maximumSteps, config.evaluationPrompts, config.bootstrapResamples, config.ppoBatchSize) = (6, 8, 20, 8)
+        (config.layers, config.width, config.heads, config.bestOfN, config.threads) = (1, 32, 2, [1, 2], 1)
+        return config
+    }
+
+    /// Stops the run at the `n`-th poll.
+    final class Stopper {
+        var polls = 0
+        let at: Int
+        init(at: Int) { self.at = at }
+        func poll() -> Bool { polls += 1; return polls >= at }
+    }
+
+    func testInterruptedTwiceAndResumedMatchesUninterruptedRun() throws {
+        let fm = FileManager.default
+        let straight = fm.temporaryDirectory.appendingPathComponent("pipeline-straight-\(UUID())")
+        let stopped = fm.temporaryDirectory.appendingPathComponent("pipeline-stopped-\(UUID())")
+        defer { try? fm.removeItem(at: straight); try? fm.removeItem(at: stopped) }
+        let config = smokeConfig()
+        let expected = try InstructGPTPipeline(config: config, output: straight).runAll()
+
+        // First stop: inside supervised fine-tuning; second: inside PPO-ptx (polls are counted per process run).
+        var interruptedStages: [String] = [], lines: [String] = []
+        for (index, stopAt) in [12, 33].enumerated() {
+            let stopper = Stopper(at: stopAt)
+            XCTAssertThrowsError(try InstructGPTPipeline(config: config, output: stopped, resuming: index > 0,
+                                                         shouldStop: stopper.poll) { lines.append($0) }.runAll()) { error in
+                guard let stop = error as? RunInterrupted else { return XCTFail("\(error)") }
+                interruptedStages.append(stop.stage)
+            }
+        }
+        XCTAssertEqual(interruptedStages, ["supervised fine-tuning", "PPO-ptx"])
+        let resumed = try InstructGPTPipeline(config: config, output: stopped, resuming: true) { lines.append($0) }.runAll()
+        // Both stopped stages continued from their checkpoints; finished stages were loaded, not trained again.
+        XCTAssertTrue(lines.contains { $0.hasPrefix("sft: continuing from the checkpoint of step") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("PPO-ptx: continuing from the checkpoint of step") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("PPO: finished in the interrupted run") }, "\(lines)")
+
+        XCTAssertEqual(resumed.rows.map(\.system), expected.rows.map(\.system))
+        for (a, b) in zip(resumed.rows, expected.rows) {
+            XCTAssertEqual(a.gold, b.gold, a.system)
+            XCTAssertEqual(a.winRateTraining, b.winRateTraining, a.system)
+            XCTAssertEqual(a.winRateHeldOut, b.winRateHeldOut, a.system)
+            XCTAssertEqual(a.klFromSFT, b.klFromSFT, a.system)
+            XCTAssertEqual(a.rewardModelScore, b.rewardModelScore, a.system)
+            XCTAssertEqual(a.heldOutLanguageModelLoss, b.heldOutLanguageModelLoss, a.system)
+        }
+        XCTAssertEqual(resumed.rewardModel.heldOutAccuracy, expected.rewardModel.heldOutAccuracy)
+        for model in ["base", "sft", "reward", "ppo", "ppo-ptx"] {
+            let file = "models/\(model)/model.safetensors"
+            XCTAssertEqual(try Data(contentsOf: stopped.appendingPathComponent(file)),
+                           try Data(contentsOf: straight.appendingPathComponent(file)), file)
+        }
+        XCTAssertEqual(try metricsWithoutTimings(stopped), try metricsWithoutTimings(straight))
+        XCTAssertEqual(try String(contentsOf: stopped.appendingPathComponent("samples.jsonl"), encoding: .utf8),
+                       try String(contentsOf: straight.appendingPathComponent("samples.jsonl"), encoding: .utf8))
+    }
+
+    func testResumingADirectoryWithoutARunIsAnError() {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-empty-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: empty) }
+        XCTAssertThrowsError(try InstructGPTPipeline(config: smokeConfig(), output: empty, resuming: true)) { error in
+            XCTAssertTrue("\(error)".contains("cannot be resumed"), "\(error)")
+        }
+    }
+
+    /// metrics.jsonl as sorted lines without wall-clock keys.
+    func metricsWithoutTimings(_ directory: URL) throws -> [String] {
+        try RunDirectory(directory).readMetrics().map { record in
+            let kept = record.filter { !$0.key.hasPrefix("timing/") && !$0.key.hasSuffix("_per_second") }
+            return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
+        }
+    }
+}
