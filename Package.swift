@@ -16,7 +16,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("Evaluation", []),
     ("Tasks", ["TrainingData", "Evaluation"]),
     // Training infrastructure
-    ("TrainingCore", ["TensorCore", "NeuralNetworks"]),
+    ("TrainingCore", ["TensorCore", "NeuralNetworks", "Runs"]),
     ("Runs", []),
     ("Pretraining", ["LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "NeuralNetworks", "TensorCore", "Runs"]),
     // Algorithms

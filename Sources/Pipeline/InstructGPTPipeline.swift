@@ -154,13 +154,13 @@ public final class InstructGPTPipeline {
             (c.validationInterval, c.sampleInterval, c.checkpointInterval, c.keepCheckpoints) = (c.steps, 0, checkpointInterval, 1)
             let directory = output.appendingPathComponent("pretrain")
             var trainer: PretrainingTrainer?
-            try continueStage(phase: "pretrain", checkpoints: directory.appendingPathComponent("checkpoints")) { _ in
+            try clock.continueTrainer(run: run, phase: "pretrain", checkpoints: directory.appendingPathComponent("checkpoints")) { _ in
                 trainer = try PretrainingTrainer.resume(from: directory, documents: data.pretraining)
                 return trainer!.step
             }
             let pretrainer = try trainer ?? PretrainingTrainer(config: c, documents: data.pretraining, outputDirectory: directory)
             try pretrainer.train { event in self.record(event, phase: "pretrain") }
-            try stopUnlessComplete("pretraining", done: pretrainer.step, of: c.steps)
+            try clock.stopUnlessComplete("pretraining", done: pretrainer.step, of: c.steps)
             try save(pretrainer.model, pretrainer.tokenizer, "base")
             return pretrainer
         }
@@ -183,11 +183,11 @@ public final class InstructGPTPipeline {
             let examples = try SFTExample.encode(data.demonstrations, tokenizer: tokenizer, contextLength: config.contextLength)
             let trainer = try SFTTrainer(model: model, config: c, padToken: pad, training: examples)
             let checkpoints = checkpointDirectory("sft")
-            try continueStage(phase: "sft", checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.step }
+            try clock.continueTrainer(run: run, phase: "sft", checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.step }
             _ = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointInterval, keepCheckpoints: 1) { event in
                 self.record(event, phase: "sft")
             }
-            try stopUnlessComplete("supervised fine-tuning", done: trainer.step, of: c.steps)
+            try clock.stopUnlessComplete("supervised fine-tuning", done: trainer.step, of: c.steps)
             try save(model, tokenizer, "sft")
             return model
         }
@@ -231,11 +231,11 @@ public final class InstructGPTPipeline {
             let trainer = try RewardModelTrainer(model: model, config: c, padToken: pad, training: training,
                                                  validation: heldOut)
             let checkpoints = checkpointDirectory("reward")
-            try continueStage(phase: "reward", checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.step }
+            try clock.continueTrainer(run: run, phase: "reward", checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.step }
             let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointInterval, keepCheckpoints: 1) { event in
                 self.record(event, phase: "reward")
             }
-            try stopUnlessComplete("reward model", done: trainer.step, of: trainer.totalSteps)
+            try clock.stopUnlessComplete("reward model", done: trainer.step, of: trainer.totalSteps)
             let sampleAccuracy = samplePairs.isEmpty ? nil : try trainer.evaluate(
                 ComparisonGroup.encode(samplePairs, tokenizer: tokenizer, contextLength: config.contextLength)).accuracy
             let references = try data.demonstrations.map { try tokenizer.encode($0.prompt) + tokenizer.encode($0.completion) }
@@ -266,7 +266,7 @@ public final class InstructGPTPipeline {
                                              reward: .rewardModel(reward.normalizedModel()), tokenizer: tokenizer,
                                              tokens: tokens, pretraining: blocks)
                 let checkpoints = checkpointDirectory(modelName)
-                try continueStage(phase: name, checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.iteration }
+                try clock.continueTrainer(run: run, phase: name, checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.iteration }
                 try trainer.train(prompts: data.rlPrompts, checkpointDirectory: checkpoints, checkpointEvery: checkpointInterval / 10,
                                   keepCheckpoints: 1) { event in
                     if case .step(let step, let total, let metrics) = event, step % 10 == 0 || step == total {
@@ -277,7 +277,7 @@ public final class InstructGPTPipeline {
                     if case .warning(let text) = event { self.log("warning: \(text)") }
                     return self.record(event, phase: name)
                 }
-                try stopUnlessComplete(name, done: trainer.iteration, of: c.iterations)
+                try clock.stopUnlessComplete(name, done: trainer.iteration, of: c.iterations)
                 try save(policy, tokenizer, modelName)
                 return policy
             }
@@ -333,28 +333,6 @@ public final class InstructGPTPipeline {
 
     /// Where the trainer of a stage writes its checkpoints.
     func checkpointDirectory(_ stage: String) -> URL { output.appendingPathComponent("checkpoints/\(stage)") }
-
-    /// Prepares a trainer stage: in a resumed run, `load` restores the trainer from the stage's newest checkpoint
-    /// (returning its step); otherwise stale checkpoints go. Then the metrics the stage logged after that step go
-    /// too, since the trainer logs them again.
-    func continueStage(phase: String, checkpoints: URL, load: (URL) throws -> Int) throws {
-        var step = 0
-        if resuming, let latest = CheckpointFolder.latest(in: checkpoints) {
-            step = try load(latest)
-            log("\(phase): continuing from the checkpoint of step \(step)")
-        } else {
-            try? FileManager.default.removeItem(at: checkpoints)
-        }
-        try run.removeMetrics { record in
-            guard record["phase"] as? String == phase else { return false }
-            return step == 0 || ((record["step"] as? Int) ?? 0) > step
-        }
-    }
-
-    /// Throws `RunInterrupted` when a trainer returned before finishing (it was asked to stop and wrote a checkpoint).
-    func stopUnlessComplete(_ stage: String, done: Int, of total: Int) throws {
-        if done < total { throw RunInterrupted(stage: stage, directory: output.path) }
-    }
 
     func loadModel(_ name: String) throws -> GPT { try GPT.load(from: output.appendingPathComponent("models/\(name)")).model }
 

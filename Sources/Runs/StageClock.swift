@@ -12,7 +12,8 @@ import Foundation
 public final class StageClock {
     /// Each finished stage and its wall-clock seconds, in order.
     public private(set) var stages: [(String, Double)] = []
-    private let log: (String) -> Void
+    /// Receives the clock's lines (stage starts, ends, restores).
+    public let log: (String) -> Void
 
     /// - Parameter log: receives "name…" when a stage starts and "name done in N s" when it ends.
     public init(log: @escaping (String) -> Void = { _ in }) {

@@ -21,6 +21,8 @@ public final class StageLedger {
 
     /// The finished stages, in the order they finished.
     public private(set) var records: [Record] = []
+    /// Whether the ledger continues an interrupted run (trainers then continue from their checkpoints).
+    public let resuming: Bool
     private let run: RunDirectory
     static let fileName = "stages.json"
 
@@ -30,6 +32,7 @@ public final class StageLedger {
     /// - Throws: `RunResumeError` when resuming a directory whose ledger is missing or unreadable.
     public init(run: RunDirectory, resuming: Bool) throws {
         self.run = run
+        self.resuming = resuming
         let url = run.file(Self.fileName)
         guard resuming else {
             try? FileManager.default.removeItem(at: url)
