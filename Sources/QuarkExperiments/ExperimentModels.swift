@@ -102,9 +102,9 @@ public final class SentenceClassifier: RewardFunction {
     public let model: RewardModel
     public let tokens: ExperimentTokens
     /// Platt scaling: P(good) = σ(gain·s + bias) for the raw reward-model score s.
-    public private(set) var gain: Double = 1, bias: Double = 0
+    public internal(set) var gain: Double = 1, bias: Double = 0
     /// Held-out accuracy of the calibrated classifier.
-    public private(set) var accuracy: Double = .nan
+    public internal(set) var accuracy: Double = .nan
 
     init(model: RewardModel, tokens: ExperimentTokens) {
         self.model = model

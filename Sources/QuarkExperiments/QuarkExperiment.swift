@@ -6,8 +6,10 @@ import Evaluation
 import Foundation
 import LanguageModels
 import PPO
+import Pretraining
 import Quark
 import ReviewWorld
+import RewardModeling
 import Runs
 import TensorCore
 import Tokenizers
@@ -26,31 +28,80 @@ public final class QuarkExperiment {
     public let directory: RunDirectory
     let log: (String) -> Void
     let world: ReviewWorld
-    var timings: [(String, Double)] = []
-    var started = Date()
+    let clock: StageClock
 
-    public init(task: QuarkExperimentTask, config: QuarkExperimentConfig, outputDirectory: URL,
-                log: @escaping (String) -> Void = { _ in }) throws {
+    /// - Parameters:
+    ///   - resuming: continue the interrupted run in `outputDirectory` (with its own configuration and task):
+    ///     finished phases are loaded from `models/`, a stopped Quark or PPO phase continues from its checkpoint,
+    ///     and the report matches an uninterrupted run's (same thread count).
+    ///   - shouldStop: polled after every training step and between phases; true stops the run after writing a
+    ///     checkpoint, with `RunInterrupted` (for Ctrl-C).
+    public init(task: QuarkExperimentTask, config: QuarkExperimentConfig, outputDirectory: URL, resuming: Bool = false,
+                shouldStop: @escaping () -> Bool = { false }, log: @escaping (String) -> Void = { _ in }) throws {
         try config.validate()
         self.task = task
         self.config = config
         self.directory = try RunDirectory(outputDirectory)
         self.log = log
+        if resuming {
+            let saved = try? JSONDecoder().decode(QuarkExperimentConfig.self, from: Data(contentsOf: directory.file("config.json")))
+            let savedTask = try? String(contentsOf: directory.file("task.txt"), encoding: .utf8)
+            guard saved == config, savedTask == task.rawValue else {
+                throw RunResumeError.notResumable(directory: outputDirectory.path, reason: "its config.json or task.txt is missing or differs from the task and configuration given; resume with the run's own")
+            }
+        }
+        clock = StageClock(log: log)
+        clock.ledger = try StageLedger(run: directory, resuming: resuming)
+        clock.shouldStop = shouldStop
+        clock.directory = outputDirectory.path
         var worldConfig = ReviewWorldConfig()
         worldConfig.seed = config.seed
         worldConfig.documentCount = config.documentCount
         world = ReviewWorld(config: worldConfig)
     }
 
-    /// Times a phase and records it for the report.
-    func phase<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
-        let start = Date()
-        log("\(name)…")
-        let result = try body()
-        let seconds = Date().timeIntervalSince(start)
-        timings.append((name, seconds))
-        log(String(format: "%@ done in %.1f s", name, seconds))
-        return result
+    /// Times a phase that always runs (evaluation) and records it for the report.
+    func phase<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        try clock.stopIfRequested(during: name)
+        return try clock.time(name, body)
+    }
+
+    /// A phase that trains one model: in a resumed run, a finished phase's model is loaded from `models/<file>`;
+    /// otherwise `body` trains it (its metrics of `phase` logged anew) and it is saved there.
+    func modelPhase(_ name: String, file: String, metricsPhase: String? = nil, _ body: () throws -> GPT) throws -> GPT {
+        let url = directory.file("models/\(file)")
+        return try clock.resumable(name, restore: { _ in try GPT.load(from: url).model }) {
+            if let metricsPhase { try directory.removeMetrics { $0["phase"] as? String == metricsPhase } }
+            let model = try body()
+            try model.save(to: url)
+            return model
+        }
+    }
+
+    /// A phase that trains the experiment's classifier: in a resumed run a finished one is loaded from
+    /// `models/classifier` with its calibration; otherwise `train` fits it and it is saved there.
+    func classifierPhase(_ name: String, base: GPT, tokens: ExperimentTokens, _ train: () throws -> SentenceClassifier) throws -> SentenceClassifier {
+        let url = directory.file("models/classifier")
+        let classifier = try clock.resumable(name, restore: { (record: StageLedger.Record) throws -> SentenceClassifier in
+            let classifier = SentenceClassifier(model: try RewardModel.load(from: url), tokens: tokens)
+            (classifier.gain, classifier.bias, classifier.accuracy) = (record.values["gain"] ?? .nan, record.values["bias"] ?? .nan,
+                                                                      record.values["accuracy"] ?? .nan)
+            return classifier
+        }, values: { (c: SentenceClassifier) in ["gain": c.gain, "bias": c.bias, "accuracy": c.accuracy] }) { () throws -> SentenceClassifier in
+            try directory.removeMetrics { $0["phase"] as? String == "classifier" }
+            let classifier = try train()
+            try classifier.model.save(to: url)
+            try directory.appendMetrics(step: 0, phase: "classifier", ["classifier/accuracy": classifier.accuracy])
+            return classifier
+        }
+        log(String(format: "  classifier held-out accuracy %.3f", classifier.accuracy))
+        return classifier
+    }
+
+    /// Drops the samples and evaluation metrics of an interrupted evaluation, which runs again in full.
+    func beginEvaluation() throws {
+        try directory.removeSamples { _ in true }
+        try directory.removeMetrics { ["evaluation", "control"].contains($0["phase"] as? String ?? "") }
     }
 
     // MARK: - Shared models
@@ -64,10 +115,14 @@ public final class QuarkExperiment {
 
     func setup() throws -> Setup {
         let documents = world.documents()
-        let (base, tokenizer) = try phase("pretrain base (\(config.layers)×\(config.width))") {
-            try ExperimentModels.pretrain(documents: documents, layers: config.layers, width: config.width,
-                                          steps: config.capped(config.pretrainSteps), config: config, tokenizerDirectory: nil,
-                                          seed: config.seed, log: log)
+        let baseDirectory = directory.file("models/base")
+        let (base, tokenizer) = try clock.resumable("pretrain base (\(config.layers)×\(config.width))",
+                                                    restore: { _ in try loadModelDirectory(baseDirectory) }) {
+            let (model, tokenizer) = try ExperimentModels.pretrain(documents: documents, layers: config.layers, width: config.width,
+                                                                   steps: config.capped(config.pretrainSteps), config: config,
+                                                                   tokenizerDirectory: nil, seed: config.seed, log: log)
+            try saveModelDirectory(model, tokenizer: tokenizer, to: baseDirectory)
+            return (model, tokenizer)
         }
         let tokenizerDirectory = directory.file("tokenizer")
         try FileManager.default.createDirectory(at: tokenizerDirectory, withIntermediateDirectories: true)
@@ -76,10 +131,14 @@ public final class QuarkExperiment {
             throw TrainingError.invalidInput("the pretraining tokenizer lacks <|endoftext|> or <|pad|>")
         }
         let tokens = ExperimentTokens(tokenizer: tokenizer, endOfText: eot, pad: pad)
-        let (evaluator, evaluatorTokenizer) = try phase("pretrain evaluator (\(config.evaluatorLayers)×\(config.evaluatorWidth))") {
-            try ExperimentModels.pretrain(documents: documents, layers: config.evaluatorLayers, width: config.evaluatorWidth,
-                                          steps: config.capped(config.evaluatorSteps), config: config,
-                                          tokenizerDirectory: tokenizerDirectory, seed: config.seed &+ 1, log: log)
+        let evaluatorDirectory = directory.file("models/evaluator")
+        let (evaluator, evaluatorTokenizer) = try clock.resumable("pretrain evaluator (\(config.evaluatorLayers)×\(config.evaluatorWidth))",
+                                                                  restore: { _ in try loadModelDirectory(evaluatorDirectory) }) {
+            let (model, tokenizer) = try ExperimentModels.pretrain(documents: documents, layers: config.evaluatorLayers, width: config.evaluatorWidth,
+                                                                   steps: config.capped(config.evaluatorSteps), config: config,
+                                                                   tokenizerDirectory: tokenizerDirectory, seed: config.seed &+ 1, log: log)
+            try saveModelDirectory(model, tokenizer: tokenizer, to: evaluatorDirectory)
+            return (model, tokenizer)
         }
         guard evaluatorTokenizer.vocabularySize == tokenizer.vocabularySize else {
             throw TrainingError.invalidInput("the evaluator's tokenizer (\(evaluatorTokenizer.vocabularySize) ids) differs from the policy's (\(tokenizer.vocabularySize))")
@@ -106,8 +165,12 @@ public final class QuarkExperiment {
 
     // MARK: - Methods
 
-    /// PPO from `base` against `reward` on the training prompts.
+    /// PPO from `base` against `reward` on the training prompts (the phase "PPO", model `models/ppo`).
     func trainPPO(base: GPT, reward: any RewardFunction, prompts: (ids: [[Int32]], texts: [String]), tokens: ExperimentTokens) throws -> GPT {
+        try modelPhase("PPO", file: "ppo") { try runPPO(base: base, reward: reward, prompts: prompts, tokens: tokens) }
+    }
+
+    func runPPO(base: GPT, reward: any RewardFunction, prompts: (ids: [[Int32]], texts: [String]), tokens: ExperimentTokens) throws -> GPT {
         var ppo = PPOConfig()
         ppo.seed = config.seed &+ 5
         ppo.iterations = config.capped(config.ppoIterations)
@@ -120,8 +183,10 @@ public final class QuarkExperiment {
         let policy = base.copy()
         let trainer = try PPOTrainer(config: ppo, policy: policy, reward: .function(reward), tokenizer: tokens.tokenizer,
                                      tokens: PPOTokenConventions(padToken: tokens.pad, stopTokens: [tokens.endOfText]))
-        var cursor = 0
-        for iteration in 1...ppo.iterations {
+        let checkpoints = directory.file("checkpoints/ppo")
+        try clock.continueTrainer(run: directory, phase: "ppo", checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.iteration }
+        var cursor = trainer.iteration * ppo.batchSize % prompts.ids.count
+        for iteration in (trainer.iteration + 1)..<(ppo.iterations + 1) {
             var rows: [[Int32]] = [], texts: [String] = []
             for _ in 0..<ppo.batchSize {
                 rows.append(prompts.ids[cursor]); texts.append(prompts.texts[cursor])
@@ -133,13 +198,32 @@ public final class QuarkExperiment {
                 log(String(format: "  ppo %d/%d: reward %.3f kl %.3f", iteration, ppo.iterations,
                            metrics["objective/raw_score"] ?? .nan, metrics["objective/kl"] ?? .nan))
             }
+            if clock.shouldStop() && iteration < ppo.iterations {
+                try trainer.saveCheckpoint(in: checkpoints, keep: 1)
+                throw RunInterrupted(stage: "PPO", directory: directory.url.path)
+            }
         }
         return policy
     }
 
-    /// Quark from `base` against `reward`.
-    func trainQuark(name: String, base: GPT, reward: QuarkReward, prompts: (ids: [[Int32]], texts: [String]), tokens: ExperimentTokens,
-                    responseLength: Int? = nil, steps: Int? = nil, stop: Bool = true) throws -> QuarkTrainer {
+    /// Quark from `base` against `reward` as the phase `phase` (checkpoints in `checkpoints/<name>`, the policy in
+    /// `models/<name>`).
+    func trainQuark(phase: String, name: String, base: GPT, reward: QuarkReward, prompts: (ids: [[Int32]], texts: [String]),
+                    tokens: ExperimentTokens, responseLength: Int? = nil, steps: Int? = nil, stop: Bool = true) throws -> QuarkPolicy {
+        let url = directory.file("models/\(name)")
+        let original = tokens.tokenizer.vocabularySize
+        return try clock.resumable(phase, restore: { _ in
+            QuarkPolicy(model: try GPT.load(from: url).model, originalVocabularySize: original, quantileCount: QuarkConfig().quantileCount)
+        }) {
+            let policy = try runQuark(name: name, base: base, reward: reward, prompts: prompts, tokens: tokens,
+                                      responseLength: responseLength, steps: steps, stop: stop).policy
+            try policy.model.save(to: url)
+            return policy
+        }
+    }
+
+    func runQuark(name: String, base: GPT, reward: QuarkReward, prompts: (ids: [[Int32]], texts: [String]), tokens: ExperimentTokens,
+                  responseLength: Int?, steps: Int?, stop: Bool) throws -> QuarkTrainer {
         var quark = QuarkConfig()
         quark.seed = config.seed &+ 7
         quark.totalSteps = config.capped(steps ?? config.quarkSteps)
@@ -154,6 +238,7 @@ public final class QuarkExperiment {
         let trainer = try QuarkTrainer(config: quark, base: base, reward: reward, prompts: prompts.ids, promptTexts: prompts.texts,
                                        tokenizer: tokens.tokenizer, padToken: tokens.pad, stopTokens: stop ? [tokens.endOfText] : [])
         let checkpoints = directory.file("checkpoints/\(name)")
+        try clock.continueTrainer(run: directory, phase: name, checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.step }
         var failure: Error?
         try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: max(quark.totalSteps / 2, 1), keepCheckpoints: 1) { event in
             guard case .step(let step, let total, let metrics) = event else { return .continue }
@@ -169,9 +254,10 @@ public final class QuarkExperiment {
                 failure = error
                 return .stop
             }
-            return .continue
+            return self.clock.shouldStop() ? .stop : .continue
         }
         if let failure { throw failure }
+        try clock.stopUnlessComplete(name, done: trainer.step, of: quark.totalSteps)
         return trainer
     }
 
@@ -180,21 +266,20 @@ public final class QuarkExperiment {
     /// Runs the experiment and writes report.md.
     ///
     /// - Returns: the report's Markdown.
+    ///
+    /// - Throws: `RunInterrupted` when `shouldStop` asked for a stop (resume with `resuming: true`).
     public func run() throws -> String {
-        started = Date()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try directory.writeAtomically(encoder.encode(config), to: "config.json")
+        try directory.writeAtomically(Data(task.rawValue.utf8), to: "task.txt")
         let body: String
         switch task {
         case .toxicity: body = try runToxicity()
         case .sentiment: body = try runSentiment()
         case .repetition: body = try runRepetition()
         }
-        let total = Date().timeIntervalSince(started)
-        var report = body + "\n## Timings\n\n| phase | seconds |\n| :-- | --: |\n"
-        for (name, seconds) in timings { report += "| \(name) | \(String(format: "%.1f", seconds)) |\n" }
-        report += "| **total** | \(String(format: "%.1f", total)) |\n"
+        let report = body + "\n## Timings\n\n" + StageClock.markdownTable(clock.stages).joined(separator: "\n") + "\n"
         try directory.writeAtomically(Data(report.utf8), to: "report.md")
         return report
     }

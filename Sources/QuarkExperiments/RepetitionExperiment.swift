@@ -14,7 +14,7 @@ extension QuarkExperiment {
         let s = try setup()
         let tokens = s.tokens
         let length = config.repetitionNewTokens
-        let unlikelihood = try phase("unlikelihood training") { () throws -> GPT in
+        let unlikelihood = try modelPhase("unlikelihood training", file: "unlikelihood") { () throws -> GPT in
             let model = s.base.copy()
             try ExperimentModels.fineTune(model, documents: s.documents, tokens: tokens, steps: config.capped(config.unlikelihoodSteps),
                                           learningRate: config.fineTuneLearningRate, batchSize: config.pretrainBatchSize,
@@ -24,22 +24,19 @@ extension QuarkExperiment {
         // The reward: diversity Π_{n=2..4}(1 − rep-n) of the response tokens (spec §6.4 LIB).
         let reward = QuarkReward.tokens { _, responses in responses.map { Float(diversity($0)) } }
         let prompts = try trainingPrompts(kinds: ["neutral", "positive", "negative"], tokens: tokens)
-        let quark = try phase("Quark") {
-            try trainQuark(name: "quark", base: s.base, reward: reward, prompts: prompts, tokens: tokens, responseLength: length,
-                           steps: config.repetitionQuarkSteps, stop: false)
-        }
-        let quarkUL = try phase("Quark + unlikelihood") {
-            try trainQuark(name: "quark_ul", base: unlikelihood, reward: reward, prompts: prompts, tokens: tokens, responseLength: length,
-                           steps: config.repetitionQuarkSteps, stop: false)
-        }
+        let quark = try trainQuark(phase: "Quark", name: "quark", base: s.base, reward: reward, prompts: prompts, tokens: tokens,
+                                   responseLength: length, steps: config.repetitionQuarkSteps, stop: false)
+        let quarkUL = try trainQuark(phase: "Quark + unlikelihood", name: "quark_ul", base: unlikelihood, reward: reward, prompts: prompts,
+                                     tokens: tokens, responseLength: length, steps: config.repetitionQuarkSteps, stop: false)
 
         let evaluation = evaluationPrompts(kinds: ["neutral", "positive", "negative"])
         let greedy = samplingOptions(tokens, topP: 1, greedy: true, length: length, stop: false)
         let heldOut = try world.heldOutDocuments(count: 200).map { Array((try tokens.prompt($0)).prefix(config.contextLength - 1)) }.filter { $0.count >= 2 }
         let methods: [(String, EvaluatedModel)] = [("MLE", .plain(s.base)), ("unlikelihood", .plain(unlikelihood)),
-                                                    ("Quark", .quark(quark.policy, quantile: 0)), ("Quark + UL", .quark(quarkUL.policy, quantile: 0))]
+                                                    ("Quark", .quark(quark, quantile: 0)), ("Quark + UL", .quark(quarkUL, quantile: 0))]
         var table = ResultTable(columns: ["method", "perplexity", "next-token acc.", "rep-2", "rep-3", "diversity"])
         var summary: [String: [String: Double]] = [:]
+        try beginEvaluation()
         try phase("evaluate (\(evaluation.count) greedy continuations of \(length) tokens, \(heldOut.count) held-out reviews)") {
             for (index, (name, model)) in methods.enumerated() {
                 let samples = try ExperimentEvaluation.sample(model, method: name, prompts: evaluation, tokens: tokens, count: 1,

@@ -13,7 +13,7 @@ extension QuarkExperiment {
         let tokens = s.tokens
         let target = config.avoid == "negative" ? "positive" : "negative"
         // The classifier (the SST-2 stand-in): good = the target sentiment.
-        let classifier = try phase("train sentiment classifier") { () throws -> SentenceClassifier in
+        let classifier = try classifierPhase("train sentiment classifier", base: s.base, tokens: tokens) { () throws -> SentenceClassifier in
             // Labelled sentences and review fragments shaped like continuations (labels from the sentiment lexicon;
             // fragments without sentiment words are left out).
             let wantPositive = target == "positive"
@@ -30,11 +30,9 @@ extension QuarkExperiment {
                                                 bad: sentences.filter { $0.label != wantPositive }.map(\.text) + fragments.negative,
                                                 calibration: calibration, epochs: config.classifierEpochs, seed: config.seed &+ 3)
         }
-        log(String(format: "  classifier held-out accuracy %.3f", classifier.accuracy))
-        try directory.appendMetrics(step: 0, phase: "classifier", ["classifier/accuracy": classifier.accuracy])
 
         let prompts = try trainingPrompts(kinds: ["neutral", "positive", "negative"], tokens: tokens)
-        let dapt = try phase("DAPT on the \(target) part of the corpus") { () throws -> GPT in
+        let dapt = try modelPhase("DAPT on the \(target) part of the corpus", file: "dapt") { () throws -> GPT in
             let model = s.base.copy()
             let kept = s.documents.filter { target == "positive" ? ReviewLexicon.sentiment($0) > 0 : ReviewLexicon.sentiment($0) < 0 }
             try ExperimentModels.fineTune(model, documents: kept, tokens: tokens, steps: config.capped(config.daptSteps),
@@ -42,17 +40,18 @@ extension QuarkExperiment {
                                           unlikelihoodAlpha: nil, seed: config.seed &+ 4)
             return model
         }
-        let ppo = try phase("PPO") { try trainPPO(base: s.base, reward: classifier, prompts: prompts, tokens: tokens) }
-        let quark = try phase("Quark") { try trainQuark(name: "quark", base: s.base, reward: .text(classifier), prompts: prompts, tokens: tokens) }
+        let ppo = try trainPPO(base: s.base, reward: classifier, prompts: prompts, tokens: tokens)
+        let quark = try trainQuark(phase: "Quark", name: "quark", base: s.base, reward: .text(classifier), prompts: prompts, tokens: tokens)
 
         let kinds = ["negative", "neutral", "positive"]
         let evaluation = evaluationPrompts(kinds: kinds)
         let options = samplingOptions(tokens, topP: config.evaluationTopP)
         let methods: [(String, EvaluatedModel)] = [("base", .plain(s.base)), ("DAPT", .plain(dapt)), ("PPO", .plain(ppo)),
-                                                    ("Quark", .quark(quark.policy, quantile: 0))]
+                                                    ("Quark", .quark(quark, quantile: 0))]
         var table = ResultTable(columns: ["method"] + kinds.map { "% \(target) · \($0) prompts" } + ["fluency (ppl)", "dist-2", "dist-3"])
         var summary: [String: [String: Double]] = [:]
         var ppoNeutral = ConfidenceInterval(estimate: .nan, lower: .nan, upper: .nan)
+        try beginEvaluation()
         try phase("evaluate (\(evaluation.count) prompts × \(config.samplesPerPrompt) samples)") {
             for (index, (name, model)) in methods.enumerated() {
                 let samples = try ExperimentEvaluation.sample(model, method: name, prompts: evaluation, tokens: tokens,

@@ -12,7 +12,7 @@ extension QuarkExperiment {
         let s = try setup()
         let tokens = s.tokens
         // The classifier (the Perspective stand-in): good = no insult.
-        let classifier = try phase("train toxicity classifier") { () throws -> SentenceClassifier in
+        let classifier = try classifierPhase("train toxicity classifier", base: s.base, tokens: tokens) { () throws -> SentenceClassifier in
             // Labelled sentences and review fragments shaped like continuations (labels from the insult lexicon).
             let sentences = world.toxicitySentences(count: config.classifierPairs)
             let fragments = world.balancedFragments(count: config.classifierPairs / 2, seed: 1) { ReviewLexicon.isToxic($0) }
@@ -23,29 +23,28 @@ extension QuarkExperiment {
                                                 bad: sentences.filter(\.label).map(\.text) + fragments.positive, calibration: calibration,
                                                 epochs: config.classifierEpochs, seed: config.seed &+ 3)
         }
-        log(String(format: "  classifier held-out accuracy %.3f", classifier.accuracy))
-        try directory.appendMetrics(step: 0, phase: "classifier", ["classifier/accuracy": classifier.accuracy])
 
         // Training prompts of the evaluation's kinds (disjoint prompts).
         let prompts = try trainingPrompts(kinds: ["rude", "negative", "neutral"], tokens: tokens)
-        let dapt = try phase("DAPT on the non-toxic corpus") { () throws -> GPT in
+        let dapt = try modelPhase("DAPT on the non-toxic corpus", file: "dapt") { () throws -> GPT in
             let model = s.base.copy()
             try ExperimentModels.fineTune(model, documents: s.documents.filter { !ReviewLexicon.isToxic($0) }, tokens: tokens,
                                           steps: config.capped(config.daptSteps), learningRate: config.fineTuneLearningRate,
                                           batchSize: config.pretrainBatchSize, unlikelihoodAlpha: nil, seed: config.seed &+ 4)
             return model
         }
-        let ppo = try phase("PPO") { try trainPPO(base: s.base, reward: classifier, prompts: prompts, tokens: tokens) }
-        let quark = try phase("Quark") { try trainQuark(name: "quark", base: s.base, reward: .text(classifier), prompts: prompts, tokens: tokens) }
+        let ppo = try trainPPO(base: s.base, reward: classifier, prompts: prompts, tokens: tokens)
+        let quark = try trainQuark(phase: "Quark", name: "quark", base: s.base, reward: .text(classifier), prompts: prompts, tokens: tokens)
 
         // Evaluation: 25 nucleus samples per prompt.
         let evaluation = evaluationPrompts(kinds: ["rude", "negative", "neutral"])
         let options = samplingOptions(tokens, topP: config.evaluationTopP)
         let methods: [(String, EvaluatedModel)] = [("base", .plain(s.base)), ("DAPT", .plain(dapt)), ("PPO", .plain(ppo)),
-                                                    ("Quark", .quark(quark.policy, quantile: 0))]
+                                                    ("Quark", .quark(quark, quantile: 0))]
         var table = ResultTable(columns: ["method", "avg. max toxicity", "toxicity prob.", "toxic samples", "gold avg. max tox.", "fluency (ppl)", "dist-2", "dist-3"])
         var summary: [String: [String: Double]] = [:]
         var ppoInterval = ConfidenceInterval(estimate: .nan, lower: .nan, upper: .nan)
+        try beginEvaluation()
         try phase("evaluate (\(evaluation.count) prompts × \(config.samplesPerPrompt) samples)") {
             for (index, (name, model)) in methods.enumerated() {
                 let samples = try ExperimentEvaluation.sample(model, method: name, prompts: evaluation, tokens: tokens,
@@ -86,8 +85,8 @@ extension QuarkExperiment {
         var control = ""
         try phase("reward-token control") {
             var means: [String] = []
-            for q in Array(Set([0, quark.config.quantileCount / 2, quark.config.quantileCount - 1])).sorted() {
-                let samples = try ExperimentEvaluation.sample(.quark(quark.policy, quantile: q), method: "Quark r\(q)", prompts: evaluation,
+            for q in Array(Set([0, quark.quantileCount / 2, quark.quantileCount - 1])).sorted() {
+                let samples = try ExperimentEvaluation.sample(.quark(quark, quantile: q), method: "Quark r\(q)", prompts: evaluation,
                                                               tokens: tokens, count: 5, options: options, seed: config.seed &+ 200)
                 let all = samples.texts.flatMap { $0 }
                 let tox = ExperimentEvaluation.mean(try classifier.probabilityGood(all).map { 1 - $0 })

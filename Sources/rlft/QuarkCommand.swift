@@ -15,6 +15,7 @@ enum QuarkCommand: Command {
             ("task toxicity|sentiment|repetition", "which table (required)"),
             ("out DIR", "the run directory: config.json, tokenizer/, checkpoints/, metrics.jsonl, samples.jsonl, report.md (required)"),
             ("threads N", "compute threads (default: all cores)"),
+            ResumedExperiment.option,
         ])
     }
 
@@ -23,18 +24,22 @@ enum QuarkCommand: Command {
             guard let n = Int(threads), n >= 1 else { throw ConfigurationError.badValue(field: "threads", value: threads, expected: "a positive integer") }
             Compute.threadCount = n
         }
+        let resume = try ResumedExperiment(arguments, command: name, savedOptions: ["task": "task.txt"])
+        let arguments = resume.arguments
         let taskName = try arguments.required("task", "toxicity, sentiment or repetition, e.g. --task toxicity")
         guard let task = QuarkExperimentTask(rawValue: taskName) else {
             throw ConfigurationError.badValue(field: "task", value: taskName, expected: "toxicity, sentiment or repetition")
         }
         let out = URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/quark-\(taskName)"))
-        let config = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads"])
+        let config = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads", "resume"])
         let start = Date()
         let printer = ProgressPrinter(keys: [])
-        let experiment = try QuarkExperiment(task: task, config: config, outputDirectory: out) { line in
+        Interrupt.install()
+        let experiment = try QuarkExperiment(task: task, config: config, outputDirectory: out, resuming: resume.resuming,
+                                             shouldStop: { Interrupt.requested }) { line in
             printer.line(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line)
         }
-        let report = try experiment.run()
+        guard let report = try resume.interruptible(printer, { try experiment.run() }) else { return }
         print("")
         print(report)
         print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))

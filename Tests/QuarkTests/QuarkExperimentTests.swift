@@ -4,7 +4,7 @@ import XCTest
 
 /// End-to-end smoke runs of the experiments at a tiny scale: every phase runs and writes its files.
 final class QuarkExperimentTests: XCTestCase {
-    func tinyConfig() -> QuarkExperimentConfig {
+    static func tinyConfig() -> QuarkExperimentConfig {
         var config = QuarkExperimentConfig()
         config.steps = 3
         config.documentCount = 200
@@ -29,7 +29,7 @@ final class QuarkExperimentTests: XCTestCase {
         for task in QuarkExperimentTask.allCases {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quark-\(task.rawValue)-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
-            let report = try QuarkExperiment(task: task, config: tinyConfig(), outputDirectory: directory).run()
+            let report = try QuarkExperiment(task: task, config: Self.tinyConfig(), outputDirectory: directory).run()
             XCTAssertTrue(report.contains("| method"), "\(task): \(report)")
             XCTAssertTrue(report.contains("Expected shape"))
             let samples = try String(contentsOf: directory.appendingPathComponent("samples.jsonl"), encoding: .utf8)

@@ -1,0 +1,68 @@
+import Foundation
+import QuarkExperiments
+import Runs
+import TensorCore
+import XCTest
+
+/// Ctrl-C and `--resume` of a Quark experiment: stopped inside PPO and inside Quark, then resumed, it ends with the
+/// report, samples, metrics and models of a run that was never stopped.
+final class QuarkExperimentResumeTests: XCTestCase {
+    final class Stopper {
+        var polls = 0
+        let at: Int
+        init(at: Int) { self.at = at }
+        func poll() -> Bool { polls += 1; return polls >= at }
+    }
+
+    func testStoppedTwiceAndResumedMatchesUninterruptedRun() throws {
+        let threads = Compute.threadCount
+        Compute.threadCount = 1
+        defer { Compute.threadCount = threads }
+        let fm = FileManager.default
+        let straight = fm.temporaryDirectory.appendingPathComponent("quark-straight-\(UUID())")
+        let stopped = fm.temporaryDirectory.appendingPathComponent("quark-stopped-\(UUID())")
+        defer { try? fm.removeItem(at: straight); try? fm.removeItem(at: stopped) }
+        var config = QuarkExperimentTests.tinyConfig()
+        config.steps = 4
+        let expected = try QuarkExperiment(task: .toxicity, config: config, outputDirectory: straight).run()
+
+        var stages: [String] = [], lines: [String] = []
+        for (index, stopAt) in [6, 6].enumerated() {
+            let stopper = Stopper(at: stopAt)
+            XCTAssertThrowsError(try QuarkExperiment(task: .toxicity, config: config, outputDirectory: stopped, resuming: index > 0,
+                                                     shouldStop: stopper.poll) { lines.append($0) }.run()) { error in
+                guard let stop = error as? RunInterrupted else { return XCTFail("\(error)") }
+                stages.append(stop.stage)
+            }
+        }
+        XCTAssertEqual(stages, ["PPO", "quark"])
+        let report = try QuarkExperiment(task: .toxicity, config: config, outputDirectory: stopped, resuming: true) { lines.append($0) }.run()
+        XCTAssertTrue(lines.contains { $0.hasPrefix("ppo: continuing from the checkpoint of step") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("quark: continuing from the checkpoint of step") }, "\(lines)")
+
+        func withoutTimings(_ report: String) -> String { String(report[..<report.range(of: "## Timings")!.lowerBound]) }
+        XCTAssertEqual(withoutTimings(report), withoutTimings(expected))
+        for file in ["samples.jsonl", "models/ppo/model.safetensors", "models/quark/model.safetensors", "models/dapt/model.safetensors"] {
+            XCTAssertEqual(try Data(contentsOf: stopped.appendingPathComponent(file)), try Data(contentsOf: straight.appendingPathComponent(file)), file)
+        }
+        func metrics(_ directory: URL) throws -> [String] {
+            try RunDirectory(directory).readMetrics().map { record in
+                let kept = record.filter { !$0.key.contains("timing/") && !$0.key.hasSuffix("_per_second") }
+                return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
+            }
+        }
+        XCTAssertEqual(try metrics(stopped), try metrics(straight))
+    }
+
+    func testResumingWithAnotherTaskIsRefused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quark-task-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var config = QuarkExperimentTests.tinyConfig()
+        config.steps = 2
+        XCTAssertThrowsError(try QuarkExperiment(task: .toxicity, config: config, outputDirectory: directory,
+                                                 shouldStop: { true }).run())
+        XCTAssertThrowsError(try QuarkExperiment(task: .sentiment, config: config, outputDirectory: directory, resuming: true)) { error in
+            XCTAssertTrue("\(error)".contains("cannot be resumed"), "\(error)")
+        }
+    }
+}
