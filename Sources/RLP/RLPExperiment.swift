@@ -53,20 +53,53 @@ public final class RLPExperiment {
     let clock: StageClock
 
     /// - Parameters:
+    ///   - resuming: continue the interrupted run in `output` (with its own configuration): trained models are
+    ///     loaded from `models/`, a stopped PPO stage continues from its checkpoint, sampling and evaluation run
+    ///     again, and the results match an uninterrupted run's (same thread count).
+    ///   - shouldStop: polled after every training step and between stages; true stops the run (after a
+    ///     checkpoint where the stage has one) with `RunInterrupted` (for Ctrl-C).
     ///   - log: one line per noteworthy event (the library never prints).
-    /// - Throws: `ConfigError` for a bad configuration; file errors.
-    public init(config: RLPExperimentConfig, output: URL, log: @escaping (String) -> Void = { _ in }) throws {
+    /// - Throws: `ConfigError` for a bad configuration; `RunResumeError`; file errors.
+    public init(config: RLPExperimentConfig, output: URL, resuming: Bool = false, shouldStop: @escaping () -> Bool = { false },
+                log: @escaping (String) -> Void = { _ in }) throws {
         try config.validate()
         self.config = config
         self.output = output
         self.log = log
         clock = StageClock(log: log)
         run = try RunDirectory(output)
+        if resuming {
+            let saved = try? JSONDecoder().decode(RLPExperimentConfig.self, from: Data(contentsOf: run.file("config.json")))
+            guard saved == config else {
+                throw RunResumeError.notResumable(directory: output.path, reason: "its config.json is missing or differs from the configuration given; resume with the run's own")
+            }
+        }
+        clock.ledger = try StageLedger(run: run, resuming: resuming)
+        clock.shouldStop = shouldStop
+        clock.directory = output.path
         try run.writeAtomically(try config.jsonData(), to: "config.json")
     }
 
+    /// A stage that trains a model saved in `models/<file>`: loaded from there when a resumed run finished it;
+    /// otherwise `body` trains it (throwing `RunInterrupted` when stopped). A stage without checkpoints starts
+    /// over, so the metrics it logged under `restartedPhase` are dropped first.
+    func modelStage<T>(_ name: String, restartedPhase: String?, file: String, load: (URL) throws -> T, save: (T, URL) throws -> Void,
+                       _ body: () throws -> T) throws -> T {
+        let url = run.file("models/\(file)")
+        return try clock.resumable(name, restore: { _ in try load(url) }) {
+            if let restartedPhase { try run.removeMetrics { $0["phase"] as? String == restartedPhase } }
+            let product = try body()
+            try clock.stopIfRequested(during: name)
+            try save(product, url)
+            return product
+        }
+    }
+
     /// Times a stage (see `StageClock`).
-    func stage<T>(_ name: String, _ body: () throws -> T) rethrows -> T { try clock.time(name, body) }
+    func stage<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        try clock.stopIfRequested(during: name)
+        return try clock.time(name, body)
+    }
 
     /// Every finished stage and its seconds.
     var stageSeconds: [(String, Double)] { clock.stages }
@@ -79,7 +112,7 @@ public final class RLPExperiment {
             case .warning(let text): self.log("warning: \(text)")
             default: break
             }
-            return .continue
+            return self.clock.shouldStop() ? .stop : .continue
         }
     }
 
@@ -95,8 +128,16 @@ public final class RLPExperiment {
     }
 
     /// Runs every stage and writes the report.
+    ///
+    /// - Throws: `RunInterrupted` when `shouldStop` asked for a stop (resume with `resuming: true`).
     public func runAll() throws -> RLPExperimentResult {
         if config.threads > 0 { Compute.threadCount = config.threads }
+        // Sampling and evaluation always run again, so what they logged goes.
+        try run.removeSamples { _ in true }
+        try run.removeMetrics { record in
+            guard let phase = record["phase"] as? String else { return false }
+            return ["/rlp", "/RLP-UML", "/RLP-SPG"].contains { phase.hasSuffix($0) }
+        }
         let shared = try prepare()
         var results: [RLPSystemResult] = []
         for seed in config.seeds { results += try runSeed(seed, shared) }
@@ -112,7 +153,8 @@ public final class RLPExperiment {
         taskConfig.evaluationCount = config.evaluationPrompts
         taskConfig.rlPromptCount = Swift.max(config.unlabeledPrompts + config.accuracyPrompts, config.ppoBatchSize * 4)
         let task = try stage("task") { try InstructionTask(config: taskConfig) }
-        let pretrainer = try stage("pretraining") { () throws -> PretrainingTrainer in
+        let (base, tokenizer) = try modelStage("pretraining", restartedPhase: "pretrain", file: "base", load: { try loadModelDirectory($0) },
+                                               save: { try saveModelDirectory($0.0, tokenizer: $0.1, to: $1) }) { () throws -> (GPT, any Tokenizer) in
             var c = PretrainingConfig()
             (c.layerCount, c.headCount, c.embeddingSize, c.contextLength) = (config.layers, config.heads, config.width, config.contextLength)
             (c.steps, c.batchSize, c.blockLength) = (Swift.max(1, config.pretrainSteps), 32, config.contextLength)
@@ -122,19 +164,19 @@ public final class RLPExperiment {
             let trainer = try PretrainingTrainer(config: c, documents: task.pretrainingCorpus().map(\.text), outputDirectory: nil)
             // 0 steps: SFT starts from the randomly initialised model (the tokenizer still comes from here).
             if config.pretrainSteps > 0 { try trainer.train(progress: record("pretrain")) }
-            return trainer
+            return (trainer.model, trainer.tokenizer)
         }
-        let tokenizer = pretrainer.tokenizer
         guard let pad = tokenizer.id(forSpecialToken: "<|pad|>"), let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") else {
             throw TrainingError.invalidInput("the tokenizer lacks <|pad|> or <|endoftext|>")
         }
         let newline = try tokenizer.encode("\n")
-        let sft = try stage("supervised fine-tuning") { () throws -> GPT in
+        let sft = try modelStage("supervised fine-tuning", restartedPhase: "sft", file: "sft", load: { try GPT.load(from: $0).model },
+                                 save: { try $0.save(to: $1) }) { () throws -> GPT in
             var c = SFTConfig()
             (c.steps, c.seed) = (config.sftSteps, 0)
             c.warmupSteps = Swift.min(c.warmupSteps, c.steps)
             c.evaluationInterval = Swift.max(1, Swift.min(100, c.steps))
-            let model = pretrainer.model.copy()
+            let model = base.copy()
             let examples = try SFTExample.encode(task.demonstrations, tokenizer: tokenizer, contextLength: config.contextLength)
             _ = try SFTTrainer(model: model, config: c, padToken: pad, training: examples).train(progress: record("sft"))
             return model
@@ -159,7 +201,8 @@ public final class RLPExperiment {
         let human = Array(s.task.comparisons.shuffled(using: &rng).prefix(config.comparisonCount))
         var rmConfig = rewardConfig
         rmConfig.seed = seed
-        let reward = try stage("\(tag) reward model") { () throws -> RewardModelFunction in
+        let reward = try modelStage("\(tag) reward model", restartedPhase: "\(tag)/reward", file: "\(tag)/reward",
+                                    load: { try RewardModelFunction.load(from: $0) }, save: { try $0.save(to: $1) }) { () throws -> RewardModelFunction in
             var headRNG = SeededGenerator(seed: seed)
             let model = RewardModel(trunk: s.sft.copy(), using: &headRNG)
             let groups = try ComparisonGroup.encode(human, tokenizer: s.tokenizer, contextLength: config.contextLength)
@@ -174,7 +217,9 @@ public final class RLPExperiment {
         let accuracyPrompts = Array(unlabeled.dropFirst(config.unlabeledPrompts).prefix(config.accuracyPrompts))
 
         func ppo(_ name: String, _ rm: RewardModelFunction) throws -> GPT {
-            try stage("\(tag) \(name)") { () throws -> GPT in
+            let file = "\(tag)/\(name.lowercased().replacingOccurrences(of: " ", with: "-"))"
+            return try modelStage("\(tag) \(name)", restartedPhase: nil, file: file, load: { try GPT.load(from: $0).model },
+                                  save: { try $0.save(to: $1) }) { () throws -> GPT in
                 var c = PPOConfig()
                 (c.seed, c.iterations, c.batchSize) = (seed, config.ppoIterations, config.ppoBatchSize)
                 (c.learningRate, c.maximumNewTokens, c.klCoefficient) = (config.ppoLearningRate, config.maximumNewTokens, config.klCoefficient)
@@ -182,7 +227,14 @@ public final class RLPExperiment {
                 let trainer = try PPOTrainer(config: c, policy: policy, reference: s.sft.frozenCopy(),
                                              reward: .rewardModel(rm.normalizedModel()), tokenizer: s.tokenizer,
                                              tokens: PPOTokenConventions(padToken: s.pad, stopTokens: s.stopTokens))
-                try trainer.train(prompts: unlabeled, progress: record("\(tag)/\(name)"))
+                let checkpoints = run.file("checkpoints/\(file)")
+                try clock.continueTrainer(run: run, phase: "\(tag)/\(name)", checkpoints: checkpoints) {
+                    try trainer.loadCheckpoint(from: $0)
+                    return trainer.iteration
+                }
+                try trainer.train(prompts: unlabeled, checkpointDirectory: checkpoints, checkpointEvery: 10, keepCheckpoints: 1,
+                                  progress: record("\(tag)/\(name)"))
+                try clock.stopUnlessComplete("\(tag) \(name)", done: trainer.iteration, of: c.iterations)
                 return policy
             }
         }
@@ -244,25 +296,32 @@ public final class RLPExperiment {
         let retrainer = try RewardRetrainer(config: rlp, rewardConfig: rmConfig, tokenizer: s.tokenizer, padToken: s.pad)
         for variant in [RLPVariant.uml, .spg] {
             let name = variant == .uml ? "RLP-UML" : "RLP-SPG"
-            let retrained = try stage("\(tag) \(name) reward retraining") {
-                try retrainer.retrain(variant, sft: s.sft, previous: reward, human: human, policySamples: samples, references: s.references,
-                                      progress: record("\(tag)/\(name)/reward"),
-                                      equivalent: { prompt, a, b in try s.task.statesSameAnswer(prompt: prompt, a, b) })
+            // The retrained reward model and the synthetic-preference statistics (SPG), kept for a resumed run.
+            let stageName = "\(tag) \(name) reward retraining"
+            let (retrained, statistics) = try clock.resumable(stageName, restore: { record in
+                (try RewardModelFunction.load(from: run.file("models/\(tag)/\(name.lowercased())-reward")), record.values)
+            }, values: { $0.1 }) { () throws -> (RewardModelFunction, [String: Double]) in
+                try run.removeMetrics { $0["phase"] as? String == "\(tag)/\(name)/reward" }
+                let result = try retrainer.retrain(variant, sft: s.sft, previous: reward, human: human, policySamples: samples, references: s.references,
+                                                   progress: record("\(tag)/\(name)/reward"),
+                                                   equivalent: { prompt, a, b in try s.task.statesSameAnswer(prompt: prompt, a, b) })
+                try clock.stopIfRequested(during: stageName)
+                try result.reward.save(to: run.file("models/\(tag)/\(name.lowercased())-reward"))
+                guard let spg = result.synthetic else { return (result.reward, [:]) }
+                return (result.reward, ["rlp/kept_fraction": spg.keptFraction, "rlp/below_threshold_fraction": spg.belowThresholdFraction,
+                                        "rlp/unanimous_fraction": spg.unanimousFraction, "rlp/synthetic_pairs": Double(result.syntheticPairCount)])
             }
-            let accuracyAfter = accuracyPairs.isEmpty ? nil : try pairwiseAccuracy(of: retrained.reward, on: accuracyPairs)
-            var metrics = ["rlp/accuracy_after": accuracyAfter ?? .nan]
-            if let spg = retrained.synthetic {
-                metrics["rlp/kept_fraction"] = spg.keptFraction
-                metrics["rlp/below_threshold_fraction"] = spg.belowThresholdFraction
-                metrics["rlp/unanimous_fraction"] = spg.unanimousFraction
-                metrics["rlp/synthetic_pairs"] = Double(retrained.syntheticPairCount)
-                log(String(format: "%@ SPG kept %.2f of prompts (%.2f below γ, %.2f unanimous), %d synthetic pairs", tag,
-                           spg.keptFraction, spg.belowThresholdFraction, spg.unanimousFraction, retrained.syntheticPairCount))
+            let accuracyAfter = accuracyPairs.isEmpty ? nil : try pairwiseAccuracy(of: retrained, on: accuracyPairs)
+            let metrics = statistics.merging(["rlp/accuracy_after": accuracyAfter ?? .nan]) { a, _ in a }
+            if let kept = statistics["rlp/kept_fraction"] {
+                log(String(format: "%@ SPG kept %.2f of prompts (%.2f below γ, %.2f unanimous), %d synthetic pairs", tag, kept,
+                           statistics["rlp/below_threshold_fraction"] ?? .nan, statistics["rlp/unanimous_fraction"] ?? .nan,
+                           Int(statistics["rlp/synthetic_pairs"] ?? 0)))
             }
             try run.appendMetrics(step: 0, phase: "\(tag)/\(name)", metrics)
-            let model = try ppo("\(name) PPO", retrained.reward)
+            let model = try ppo("\(name) PPO", retrained)
             rows.append(try stage("\(tag) evaluation: \(name)") {
-                try evaluate(name, try sample(model, salt: 31), accuracy: accuracyAfter, kept: retrained.synthetic?.keptFraction)
+                try evaluate(name, try sample(model, salt: 31), accuracy: accuracyAfter, kept: statistics["rlp/kept_fraction"])
             })
         }
         return rows

@@ -8,19 +8,23 @@ enum RLPCommand: Command {
     static let summary = "RLP-UML and RLP-SPG vs PPO, best-of-n, SFT: reward retraining on policy samples, mean ± std over seeds"
     static var help: String {
         RLPExperimentConfig.helpText(command: name, summary: summary, extraOptions: [
-            ("out DIR", "the run directory: config.json, metrics.jsonl, samples.jsonl, report.md (required)"),
+            ("out DIR", "the run directory: config.json, models/, checkpoints/, stages.json, metrics.jsonl, samples.jsonl, report.md (required unless --resume)"),
+            ResumedExperiment.option,
         ])
     }
 
     static func run(_ arguments: CommandLineArguments) throws {
+        let resume = try ResumedExperiment(arguments, command: name)
+        let arguments = resume.arguments
         let out = URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/rlp"))
-        let config = try RLPExperimentConfig.load(arguments: arguments, reserved: ["out"])
+        let config = try RLPExperimentConfig.load(arguments: arguments, reserved: ["out", "resume"])
         let start = Date()
         let printer = ProgressPrinter(keys: [])
-        let experiment = try RLPExperiment(config: config, output: out) { line in
+        Interrupt.install()
+        let experiment = try RLPExperiment(config: config, output: out, resuming: resume.resuming, shouldStop: { Interrupt.requested }) { line in
             printer.line(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line)
         }
-        let result = try experiment.runAll()
+        guard let result = try resume.interruptible(printer, { try experiment.runAll() }) else { return }
         print("")
         print(result.table)
         print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))

@@ -1,0 +1,57 @@
+// Ctrl-C and `--resume` of the RLP experiment: stopped inside PPO and inside a later stage, then resumed, the run
+// ends with the table, samples, metrics and models of a run that was never stopped.
+import XCTest
+import Foundation
+import RLP
+import Runs
+
+final class RLPExperimentResumeTests: XCTestCase {
+    final class Stopper {
+        var polls = 0
+        let at: Int
+        init(at: Int) { self.at = at }
+        func poll() -> Bool { polls += 1; return polls >= at }
+    }
+
+    func testStoppedTwiceAndResumedMatchesUninterruptedRun() throws {
+        var c = RLPExperimentConfig()
+        (c.seeds, c.layers, c.width, c.heads, c.sftSteps, c.pretrainSteps, c.threads) = ([0], 1, 16, 2, 3, 3, 1)
+        (c.comparisonCount, c.rewardEpochs, c.ppoIterations, c.ppoBatchSize) = (8, 1, 3, 8)
+        (c.unlabeledPrompts, c.samplesPerPrompt, c.accuracyPrompts, c.evaluationPrompts, c.maximumNewTokens) = (4, 3, 4, 8, 4)
+        let fm = FileManager.default
+        let straight = fm.temporaryDirectory.appendingPathComponent("rlp-straight-\(UUID())")
+        let stopped = fm.temporaryDirectory.appendingPathComponent("rlp-stopped-\(UUID())")
+        defer { try? fm.removeItem(at: straight); try? fm.removeItem(at: stopped) }
+        let expected = try RLPExperiment(config: c, output: straight).runAll()
+
+        var stages: [String] = [], lines: [String] = []
+        for (index, stopAt) in [22, 22].enumerated() {
+            let stopper = Stopper(at: stopAt)
+            XCTAssertThrowsError(try RLPExperiment(config: c, output: stopped, resuming: index > 0, shouldStop: stopper.poll) { lines.append($0) }
+                .runAll()) { error in
+                guard let stop = error as? RunInterrupted else { return XCTFail("\(error)") }
+                stages.append(stop.stage)
+            }
+        }
+        XCTAssertEqual(stages, ["seed0 PPO", "seed0 RLP-SPG PPO"])
+        let resumed = try RLPExperiment(config: c, output: stopped, resuming: true) { lines.append($0) }.runAll()
+        XCTAssertTrue(lines.contains { $0.hasPrefix("seed0/PPO: continuing from the checkpoint of step") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("seed0/RLP-SPG PPO: continuing from the checkpoint of step") }, "\(lines)")
+
+        XCTAssertEqual(resumed.table, expected.table)
+        XCTAssertEqual(try String(contentsOf: stopped.appendingPathComponent("samples.jsonl"), encoding: .utf8),
+                       try String(contentsOf: straight.appendingPathComponent("samples.jsonl"), encoding: .utf8))
+        for file in ["models/sft/model.safetensors", "models/seed0/ppo/model.safetensors", "models/seed0/rlp-spg-reward/model.safetensors",
+                     "models/seed0/rlp-spg-ppo/model.safetensors"] {
+            XCTAssertEqual(try Data(contentsOf: stopped.appendingPathComponent(file)), try Data(contentsOf: straight.appendingPathComponent(file)), file)
+        }
+        func metrics(_ directory: URL) throws -> [String] {
+            try RunDirectory(directory).readMetrics().map { record in
+                let kept = record.filter { !$0.key.contains("timing/") && !$0.key.hasSuffix("_per_second") }
+                return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
+            }.sorted()
+        }
+        let (a, b) = (try metrics(stopped), try metrics(straight))
+        XCTAssertEqual(a, b, "only after resuming: \(Set(a).subtracting(b).sorted()); only uninterrupted: \(Set(b).subtracting(a).sorted())")
+    }
+}
