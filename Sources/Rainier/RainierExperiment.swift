@@ -37,18 +37,53 @@ public final class RainierExperiment {
     public let run: RunDirectory?
     let log: (String) -> Void
     let start = Date()
+    let clock: StageClock
 
     /// - Parameters:
     ///   - config: the settings (validated here).
     ///   - output: the run directory (nil = write nothing).
+    ///   - resuming: continue the interrupted run in `output` (with its own configuration): the QA model and the
+    ///     introspector after each stage are loaded from `models/`, a stopped QA or stage-II training continues
+    ///     from its checkpoint, and the tables match an uninterrupted run's (same thread count).
+    ///   - shouldStop: polled after every training step and between stages; true stops the run (after a
+    ///     checkpoint where the stage has one) with `RunInterrupted` (for Ctrl-C).
     ///   - log: receives one line per phase.
-    public init(config: RainierExperimentConfig, output: URL?, log: @escaping (String) -> Void = { _ in }) throws {
+    public init(config: RainierExperimentConfig, output: URL?, resuming: Bool = false, shouldStop: @escaping () -> Bool = { false },
+                log: @escaping (String) -> Void = { _ in }) throws {
         try config.validate()
         self.config = config
         run = try output.map { try RunDirectory($0) }
         self.log = log
         if config.threads > 0 { Compute.threadCount = config.threads }
+        clock = StageClock(log: log)
+        clock.shouldStop = shouldStop
+        guard let run else {
+            if resuming { throw RunResumeError.notResumable(directory: "(no output directory)", reason: "a run without an output directory saves nothing") }
+            return
+        }
+        if resuming {
+            let saved = try? JSONDecoder().decode(RainierExperimentConfig.self, from: Data(contentsOf: run.file("config.json")))
+            guard saved == config else {
+                throw RunResumeError.notResumable(directory: run.url.path, reason: "its config.json is missing or differs from the configuration given; resume with the run's own")
+            }
+        }
+        clock.ledger = try StageLedger(run: run, resuming: resuming)
+        clock.directory = run.url.path
     }
+
+    /// A stage that trains `model` in place, saved in `models/<file>` (when there is a run directory): in a resumed
+    /// run that finished it, the weights are loaded from there instead.
+    func modelStage(_ name: String, model: GPT, file: String, _ body: () throws -> Void) throws {
+        let url = run?.file("models/\(file)")
+        try clock.resumable(name, restore: { _ in try model.load(stateDictionary: try GPT.load(from: url!).model.stateDictionary()) }) {
+            try body()
+            try clock.stopIfRequested(during: name)
+            if let url { try model.save(to: url) }
+        }
+    }
+
+    /// Checkpoints of a trainer stage, when there is a run directory.
+    func checkpoints(_ stage: String) -> URL? { run?.file("checkpoints/\(stage)") }
 
     func say(_ line: String) { log(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line) }
 
@@ -89,7 +124,14 @@ public final class RainierExperiment {
         let pad = tokenizer.id(forSpecialToken: "<|pad|>")!
         say("QA model: \(qaModel.parameterCount) parameters, \(qaExamples.count) reading lessons, \(config.qaSteps) steps")
         let qaTrainer = try SFTTrainer(model: qaModel, config: qaConfig, padToken: pad, training: qaExamples, validation: [])
-        try qaTrainer.train(progress: metricsLogger(phase: "qa", every: 100))
+        try modelStage("QA model", model: qaModel, file: "qa") {
+            if let run, let directory = checkpoints("qa") {
+                try clock.continueTrainer(run: run, phase: "qa", checkpoints: directory) { try qaTrainer.loadCheckpoint(from: $0); return qaTrainer.step }
+            }
+            try qaTrainer.train(checkpointDirectory: checkpoints("qa"), checkpointEvery: 100, keepCheckpoints: 1,
+                                progress: metricsLogger(phase: "qa", every: 100))
+            try clock.stopUnlessComplete("QA model", done: qaTrainer.step, of: qaConfig.steps)
+        }
         let qa = GPTQuestionAnswering(model: qaModel.frozenCopy(), tokenizer: tokenizer)
         try reportReading(world: world, test: test, qa: qa)
 
@@ -102,7 +144,13 @@ public final class RainierExperiment {
         let rainierConfig = config.rainier
         let trainer = try RainierTrainer(config: rainierConfig, introspector: introspector, questionAnswering: qa, questions: training)
         say("stage I: \(config.imitationSteps) imitation steps on \(training.count * config.silverPerQuestion) (question, silver statement) pairs")
-        try trainer.imitate(silver: silver, progress: metricsLogger(phase: "stage1", every: 50))
+        try modelStage("stage I", model: introspector.model, file: "stage1") {
+            try run?.removeMetrics { $0["phase"] as? String == "stage1" }   // stage I starts over when stopped
+            try trainer.imitate(silver: silver, progress: metricsLogger(phase: "stage1", every: 50))
+        }
+        let stageI = try KnowledgeIntrospector(model: introspector.model.frozenCopy(), tokenizer: tokenizer)
+        try clock.stopIfRequested(during: "reward calibration")
+        try run?.removeMetrics { $0["phase"] as? String == "calibration" }
         let normalizer = try trainer.calibrateReward()
         let raw = trainer.calibrationRewards
         let rawMean = raw.reduce(0, +) / Double(raw.count)
@@ -111,13 +159,22 @@ public final class RainierExperiment {
 
         // Stage II: PPO.
         say("stage II: \(config.ppoIterations) PPO iterations of \(config.ppoBatchSize) questions, β = \(config.klCoefficient)")
-        try trainer.reinforce(progress: metricsLogger(phase: "stage2", every: 5, keys: ["objective/raw_score", "objective/reward", "objective/kl"]))
+        try modelStage("stage II", model: introspector.model, file: "stage2") {
+            let ppo = try trainer.stageII()
+            if let run, let directory = checkpoints("stage2") {
+                try clock.continueTrainer(run: run, phase: "stage2", checkpoints: directory) { try ppo.loadCheckpoint(from: $0); return ppo.iteration }
+            }
+            try ppo.train(prompts: trainer.stageIIPrompts, checkpointDirectory: checkpoints("stage2"), checkpointEvery: 10, keepCheckpoints: 1,
+                          progress: metricsLogger(phase: "stage2", every: 5, keys: ["objective/raw_score", "objective/reward", "objective/kl"]))
+            try clock.stopUnlessComplete("stage II", done: ppo.iteration, of: rainierConfig.ppo.iterations)
+        }
+        try clock.stopIfRequested(during: "evaluation")
+        try run?.removeSamples { _ in true }   // the evaluation writes every sample; an interrupted one starts over
 
         // Evaluation.
         let m = config.knowledgeSamples
         say("evaluation: \(test.count) test questions, M = \(m) statements each, \(rainierConfig.aggregation.rawValue) aggregation")
         var sampleRNG = SeededGenerator(seed: config.seed &+ 6)
-        let stageI = try KnowledgeIntrospector(model: trainer.stageIModel!, tokenizer: tokenizer)
         var silverTestRNG = SplitMix64(seed: config.seed &+ 7)
         var knowledge: [String: [[String]]] = [:]
         knowledge["QA alone"] = test.map { _ in [] }
@@ -176,14 +233,14 @@ public final class RainierExperiment {
             switch event {
             case .step(let s, _, let m): step = s; metrics = m
             case .evaluation(let s, let m): step = s; metrics = m
-            default: return .continue
+            default: return self.clock.shouldStop() ? .stop : .continue
             }
             try? self.run?.appendMetrics(step: step, phase: phase, metrics)
             if step % every == 0 {
                 let shown = (keys ?? metrics.keys.sorted().filter { $0.hasSuffix("loss") }).compactMap { k in metrics[k].map { "\(k) " + String(format: "%.3f", $0) } }
                 self.say("\(phase) step \(step): " + shown.joined(separator: ", "))
             }
-            return .continue
+            return self.clock.shouldStop() ? .stop : .continue
         }
     }
 
@@ -200,6 +257,7 @@ public final class RainierExperiment {
             "qa/true_knowledge_seen": accuracy(told) { world.family($0.family)!.isSeen },
             "qa/true_knowledge_unseen": accuracy(told) { !world.family($0.family)!.isSeen },
         ]
+        try run?.removeMetrics { $0["qa/alone_known"] != nil }   // logged again by a resumed run
         try run?.appendMetrics(step: config.qaSteps, phase: "qa", metrics)
         say(String(format: "QA model on test questions: alone %.2f on known facts, %.2f on unknown; with the true statement %.2f (seen families), %.2f (unseen)",
                    metrics["qa/alone_known"]!, metrics["qa/alone_unknown"]!, metrics["qa/true_knowledge_seen"]!, metrics["qa/true_knowledge_unseen"]!))

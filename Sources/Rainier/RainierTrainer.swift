@@ -100,12 +100,22 @@ public final class RainierTrainer {
     ///
     /// - Throws: PPO's errors.
     public func reinforce(progress: TrainingProgress = { _ in .continue }) throws {
+        try stageII().train(prompts: stageIIPrompts, progress: progress)
+    }
+
+    /// The prompts of stage II: one per training question.
+    public var stageIIPrompts: [String] { questions.map(KnowledgeIntrospector.prompt(for:)) }
+
+    /// The stage-II PPO trainer, built on first use (``reinforce(progress:)`` trains it; a run that checkpoints
+    /// or resumes stage II trains it itself with `stageIIPrompts`).
+    public func stageII() throws -> PPOTrainer {
+        if let ppo { return ppo }
         let reference = stageIModel ?? introspector.model.frozenCopy()
         stageIModel = reference
         let critic: PPOCritic = config.separateValueModel ? .separate(ValueModel(policy: introspector.model)) : .sharedHead(for: introspector.model)
         let trainer = try PPOTrainer(config: config.ppo, policy: introspector.model, reference: reference, critic: critic, reward: .function(reward),
                                      tokenizer: introspector.tokenizer, tokens: introspector.tokens)
         ppo = trainer
-        try trainer.train(prompts: questions.map(KnowledgeIntrospector.prompt(for:)), progress: progress)
+        return trainer
     }
 }

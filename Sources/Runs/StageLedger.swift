@@ -28,18 +28,19 @@ public final class StageLedger {
 
     /// Opens the ledger of `run`.
     ///
-    /// - Parameter resuming: false starts a new run (an existing ledger is discarded); true reads `stages.json`.
+    /// - Parameter resuming: false starts a new run (an existing ledger is replaced by an empty one); true reads
+    ///   `stages.json`.
     /// - Throws: `RunResumeError` when resuming a directory whose ledger is missing or unreadable.
     public init(run: RunDirectory, resuming: Bool) throws {
         self.run = run
         self.resuming = resuming
         let url = run.file(Self.fileName)
         guard resuming else {
-            try? FileManager.default.removeItem(at: url)
+            try save()   // an empty ledger marks the directory as a run that can be resumed, even from its first stage
             return
         }
         guard let data = try? Data(contentsOf: url) else {
-            throw RunResumeError.notResumable(directory: run.url.path, reason: "it has no \(Self.fileName), so no stage of it has finished")
+            throw RunResumeError.notResumable(directory: run.url.path, reason: "it has no \(Self.fileName), so it is not a run this command started")
         }
         do {
             records = try JSONDecoder().decode([Record].self, from: data)
@@ -55,6 +56,10 @@ public final class StageLedger {
     public func markFinished(_ name: String, seconds: Double, values: [String: Double] = [:]) throws {
         records.removeAll { $0.name == name }
         records.append(Record(name: name, seconds: seconds, values: values))
+        try save()
+    }
+
+    private func save() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try run.writeAtomically(try encoder.encode(records), to: Self.fileName)

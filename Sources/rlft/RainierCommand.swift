@@ -8,16 +8,21 @@ enum RainierCommand: Command {
     static let summary = "Rainier: knowledge introspector (imitation, then PPO against a fixed QA model) on the commonsense world"
     static var help: String {
         RainierExperimentConfig.helpText(command: name, summary: summary, extraOptions: [
-            ("out DIR", "the run directory: config.json, metrics.jsonl, samples.jsonl (every knowledge statement used), report.md, reward.svg (required)"),
+            ("out DIR", "the run directory: config.json, metrics.jsonl, samples.jsonl (every knowledge statement used), report.md, reward.svg, models/, checkpoints/, stages.json (required unless --resume)"),
+            ResumedExperiment.option,
         ])
     }
 
     static func run(_ arguments: CommandLineArguments) throws {
+        let resume = try ResumedExperiment(arguments, command: name)
+        let arguments = resume.arguments
         let out = URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/rainier"))
-        let config = try RainierExperimentConfig.load(arguments: arguments, reserved: ["out"])
+        let config = try RainierExperimentConfig.load(arguments: arguments, reserved: ["out", "resume"])
         let printer = ProgressPrinter(keys: [])
-        let experiment = try RainierExperiment(config: config, output: out) { printer.line($0) }
-        let result = try experiment.runAll()
+        Interrupt.install()
+        let experiment = try RainierExperiment(config: config, output: out, resuming: resume.resuming,
+                                               shouldStop: { Interrupt.requested }) { printer.line($0) }
+        guard let result = try resume.interruptible(printer, { try experiment.runAll() }) else { return }
         print("")
         print("Accuracy (95 % bootstrap intervals):")
         print(result.accuracyTable)

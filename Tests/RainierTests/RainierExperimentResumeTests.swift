@@ -1,0 +1,59 @@
+// Ctrl-C and `--resume` of the Rainier experiment: stopped inside the QA model's training and inside stage II, then
+// resumed, the run ends with the tables, samples, metrics and models of a run that was never stopped.
+import Foundation
+import Rainier
+import Runs
+import XCTest
+
+final class RainierExperimentResumeTests: XCTestCase {
+    final class Stopper {
+        var polls = 0
+        let at: Int
+        init(at: Int) { self.at = at }
+        func poll() -> Bool { polls += 1; return polls >= at }
+    }
+
+    func testStoppedTwiceAndResumedMatchesUninterruptedRun() throws {
+        var config = RainierExperimentConfig()
+        (config.entitiesPerCategory, config.trainingVariants, config.testVariants) = (3, 2, 1)
+        (config.qaSteps, config.imitationSteps, config.ppoIterations, config.ppoBatchSize) = (6, 5, 3, 8)
+        (config.knowledgeSamples, config.bootstrapResamples, config.width, config.threads) = (2, 20, 32, 1)
+        let fm = FileManager.default
+        let straight = fm.temporaryDirectory.appendingPathComponent("rainier-straight-\(UUID())")
+        let stopped = fm.temporaryDirectory.appendingPathComponent("rainier-stopped-\(UUID())")
+        defer { try? fm.removeItem(at: straight); try? fm.removeItem(at: stopped) }
+        let expected = try RainierExperiment(config: config, output: straight).runAll()
+
+        var stages: [String] = [], lines: [String] = []
+        for (index, stopAt) in [3, 20].enumerated() {
+            let stopper = Stopper(at: stopAt)
+            XCTAssertThrowsError(try RainierExperiment(config: config, output: stopped, resuming: index > 0, shouldStop: stopper.poll) {
+                lines.append($0)
+            }.runAll()) { error in
+                guard let stop = error as? RunInterrupted else { return XCTFail("\(error)") }
+                stages.append(stop.stage)
+            }
+        }
+        XCTAssertEqual(stages, ["QA model", "stage II"])
+        let resumed = try RainierExperiment(config: config, output: stopped, resuming: true) { lines.append($0) }.runAll()
+        XCTAssertTrue(lines.contains { $0.hasPrefix("qa: continuing from the checkpoint of step") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("stage2: continuing from the checkpoint of step") }, "\(lines)")
+
+        XCTAssertEqual(resumed.accuracyTable, expected.accuracyTable)
+        XCTAssertEqual(resumed.knowledgeTable, expected.knowledgeTable)
+        XCTAssertEqual(resumed.aggregationTable, expected.aggregationTable)
+        XCTAssertEqual(try String(contentsOf: stopped.appendingPathComponent("samples.jsonl"), encoding: .utf8),
+                       try String(contentsOf: straight.appendingPathComponent("samples.jsonl"), encoding: .utf8))
+        for file in ["models/qa/model.safetensors", "models/stage1/model.safetensors", "models/stage2/model.safetensors"] {
+            XCTAssertEqual(try Data(contentsOf: stopped.appendingPathComponent(file)), try Data(contentsOf: straight.appendingPathComponent(file)), file)
+        }
+        func metrics(_ directory: URL) throws -> [String] {
+            try RunDirectory(directory).readMetrics().map { record in
+                let kept = record.filter { !$0.key.contains("timing/") && !$0.key.hasSuffix("_per_second") }
+                return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
+            }.sorted()
+        }
+        let (a, b) = (try metrics(stopped), try metrics(straight))
+        XCTAssertEqual(a, b, "only after resuming: \(Set(a).subtracting(b).sorted()); only uninterrupted: \(Set(b).subtracting(a).sorted())")
+    }
+}
