@@ -47,9 +47,34 @@ public enum BLAS {
             }
             return
         }
+        // Skinny products (a decode step: m = batch rows against a whole weight matrix) are cut into column
+        // blocks small enough for OpenBLAS's packing-free small-matrix kernels (m·n·k ≤ 10⁶ and, for a transposed
+        // B, n·m ≤ 1200). Packing the weight costs as much as multiplying by it at m = 16; the small kernels run
+        // 1.5–3× faster at the small config's decode shapes. Other products take the ordinary packed path.
+        let columns = skinnyColumnBlock(transposeA: transposeA, m: m, n: n, k: k)
+        if columns < n {
+            for start in stride(from: 0, to: n, by: columns) {
+                let width = min(columns, n - start)
+                let bBlock = transposeB ? b + start * ldb : b + start
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(width), Int32(k), alpha, a, Int32(lda), bBlock, Int32(ldb), beta, c + start, Int32(ldc))
+            }
+            return
+        }
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// The column block of a skinny product for OpenBLAS's small-matrix kernels, or `n` (no blocking) when the
+    /// product is already small, not skinny, or has a transposed A.
+    @usableFromInline
+    static func skinnyColumnBlock(transposeA: Bool, m: Int, n: Int, k: Int) -> Int {
+        let limit = 1_000_000
+        guard !transposeA, m <= 64, m * n * k > limit else { return n }
+        for block in [64, 32, 16] where m * block * k <= limit && m * block <= 1200 { return block }
+        return n
     }
 
     /// C[m×n] = alpha · op(A) · op(B) + beta · C, split across `Compute.threadCount` threads when large.
