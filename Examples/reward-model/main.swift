@@ -21,6 +21,7 @@
 //   | same                             | + 2000 rankings of 4 (3)              | same                       |    0.670 |   105 s |
 //   | same                             | + 8000 more pairs (3)                 | same                       |    0.698 |   128 s |
 //   | same                             | + 30000 more pairs (1)                | same                       |    0.738 |   157 s |
+//   | same                             | + 30000 more pairs (2)                | same                       |    0.732 |   215 s |
 //   | same                             | + 60000 more pairs (1)                | same                       |    0.754 |   190 s |
 //   | 2×128, drills 0.3 in the corpus  | + 30000 more pairs (1)                | .86/.14/.04/.10/.86        |    0.696 |    97 s |
 //   | 4×192, 1000 steps                | + 30000 more pairs (1)                | .81/.05/.07/.11/.43        |    0.740 |   338 s |
