@@ -33,8 +33,9 @@ struct PipelineData {
         }
         let task = try InstructionTask(config: taskConfig)
         _ = try task.writeSplits(to: directory)
+        let more = task.moreComparisons(count: config.maximumSteps > 0 ? Swift.min(config.moreComparisons, 64) : config.moreComparisons)
         return PipelineData(
-            demonstrations: task.demonstrations, comparisons: task.comparisons, heldOutComparisons: task.heldOutComparisons,
+            demonstrations: task.demonstrations, comparisons: task.comparisons + more, heldOutComparisons: task.heldOutComparisons,
             rlPrompts: task.rlPrompts.map(\.prompt), evaluation: task.evaluation,
             pretraining: task.pretrainingCorpus().map(\.text),
             trainingJudge: InstructionTaskJudge(task: task, judgeGroup: .training),

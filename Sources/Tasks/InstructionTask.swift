@@ -25,6 +25,11 @@ public struct InstructionTaskConfig: Codable, Equatable, Sendable {
     public var heldOutComparisonCount = 500
     /// The approximate size of the pretraining corpus in characters. Default 300 000.
     public var pretrainingCharacterCount = 300_000
+    /// The fraction of the pretraining corpus's sentences that are skill drills on made-up letter strings and
+    /// numbers ("zobak backwards is kaboz.", "the first letter of zobak is z."; see
+    /// ``InstructionTask/pretrainingCorpus()``): they teach the operations the instructions ask for without
+    /// naming any instruction instance. Default 0.
+    public var pretrainingDrillFraction = 0.0
     /// The reference system's accuracy. Default 0.6.
     public var referenceAccuracy = 0.6
     /// The cap on distinct instances sampled for each numeric family (whose space is large). Default 600.
@@ -59,6 +64,10 @@ public struct InstructionTaskConfig: Codable, Equatable, Sendable {
         if families.isEmpty || !families.allSatisfy(known.contains) {
             throw .invalidConfiguration(field: "families", value: "\(families)",
                                         reason: "must be a non-empty list drawn from \(InstructionFamily.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard pretrainingDrillFraction >= 0, pretrainingDrillFraction <= 1 else {
+            throw .invalidConfiguration(field: "pretrainingDrillFraction", value: "\(pretrainingDrillFraction)",
+                                        reason: "must be in [0, 1], such as 0 or 0.3")
         }
         guard numericInstanceCap >= 40 else {
             throw .invalidConfiguration(field: "numericInstanceCap", value: "\(numericInstanceCap)",

@@ -9,7 +9,11 @@ extension InstructionTask {
     /// Each document is 3 to 8 sentences from templates: small stories ("the little dog saw a red ball near the
     /// lake."), facts the task relies on ("a pear is a fruit.", "the opposite of hot is cold.", "lamp has four
     /// letters and starts with l.", "twelve plus seven is nineteen." — numbers both as words and digits),
-    /// spelling facts ("lamp backwards is pmal.", "lamp in capital letters is LAMP.") and counting lines. It never
+    /// spelling facts ("lamp backwards is pmal.", "lamp in capital letters is LAMP.") and counting lines; with
+    /// ``InstructionTaskConfig/pretrainingDrillFraction`` above 0, that share of the sentences are skill drills on
+    /// made-up letter strings and numbers ("zobak backwards is kaboz.", "zobak in capital letters is ZOBAK.",
+    /// "the first letter of zobak is z.", "zobak three times is zobak zobak zobak.", "the larger of 12 and 31 is
+    /// 31."), which teach the operations without naming any instruction instance. It never
     /// uses the `Q:`/`A:` instruction format, so a model pretrained on it knows the words and some facts but must
     /// still learn to follow instructions. Documents are separated, one per record; generation stops once about
     /// ``InstructionTaskConfig/pretrainingCharacterCount`` characters are written.
@@ -20,7 +24,10 @@ extension InstructionTask {
         var documents: [LanguageModelingRecord] = []
         var total = 0
         while total < config.pretrainingCharacterCount {
-            let sentences = (0..<(3 + rng.taskBelow(6))).map { _ in PretrainingCorpus.sentence(using: &rng) }
+            let sentences = (0..<(3 + rng.taskBelow(6))).map { _ in
+                config.pretrainingDrillFraction > 0 && rng.taskUnit() < config.pretrainingDrillFraction
+                    ? PretrainingCorpus.drill(using: &rng) : PretrainingCorpus.sentence(using: &rng)
+            }
             let text = sentences.joined(separator: " ")
             documents.append(LanguageModelingRecord(text: text))
             total += text.count + 1
@@ -40,6 +47,34 @@ enum PretrainingCorpus {
 
     static func number<G: RandomNumberGenerator>(_ n: Int, using rng: inout G) -> String {
         n < numberWords.count && rng.taskBelow(2) == 0 ? numberWords[n] : "\(n)"
+    }
+
+    /// A made-up lowercase letter string of 3 to 8 letters.
+    static func nonceWord<G: RandomNumberGenerator>(using rng: inout G) -> String {
+        let letters = Array("abcdefghijklmnopqrstuvwxyz")
+        return String((0..<(3 + rng.taskBelow(6))).map { _ in rng.taskPick(letters) })
+    }
+
+    /// A skill drill on made-up words or random numbers: reverse, capitals, first letter, repetition, larger.
+    static func drill<G: RandomNumberGenerator>(using rng: inout G) -> String {
+        let w = nonceWord(using: &rng)
+        switch rng.taskBelow(5) {
+        case 0:
+            return "\(w) backwards is \(String(w.reversed()))."
+        case 1:
+            return "\(w) in capital letters is \(w.uppercased())."
+        case 2:
+            return "the first letter of \(w) is \(w.first!)."
+        case 3:
+            let phrase = rng.taskBelow(3) == 0 ? w + " " + nonceWord(using: &rng) : w
+            let (word, count) = rng.taskPick(Vocabulary.repeatCounts)
+            return "\(phrase) \(word) is " + Array(repeating: phrase, count: count).joined(separator: " ") + "."
+        default:
+            let a = rng.taskBelow(100)
+            var b = rng.taskBelow(100)
+            if b == a { b = (a + 1 + rng.taskBelow(99)) % 100 }
+            return "the larger of \(a) and \(b) is \(max(a, b))."
+        }
     }
 
     static func sentence<G: RandomNumberGenerator>(using rng: inout G) -> String {

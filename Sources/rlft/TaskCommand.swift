@@ -14,6 +14,7 @@ extension InstructionTaskConfig: DocumentedConfiguration {
         ("evaluationCount", "evaluation prompts with reference completions (eval.jsonl)"),
         ("heldOutComparisonCount", "held-out comparisons on evaluation prompts"),
         ("pretrainingCharacterCount", "approximate size of the pretraining corpus (pretrain.jsonl), in characters"),
+        ("pretrainingDrillFraction", "fraction of pretraining sentences that are skill drills on made-up words (reverse, capitals, first letter, repeat, larger)"),
         ("referenceAccuracy", "accuracy of the fixed reference system that evaluation compares against"),
         ("numericInstanceCap", "cap on distinct instances per numeric family"),
         ("families", "instruction families to draw from, e.g. [\"firstLetter\",\"capitalizeWord\"]"),
