@@ -102,7 +102,6 @@ let package = Package(
             .executableTarget(name: "quark", dependencies: ["RLFineTuning"], path: "Examples/quark"),
             .executableTarget(name: "rlp", dependencies: ["RLFineTuning"], path: "Examples/rlp"),
             .executableTarget(name: "rainier", dependencies: ["RLFineTuning"], path: "Examples/rainier"),
-            .executableTarget(name: "reward-model", dependencies: ["RLFineTuning"], path: "Examples/reward-model"),
 
             // MARK: Test support (not public API)
             .target(name: "TestSupport", dependencies: ["TensorCore"]),

@@ -36,8 +36,9 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     public var policyComparisons = 2000
     /// Further comparisons on the comparison split, labelled by the training annotators like the task's own
     /// (`InstructionTask.moreComparisons(count:stream:)`; built-in task only). Simulated labels are cheap and the
-    /// reward model's held-out accuracy grows with them (`Examples/reward-model`, seed 0: 0.62 with none at 3
-    /// epochs, 0.70 with 8000 at 3 epochs, 0.74 with 30000 at 1 epoch; noise ceiling 0.88). Default 0.
+    /// reward model's held-out accuracy grows with them (seed 0: 0.62 with none at 3 epochs, 0.70 with 8000 at 3
+    /// epochs, 0.73 with `--moreComparisons 30000 --rewardEpochs 1`; noise ceiling 0.88), but PPO then exploits
+    /// the stronger model on the policy's own samples (gold 0.083 against SFT's 0.157), so it is off. Default 0.
     public var moreComparisons = 0
     /// PPO iterations (each: a batch of rollouts and several epochs of updates). Default 40.
     public var ppoIterations = 40
