@@ -55,13 +55,13 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("SFTTests", ["SFT", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "TestSupport"]),
     ("RewardModelingTests", ["RewardModeling", "SFT", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "Evaluation"]),
     ("BestOfNTests", ["BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
-    ("PipelineTests", ["Pipeline", "Runs"]),
+    ("PipelineTests", ["Pipeline", "Runs", "TestSupport"]),
     ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TestSupport"]),
     ("DirectPreferenceTests", ["DirectPreference", "LanguageModels", "TrainingCore", "TrainingData", "Tokenizers", "TensorCore"]),
     ("CriticFreeRLTests", ["CriticFreeRL", "PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore"]),
-    ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
+    ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TestSupport"]),
     ("RLPTests", ["RLP", "RewardModeling", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "TestSupport"]),
-    ("RainierTests", ["Rainier", "CommonsenseWorld", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
+    ("RainierTests", ["Rainier", "CommonsenseWorld", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "TestSupport"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
@@ -104,7 +104,7 @@ let package = Package(
             .executableTarget(name: "rainier", dependencies: ["RLFineTuning"], path: "Examples/rainier"),
 
             // MARK: Test support (not public API)
-            .target(name: "TestSupport", dependencies: ["TensorCore"]),
+            .target(name: "TestSupport", dependencies: ["TensorCore", "Runs"]),
         ]
         // MARK: Tests
         + tests.map { .testTarget(name: $0.name, dependencies: $0.dependencies, exclude: excludedTestFolders($0.name)) }

@@ -113,13 +113,7 @@ public final class InstructGPTPipeline {
         self.log = log
         clock = StageClock(log: log)
         run = try RunDirectory(output)
-        if resuming {
-            let saved = try? JSONDecoder().decode(PipelineConfig.self, from: Data(contentsOf: run.file("config.json")))
-            guard saved == config else {
-                throw RunResumeError.notResumable(directory: output.path, reason: "its config.json is missing or differs from the configuration given; resume with the run's own configuration")
-            }
-        }
-        clock.ledger = try StageLedger(run: run, resuming: resuming)
+        clock.ledger = try StageLedger(run: run, resuming: resuming, configuration: config)
         clock.shouldStop = shouldStop
         clock.directory = output.path
         try run.writeAtomically(try config.jsonData(), to: "config.json")

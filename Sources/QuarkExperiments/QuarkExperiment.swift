@@ -43,15 +43,8 @@ public final class QuarkExperiment {
         self.config = config
         self.directory = try RunDirectory(outputDirectory)
         self.log = log
-        if resuming {
-            let saved = try? JSONDecoder().decode(QuarkExperimentConfig.self, from: Data(contentsOf: directory.file("config.json")))
-            let savedTask = try? String(contentsOf: directory.file("task.txt"), encoding: .utf8)
-            guard saved == config, savedTask == task.rawValue else {
-                throw RunResumeError.notResumable(directory: outputDirectory.path, reason: "its config.json or task.txt is missing or differs from the task and configuration given; resume with the run's own")
-            }
-        }
         clock = StageClock(log: log)
-        clock.ledger = try StageLedger(run: directory, resuming: resuming)
+        clock.ledger = try StageLedger(run: directory, resuming: resuming, configuration: config, savedTexts: ["task.txt": task.rawValue])
         clock.shouldStop = shouldStop
         clock.directory = outputDirectory.path
         var worldConfig = ReviewWorldConfig()

@@ -61,13 +61,7 @@ public final class RainierExperiment {
             if resuming { throw RunResumeError.notResumable(directory: "(no output directory)", reason: "a run without an output directory saves nothing") }
             return
         }
-        if resuming {
-            let saved = try? JSONDecoder().decode(RainierExperimentConfig.self, from: Data(contentsOf: run.file("config.json")))
-            guard saved == config else {
-                throw RunResumeError.notResumable(directory: run.url.path, reason: "its config.json is missing or differs from the configuration given; resume with the run's own")
-            }
-        }
-        clock.ledger = try StageLedger(run: run, resuming: resuming)
+        clock.ledger = try StageLedger(run: run, resuming: resuming, configuration: config)
         clock.directory = run.url.path
     }
 

@@ -49,6 +49,25 @@ public final class StageLedger {
         }
     }
 
+    /// Opens the ledger of a run of `configuration`. When resuming, the run's `config.json` must decode to the same
+    /// configuration and each file named in `savedTexts` must hold the given text (for example the task), since a
+    /// resumed run continues exactly the run that was started.
+    ///
+    /// - Throws: `RunResumeError` naming what differs.
+    public convenience init<Configuration: Decodable & Equatable>(run: RunDirectory, resuming: Bool, configuration: Configuration,
+                                                                  savedTexts: [String: String] = [:]) throws {
+        if resuming {
+            let saved = try? JSONDecoder().decode(Configuration.self, from: Data(contentsOf: run.file("config.json")))
+            guard saved == configuration else {
+                throw RunResumeError.notResumable(directory: run.url.path, reason: "its config.json is missing or differs from the configuration given; resume with the run's own")
+            }
+            for (file, text) in savedTexts.sorted(by: { $0.key < $1.key }) where (try? String(contentsOf: run.file(file), encoding: .utf8)) != text {
+                throw RunResumeError.notResumable(directory: run.url.path, reason: "its \(file) is missing or is not \"\(text)\"; resume with the run's own settings")
+            }
+        }
+        try self.init(run: run, resuming: resuming)
+    }
+
     /// The record of `name` when that stage has finished.
     public func finished(_ name: String) -> Record? { records.first { $0.name == name } }
 

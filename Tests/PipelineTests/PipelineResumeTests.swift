@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 import Foundation
 import Pipeline
 import Runs
@@ -13,13 +14,6 @@ final class PipelineResumeTests: XCTestCase {
         return config
     }
 
-    /// Stops the run at the `n`-th poll.
-    final class Stopper {
-        var polls = 0
-        let at: Int
-        init(at: Int) { self.at = at }
-        func poll() -> Bool { polls += 1; return polls >= at }
-    }
 
     func testInterruptedTwiceAndResumedMatchesUninterruptedRun() throws {
         let fm = FileManager.default
@@ -32,7 +26,7 @@ final class PipelineResumeTests: XCTestCase {
         // First stop: inside supervised fine-tuning; second: inside PPO-ptx (polls are counted per process run).
         var interruptedStages: [String] = [], lines: [String] = []
         for (index, stopAt) in [12, 33].enumerated() {
-            let stopper = Stopper(at: stopAt)
+            let stopper = StopAfterPolls(at: stopAt)
             XCTAssertThrowsError(try InstructGPTPipeline(config: config, output: stopped, resuming: index > 0,
                                                          shouldStop: stopper.poll) { lines.append($0) }.runAll()) { error in
                 guard let stop = error as? RunInterrupted else { return XCTFail("\(error)") }
@@ -74,11 +68,4 @@ final class PipelineResumeTests: XCTestCase {
         }
     }
 
-    /// metrics.jsonl as sorted lines without wall-clock keys.
-    func metricsWithoutTimings(_ directory: URL) throws -> [String] {
-        try RunDirectory(directory).readMetrics().map { record in
-            let kept = record.filter { !$0.key.hasPrefix("timing/") && !$0.key.hasSuffix("_per_second") }
-            return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
-        }
-    }
 }

@@ -3,16 +3,11 @@ import QuarkExperiments
 import Runs
 import TensorCore
 import XCTest
+import TestSupport
 
 /// Ctrl-C and `--resume` of a Quark experiment: stopped inside PPO and inside Quark, then resumed, it ends with the
 /// report, samples, metrics and models of a run that was never stopped.
 final class QuarkExperimentResumeTests: XCTestCase {
-    final class Stopper {
-        var polls = 0
-        let at: Int
-        init(at: Int) { self.at = at }
-        func poll() -> Bool { polls += 1; return polls >= at }
-    }
 
     func testStoppedTwiceAndResumedMatchesUninterruptedRun() throws {
         let threads = Compute.threadCount
@@ -28,7 +23,7 @@ final class QuarkExperimentResumeTests: XCTestCase {
 
         var stages: [String] = [], lines: [String] = []
         for (index, stopAt) in [6, 6].enumerated() {
-            let stopper = Stopper(at: stopAt)
+            let stopper = StopAfterPolls(at: stopAt)
             XCTAssertThrowsError(try QuarkExperiment(task: .toxicity, config: config, outputDirectory: stopped, resuming: index > 0,
                                                      shouldStop: stopper.poll) { lines.append($0) }.run()) { error in
                 guard let stop = error as? RunInterrupted else { return XCTFail("\(error)") }
@@ -45,13 +40,7 @@ final class QuarkExperimentResumeTests: XCTestCase {
         for file in ["samples.jsonl", "models/ppo/model.safetensors", "models/quark/model.safetensors", "models/dapt/model.safetensors"] {
             XCTAssertEqual(try Data(contentsOf: stopped.appendingPathComponent(file)), try Data(contentsOf: straight.appendingPathComponent(file)), file)
         }
-        func metrics(_ directory: URL) throws -> [String] {
-            try RunDirectory(directory).readMetrics().map { record in
-                let kept = record.filter { !$0.key.contains("timing/") && !$0.key.hasSuffix("_per_second") }
-                return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
-            }
-        }
-        XCTAssertEqual(try metrics(stopped), try metrics(straight))
+        XCTAssertEqual(try metricsWithoutTimings(stopped), try metricsWithoutTimings(straight))
     }
 
     func testResumingWithAnotherTaskIsRefused() throws {

@@ -1,17 +1,12 @@
 // Ctrl-C and `--resume` of the RLP experiment: stopped inside PPO and inside a later stage, then resumed, the run
 // ends with the table, samples, metrics and models of a run that was never stopped.
 import XCTest
+import TestSupport
 import Foundation
 import RLP
 import Runs
 
 final class RLPExperimentResumeTests: XCTestCase {
-    final class Stopper {
-        var polls = 0
-        let at: Int
-        init(at: Int) { self.at = at }
-        func poll() -> Bool { polls += 1; return polls >= at }
-    }
 
     func testStoppedTwiceAndResumedMatchesUninterruptedRun() throws {
         var c = RLPExperimentConfig()
@@ -26,7 +21,7 @@ final class RLPExperimentResumeTests: XCTestCase {
 
         var stages: [String] = [], lines: [String] = []
         for (index, stopAt) in [22, 22].enumerated() {
-            let stopper = Stopper(at: stopAt)
+            let stopper = StopAfterPolls(at: stopAt)
             XCTAssertThrowsError(try RLPExperiment(config: c, output: stopped, resuming: index > 0, shouldStop: stopper.poll) { lines.append($0) }
                 .runAll()) { error in
                 guard let stop = error as? RunInterrupted else { return XCTFail("\(error)") }
@@ -45,13 +40,7 @@ final class RLPExperimentResumeTests: XCTestCase {
                      "models/seed0/rlp-spg-ppo/model.safetensors"] {
             XCTAssertEqual(try Data(contentsOf: stopped.appendingPathComponent(file)), try Data(contentsOf: straight.appendingPathComponent(file)), file)
         }
-        func metrics(_ directory: URL) throws -> [String] {
-            try RunDirectory(directory).readMetrics().map { record in
-                let kept = record.filter { !$0.key.contains("timing/") && !$0.key.hasSuffix("_per_second") }
-                return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
-            }.sorted()
-        }
-        let (a, b) = (try metrics(stopped), try metrics(straight))
+        let (a, b) = (try metricsWithoutTimings(stopped), try metricsWithoutTimings(straight))
         XCTAssertEqual(a, b, "only after resuming: \(Set(a).subtracting(b).sorted()); only uninterrupted: \(Set(b).subtracting(a).sorted())")
     }
 }

@@ -4,14 +4,9 @@ import Foundation
 import Rainier
 import Runs
 import XCTest
+import TestSupport
 
 final class RainierExperimentResumeTests: XCTestCase {
-    final class Stopper {
-        var polls = 0
-        let at: Int
-        init(at: Int) { self.at = at }
-        func poll() -> Bool { polls += 1; return polls >= at }
-    }
 
     func testStoppedTwiceAndResumedMatchesUninterruptedRun() throws {
         var config = RainierExperimentConfig()
@@ -26,7 +21,7 @@ final class RainierExperimentResumeTests: XCTestCase {
 
         var stages: [String] = [], lines: [String] = []
         for (index, stopAt) in [3, 20].enumerated() {
-            let stopper = Stopper(at: stopAt)
+            let stopper = StopAfterPolls(at: stopAt)
             XCTAssertThrowsError(try RainierExperiment(config: config, output: stopped, resuming: index > 0, shouldStop: stopper.poll) {
                 lines.append($0)
             }.runAll()) { error in
@@ -47,13 +42,7 @@ final class RainierExperimentResumeTests: XCTestCase {
         for file in ["models/qa/model.safetensors", "models/stage1/model.safetensors", "models/stage2/model.safetensors"] {
             XCTAssertEqual(try Data(contentsOf: stopped.appendingPathComponent(file)), try Data(contentsOf: straight.appendingPathComponent(file)), file)
         }
-        func metrics(_ directory: URL) throws -> [String] {
-            try RunDirectory(directory).readMetrics().map { record in
-                let kept = record.filter { !$0.key.contains("timing/") && !$0.key.hasSuffix("_per_second") }
-                return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
-            }.sorted()
-        }
-        let (a, b) = (try metrics(stopped), try metrics(straight))
+        let (a, b) = (try metricsWithoutTimings(stopped), try metricsWithoutTimings(straight))
         XCTAssertEqual(a, b, "only after resuming: \(Set(a).subtracting(b).sorted()); only uninterrupted: \(Set(b).subtracting(a).sorted())")
     }
 }
