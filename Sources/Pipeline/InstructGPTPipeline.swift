@@ -95,16 +95,21 @@ public final class InstructGPTPipeline {
     /// Whether this run continues an interrupted one in the same directory.
     public let resuming: Bool
 
+    /// Polled after every training step and between stages; true stops the run after the current step (with a
+    /// checkpoint where the stage has one) with `RunInterrupted`. Set it to read a Ctrl-C flag.
+    public var shouldStop: () -> Bool {
+        get { clock.shouldStop }
+        set { clock.shouldStop = newValue }
+    }
+
     /// - Parameters:
     ///   - config: validated here.
     ///   - output: the run directory (created).
     ///   - resuming: continue the interrupted run in `output`: stages recorded in its `stages.json` are loaded
     ///     from disk, an unfinished trainer continues from its last checkpoint in `checkpoints/`, and the run ends
     ///     with exactly the figures of an uninterrupted one (same thread count). `config` must be the run's own.
-    ///   - shouldStop: polled after every training step and between stages; true stops the run after writing a
-    ///     checkpoint, with `RunInterrupted` (for Ctrl-C).
     ///   - log: receives one line per noteworthy event (the library never prints).
-    public init(config: PipelineConfig, output: URL, resuming: Bool = false, shouldStop: @escaping () -> Bool = { false },
+    public init(config: PipelineConfig, output: URL, resuming: Bool = false,
                 log: @escaping (String) -> Void = { _ in }) throws {
         try config.validate()
         self.config = config
@@ -114,7 +119,6 @@ public final class InstructGPTPipeline {
         clock = StageClock(log: log)
         run = try RunDirectory(output)
         clock.ledger = try StageLedger(run: run, resuming: resuming, configuration: config)
-        clock.shouldStop = shouldStop
         clock.directory = output.path
         try run.writeAtomically(try config.jsonData(), to: "config.json")
     }

@@ -30,14 +30,19 @@ public final class QuarkExperiment {
     let world: ReviewWorld
     let clock: StageClock
 
+    /// Polled after every training step and between stages; true stops the run after the current step (with a
+    /// checkpoint where the stage has one) with `RunInterrupted`. Set it to read a Ctrl-C flag.
+    public var shouldStop: () -> Bool {
+        get { clock.shouldStop }
+        set { clock.shouldStop = newValue }
+    }
+
     /// - Parameters:
     ///   - resuming: continue the interrupted run in `outputDirectory` (with its own configuration and task):
     ///     finished phases are loaded from `models/`, a stopped Quark or PPO phase continues from its checkpoint,
     ///     and the report matches an uninterrupted run's (same thread count).
-    ///   - shouldStop: polled after every training step and between phases; true stops the run after writing a
-    ///     checkpoint, with `RunInterrupted` (for Ctrl-C).
     public init(task: QuarkExperimentTask, config: QuarkExperimentConfig, outputDirectory: URL, resuming: Bool = false,
-                shouldStop: @escaping () -> Bool = { false }, log: @escaping (String) -> Void = { _ in }) throws {
+                log: @escaping (String) -> Void = { _ in }) throws {
         try config.validate()
         self.task = task
         self.config = config
@@ -45,7 +50,6 @@ public final class QuarkExperiment {
         self.log = log
         clock = StageClock(log: log)
         clock.ledger = try StageLedger(run: directory, resuming: resuming, configuration: config, savedTexts: ["task.txt": task.rawValue])
-        clock.shouldStop = shouldStop
         clock.directory = outputDirectory.path
         var worldConfig = ReviewWorldConfig()
         worldConfig.seed = config.seed

@@ -52,15 +52,20 @@ public final class RLPExperiment {
     let run: RunDirectory
     let clock: StageClock
 
+    /// Polled after every training step and between stages; true stops the run after the current step (with a
+    /// checkpoint where the stage has one) with `RunInterrupted`. Set it to read a Ctrl-C flag.
+    public var shouldStop: () -> Bool {
+        get { clock.shouldStop }
+        set { clock.shouldStop = newValue }
+    }
+
     /// - Parameters:
     ///   - resuming: continue the interrupted run in `output` (with its own configuration): trained models are
     ///     loaded from `models/`, a stopped PPO stage continues from its checkpoint, sampling and evaluation run
     ///     again, and the results match an uninterrupted run's (same thread count).
-    ///   - shouldStop: polled after every training step and between stages; true stops the run (after a
-    ///     checkpoint where the stage has one) with `RunInterrupted` (for Ctrl-C).
     ///   - log: one line per noteworthy event (the library never prints).
     /// - Throws: `ConfigError` for a bad configuration; `RunResumeError`; file errors.
-    public init(config: RLPExperimentConfig, output: URL, resuming: Bool = false, shouldStop: @escaping () -> Bool = { false },
+    public init(config: RLPExperimentConfig, output: URL, resuming: Bool = false,
                 log: @escaping (String) -> Void = { _ in }) throws {
         try config.validate()
         self.config = config
@@ -69,7 +74,6 @@ public final class RLPExperiment {
         clock = StageClock(log: log)
         run = try RunDirectory(output)
         clock.ledger = try StageLedger(run: run, resuming: resuming, configuration: config)
-        clock.shouldStop = shouldStop
         clock.directory = output.path
         try run.writeAtomically(try config.jsonData(), to: "config.json")
     }

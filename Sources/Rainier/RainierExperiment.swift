@@ -39,16 +39,21 @@ public final class RainierExperiment {
     let start = Date()
     let clock: StageClock
 
+    /// Polled after every training step and between stages; true stops the run after the current step (with a
+    /// checkpoint where the stage has one) with `RunInterrupted`. Set it to read a Ctrl-C flag.
+    public var shouldStop: () -> Bool {
+        get { clock.shouldStop }
+        set { clock.shouldStop = newValue }
+    }
+
     /// - Parameters:
     ///   - config: the settings (validated here).
     ///   - output: the run directory (nil = write nothing).
     ///   - resuming: continue the interrupted run in `output` (with its own configuration): the QA model and the
     ///     introspector after each stage are loaded from `models/`, a stopped QA or stage-II training continues
     ///     from its checkpoint, and the tables match an uninterrupted run's (same thread count).
-    ///   - shouldStop: polled after every training step and between stages; true stops the run (after a
-    ///     checkpoint where the stage has one) with `RunInterrupted` (for Ctrl-C).
     ///   - log: receives one line per phase.
-    public init(config: RainierExperimentConfig, output: URL?, resuming: Bool = false, shouldStop: @escaping () -> Bool = { false },
+    public init(config: RainierExperimentConfig, output: URL?, resuming: Bool = false,
                 log: @escaping (String) -> Void = { _ in }) throws {
         try config.validate()
         self.config = config
@@ -56,7 +61,6 @@ public final class RainierExperiment {
         self.log = log
         if config.threads > 0 { Compute.threadCount = config.threads }
         clock = StageClock(log: log)
-        clock.shouldStop = shouldStop
         guard let run else {
             if resuming { throw RunResumeError.notResumable(directory: "(no output directory)", reason: "a run without an output directory saves nothing") }
             return

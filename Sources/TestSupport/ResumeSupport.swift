@@ -26,3 +26,22 @@ public func metricsWithoutTimings(_ directory: URL) throws -> [String] {
         return String(decoding: try JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys]), as: UTF8.self)
     }.sorted()
 }
+
+/// Starts a multi-stage run once per entry of `stops` — a new run first, then resumed ones — each stopped after that
+/// many polls, and returns the stage each run names in its `RunInterrupted` ("not stopped" for a run that finished,
+/// the error's text for any other failure), for a test to compare with the stages it meant to stop in.
+///
+/// - Parameter start: starts the run with `resuming` and the `shouldStop` closure to poll.
+public func interruptedStages(stoppingAt stops: [Int], _ start: (_ resuming: Bool, _ shouldStop: @escaping () -> Bool) throws -> Void) -> [String] {
+    stops.enumerated().map { index, at in
+        let stopper = StopAfterPolls(at: at)
+        do {
+            try start(index > 0, stopper.poll)
+            return "not stopped"
+        } catch let stop as RunInterrupted {
+            return stop.stage
+        } catch {
+            return "\(error)"
+        }
+    }
+}

@@ -22,9 +22,10 @@ enum PipelineCommand: Command {
         let start = Date()
         let printer = ProgressPrinter(keys: [])
         Interrupt.install()
-        let pipeline = try InstructGPTPipeline(config: config, output: out, resuming: resume.resuming, shouldStop: { Interrupt.requested }) { line in
+        let pipeline = try InstructGPTPipeline(config: config, output: out, resuming: resume.resuming) { line in
             printer.line(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line)
         }
+        pipeline.shouldStop = { Interrupt.requested }
         guard let result = try resume.interruptible(printer, { try pipeline.runAll() }) else { return }
         print("")
         print(result.table)

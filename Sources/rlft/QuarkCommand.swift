@@ -35,10 +35,10 @@ enum QuarkCommand: Command {
         let start = Date()
         let printer = ProgressPrinter(keys: [])
         Interrupt.install()
-        let experiment = try QuarkExperiment(task: task, config: config, outputDirectory: out, resuming: resume.resuming,
-                                             shouldStop: { Interrupt.requested }) { line in
+        let experiment = try QuarkExperiment(task: task, config: config, outputDirectory: out, resuming: resume.resuming) { line in
             printer.line(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line)
         }
+        experiment.shouldStop = { Interrupt.requested }
         guard let report = try resume.interruptible(printer, { try experiment.run() }) else { return }
         print("")
         print(report)

@@ -21,9 +21,10 @@ enum RLPCommand: Command {
         let start = Date()
         let printer = ProgressPrinter(keys: [])
         Interrupt.install()
-        let experiment = try RLPExperiment(config: config, output: out, resuming: resume.resuming, shouldStop: { Interrupt.requested }) { line in
+        let experiment = try RLPExperiment(config: config, output: out, resuming: resume.resuming) { line in
             printer.line(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line)
         }
+        experiment.shouldStop = { Interrupt.requested }
         guard let result = try resume.interruptible(printer, { try experiment.runAll() }) else { return }
         print("")
         print(result.table)

@@ -20,8 +20,8 @@ enum RainierCommand: Command {
         let config = try RainierExperimentConfig.load(arguments: arguments, reserved: ["out", "resume"])
         let printer = ProgressPrinter(keys: [])
         Interrupt.install()
-        let experiment = try RainierExperiment(config: config, output: out, resuming: resume.resuming,
-                                               shouldStop: { Interrupt.requested }) { printer.line($0) }
+        let experiment = try RainierExperiment(config: config, output: out, resuming: resume.resuming) { printer.line($0) }
+        experiment.shouldStop = { Interrupt.requested }
         guard let result = try resume.interruptible(printer, { try experiment.runAll() }) else { return }
         print("")
         print("Accuracy (95 % bootstrap intervals):")

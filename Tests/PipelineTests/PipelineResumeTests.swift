@@ -24,16 +24,13 @@ final class PipelineResumeTests: XCTestCase {
         let expected = try InstructGPTPipeline(config: config, output: straight).runAll()
 
         // First stop: inside supervised fine-tuning; second: inside PPO-ptx (polls are counted per process run).
-        var interruptedStages: [String] = [], lines: [String] = []
-        for (index, stopAt) in [12, 33].enumerated() {
-            let stopper = StopAfterPolls(at: stopAt)
-            XCTAssertThrowsError(try InstructGPTPipeline(config: config, output: stopped, resuming: index > 0,
-                                                         shouldStop: stopper.poll) { lines.append($0) }.runAll()) { error in
-                guard let stop = error as? RunInterrupted else { return XCTFail("\(error)") }
-                interruptedStages.append(stop.stage)
-            }
+        var lines: [String] = []
+        let stages = interruptedStages(stoppingAt: [12, 33]) { resuming, shouldStop in
+            let pipeline = try InstructGPTPipeline(config: config, output: stopped, resuming: resuming) { lines.append($0) }
+            pipeline.shouldStop = shouldStop
+            _ = try pipeline.runAll()
         }
-        XCTAssertEqual(interruptedStages, ["supervised fine-tuning", "PPO-ptx"])
+        XCTAssertEqual(stages, ["supervised fine-tuning", "PPO-ptx"])
         let resumed = try InstructGPTPipeline(config: config, output: stopped, resuming: true) { lines.append($0) }.runAll()
         // Both stopped stages continued from their checkpoints; finished stages were loaded, not trained again.
         XCTAssertTrue(lines.contains { $0.hasPrefix("sft: continuing from the checkpoint of step") }, "\(lines)")

@@ -21,14 +21,11 @@ final class QuarkExperimentResumeTests: XCTestCase {
         config.steps = 4
         let expected = try QuarkExperiment(task: .toxicity, config: config, outputDirectory: straight).run()
 
-        var stages: [String] = [], lines: [String] = []
-        for (index, stopAt) in [6, 6].enumerated() {
-            let stopper = StopAfterPolls(at: stopAt)
-            XCTAssertThrowsError(try QuarkExperiment(task: .toxicity, config: config, outputDirectory: stopped, resuming: index > 0,
-                                                     shouldStop: stopper.poll) { lines.append($0) }.run()) { error in
-                guard let stop = error as? RunInterrupted else { return XCTFail("\(error)") }
-                stages.append(stop.stage)
-            }
+        var lines: [String] = []
+        let stages = interruptedStages(stoppingAt: [6, 6]) { resuming, shouldStop in
+            let experiment = try QuarkExperiment(task: .toxicity, config: config, outputDirectory: stopped, resuming: resuming) { lines.append($0) }
+            experiment.shouldStop = shouldStop
+            _ = try experiment.run()
         }
         XCTAssertEqual(stages, ["PPO", "quark"])
         let report = try QuarkExperiment(task: .toxicity, config: config, outputDirectory: stopped, resuming: true) { lines.append($0) }.run()
@@ -48,8 +45,9 @@ final class QuarkExperimentResumeTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         var config = QuarkExperimentTests.tinyConfig()
         config.steps = 2
-        XCTAssertThrowsError(try QuarkExperiment(task: .toxicity, config: config, outputDirectory: directory,
-                                                 shouldStop: { true }).run())
+        let stopped = try QuarkExperiment(task: .toxicity, config: config, outputDirectory: directory)
+        stopped.shouldStop = { true }
+        XCTAssertThrowsError(try stopped.run())
         XCTAssertThrowsError(try QuarkExperiment(task: .sentiment, config: config, outputDirectory: directory, resuming: true)) { error in
             XCTAssertTrue("\(error)".contains("cannot be resumed"), "\(error)")
         }

@@ -19,14 +19,11 @@ final class RLPExperimentResumeTests: XCTestCase {
         defer { try? fm.removeItem(at: straight); try? fm.removeItem(at: stopped) }
         let expected = try RLPExperiment(config: c, output: straight).runAll()
 
-        var stages: [String] = [], lines: [String] = []
-        for (index, stopAt) in [22, 22].enumerated() {
-            let stopper = StopAfterPolls(at: stopAt)
-            XCTAssertThrowsError(try RLPExperiment(config: c, output: stopped, resuming: index > 0, shouldStop: stopper.poll) { lines.append($0) }
-                .runAll()) { error in
-                guard let stop = error as? RunInterrupted else { return XCTFail("\(error)") }
-                stages.append(stop.stage)
-            }
+        var lines: [String] = []
+        let stages = interruptedStages(stoppingAt: [22, 22]) { resuming, shouldStop in
+            let experiment = try RLPExperiment(config: c, output: stopped, resuming: resuming) { lines.append($0) }
+            experiment.shouldStop = shouldStop
+            _ = try experiment.runAll()
         }
         XCTAssertEqual(stages, ["seed0 PPO", "seed0 RLP-SPG PPO"])
         let resumed = try RLPExperiment(config: c, output: stopped, resuming: true) { lines.append($0) }.runAll()

@@ -19,15 +19,11 @@ final class RainierExperimentResumeTests: XCTestCase {
         defer { try? fm.removeItem(at: straight); try? fm.removeItem(at: stopped) }
         let expected = try RainierExperiment(config: config, output: straight).runAll()
 
-        var stages: [String] = [], lines: [String] = []
-        for (index, stopAt) in [3, 20].enumerated() {
-            let stopper = StopAfterPolls(at: stopAt)
-            XCTAssertThrowsError(try RainierExperiment(config: config, output: stopped, resuming: index > 0, shouldStop: stopper.poll) {
-                lines.append($0)
-            }.runAll()) { error in
-                guard let stop = error as? RunInterrupted else { return XCTFail("\(error)") }
-                stages.append(stop.stage)
-            }
+        var lines: [String] = []
+        let stages = interruptedStages(stoppingAt: [3, 20]) { resuming, shouldStop in
+            let experiment = try RainierExperiment(config: config, output: stopped, resuming: resuming) { lines.append($0) }
+            experiment.shouldStop = shouldStop
+            _ = try experiment.runAll()
         }
         XCTAssertEqual(stages, ["QA model", "stage II"])
         let resumed = try RainierExperiment(config: config, output: stopped, resuming: true) { lines.append($0) }.runAll()
