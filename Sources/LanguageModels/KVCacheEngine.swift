@@ -1,14 +1,21 @@
 // Graph-free GPT-2 inference with a preallocated key/value cache, for generation.
 // Shapes: B rows, n new positions per call (n = P for the prefill, 1 per decode step), C channels, H heads,
-// D = C/H, L layers, V vocabulary. The cache is [L, B, H, capacity, D] for keys and for values, so the keys of
-// one (layer, row, head) are a contiguous [t, D] matrix. Every projection is one BLAS sgemm over all B·n rows;
-// attention runs per (row, head) in parallel. Nothing here allocates per step except tiny per-thread scratch.
+// D = C/H, L layers, V vocabulary. The cache is [L, B, capacity, C] for keys and for values: head h of a position
+// is columns h·D..<(h+1)·D, as in the qkv projection's output, so one decode step reads each row's cached keys
+// (and then values) of all heads front to back. Every projection is one BLAS product over all B·n rows; attention
+// runs per row (decode) or per (row, head) (prefill) in parallel. Nothing here allocates per step except tiny
+// per-thread scratch.
 import Foundation
 import TensorCore
 
 /// Raw pointers to one block's weights (valid while the engine's `keepAlive` tensors live).
 struct BlockPointers {
     let ln1w, ln1b, qkvW, qkvB, projW, projB, ln2w, ln2b, fcW, fcB, outW, outB: UnsafePointer<Float>
+}
+
+/// One block's projection weights repacked for decode steps (see `SkinnyWeight`).
+struct SkinnyBlockWeights {
+    let qkv, proj, fc, out: SkinnyWeight
 }
 
 /// Runs a GPT's current weights over appended positions, keeping keys and values of all earlier positions.
@@ -19,12 +26,17 @@ final class KVCacheEngine {
     let wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>, lnfw: UnsafePointer<Float>, lnfb: UnsafePointer<Float>
     /// The weight tensors, retained so the pointers above stay valid.
     private let keepAlive: [Tensor]
+    /// Copies of the projection weights for decode steps (B ≤ 64 rows), empty for larger batches.
+    let skinnyBlocks: [SkinnyBlockWeights]
+    /// The tied vocabulary projection repacked for decode steps, when the batch and the table are small enough.
+    let skinnyHead: SkinnyWeight?
 
     let keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>
     /// `[B, capacity]`: 1 where the cached position is a real token.
     let keyMask: UnsafeMutablePointer<Float>
-    /// Scratch for up to `B · maxChunk` rows.
-    let x, h, qkv, attended, mlp: UnsafeMutablePointer<Float>
+    /// Scratch for up to `B · maxChunk` rows; `activated` holds GELU(mlp) (a separate buffer: the in-place
+    /// loop's aliased pointers defeat LLVM's runtime overlap check and it falls back to scalar code).
+    let x, h, qkv, attended, mlp, activated: UnsafeMutablePointer<Float>
     /// `[B, C]` final hidden state of each row's newest position, and `[B, V]` its logits.
     let last, logits: UnsafeMutablePointer<Float>
     /// Cache positions filled so far (the same for every row; padding is masked, not skipped).
@@ -53,7 +65,25 @@ final class KVCacheEngine {
         lnfw = pin(model.finalNormWeight); lnfb = pin(model.finalNormBias)
         keepAlive = tensors
 
-        let cacheCount = L * B * H * capacity * D
+        // The engine lives for one generate call, so these copies always match the model's current weights.
+        // Packing costs about one decode step's worth of weight reads; each decode step then runs faster.
+        let (C, V, B) = (self.C, self.V, self.B)
+        if B <= 64 {
+            skinnyBlocks = blocks.map { w in
+                SkinnyBlockWeights(qkv: SkinnyWeight(weight: w.qkvW, outFeatures: 3 * C, inFeatures: C, rows: B),
+                                   proj: SkinnyWeight(weight: w.projW, outFeatures: C, inFeatures: C, rows: B),
+                                   fc: SkinnyWeight(weight: w.fcW, outFeatures: 4 * C, inFeatures: C, rows: B),
+                                   out: SkinnyWeight(weight: w.outW, outFeatures: C, inFeatures: 4 * C, rows: B))
+            }
+            // A GPT-2-sized vocabulary table (50k × 768) would double a large allocation for one call; keep the
+            // transposed product there.
+            skinnyHead = V * C <= 1 << 23 ? SkinnyWeight(weight: wte, outFeatures: V, inFeatures: C, rows: B) : nil
+        } else {
+            skinnyBlocks = []
+            skinnyHead = nil
+        }
+
+        let cacheCount = L * B * capacity * C
         keys = .allocate(capacity: cacheCount)
         values = .allocate(capacity: cacheCount)
         keyMask = .allocate(capacity: B * capacity)
@@ -64,12 +94,13 @@ final class KVCacheEngine {
         qkv = .allocate(capacity: rows * 3 * C)
         attended = .allocate(capacity: rows * C)
         mlp = .allocate(capacity: rows * 4 * C)
+        activated = .allocate(capacity: rows * 4 * C)
         last = .allocate(capacity: B * C)
         logits = .allocate(capacity: B * V)
     }
 
     deinit {
-        for p in [keys, values, keyMask, x, h, qkv, attended, mlp, last, logits] { p.deallocate() }
+        for p in [keys, values, keyMask, x, h, qkv, attended, mlp, activated, last, logits] { p.deallocate() }
     }
 
     /// Appends `n` positions to every row and returns the logits `[B, V]` of each row's last new position.
@@ -89,79 +120,135 @@ final class KVCacheEngine {
         }
         for b in 0..<B { for i in 0..<n { keyMask[b * capacity + length + i] = mask[b * n + i] } }
 
+        // Decode steps (a few rows) use the repacked weights; the prefill's B·P rows use the ordinary product.
+        let skinny = !skinnyBlocks.isEmpty && rows <= B
         for (l, w) in blocks.enumerated() {
             Kernels.layerNorm(x, h, rows: rows, C, weight: w.ln1w, bias: w.ln1b, epsilon: epsilon)
-            Kernels.linear(h, rows: rows, inFeatures: C, weight: w.qkvW, bias: w.qkvB, outFeatures: 3 * C, into: qkv, accumulate: false)
+            if skinny {
+                Kernels.linear(h, rows: rows, weight: skinnyBlocks[l].qkv, bias: w.qkvB, into: qkv, accumulate: false)
+            } else {
+                Kernels.linear(h, rows: rows, inFeatures: C, weight: w.qkvW, bias: w.qkvB, outFeatures: 3 * C, into: qkv, accumulate: false)
+            }
             storeKeysAndValues(layer: l, n: n)
             attend(layer: l, n: n)
             // x += attended · projᵀ + b  (the residual add is BLAS's beta = 1)
-            Kernels.linear(attended, rows: rows, inFeatures: C, weight: w.projW, bias: w.projB, outFeatures: C, into: x, accumulate: true)
+            if skinny {
+                Kernels.linear(attended, rows: rows, weight: skinnyBlocks[l].proj, bias: w.projB, into: x, accumulate: true)
+            } else {
+                Kernels.linear(attended, rows: rows, inFeatures: C, weight: w.projW, bias: w.projB, outFeatures: C, into: x, accumulate: true)
+            }
             Kernels.layerNorm(x, h, rows: rows, C, weight: w.ln2w, bias: w.ln2b, epsilon: epsilon)
-            Kernels.linear(h, rows: rows, inFeatures: C, weight: w.fcW, bias: w.fcB, outFeatures: 4 * C, into: mlp, accumulate: false)
-            Kernels.gelu(mlp, count: rows * 4 * C)
-            Kernels.linear(mlp, rows: rows, inFeatures: 4 * C, weight: w.outW, bias: w.outB, outFeatures: C, into: x, accumulate: true)
+            if skinny {
+                Kernels.linear(h, rows: rows, weight: skinnyBlocks[l].fc, bias: w.fcB, into: mlp, accumulate: false)
+            } else {
+                Kernels.linear(h, rows: rows, inFeatures: C, weight: w.fcW, bias: w.fcB, outFeatures: 4 * C, into: mlp, accumulate: false)
+            }
+            Kernels.gelu(mlp, into: activated, count: rows * 4 * C)
+            if skinny {
+                Kernels.linear(activated, rows: rows, weight: skinnyBlocks[l].out, bias: w.outB, into: x, accumulate: true)
+            } else {
+                Kernels.linear(activated, rows: rows, inFeatures: 4 * C, weight: w.outW, bias: w.outB, outFeatures: C, into: x, accumulate: true)
+            }
         }
         length += n
         // Final layer norm and the tied vocabulary projection, for each row's newest position only.
         for b in 0..<B {
             Kernels.layerNorm(x + (b * n + n - 1) * C, last + b * C, rows: 1, C, weight: lnfw, bias: lnfb, epsilon: epsilon)
         }
-        BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: V, k: C, alpha: 1, a: last, lda: C,
-                   b: wte, ldb: C, beta: 0, c: logits, ldc: V)
+        if let head = skinnyHead {
+            head.multiply(last, rows: B, into: logits, ldc: V, beta: 0)
+        } else {
+            BLAS.sgemm(transposeA: false, transposeB: true, m: B, n: V, k: C, alpha: 1, a: last, lda: C,
+                       b: wte, ldb: C, beta: 0, c: logits, ldc: V)
+        }
         return logits
     }
 
-    private func cacheOffset(layer l: Int, row b: Int, head: Int) -> Int {
-        ((l * B + b) * H + head) * capacity * D
+    /// Offset of position 0 of row `b` in layer `l` of the key (or value) cache.
+    private func cacheOffset(layer l: Int, row b: Int) -> Int {
+        (l * B + b) * capacity * C
     }
 
     private func storeKeysAndValues(layer l: Int, n: Int) {
         for b in 0..<B {
-            for head in 0..<H {
-                let base = cacheOffset(layer: l, row: b, head: head) + length * D
-                for i in 0..<n {
-                    let src = qkv + (b * n + i) * 3 * C + head * D
-                    (keys + base + i * D).update(from: src + C, count: D)
-                    (values + base + i * D).update(from: src + 2 * C, count: D)
-                }
+            let base = cacheOffset(layer: l, row: b) + length * C
+            for i in 0..<n {
+                let src = qkv + (b * n + i) * 3 * C
+                (keys + base + i * C).update(from: src + C, count: C)
+                (values + base + i * C).update(from: src + 2 * C, count: C)
             }
         }
     }
 
-    /// Causal attention of the n new positions over all cached positions, per (row, head), into `attended`.
+    /// Causal attention of the n new positions over all cached positions, into `attended`.
     private func attend(layer l: Int, n: Int) {
+        if n == 1 { attendOnePosition(layer: l); return }
         let total = length + n
         let scale = 1 / Float(D).squareRoot()
         let B = self.B, H = self.H, D = self.D, C = self.C, start = length
-        let keys = self.keys, values = self.values, keyMask = self.keyMask, qkv = self.qkv, out = attended
-        let capacity = self.capacity
+        let keyMask = self.keyMask, qkv = self.qkv, out = attended
+        let keys = self.keys + cacheOffset(layer: l, row: 0), values = self.values + cacheOffset(layer: l, row: 0)
+        let rowStride = capacity * C
         Compute.parallelFor(B * H, costPerItem: 4 * n * total * D, minimumWork: 1 << 15) { range in
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: n * total)
             defer { scores.deallocate() }
             for bh in range {
                 let b = bh / H, head = bh % H
-                let k = keys + ((l * B + b) * H + head) * capacity * D
-                let v = values + ((l * B + b) * H + head) * capacity * D
+                let k = keys + b * rowStride + head * D, v = values + b * rowStride + head * D
                 let m = keyMask + b * capacity
                 let q = qkv + b * n * 3 * C + head * D
                 let o = out + b * n * C + head * D
-                if n == 1 {
-                    for j in 0..<total { scores[j] = m[j] == 0 ? -.infinity : scale * Kernels.dot(q, k + j * D, D) }
-                    Kernels.softmaxRow(scores, total)
-                    o.initialize(repeating: 0, count: D)
-                    for j in 0..<total where scores[j] != 0 { Kernels.axpy(scores[j], k: v + j * D, into: o, D) }
-                } else {
-                    // S = Q·Kᵀ · scale  [n, total]; mask future and padded keys; Y = P·V  [n, D]
-                    BLAS.sgemmSingleThreaded(transposeA: false, transposeB: true, m: n, n: total, k: D, alpha: scale,
-                                             a: q, lda: 3 * C, b: k, ldb: D, beta: 0, c: scores, ldc: total)
-                    for i in 0..<n {
-                        let row = scores + i * total
-                        let visible = start + i + 1
-                        for j in 0..<total where j >= visible || m[j] == 0 { row[j] = -.infinity }
-                        Kernels.softmaxRow(row, total)
+                // S = Q·Kᵀ · scale  [n, total]; mask future and padded keys; Y = P·V  [n, D]
+                BLAS.sgemmSingleThreaded(transposeA: false, transposeB: true, m: n, n: total, k: D, alpha: scale,
+                                         a: q, lda: 3 * C, b: k, ldb: C, beta: 0, c: scores, ldc: total)
+                for i in 0..<n {
+                    let row = scores + i * total
+                    let visible = start + i + 1
+                    for j in 0..<total where j >= visible || m[j] == 0 { row[j] = -.infinity }
+                    Kernels.softmaxRow(row, total)
+                }
+                BLAS.sgemmSingleThreaded(transposeA: false, transposeB: false, m: n, n: D, k: total, alpha: 1,
+                                         a: scores, lda: total, b: v, ldb: C, beta: 0, c: o, ldc: C)
+            }
+        }
+    }
+
+    /// A decode step's attention: one query per (row, head) against the row's `length + 1` cached positions.
+    ///
+    /// Rows run in parallel. Within a row, the scores of all heads are computed in one pass over the cached keys
+    /// and the weighted values in one pass over the cached values, so each pass reads one contiguous
+    /// `[total, C]` block: the step is bound by reading the cache (L·B·total·C·8 bytes), and a front-to-back
+    /// stream is what the hardware prefetchers follow best.
+    private func attendOnePosition(layer l: Int) {
+        let total = length + 1
+        let scale = 1 / Float(D).squareRoot()
+        let H = self.H, D = self.D, C = self.C, capacity = self.capacity
+        let keyMask = self.keyMask, qkv = self.qkv, out = attended
+        let keys = self.keys + cacheOffset(layer: l, row: 0), values = self.values + cacheOffset(layer: l, row: 0)
+        Compute.parallelFor(B, costPerItem: 4 * total * C, minimumWork: 1 << 15) { range in
+            // scores [H, total] for one row at a time.
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: H * total)
+            defer { scores.deallocate() }
+            for b in range {
+                let k = keys + b * capacity * C, v = values + b * capacity * C
+                let m = keyMask + b * capacity
+                let q = qkv + b * 3 * C
+                let o = out + b * C
+                for j in 0..<total {
+                    let kj = k + j * C
+                    if m[j] == 0 {
+                        for head in 0..<H { scores[head * total + j] = -.infinity }
+                    } else {
+                        for head in 0..<H { scores[head * total + j] = scale * Kernels.dot(q + head * D, kj + head * D, D) }
                     }
-                    BLAS.sgemmSingleThreaded(transposeA: false, transposeB: false, m: n, n: D, k: total, alpha: 1,
-                                             a: scores, lda: total, b: v, ldb: D, beta: 0, c: o, ldc: C)
+                }
+                for head in 0..<H { Kernels.softmaxRow(scores + head * total, total) }
+                o.initialize(repeating: 0, count: C)
+                for j in 0..<total where m[j] != 0 {
+                    let vj = v + j * C
+                    for head in 0..<H {
+                        Kernels.axpy(scores[head * total + j], k: vj + head * D, into: o + head * D, D)
+                    }
                 }
             }
         }
@@ -220,10 +307,26 @@ enum Kernels {
                    a: x, lda: inFeatures, b: weight, ldb: inFeatures, beta: 1, c: out, ldc: outFeatures)
     }
 
-    /// GELU (tanh approximation, GPT-2's `gelu_new`) in place.
-    static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    /// `out = x·Wᵀ + b` (or `out += x·Wᵀ + b` when `accumulate`) with a repacked weight.
+    static func linear(_ x: UnsafePointer<Float>, rows: Int, weight: SkinnyWeight, bias: UnsafePointer<Float>,
+                       into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let outFeatures = weight.outFeatures
+        if accumulate {
+            for r in 0..<rows {
+                let o = out + r * outFeatures
+                for j in 0..<outFeatures { o[j] += bias[j] }
+            }
+        } else {
+            for r in 0..<rows { (out + r * outFeatures).update(from: bias, count: outFeatures) }
+        }
+        weight.multiply(x, rows: rows, into: out, ldc: outFeatures, beta: 1)
+    }
+
+    /// `dst = GELU(src)` (tanh approximation, GPT-2's `gelu_new`); `dst` must not overlap `src`, so the loop is
+    /// vectorised (with exactly aliased pointers LLVM's overlap check fails and it runs the scalar loop).
+    static func gelu(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
         Compute.parallelFor(count, costPerItem: 16, minimumWork: 1 << 16) { range in
-            FastMath.gelu(x + range.lowerBound, x + range.lowerBound, count: range.count)
+            FastMath.gelu(src + range.lowerBound, dst + range.lowerBound, count: range.count)
         }
     }
 }

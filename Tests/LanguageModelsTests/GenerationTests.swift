@@ -28,6 +28,21 @@ final class GenerationTests: XCTestCase {
         }
     }
 
+    /// The same at a width where decode steps cut the MLP and vocabulary products into several column blocks
+    /// (16 rows: 16 · 512 · 128 > 10⁶ multiply-adds), with a vocabulary that leaves a narrower last block.
+    func testTeacherForcedLogProbabilitiesEqualSamplingLogProbabilitiesWithBlockedProducts() throws {
+        let config = GPTConfig(layerCount: 1, headCount: 4, embeddingSize: 128, contextLength: 32, vocabularySize: 520)
+        let model = makeTinyModel(seed: 3, config: config, scale: 2)
+        let rows = (0..<16).map { b in (0..<(1 + b % 5)).map { Int32((7 * b + 3 * $0) % 500 + 1) } }
+        let prompts = TokenBatch(leftPadding: rows, padToken: 0)
+        var rng = SeededGenerator(seed: 12)
+        let options = GenerationOptions(maximumNewTokens: 6, temperature: 0.9)
+        let result = try model.generate(prompts: prompts, options: options, using: &rng)
+        let scores = try model.scoreResponses(prompts: prompts, responses: result.responses, temperature: 0.9)
+        let teacher = zip(scores.logProbabilities.value.scalars, result.responses.mask.scalars).map { $0 * $1 }
+        assertClose(teacher, result.logProbabilities.scalars, tolerance: 1e-4)
+    }
+
     /// Greedy decoding with the cache equals greedy decoding by repeated full forward passes.
     func testKVCacheGreedyEqualsFullForwardGreedy() throws {
         let model = makeTinyModel(seed: 2)

@@ -113,6 +113,37 @@ final class MatmulTests: XCTestCase {
         }
     }
 
+    /// SkinnyWeight's repacked product equals x·Wᵀ, with several blocks and a narrower last one (O = 200 at
+    /// 16 rows and I = 1024 gives blocks of 32), with one block (a small product), for beta 0 and 1, and
+    /// identically at 1 and 2 threads.
+    func testSkinnyWeightEqualsTransposedProduct() {
+        let saved = Compute.threadCount
+        defer { Compute.threadCount = saved }
+        for (rows, inFeatures, outFeatures) in [(16, 1024, 200), (16, 256, 1000), (3, 16, 24)] {
+            let x = random([rows, inFeatures]), w = random([outFeatures, inFeatures]), c = random([rows, outFeatures])
+            let packed = w.withUnsafeBufferPointer {
+                SkinnyWeight(weight: $0.baseAddress!, outFeatures: outFeatures, inFeatures: inFeatures, rows: rows)
+            }
+            let expected = naiveMatmul(x, w, transposeB: true)
+            var results = [[Float]]()
+            for threads in [1, 2] {
+                Compute.threadCount = threads
+                for beta: Float in [0, 1] {
+                    var out = c
+                    x.withUnsafeBufferPointer { px in
+                        out.withUnsafeMutableBufferPointer { po in
+                            packed.multiply(px.baseAddress!, rows: rows, into: po.baseAddress!, ldc: outFeatures, beta: beta)
+                        }
+                    }
+                    assertClose(out, beta == 0 ? expected : expected + c, rtol: 1e-4, atol: 1e-4,
+                                "rows \(rows) in \(inFeatures) out \(outFeatures) beta \(beta) threads \(threads)")
+                    results.append(out.scalars)
+                }
+            }
+            XCTAssertEqual(results[0], results[2], "1 vs 2 threads, out \(outFeatures)")
+        }
+    }
+
     // MARK: - Variable.matmul gradients
 
     func testMatmulGradientsAllTransposes() throws {
