@@ -176,12 +176,9 @@ extension GPT {
             row[j] = l[j] * invT
             if row[j] > m { m = row[j] }
         }
-        var total: Float = 0
-        for j in 0..<V {
-            let e = Foundation.exp(row[j] - m)
-            weights[j] = e
-            total += e
-        }
+        // FastMath's exp vectorises; libm's is one call per entry (about a tenth of a decode step at V = 4096).
+        for j in 0..<V { weights[j] = FastMath.exp(row[j] - m) }
+        let total = FastMath.sum(weights, count: V)
         let logNormaliser = m + Foundation.log(total)
         if masking {
             for s in options.stopTokens where s >= 0 && Int(s) < V { row[Int(s)] = -.infinity }
