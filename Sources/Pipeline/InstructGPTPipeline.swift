@@ -221,7 +221,7 @@ public final class InstructGPTPipeline {
         }, values: { ($0.1?.values(key: "accuracy") ?? [:]).merging($0.2?.values(key: "sample_accuracy") ?? [:]) { a, _ in a } }) {
             () throws -> (RewardModelFunction, ConfidenceInterval?, ConfidenceInterval?) in
             var c = RewardModelConfig()
-            (c.epochs, c.seed) = (config.rewardEpochs, config.seed)
+            (c.epochs, c.learningRate, c.seed) = (config.rewardEpochs, config.rewardLearningRate, config.seed)
             var rng = SeededGenerator(seed: config.seed &+ 11)
             let model = RewardModel(trunk: sft.copy(), using: &rng)
             let training = try ComparisonGroup.encode(comparisons, tokenizer: tokenizer, contextLength: config.contextLength)

@@ -30,6 +30,8 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     public var sftSteps = 1500
     /// Reward-model epochs over the comparisons. Default 3.
     public var rewardEpochs = 3
+    /// The reward model's peak learning rate. Default 3e-4.
+    public var rewardLearningRate = 3e-4
     /// Pairs of the SFT model's own samples that the training annotators label and add to the reward model's
     /// comparisons, as InstructGPT's labellers compared outputs of the models being trained (built-in task
     /// only; 0 = the task's comparisons alone). Default 2000.
@@ -40,6 +42,12 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     /// epochs, 0.73 with `--moreComparisons 30000 --rewardEpochs 1`; noise ceiling 0.88), but PPO then exploits
     /// the stronger model on the policy's own samples (gold 0.083 against SFT's 0.157), so it is off. Default 0.
     public var moreComparisons = 0
+    /// Made-up words added to the real ones as arguments of the spelling and repetition families
+    /// (`InstructionTaskConfig.madeUpWordCount`; built-in task only). Default 0.
+    public var madeUpWords = 0
+    /// The fraction of pretraining sentences that are skill drills on made-up words
+    /// (`InstructionTaskConfig.pretrainingDrillFraction`; built-in task only). Default 0.
+    public var pretrainingDrills = 0.0
     /// PPO iterations (each: a batch of rollouts and several epochs of updates). Default 40.
     public var ppoIterations = 40
     /// Prompts per PPO iteration. Default 64.
@@ -84,7 +92,10 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         ("pretrainSteps", "pretraining steps of the base model"),
         ("sftSteps", "supervised fine-tuning steps"),
         ("rewardEpochs", "reward-model epochs over the comparisons"),
+        ("rewardLearningRate", "the reward model's peak learning rate"),
         ("policyComparisons", "pairs of SFT samples labelled by the training annotators and added to the reward model's comparisons (built-in task only; 0 = none)"),
+        ("madeUpWords", "made-up words (\"tomer\", \"bivak\") added to the real words of the spelling and repetition families, so that the models learn the operations rather than memorise answers (built-in task only)"),
+        ("pretrainingDrills", "fraction of pretraining sentences that are skill drills on made-up words (reverse, capitals, first letter, repeat, larger; built-in task only)"),
         ("moreComparisons", "further comparisons on the comparison split labelled by the training annotators, added to the reward model's (built-in task only; 0 = none)"),
         ("ppoIterations", "PPO iterations"), ("ppoBatchSize", "prompts per PPO iteration"),
         ("ppoLearningRate", "PPO learning rate"),
@@ -112,9 +123,12 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
                               ("ppoIterations", ppoIterations), ("evaluationPrompts", evaluationPrompts)] {
             try require(value >= 1, name, value, "it must be at least 1")
         }
+        try require((0...20_000).contains(madeUpWords), "madeUpWords", madeUpWords, "it must be in 0...20000, such as 0 or 2000")
+        try require(pretrainingDrills >= 0 && pretrainingDrills <= 1, "pretrainingDrills", pretrainingDrills, "it must be in [0, 1], such as 0 or 0.3")
         try require(moreComparisons >= 0, "moreComparisons", moreComparisons, "it must be 0 (none) or a positive count such as 30000")
         try require(policyComparisons >= 0, "policyComparisons", policyComparisons, "it must be 0 (none) or a positive count such as 2000")
         try require(ppoBatchSize >= 8, "ppoBatchSize", ppoBatchSize, "use at least 8 prompts (reward whitening needs 8 samples)")
+        try require(rewardLearningRate > 0 && rewardLearningRate.isFinite, "rewardLearningRate", rewardLearningRate, "it must be a positive number such as 1e-3")
         try require(ppoLearningRate > 0 && ppoLearningRate.isFinite, "ppoLearningRate", ppoLearningRate, "it must be a positive number such as 5e-5")
         try require(klCoefficient >= 0, "klCoefficient", klCoefficient, "it must be ≥ 0")
         try require(klTarget >= 0, "klTarget", klTarget, "it must be ≥ 0 (0 keeps β fixed)")

@@ -27,6 +27,8 @@ struct PipelineData {
         taskConfig.seed = config.seed
         taskConfig.evaluationCount = config.evaluationPrompts
         taskConfig.families = config.families
+        taskConfig.madeUpWordCount = config.madeUpWords
+        taskConfig.pretrainingDrillFraction = config.pretrainingDrills
         if config.maximumSteps > 0 {
             (taskConfig.demonstrationCount, taskConfig.comparisonCount, taskConfig.rlPromptCount) = (64, 64, 64)
             (taskConfig.heldOutComparisonCount, taskConfig.pretrainingCharacterCount) = (32, 20_000)

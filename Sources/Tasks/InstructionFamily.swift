@@ -69,15 +69,19 @@ public enum InstructionFamily: String, Codable, CaseIterable, Sendable {
 
     /// Every argument list of this family, or a seeded sample of at most `cap` distinct ones for the numeric
     /// families whose space is large. The order is deterministic given the generator's state.
-    func instanceArguments<G: RandomNumberGenerator>(cap: Int, using rng: inout G) -> [[String]] {
+    ///
+    /// `madeUpWords` join the real words as arguments of the spelling families, and those of at most five
+    /// letters join the phrases of ``repeatPhrase``.
+    func instanceArguments<G: RandomNumberGenerator>(cap: Int, madeUpWords: [String] = [],
+                                                     using rng: inout G) -> [[String]] {
         switch self {
         case .reverseWord, .capitalizeWord, .countLetters, .firstLetter:
-            return Vocabulary.spellingWords.map { [$0] }
+            return (Vocabulary.spellingWords + madeUpWords).map { [$0] }
         case .antonym:
             return Vocabulary.antonymWords.map { [$0] }
         case .repeatPhrase:
             var out: [[String]] = []
-            for phrase in Vocabulary.phrases {
+            for phrase in Vocabulary.phrases + madeUpWords.filter({ $0.count <= 5 }) {
                 for (word, count) in Vocabulary.repeatCounts {
                     let answer = Array(repeating: phrase, count: count).joined(separator: " ")
                     if answer.count <= 20 { out.append([phrase, word]) }

@@ -30,6 +30,12 @@ public struct InstructionTaskConfig: Codable, Equatable, Sendable {
     /// ``InstructionTask/pretrainingCorpus()``): they teach the operations the instructions ask for without
     /// naming any instruction instance. Default 0.
     public var pretrainingDrillFraction = 0.0
+    /// The number of made-up words ("tomer", "bivak") added to the real words as arguments of the spelling
+    /// families (reverse, capitalise, count, first letter), those of at most five letters also as phrases to
+    /// repeat. With only the ~240 real words, each split holds a few dozen words per family and a small reward
+    /// model memorises their answers instead of learning to check them; made-up words make it learn the check.
+    /// Default 0.
+    public var madeUpWordCount = 0
     /// The reference system's accuracy. Default 0.6.
     public var referenceAccuracy = 0.6
     /// The cap on distinct instances sampled for each numeric family (whose space is large). Default 600.
@@ -68,6 +74,10 @@ public struct InstructionTaskConfig: Codable, Equatable, Sendable {
         guard pretrainingDrillFraction >= 0, pretrainingDrillFraction <= 1 else {
             throw .invalidConfiguration(field: "pretrainingDrillFraction", value: "\(pretrainingDrillFraction)",
                                         reason: "must be in [0, 1], such as 0 or 0.3")
+        }
+        guard (0...20_000).contains(madeUpWordCount) else {
+            throw .invalidConfiguration(field: "madeUpWordCount", value: "\(madeUpWordCount)",
+                                        reason: "must be in 0...20000, such as 0 or 2000")
         }
         guard numericInstanceCap >= 40 else {
             throw .invalidConfiguration(field: "numericInstanceCap", value: "\(numericInstanceCap)",
@@ -165,8 +175,11 @@ public struct InstructionTask: Sendable {
         var portions: [[InstructionFamily: [[String]]]] = Array(repeating: [:], count: 4)
         let fractions = [0.35, 0.30, 0.20, 0.15]
         let selected = Set(config.families.compactMap(InstructionFamily.init(rawValue:)))
+        let madeUpWords = Vocabulary.madeUpWords(count: config.madeUpWordCount, seed: config.seed)
         for family in InstructionFamily.allCases where selected.contains(family) {
-            let all = splitRNG.taskShuffled(family.instanceArguments(cap: config.numericInstanceCap, using: &splitRNG))
+            let arguments = family.instanceArguments(cap: config.numericInstanceCap, madeUpWords: madeUpWords,
+                                                     using: &splitRNG)
+            let all = splitRNG.taskShuffled(arguments)
             var start = 0
             for (s, fraction) in fractions.enumerated() {
                 let end = s == 3 ? all.count : min(all.count, start + max(1, Int((Double(all.count) * fraction).rounded())))

@@ -64,6 +64,30 @@ enum Vocabulary {
         return out
     }()
 
+    /// `count` distinct made-up words that read like English ("tomer", "bivak", "lusan"): one to three
+    /// consonant–vowel syllables, the last sometimes closed by a consonant, 3 to 8 letters, none of them a word of
+    /// this vocabulary. Deterministic for the seed.
+    ///
+    /// They widen the argument space of the spelling and repetition families, so that a model has to learn the
+    /// operation (reverse, capitalise, first letter, repeat) rather than memorise the answers for a few hundred
+    /// real words.
+    static func madeUpWords(count: Int, seed: UInt64) -> [String] {
+        let onsets = Array("bdfgklmnprstvz"), vowels = Array("aeiou"), codas = Array("klmnrst")
+        var rng = TaskGenerator(seed: stableHash("made-up words", seed: seed))
+        var seen = Set(spellingWords + phrases)
+        var out: [String] = []
+        var attempts = 0
+        while out.count < count, attempts < count * 50 {
+            attempts += 1
+            var word = ""
+            for _ in 0..<(1 + rng.taskBelow(3)) { word += String([rng.taskPick(onsets), rng.taskPick(vowels)]) }
+            if rng.taskBelow(2) == 0 { word.append(rng.taskPick(codas)) }
+            guard (3...8).contains(word.count), seen.insert(word).inserted else { continue }
+            out.append(word)
+        }
+        return out
+    }
+
     /// The antonyms of a word, in list order (empty if the word has none).
     static func antonyms(of word: String) -> [String] {
         var out: [String] = []

@@ -15,6 +15,7 @@ extension InstructionTaskConfig: DocumentedConfiguration {
         ("heldOutComparisonCount", "held-out comparisons on evaluation prompts"),
         ("pretrainingCharacterCount", "approximate size of the pretraining corpus (pretrain.jsonl), in characters"),
         ("pretrainingDrillFraction", "fraction of pretraining sentences that are skill drills on made-up words (reverse, capitals, first letter, repeat, larger)"),
+        ("madeUpWordCount", "made-up words (\"tomer\", \"bivak\") added to the real words of the spelling and repetition families, so that models learn the operations rather than memorise answers"),
         ("referenceAccuracy", "accuracy of the fixed reference system that evaluation compares against"),
         ("numericInstanceCap", "cap on distinct instances per numeric family"),
         ("families", "instruction families to draw from, e.g. [\"firstLetter\",\"capitalizeWord\"]"),
