@@ -11,6 +11,8 @@ final class PipelineResumeTests: XCTestCase {
         var config = PipelineConfig()
         (config.maximumSteps, config.evaluationPrompts, config.bootstrapResamples, config.ppoBatchSize) = (6, 8, 20, 8)
         (config.layers, config.width, config.heads, config.bestOfN, config.threads) = (1, 32, 2, [1, 2], 1)
+        // The stops below count polls (one per training step), so the reward model's step count is pinned here.
+        (config.rewardEpochs, config.moreComparisons) = (3, 0)
         return config
     }
 
