@@ -123,32 +123,21 @@ final class KVCacheEngine {
         // Decode steps (a few rows) use the repacked weights; the prefill's B·P rows use the ordinary product.
         let skinny = !skinnyBlocks.isEmpty && rows <= B
         for (l, w) in blocks.enumerated() {
+            let packed = skinny ? skinnyBlocks[l] : nil
             Kernels.layerNorm(x, h, rows: rows, C, weight: w.ln1w, bias: w.ln1b, epsilon: epsilon)
-            if skinny {
-                Kernels.linear(h, rows: rows, weight: skinnyBlocks[l].qkv, bias: w.qkvB, into: qkv, accumulate: false)
-            } else {
-                Kernels.linear(h, rows: rows, inFeatures: C, weight: w.qkvW, bias: w.qkvB, outFeatures: 3 * C, into: qkv, accumulate: false)
-            }
+            Kernels.linear(h, rows: rows, inFeatures: C, weight: w.qkvW, packed: packed?.qkv, bias: w.qkvB,
+                           outFeatures: 3 * C, into: qkv, accumulate: false)
             storeKeysAndValues(layer: l, n: n)
             attend(layer: l, n: n)
             // x += attended · projᵀ + b  (the residual add is BLAS's beta = 1)
-            if skinny {
-                Kernels.linear(attended, rows: rows, weight: skinnyBlocks[l].proj, bias: w.projB, into: x, accumulate: true)
-            } else {
-                Kernels.linear(attended, rows: rows, inFeatures: C, weight: w.projW, bias: w.projB, outFeatures: C, into: x, accumulate: true)
-            }
+            Kernels.linear(attended, rows: rows, inFeatures: C, weight: w.projW, packed: packed?.proj, bias: w.projB,
+                           outFeatures: C, into: x, accumulate: true)
             Kernels.layerNorm(x, h, rows: rows, C, weight: w.ln2w, bias: w.ln2b, epsilon: epsilon)
-            if skinny {
-                Kernels.linear(h, rows: rows, weight: skinnyBlocks[l].fc, bias: w.fcB, into: mlp, accumulate: false)
-            } else {
-                Kernels.linear(h, rows: rows, inFeatures: C, weight: w.fcW, bias: w.fcB, outFeatures: 4 * C, into: mlp, accumulate: false)
-            }
+            Kernels.linear(h, rows: rows, inFeatures: C, weight: w.fcW, packed: packed?.fc, bias: w.fcB,
+                           outFeatures: 4 * C, into: mlp, accumulate: false)
             Kernels.gelu(mlp, into: activated, count: rows * 4 * C)
-            if skinny {
-                Kernels.linear(activated, rows: rows, weight: skinnyBlocks[l].out, bias: w.outB, into: x, accumulate: true)
-            } else {
-                Kernels.linear(activated, rows: rows, inFeatures: 4 * C, weight: w.outW, bias: w.outB, outFeatures: C, into: x, accumulate: true)
-            }
+            Kernels.linear(activated, rows: rows, inFeatures: 4 * C, weight: w.outW, packed: packed?.out, bias: w.outB,
+                           outFeatures: C, into: x, accumulate: true)
         }
         length += n
         // Final layer norm and the tied vocabulary projection, for each row's newest position only.
@@ -329,25 +318,11 @@ enum Kernels {
         }
     }
 
-    /// `out = x·Wᵀ + b` (or `out += x·Wᵀ + b` when `accumulate`), W `[outFeatures, inFeatures]`.
+    /// `out = x·Wᵀ + b` (or `out += x·Wᵀ + b` when `accumulate`), W `[outFeatures, inFeatures]`; through `packed`,
+    /// W's repacked copy, when one is given (decode steps).
     static func linear(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<Float>,
-                       bias: UnsafePointer<Float>, outFeatures: Int, into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        if accumulate {
-            for r in 0..<rows {
-                let o = out + r * outFeatures
-                for j in 0..<outFeatures { o[j] += bias[j] }
-            }
-        } else {
-            for r in 0..<rows { (out + r * outFeatures).update(from: bias, count: outFeatures) }
-        }
-        BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, alpha: 1,
-                   a: x, lda: inFeatures, b: weight, ldb: inFeatures, beta: 1, c: out, ldc: outFeatures)
-    }
-
-    /// `out = x·Wᵀ + b` (or `out += x·Wᵀ + b` when `accumulate`) with a repacked weight.
-    static func linear(_ x: UnsafePointer<Float>, rows: Int, weight: SkinnyWeight, bias: UnsafePointer<Float>,
+                       packed: SkinnyWeight? = nil, bias: UnsafePointer<Float>, outFeatures: Int,
                        into out: UnsafeMutablePointer<Float>, accumulate: Bool) {
-        let outFeatures = weight.outFeatures
         if accumulate {
             for r in 0..<rows {
                 let o = out + r * outFeatures
@@ -356,7 +331,12 @@ enum Kernels {
         } else {
             for r in 0..<rows { (out + r * outFeatures).update(from: bias, count: outFeatures) }
         }
-        weight.multiply(x, rows: rows, into: out, ldc: outFeatures, beta: 1)
+        if let packed {
+            packed.multiply(x, rows: rows, into: out, ldc: outFeatures, beta: 1)
+        } else {
+            BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, alpha: 1,
+                       a: x, lda: inFeatures, b: weight, ldb: inFeatures, beta: 1, c: out, ldc: outFeatures)
+        }
     }
 
     /// `dst = GELU(src)` (tanh approximation, GPT-2's `gelu_new`); `dst` must not overlap `src`, so the loop is
