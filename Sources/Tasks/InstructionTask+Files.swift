@@ -69,6 +69,9 @@ extension InstructionTask {
     func readmeText(unpairedCount: Int, corpusCount: Int, corpusCharacters: Int) -> String {
         let training = trainingAnnotators.name, heldOut = heldOutAnnotators.name
         let example = splits.evaluation.first
+        let madeUpWords = config.madeUpWordCount == 0 ? "" : " The spelling and repetition families also use "
+            + "\(config.madeUpWordCount) made-up words (such as `tomer`), so that a model must learn the operations "
+            + "rather than memorise the answers for a few dozen real words."
         return """
         # Built-in instruction task (seed \(config.seed))
 
@@ -103,7 +106,7 @@ extension InstructionTask {
         | `pretrain.jsonl` | `{"text"}` | \(corpusCount) documents (\(corpusCharacters) characters) of simple English-like text over the same vocabulary, for pretraining a base model; no `Q:`/`A:` format |
 
         The demonstration, comparison (pairwise and ranked), RL and evaluation prompts come from disjoint sets of
-        instruction instances (an instance is a family with its arguments, however phrased).
+        instruction instances (an instance is a family with its arguments, however phrased).\(madeUpWords)
 
         ## Gold score
 
