@@ -228,22 +228,14 @@ final class KVCacheEngine {
                     if m[j] == 0 {
                         for head in 0..<H { scores[head * total + j] = -.infinity }
                     } else {
-                        if D % 8 == 0 {
-                            for head in 0..<H { scores[head * total + j] = scale * Kernels.dot8(q + head * D, kj + head * D, D) }
-                        } else {
-                            for head in 0..<H { scores[head * total + j] = scale * Kernels.dot(q + head * D, kj + head * D, D) }
-                        }
+                        for head in 0..<H { scores[head * total + j] = scale * Kernels.dot(q + head * D, kj + head * D, D) }
                     }
                 }
                 for head in 0..<H { Kernels.softmaxRow(scores + head * total, total) }
                 o.initialize(repeating: 0, count: C)
                 for j in 0..<total where m[j] != 0 {
                     let vj = v + j * C
-                    if D % 4 == 0 {
-                        for head in 0..<H { Kernels.axpy4(scores[head * total + j], vj + head * D, into: o + head * D, D) }
-                    } else {
-                        for head in 0..<H { Kernels.axpy(scores[head * total + j], k: vj + head * D, into: o + head * D, D) }
-                    }
+                    for head in 0..<H { Kernels.axpy(scores[head * total + j], vj + head * D, into: o + head * D, D) }
                 }
             }
         }
@@ -252,52 +244,34 @@ final class KVCacheEngine {
 
 /// Small pointer kernels for the inference path (no graph, no allocation).
 enum Kernels {
-    /// Σ a·b with eight independent partial sums (scalar code the SLP vectoriser turns into vector ops).
+    /// Σ a·b over n elements: two SIMD4 accumulators over the multiple of 8, then a scalar tail (a head's dot
+    /// product in decode attention).
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-        var s4: Float = 0, s5: Float = 0, s6: Float = 0, s7: Float = 0
-        var j = 0
-        while j + 8 <= n {
-            s0 += a[j] * b[j]; s1 += a[j + 1] * b[j + 1]; s2 += a[j + 2] * b[j + 2]; s3 += a[j + 3] * b[j + 3]
-            s4 += a[j + 4] * b[j + 4]; s5 += a[j + 5] * b[j + 5]; s6 += a[j + 6] * b[j + 6]; s7 += a[j + 7] * b[j + 7]
-            j += 8
-        }
-        var s = ((s0 + s4) + (s1 + s5)) + ((s2 + s6) + (s3 + s7))
-        while j < n { s += a[j] * b[j]; j += 1 }
-        return s
-    }
-
-    /// y += alpha · x over n elements.
-    @inline(__always)
-    static func axpy(_ alpha: Float, k x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ n: Int) {
-        for j in 0..<n { y[j] += alpha * x[j] }
-    }
-
-    /// Σ a·b for n a multiple of 8, in two SIMD4 accumulators (a head's dot product in decode attention).
-    @inline(__always)
-    static func dot8(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
         var s0 = SIMD4<Float>(), s1 = SIMD4<Float>()
         var j = 0
-        while j < n {
+        while j + 8 <= n {
             s0 += load4(a + j) * load4(b + j)
             s1 += load4(a + j + 4) * load4(b + j + 4)
             j += 8
         }
-        let s = s0 + s1
-        return (s[0] + s[2]) + (s[1] + s[3])
+        let v = s0 + s1
+        var s = (v[0] + v[2]) + (v[1] + v[3])
+        while j < n { s += a[j] * b[j]; j += 1 }
+        return s
     }
 
-    /// y += alpha · x for n a multiple of 4. Explicit vectors: the scalar loop's runtime overlap check costs
-    /// as much as the work at a head's 32 elements.
+    /// y += alpha · x over n elements. Explicit vectors over the multiple of 4: the scalar loop's runtime overlap
+    /// check costs as much as the work at a head's 32 elements.
     @inline(__always)
-    static func axpy4(_ alpha: Float, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ n: Int) {
+    static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ n: Int) {
         let a = SIMD4<Float>(repeating: alpha)
         var j = 0
-        while j < n {
+        while j + 4 <= n {
             UnsafeMutableRawPointer(y + j).storeBytes(of: load4(y + j) + a * load4(x + j), as: SIMD4<Float>.self)
             j += 4
         }
+        while j < n { y[j] += alpha * x[j]; j += 1 }
     }
 
     @inline(__always)
