@@ -163,19 +163,23 @@ extension Tensor {
 // MARK: - Forward
 
 extension GPT {
-    /// Checks a batch at the model's edge: every real id is in `0..<vocabularySize` and no row has more real
-    /// tokens than `contextLength`.
+    /// Checks a batch at the model's edge: every real id is in `0..<vocabularySize` and no sequence (a row, or
+    /// one sequence of a packed row with its shared prefix) is longer than `contextLength`.
     public func validate(_ batch: TokenBatch) throws(LanguageModelError) {
+        try validate(batch, positions: batch.positions)
+    }
+
+    func validate(_ batch: TokenBatch, positions: [Int32]) throws(LanguageModelError) {
         let v = config.vocabularySize, t = batch.length, context = config.contextLength
         let problem: LanguageModelError? = batch.mask.withUnsafeBufferPointer { m in
             for b in 0..<batch.batchSize {
-                var real = 0
+                var longest = 0
                 for i in 0..<t where m[b * t + i] != 0 {
-                    real += 1
+                    longest = max(longest, Int(positions[b * t + i]) + 1)
                     let id = batch.tokens[b * t + i]
                     if id < 0 || Int(id) >= v { return .tokenOutOfRange(id: Int(id), row: b, position: i, vocabularySize: v) }
                 }
-                if real > context { return .sequenceTooLong(length: real, contextLength: context) }
+                if longest > context { return .sequenceTooLong(length: longest, contextLength: context) }
             }
             return nil
         }
@@ -214,7 +218,8 @@ extension GPT {
     }
 
     func trunk<G: RandomNumberGenerator>(_ batch: TokenBatch, dropout p: Float, generator: inout G) throws -> Variable {
-        try validate(batch)
+        let positions = batch.positions
+        try validate(batch, positions: positions)
         let B = batch.batchSize, T = batch.length
         let dense = batch.isDense
         // Padded positions may hold any id; embed them as id 0 (their outputs are never used).
@@ -222,7 +227,6 @@ extension GPT {
         if !dense {
             batch.mask.withUnsafeBufferPointer { m in for i in 0..<ids.count where m[i] == 0 { ids[i] = 0 } }
         }
-        let positions = batch.positions
         // Both lookups were validated above, so they cannot throw.
         var x = try tokenEmbedding.embedding(ids, shape: [B, T]) + positionEmbedding.embedding(positions, shape: [B, T])
         if p > 0 { x = x.dropout(probability: p, using: &generator) }

@@ -111,11 +111,30 @@ public final class RewardModel: Module {
     }
 
     func rewards(fromHidden hidden: Variable, batch: TokenBatch) throws -> Variable {
-        let B = batch.batchSize, T = batch.length, C = trunk.config.embeddingSize
+        let T = batch.length
         let last = try batch.lastRealIndices()
-        // Gather row b·T + last[b] of the flattened hidden states (embedding lookup = differentiable gather).
-        let rows = last.enumerated().map { Int32($0.offset * T + $0.element) }
-        let picked = try hidden.reshaped([B * T, C]).embedding(rows, shape: [B])
+        return try rewards(fromHidden: hidden, batch: batch, at: last.enumerated().map { $0.offset * T + $0.element })
+    }
+
+    /// Rewards read at chosen tokens instead of each row's last, `[N]`: one per flat index `b·T + t` of
+    /// `positions` (e.g. the last token of each completion in a row that shares its prompt, see ``TokenBatch``).
+    ///
+    /// - Throws: `LanguageModelError` for bad ids, over-long sequences, or a position outside the batch or on
+    ///   padding.
+    public func rewards(_ batch: TokenBatch, at positions: [Int]) throws -> Variable {
+        let hidden = try trunk.hiddenStates(batch)
+        return try rewards(fromHidden: hidden, batch: batch, at: positions)
+    }
+
+    func rewards(fromHidden hidden: Variable, batch: TokenBatch, at positions: [Int]) throws -> Variable {
+        let B = batch.batchSize, T = batch.length, C = trunk.config.embeddingSize
+        let mask = batch.mask.scalars
+        if let bad = positions.first(where: { !(0..<(B * T)).contains($0) || mask[$0] == 0 }) {
+            throw LanguageModelError.invalidOption(name: "reward position", value: "\(bad)",
+                                                   fix: "read rewards at real tokens of the batch (flat index b·T + t)")
+        }
+        // Gather the chosen rows of the flattened hidden states (embedding lookup = differentiable gather).
+        let picked = try hidden.reshaped([B * T, C]).embedding(positions.map { Int32($0) }, shape: [positions.count])
         return head(picked)
     }
 

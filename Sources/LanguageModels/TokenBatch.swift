@@ -15,6 +15,11 @@ import TensorCore
 /// sequence, and no next-token target crosses a boundary — so a packed row computes exactly what its sequences
 /// would compute in rows of their own.
 ///
+/// A row may also begin with a *shared prefix*, marked −1 in the mask: every later sequence of the row sees the
+/// prefix as if it stood right before it, and its positions continue from the prefix's length. A prompt followed
+/// by K completions (1, 2, …, K) then computes what K rows `prompt ‖ completionᵢ` would, with the prompt computed
+/// once (the reward model's comparison batches use this).
+///
 /// ```swift
 /// let prompts = TokenBatch(leftPadding: [[5, 6, 7], [8]], padToken: 0)
 /// // tokens [[5, 6, 7], [0, 0, 8]], mask [[1, 1, 1], [0, 0, 1]]
@@ -23,7 +28,7 @@ public struct TokenBatch: Equatable, Sendable {
     /// `[batchSize, length]` ids, row-major.
     public var tokens: [Int32]
     /// `[batchSize, length]`, 1 for a real token and 0 for padding (or, in packed rows, the token's sequence
-    /// number 1, 2, … within its row).
+    /// number 1, 2, … within its row, and −1 for a shared prefix at the start of the row).
     public var mask: Tensor
     public let batchSize: Int
     public let length: Int
@@ -91,19 +96,22 @@ public struct TokenBatch: Equatable, Sendable {
                           mask: Tensor.concatenate([mask, other.mask], axis: 1))
     }
 
-    /// Position ids: the number of earlier real tokens of the same sequence in the row, so each sequence's first
-    /// real token is at 0 (after left padding, and after the previous sequence of a packed row); padded
-    /// positions get 0 (they are never attended to).
+    /// Position ids: the number of earlier real tokens of the same sequence in the row, plus the length of the
+    /// row's shared prefix, so each sequence's first real token is at 0 (after left padding, and after the
+    /// previous sequence of a packed row) or right after the prefix; padded positions get 0 (they are never
+    /// attended to).
     public var positions: [Int32] {
         var out = [Int32](repeating: 0, count: tokens.count)
         mask.withUnsafeBufferPointer { m in
             for b in 0..<batchSize {
-                var seen: Int32 = 0
+                var seen: Int32 = 0, prefix: Int32 = 0
                 var segment: Float = 0
                 for t in 0..<length where m[b * length + t] != 0 {
-                    if m[b * length + t] != segment { (segment, seen) = (m[b * length + t], 0) }
+                    let s = m[b * length + t]
+                    if s != segment { (segment, seen) = (s, prefix) }
                     out[b * length + t] = seen
                     seen += 1
+                    if s < 0 { prefix = seen }
                 }
             }
         }

@@ -221,7 +221,8 @@ public final class InstructGPTPipeline {
         }, values: { ($0.1?.values(key: "accuracy") ?? [:]).merging($0.2?.values(key: "sample_accuracy") ?? [:]) { a, _ in a } }) {
             () throws -> (RewardModelFunction, ConfidenceInterval?, ConfidenceInterval?) in
             var c = RewardModelConfig()
-            (c.epochs, c.learningRate, c.seed) = (config.rewardEpochs, config.rewardLearningRate, config.seed)
+            (c.epochs, c.learningRate, c.batchSize) = (config.rewardEpochs, config.rewardLearningRate, config.rewardBatchSize)
+            c.seed = config.seed
             // The held-out accuracy is reported once at the end; evaluating it every 50 steps would cost a tenth of
             // the stage.
             c.evaluationInterval = 250

@@ -35,6 +35,8 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     public var rewardEpochs = 1
     /// The reward model's peak learning rate. Default 3e-4.
     public var rewardLearningRate = 3e-4
+    /// Prompts per reward-model update. Default 32.
+    public var rewardBatchSize = 32
     /// Pairs of the SFT model's own samples that the training annotators label and add to the reward model's
     /// comparisons, as InstructGPT's labellers compared outputs of the models being trained (built-in task
     /// only; 0 = the task's comparisons alone). Default 2000.
@@ -100,6 +102,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         ("sftSteps", "supervised fine-tuning steps"),
         ("rewardEpochs", "reward-model epochs over the comparisons"),
         ("rewardLearningRate", "the reward model's peak learning rate"),
+        ("rewardBatchSize", "prompts per reward-model update"),
         ("policyComparisons", "pairs of SFT samples labelled by the training annotators and added to the reward model's comparisons (built-in task only; 0 = none)"),
         ("madeUpWords", "made-up words (\"tomer\", \"bivak\") added to the real words of the spelling and repetition families, so that the models learn the operations rather than memorise answers (built-in task only)"),
         ("pretrainingDrills", "fraction of pretraining sentences that are skill drills on made-up words (reverse, capitals, first letter, repeat, larger; built-in task only)"),
@@ -127,6 +130,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         try require(contextLength >= 32, "contextLength", contextLength, "use at least 32 tokens so prompts and answers fit")
         try require(maximumNewTokens >= 1 && maximumNewTokens < contextLength, "maximumNewTokens", maximumNewTokens, "it must be in 1..<contextLength (\(contextLength))")
         for (name, value) in [("pretrainSteps", pretrainSteps), ("sftSteps", sftSteps), ("rewardEpochs", rewardEpochs),
+                              ("rewardBatchSize", rewardBatchSize),
                               ("ppoIterations", ppoIterations), ("evaluationPrompts", evaluationPrompts)] {
             try require(value >= 1, name, value, "it must be at least 1")
         }

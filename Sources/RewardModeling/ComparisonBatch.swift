@@ -57,49 +57,87 @@ public struct ComparisonGroup: Equatable, Sendable {
     }
 }
 
-/// A batch of comparison groups flattened for one forward pass.
+/// A batch of comparison groups laid out for one forward pass.
 ///
-/// Row i of `inputs` is `prompt ‖ completion_i`, right-padded (the reward is read at each row's last real token).
-/// `pairs` lists (better row, worse row, weight): each group of K contributes its C(K,2) pairs with weight
-/// 1/C(K,2), so the weighted mean over pairs is the mean over prompts of each prompt's mean pair loss.
+/// Without shared prompts, row i of `inputs` is `prompt ‖ completion_i`, right-padded, and its reward is read at
+/// the row's last real token. With shared prompts, each group is one row `prompt ‖ c₁ ‖ … ‖ c_K` whose mask
+/// marks the prompt as the row's shared prefix (−1) and the completions as its sequences 1…K (see
+/// ``LanguageModels/TokenBatch``): each completion attends to the prompt and itself, at the positions it would
+/// have in its own row, so its reward — read at its last token — is the same while the prompt is computed once.
+///
+/// Either way the batch scores N completions, indexed in group order, best first within a group. `pairs` lists
+/// (better, worse, weight) as indices into those N scores: each group of K contributes its C(K,2) pairs with
+/// weight 1/C(K,2), so the weighted mean over pairs is the mean over prompts of each prompt's mean pair loss.
 public struct ComparisonBatch: Sendable {
-    /// `[N, T]` every compared completion once.
+    /// The rows of the forward pass: `[N, T]` without shared prompts, `[groups, T]` with them.
     public var inputs: TokenBatch
-    /// Pairs as row indices into `inputs`, with their weights.
+    /// For each scored completion, the flat index `b·T + t` of its last token in `inputs`.
+    public var scoredPositions: [Int]
+    /// Pairs as indices into the N scores, with their weights.
     public var pairs: [(better: Int, worse: Int, weight: Float)]
-    /// For each group, its rows, best first.
+    /// For each group, its score indices, best first.
     public var rankings: [[Int]]
 
-    /// Flattens groups.
+    /// Lays out groups.
     ///
     /// - Parameters:
     ///   - groups: At least one group.
     ///   - padToken: The padding id.
     ///   - grouped: InstructGPT's weighting 1/C(K,2) per pair (default); false weighs every pair 1.
-    public init(groups: [ComparisonGroup], padToken: Int32, grouped: Bool = true) {
+    ///   - sharePrompts: One row per group holding its prompt once (default false: one row per completion).
+    public init(groups: [ComparisonGroup], padToken: Int32, grouped: Bool = true, sharePrompts: Bool = false) {
         precondition(!groups.isEmpty, "ComparisonBatch needs at least one group")
-        var rows: [[Int32]] = []
         var pairs: [(Int, Int, Float)] = []
         var rankings: [[Int]] = []
+        var scored = 0
         for group in groups {
-            let first = rows.count
-            rows += group.completionTokens.map { group.promptTokens + $0 }
             let groupPairs = group.pairs
             let weight: Float = grouped ? 1 / Float(groupPairs.count) : 1
-            pairs += groupPairs.map { (first + $0.better, first + $0.worse, weight) }
-            rankings.append(Array(first..<rows.count))
+            pairs += groupPairs.map { (scored + $0.better, scored + $0.worse, weight) }
+            rankings.append(Array(scored..<(scored + group.completionTokens.count)))
+            scored += group.completionTokens.count
         }
-        inputs = TokenBatch(rightPadding: rows, padToken: padToken)
         self.pairs = pairs
         self.rankings = rankings
+        if sharePrompts {
+            let T = groups.map(\.sharedRowLength).max()!
+            var ids = [Int32](repeating: padToken, count: groups.count * T)
+            var mask = [Float](repeating: 0, count: groups.count * T)
+            var positions: [Int] = []
+            for (b, group) in groups.enumerated() {
+                var t = b * T
+                for id in group.promptTokens { (ids[t], mask[t], t) = (id, -1, t + 1) }
+                for (i, completion) in group.completionTokens.enumerated() {
+                    for id in completion { (ids[t], mask[t], t) = (id, Float(i + 1), t + 1) }
+                    positions.append(t - 1)
+                }
+            }
+            inputs = TokenBatch(tokens: ids, batchSize: groups.count, length: T, mask: Tensor(shape: [groups.count, T], scalars: mask))
+            scoredPositions = positions
+        } else {
+            let rows = groups.flatMap { g in g.completionTokens.map { g.promptTokens + $0 } }
+            let padded = TokenBatch(rightPadding: rows, padToken: padToken)
+            inputs = padded
+            scoredPositions = rows.enumerated().map { $0.offset * padded.length + $0.element.count - 1 }
+        }
     }
+
+    /// The number of scored completions, N.
+    public var scoredCount: Int { scoredPositions.count }
+}
+
+extension ComparisonGroup {
+    /// The length of the group's shared-prompt row: the prompt once, then every completion.
+    public var sharedRowLength: Int { promptTokens.count + completionTokens.reduce(0) { $0 + $1.count } }
+    /// The length of the group's longest `prompt ‖ completion` row.
+    public var longestRowLength: Int { promptTokens.count + completionTokens.map(\.count).max()! }
 }
 
 /// The Bradley–Terry loss of a batch from its row scores: −log σ(r_better − r_worse − margin), weighted per pair
 /// (Σ wᵢ·lossᵢ / Σ wᵢ), plus `centering · mean((r_better + r_worse)²)` (TRL's auxiliary term).
 ///
 /// - Parameters:
-///   - scores: One reward per row of `batch.inputs`, `[N]`.
+///   - scores: One reward per scored completion of `batch`, `[N]`.
 ///   - batch: The batch the scores belong to.
 ///   - margin: The margin m. Default 0.
 ///   - centering: The centring coefficient. Default 0.

@@ -39,6 +39,13 @@ public struct RewardModelConfig: Codable, Equatable, Sendable {
     /// Train on every pair of a ranking as an independent example instead of InstructGPT's grouped K-choose-2
     /// batching (only for comparison; InstructGPT found it overfits). Default false.
     public var explodeRankings: Bool = false
+    /// Score all completions of a prompt in one row that holds the prompt once (`prompt ‖ c₁ ‖ … ‖ c_K`, each
+    /// completion seeing only the prompt and itself) instead of K rows `prompt ‖ cᵢ`. The scores are the same;
+    /// the prompt's tokens are computed once instead of K times. Default true.
+    public var sharePrompts: Bool = true
+    /// Form each epoch's batches from groups of similar length (shuffled within windows of 16 batches, then sorted
+    /// by length, and the windows' batches in shuffled order), so that less of each batch is padding. Default true.
+    public var groupByLength: Bool = true
     /// Post-training normalisation on reference outputs. Default `referenceMean`.
     public var normalization: RewardNormalization = .referenceMean
     /// Evaluate held-out accuracy every this many steps (and after the last). Default 50.

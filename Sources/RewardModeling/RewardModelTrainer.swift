@@ -110,19 +110,41 @@ public final class RewardModelTrainer {
         if cursor >= epochOrder.count {
             epochOrder = Array(trainingGroups.indices)
             epochOrder.shuffle(using: &generator)
+            if config.groupByLength { epochOrder = groupedByLength(epochOrder) }
             cursor = 0
         }
         let end = min(cursor + config.batchSize, epochOrder.count)
         let groups = epochOrder[cursor..<end].map { trainingGroups[$0] }
         cursor = end
-        return ComparisonBatch(groups: groups, padToken: padToken)
+        return ComparisonBatch(groups: groups, padToken: padToken, sharePrompts: config.sharePrompts)
+    }
+
+    /// A shuffled epoch reordered so that consecutive batches hold groups of similar length: each window of 16
+    /// batches is sorted by row length, cut into batches, and its batches put in a random order (so the run does
+    /// not see lengths in a fixed progression). Only whole windows move, so every group stays in its window.
+    func groupedByLength(_ order: [Int]) -> [Int] {
+        let window = config.batchSize * 16
+        let length: (Int) -> Int = config.sharePrompts ? { self.trainingGroups[$0].sharedRowLength }
+                                                       : { self.trainingGroups[$0].longestRowLength }
+        return stride(from: 0, to: order.count, by: window).flatMap { start -> [Int] in
+            // Ties keep their shuffled order (the position breaks them), so equal lengths still mix at random.
+            let sorted = order[start..<min(start + window, order.count)].enumerated()
+                .sorted { (length($0.element), $0.offset) < (length($1.element), $1.offset) }.map(\.element)
+            var batches = stride(from: 0, to: sorted.count, by: config.batchSize).map {
+                Array(sorted[$0..<min($0 + config.batchSize, sorted.count)])
+            }
+            // The window's short last batch stays last, so that only the epoch's final batch can be smaller.
+            let last = batches.count > 1 && batches.last!.count < config.batchSize ? batches.removeLast() : nil
+            batches.shuffle(using: &generator)
+            return batches.flatMap { $0 } + (last ?? [])
+        }
     }
 
     /// The loss of a batch and the scores it was computed from.
     ///
-    /// - Returns: The differentiable loss and the `[N]` row scores.
+    /// - Returns: The differentiable loss and the `[N]` scores of the batch's completions.
     public func loss(_ batch: ComparisonBatch) throws -> (loss: Variable, scores: Tensor) {
-        let scores = try model.rewards(batch.inputs)
+        let scores = try model.rewards(batch.inputs, at: batch.scoredPositions)
         let loss = comparisonLoss(scores: scores, batch: batch, margin: Float(config.margin),
                                   centering: Float(config.centeringCoefficient))
         return (loss, scores.value)

@@ -13,8 +13,8 @@ extension Variable {
     ///   - heads: H; must divide C.
     ///   - keyMask: optional `[B, T]` with 0 for padding and a positive segment id for real tokens (1 everywhere
     ///     for an ordinary batch). Padded keys get no attention, and a real query attends only to the keys of its
-    ///     own segment (packed sequences: a block-diagonal causal mask). A query row with no visible key (left
-    ///     padding) outputs zeros.
+    ///     own segment (packed sequences: a block-diagonal causal mask) and to earlier keys marked negative (a
+    ///     prefix shared by the row's segments). A query row with no visible key (left padding) outputs zeros.
     /// - Returns: `[B, T, C]`, the heads' outputs concatenated.
     public static func causalSelfAttention(qkv: Variable, heads: Int, keyMask: Tensor? = nil) -> Variable {
         precondition(qkv.value.rank == 3 && qkv.shape[2] % 3 == 0, "attention: qkv must be [B, T, 3C], got \(qkv.shape)")
@@ -46,14 +46,15 @@ extension Variable {
                     // Keys after the query (causal) get probability 0: softmaxRow below only normalises the first
                     // i + 1 entries, and P·V multiplies the whole row, so they must be 0, not -inf.
                     for j in (i + 1)..<Swift.max(T, i + 1) { row[j] = 0 }
-                    // Padded keys are excluded, and so are the keys of other segments when the query is real.
+                    // Padded keys are excluded, and so are the keys of other segments when the query is real
+                    // (but not those of a shared prefix, which every segment sees).
                     if let mask {
                         let m = mask + b * T
                         let segment = m[i]
                         if segment == 0 {
                             for j in 0...i where m[j] == 0 { row[j] = -.infinity }
                         } else {
-                            for j in 0...i where m[j] != segment { row[j] = -.infinity }
+                            for j in 0...i where m[j] != segment && m[j] >= 0 { row[j] = -.infinity }
                         }
                     }
                     Tensor.softmaxRow(row, row, i + 1)

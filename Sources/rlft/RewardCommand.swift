@@ -22,6 +22,8 @@ extension RewardModelConfig: DocumentedConfiguration {
         ("margin", "margin m in −log σ(r_w − r_l − m)"),
         ("centeringCoefficient", "coefficient of the centring term c·mean((r_w + r_l)²); TRL suggests 0.01"),
         ("explodeRankings", "treat each pair of a ranking as its own example instead of K-choose-2 grouping"),
+        ("sharePrompts", "score a prompt's completions in one row holding the prompt once (same scores, fewer tokens)"),
+        ("groupByLength", "batch comparisons of similar length together (less padding)"),
         ("normalization", "after training: none, referenceMean (reference outputs score mean 0) or referenceMeanAndStandardDeviation"),
         ("evaluationInterval", "steps between held-out evaluations"),
         ("scoringBatchSize", "completions per scoring forward pass"),
