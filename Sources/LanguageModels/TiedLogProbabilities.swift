@@ -1,8 +1,8 @@
 // Teacher-forced log-probabilities through the tied output projection, fused (the scoring primitive of every RL
 // algorithm: PPO's old, reference and new log-probabilities). Only rows with a target are projected; one pass
 // over each row of logits turns it into exponentials, its log-sum-exp and (when asked) its entropy; the
-// backward pass reuses those probabilities in place, so no [N, V] logits Variable or gradient is allocated and
-// no exponential is computed twice. Shapes: N rows (leading axes flattened), K kept rows, C channels, V vocabulary.
+// backward pass turns those exponentials into dlogits in place (normalising on the way), so no [N, V] logits
+// Variable or gradient is allocated and no exponential is computed twice. Shapes: N rows (leading axes flattened), K kept rows, C channels, V vocabulary.
 import Foundation
 import TensorCore
 
@@ -39,7 +39,8 @@ extension Variable {
         var entropies = computeEntropies ? Tensor(zeros: leading) : nil
         if k == 0 { return (Variable.record(out, parents: [hidden, table]) { _ in }, entropies) }
         let invT = 1 / temperature
-        let needsBackward = GradientMode.isEnabled && (hidden.requiresGrad || table.requiresGrad)
+        // 1 / Σe per kept row: the backward turns e into dlogits in one pass, normalising on the way.
+        var inverseSums = [Float](repeating: 0, count: k)
 
         // hK = hidden[kept]  [K, C]; no copy when every row is kept.
         let hK: Tensor
@@ -56,7 +57,7 @@ extension Variable {
         }
         // z = hK · tableᵀ / τ  [K, V] (τ folded into the GEMM's alpha), then per row: the exponentials e = exp(z − max)
         // in place, log p(target) = z_t − max − log Σe, entropy = log Σe − Σ e·(z − max) / Σe, and (for the
-        // backward pass) the probabilities e / Σe.
+        // backward pass) 1 / Σe.
         var probabilities = Tensor(uninitializedShape: [k, v])
         let tableValue = table.value
         hK.withUnsafeBufferPointer { ph in
@@ -66,7 +67,7 @@ extension Variable {
                         let p = pp.baseAddress!, po = pout.baseAddress!
                         BLAS.sgemm(transposeA: false, transposeB: true, m: k, n: v, k: c, alpha: invT, a: ph.baseAddress!, lda: c,
                                    b: pw.baseAddress!, ldb: c, beta: 0, c: p, ldc: v)
-                        func scoreRows(_ pe: UnsafeMutablePointer<Float>?) {
+                        func scoreRows(_ pe: UnsafeMutablePointer<Float>?, _ pis: UnsafeMutablePointer<Float>) {
                             Compute.parallelFor(k, costPerItem: 8 * v) { range in
                                 for r in range {
                                     let row = p + r * v, i = kept[r]
@@ -81,17 +82,17 @@ extension Variable {
                                         s = FastMath.expShifted(row, row, count: v, shift: m)
                                     }
                                     po[i] = target - Foundation.log(s)
-                                    if needsBackward {
-                                        let inv = 1 / s
-                                        for j in 0..<v { row[j] *= inv }
-                                    }
+                                    pis[r] = 1 / s
                                 }
                             }
                         }
-                        if entropies != nil {
-                            entropies!.withUnsafeMutableBufferPointer { scoreRows($0.baseAddress!) }
-                        } else {
-                            scoreRows(nil)
+                        inverseSums.withUnsafeMutableBufferPointer { pisBuffer in
+                            let pis = pisBuffer.baseAddress!
+                            if entropies != nil {
+                                entropies!.withUnsafeMutableBufferPointer { scoreRows($0.baseAddress!, pis) }
+                            } else {
+                                scoreRows(nil, pis)
+                            }
                         }
                     }
                 }
@@ -101,13 +102,16 @@ extension Variable {
             g.withUnsafeBufferPointer { pgBuffer in
                 probabilities.withUnsafeMutableBufferPointer { pp in
                     let p = pp.baseAddress!, pg = pgBuffer.baseAddress!
-                    // dlogits = (Y − P) · g / τ, in place over P.
-                    Compute.parallelFor(k, costPerItem: v) { range in
-                        for r in range {
-                            let row = p + r * v, i = kept[r]
-                            let scale = -pg[i] * invT
-                            for j in 0..<v { row[j] *= scale }
-                            row[Int(targets[i])] -= scale
+                    // dlogits = (Y − e/Σe) · g / τ, in place over e.
+                    inverseSums.withUnsafeBufferPointer { sumsBuffer in
+                        let sums = sumsBuffer.baseAddress!
+                        Compute.parallelFor(k, costPerItem: v) { range in
+                            for r in range {
+                                let row = p + r * v, i = kept[r]
+                                let gr = pg[i] * invT, scale = -gr * sums[r]
+                                for j in 0..<v { row[j] *= scale }
+                                row[Int(targets[i])] += gr
+                            }
                         }
                     }
                     tableValue.withUnsafeBufferPointer { pw in
