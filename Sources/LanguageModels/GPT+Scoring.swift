@@ -44,12 +44,13 @@ extension GPT {
         let P = prompts.length, R = responses.length
         let hidden = try hiddenStates(prompts.concatenated(with: responses))       // [B, P+R, C]
         let predicting = hidden.slice(axis: 1, (P - 1)..<(P + R - 1))              // [B, R, C]
-        let logits = self.logits(predicting)                                        // [B, R, V]
         var targets = responses.tokens
         responses.mask.withUnsafeBufferPointer { m in for i in 0..<targets.count where m[i] == 0 { targets[i] = -1 } }
-        let logProbabilities = logits.selectedLogProbabilities(targets: targets, temperature: temperature)
-        let entropies = computeEntropies
-            ? ScoringKernels.entropies(logits: logits.value, temperature: temperature, mask: responses.mask) : nil
+        // Fused tied projection [B, R, C] → [B, R, V] → log-probabilities (and entropies) in one pass over the
+        // logits (see TiedLogProbabilities.swift): no logits Variable, no second exponential in the backward.
+        let (logProbabilities, entropies) = Variable.tiedProjectionLogProbabilities(
+            hidden: predicting, table: tokenEmbedding, targets: targets, temperature: temperature,
+            computeEntropies: computeEntropies)
         return ResponseScores(logProbabilities: logProbabilities, entropies: entropies,
                               values: valueHead.map { $0(predicting) })
     }

@@ -58,9 +58,30 @@ extension Tensor {
         return out
     }
 
-    public static func + (a: Tensor, b: Tensor) -> Tensor { binary(a, b, +) }
+    public static func + (a: Tensor, b: Tensor) -> Tensor {
+        a.shape == b.shape ? sameShape(a, b, add: true) : binary(a, b, +)
+    }
     public static func - (a: Tensor, b: Tensor) -> Tensor { binary(a, b, -) }
-    public static func * (a: Tensor, b: Tensor) -> Tensor { binary(a, b, *) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor {
+        a.shape == b.shape ? sameShape(a, b, add: false) : binary(a, b, *)
+    }
+
+    /// a + b or a ⊙ b for equal shapes (residual connections, gradient products). `binary` reaches its
+    /// operator through a closure that the parallel loop calls once per element; here the loops are plain
+    /// and vectorise.
+    static func sameShape(_ a: Tensor, _ b: Tensor, add: Bool) -> Tensor {
+        var out = Tensor(uninitializedShape: a.shape)
+        let pa = a.pointer, pb = b.pointer, po = out.pointer
+        Compute.parallelFor(a.count, minimumWork: 1 << 17) { r in
+            let x = pa + r.lowerBound, y = pb + r.lowerBound, z = po + r.lowerBound
+            if add {
+                for i in 0..<r.count { z[i] = x[i] + y[i] }
+            } else {
+                for i in 0..<r.count { z[i] = x[i] * y[i] }
+            }
+        }
+        return out
+    }
     public static func / (a: Tensor, b: Tensor) -> Tensor { binary(a, b, /) }
     public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
 

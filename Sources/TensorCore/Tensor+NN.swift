@@ -76,12 +76,10 @@ extension Tensor {
     @inlinable
     public static func layerNormRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ c: Int,
                                     weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float) -> (mean: Float, rstd: Float) {
-        var s: Float = 0
-        for j in 0..<c { s += src[j] }
-        let mu = s / Float(c)
-        var v: Float = 0
-        for j in 0..<c { let d = src[j] - mu; v += d * d }
-        let rs = 1 / (v / Float(c) + epsilon).squareRoot()
+        // Both sums with eight partial sums (FastMath's fixed order): a single running Float sum cannot be
+        // vectorised and waits on each addition.
+        let mu = FastMath.sum(src, count: c) / Float(c)
+        let rs = 1 / (FastMath.sumOfSquaredDeviations(src, count: c, mean: mu) / Float(c) + epsilon).squareRoot()
         for j in 0..<c { dst[j] = (src[j] - mu) * rs * weight[j] + bias[j] }
         return (mu, rs)
     }

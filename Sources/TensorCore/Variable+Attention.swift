@@ -96,8 +96,8 @@ extension Variable {
                         // dS = P ⊙ (dP − Σⱼ dP⊙P) · scale   (softmax backward, row by row)
                         for i in 0..<T {
                             let pr = p + i * T, dr = dp + i * T
-                            var dot: Float = 0
-                            for j in 0...i { dot += pr[j] * dr[j] }
+                            // Eight partial sums in a fixed order: one running sum neither vectorises nor overlaps.
+                            let dot = FastMath.dot(pr, dr, count: i + 1)
                             for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) * scale }
                             for j in (i + 1)..<Swift.max(T, i + 1) { dr[j] = 0 }
                         }
