@@ -34,7 +34,7 @@
 // not learnt to check), so best-of-n with it does not improve, whereas best-of-n with the gold score does.
 //
 // Options (`--key=value`): seed, steps (caps every phase, for smoke runs), pretrainSteps, sftSteps, rmEpochs,
-// layers, width, heads, evaluationPrompts, save (a directory to write the base and SFT models and the task's JSONL to,
+// moreComparisons, madeUpWords, drillPercent, layers, width, heads, evaluationPrompts, save (a directory to write the base and SFT models and the task's JSONL to,
 // for the `rlft sft`, `rlft reward` and `rlft best-of-n` commands).
 import Foundation
 import BestOfN
@@ -66,8 +66,8 @@ func option(_ key: String, _ fallback: Int) -> Int {
     return key.hasSuffix("Steps") && cap != nil ? min(value, cap!) : value
 }
 let seed = UInt64(option("seed", 0))
-let pretrainSteps = option("pretrainSteps", 500)
-let sftSteps = option("sftSteps", 300)
+let pretrainSteps = option("pretrainSteps", 800)
+let sftSteps = option("sftSteps", 1200)
 let rmEpochs = option("rmEpochs", 1)
 let smoke = options["steps"] != nil
 let evaluationPrompts = option("evaluationPrompts", smoke ? 16 : 200)
@@ -82,6 +82,10 @@ func run() throws {
     taskConfig.seed = seed
     taskConfig.evaluationCount = evaluationPrompts
     taskConfig.heldOutComparisonCount = smoke ? 32 : 500
+    // Made-up words ("tomer", "bivak") as arguments of the spelling and repetition families, and skill drills on
+    // them in the pretraining corpus, so that the reward model learns to check answers instead of memorising them.
+    taskConfig.madeUpWordCount = option("madeUpWords", 2000)
+    taskConfig.pretrainingDrillFraction = Double(option("drillPercent", 30)) / 100
     if smoke { (taskConfig.demonstrationCount, taskConfig.comparisonCount, taskConfig.pretrainingCharacterCount) = (64, 64, 20_000) }
     let task = try InstructionTask(config: taskConfig)
     let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
@@ -90,7 +94,7 @@ func run() throws {
 
     // MARK: - 2. Pretraining a small byte-level base model
 
-    let modelConfig = GPTConfig(layerCount: option("layers", 2), headCount: option("heads", 4), embeddingSize: option("width", 128),
+    let modelConfig = GPTConfig(layerCount: option("layers", 4), headCount: option("heads", 4), embeddingSize: option("width", 128),
                                 contextLength: 128, vocabularySize: tokenizer.vocabularySize)
     var rng = SeededGenerator(seed: seed)
     let base = try GPT(config: modelConfig, using: &rng)
@@ -147,9 +151,12 @@ func run() throws {
     var rmConfig = RewardModelConfig()
     rmConfig.epochs = rmEpochs
     rmConfig.seed = seed
+    rmConfig.evaluationInterval = 250
     var rmRNG = SeededGenerator(seed: seed &+ 1)
     let rewardModel = RewardModel(trunk: sftModel.copy(), using: &rmRNG)
-    let comparisons = try ComparisonGroup.encode(task.comparisons, tokenizer: tokenizer, contextLength: modelConfig.contextLength)
+    // Simulated labels are cheap: more comparisons on the comparison split's prompts (the held-out ones stay as they are).
+    let more = task.moreComparisons(count: option("moreComparisons", smoke ? 64 : 90_000))
+    let comparisons = try ComparisonGroup.encode(task.comparisons + more, tokenizer: tokenizer, contextLength: modelConfig.contextLength)
     let heldOut = try ComparisonGroup.encode(task.heldOutComparisons, tokenizer: tokenizer, contextLength: modelConfig.contextLength)
     let rm = try RewardModelTrainer(model: rewardModel, config: rmConfig, padToken: pad, training: comparisons, validation: heldOut)
     log("reward model: \(rm.totalSteps) steps over \(comparisons.count) comparisons")

@@ -44,9 +44,10 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     /// Further comparisons on the comparison split, labelled by the training annotators like the task's own
     /// (`InstructionTask.moreComparisons(count:stream:)`; built-in task only). Simulated labels are cheap and the
     /// reward model's held-out accuracy grows with them, slowly (seed 0, 4 layers, 2000 made-up words: 0.80 with
-    /// 10 000 at 2 epochs, 0.79–0.83 with 30 000 and 0.82–0.83 with 60 000 at 1 epoch; noise ceiling 0.89).
-    /// Default 60 000 (about three minutes of the pipeline, since each prompt is computed once per pair).
-    public var moreComparisons = 60_000
+    /// 10 000 at 2 epochs; at 1 epoch 0.79–0.83 with 30 000, 0.82–0.84 with 60 000 and 0.848 with 90 000; noise
+    /// ceiling 0.886). Default 90 000 (about four minutes of the pipeline, since each prompt is computed once per
+    /// pair).
+    public var moreComparisons = 90_000
     /// Made-up words added to the real ones as arguments of the spelling and repetition families
     /// (`InstructionTaskConfig.madeUpWordCount`; built-in task only). Without them each split holds a few dozen
     /// words per family and the reward model memorises answers instead of checking them. Default 2000.
@@ -61,9 +62,9 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     /// PPO learning rate. Default 5e-5.
     public var ppoLearningRate: Float = 5e-5
     /// Initial KL coefficient β. Default 1: with a reward model that ranks the policy's own samples right only
-    /// about 62–69 % of the time, gold peaks at a small KL (best-of-4 to best-of-8, KL ≤ 1.2). On one SFT and
-    /// reward model (seed 0), β = 0.3 / 0.6 / 1 ended PPO at KL 1.3 / 0.77 / 0.68 with gold 0.439 / 0.448 / 0.465
-    /// (SFT 0.392); β = 0.05 let PPO drift to KL ≈ 3, where the gold score falls below SFT's.
+    /// 60–70 % of the time, gold peaks at a small KL (best-of-2 to best-of-8, KL ≤ 1.2). On one SFT and reward
+    /// model (seed 0), β = 0.3 / 0.6 / 1 ended PPO at KL 1.3 / 0.77 / 0.68 with gold 0.439 / 0.448 / 0.465 (SFT
+    /// 0.392); β = 0.05 let PPO drift to KL ≈ 3, where the gold score falls below SFT's.
     public var klCoefficient = 1.0
     /// Target sequence KL (nats) of the adaptive controller; 0 = fixed β, as InstructGPT. Default 0 (Ziegler's
     /// controller, with its horizon of 10 000 samples, moves β by only a few per cent over the pipeline's 2 560).
@@ -138,7 +139,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         }
         try require((0...20_000).contains(madeUpWords), "madeUpWords", madeUpWords, "it must be in 0...20000, such as 0 or 2000")
         try require(pretrainingDrills >= 0 && pretrainingDrills <= 1, "pretrainingDrills", pretrainingDrills, "it must be in [0, 1], such as 0 or 0.3")
-        try require(moreComparisons >= 0, "moreComparisons", moreComparisons, "it must be 0 (none) or a positive count such as 30000")
+        try require(moreComparisons >= 0, "moreComparisons", moreComparisons, "it must be 0 (none) or a positive count such as 90000")
         try require(policyComparisons >= 0, "policyComparisons", policyComparisons, "it must be 0 (none) or a positive count such as 2000")
         try require(ppoBatchSize >= 8, "ppoBatchSize", ppoBatchSize, "use at least 8 prompts (reward whitening needs 8 samples)")
         try require(rewardLearningRate > 0 && rewardLearningRate.isFinite, "rewardLearningRate", rewardLearningRate, "it must be a positive number such as 1e-3")
