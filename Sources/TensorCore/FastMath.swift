@@ -13,7 +13,9 @@ public enum FastMath {
     @inlinable @inline(__always)
     public static func exp(_ x: Vector) -> Vector {
         // Clamping the low end at −88 makes n = −127 there, whose exponent bits are 0: the result is exactly 0.
-        let c = pointwiseMin(pointwiseMax(x, Vector(repeating: -88)), Vector(repeating: 88.72))
+        // Compare-and-select, which compiles to vector blends; pointwiseMin/Max compiled to per-lane branches.
+        let low = x.replacing(with: -88, where: x .< -88)
+        let c = low.replacing(with: 88.72, where: low .> 88.72)
         // Adding 1.5·2²³ rounds to the nearest integer and leaves n in the low mantissa bits of j.
         let j = c * 1.442695040888963 + 12_582_912.0
         let n = j - 12_582_912.0
