@@ -76,35 +76,8 @@ extension Variable {
                 }
             }
             probabilities.withUnsafeBufferPointer { pd in
-                let dl = pd.baseAddress!
-                if hidden.requiresGrad {
-                    // d hK = dlogits · table  [K, C], scattered back to the kept rows.
-                    var dhK = Tensor(uninitializedShape: [k, c])
-                    tableValue.withUnsafeBufferPointer { pw in
-                        dhK.withUnsafeMutableBufferPointer { d in
-                            BLAS.sgemm(transposeA: false, transposeB: false, m: k, n: c, k: v, alpha: 1, a: dl, lda: v,
-                                       b: pw.baseAddress!, ldb: c, beta: 0, c: d.baseAddress!, ldc: c)
-                        }
-                    }
-                    dhK.withUnsafeBufferPointer { d in
-                        hidden.withGradientBuffer { dh, beta in
-                            if beta == 0 { dh.initialize(repeating: 0, count: n * c) }
-                            for (r, i) in kept.enumerated() {
-                                let dst = dh + i * c, src = d.baseAddress! + r * c
-                                for j in 0..<c { dst[j] += src[j] }
-                            }
-                        }
-                    }
-                }
-                if table.requiresGrad {
-                    // d table += dlogitsᵀ · hK  [V, C]
-                    hK.withUnsafeBufferPointer { ph in
-                        table.withGradientBuffer { dw, beta in
-                            BLAS.sgemm(transposeA: true, transposeB: false, m: v, n: c, k: k, alpha: 1, a: dl, lda: v,
-                                       b: ph.baseAddress!, ldb: c, beta: beta, c: dw, ldc: c)
-                        }
-                    }
-                }
+                accumulateTiedProjectionGradients(dlogits: pd.baseAddress!, kept: kept, rowCount: n, keptHidden: hK,
+                                                  hidden: hidden, table: table, tableValue: tableValue)
             }
         }
     }
