@@ -190,15 +190,19 @@ public enum FastMath {
     /// GELU, tanh form (GPT-2's `gelu_new`): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715x³))).
     @inlinable @inline(__always)
     public static func gelu(_ x: Float) -> Float {
-        0.5 * x * (1 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+        0.5 * x * (1 + geluTanh(x))
     }
 
-    /// d gelu / dx for the tanh form.
+    /// GELU's tanh term t = tanh(√(2/π)·(x + 0.044715x³)), which the forward pass keeps for the backward.
     @inlinable @inline(__always)
-    public static func geluDerivative(_ x: Float) -> Float {
-        let t = tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))
-        let du = 0.7978845608028654 * (1 + 3 * 0.044715 * x * x)
-        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+    public static func geluTanh(_ x: Float) -> Float {
+        tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))
+    }
+
+    /// d gelu / dx from the tanh term t: ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²).
+    @inlinable @inline(__always)
+    public static func geluDerivative(_ x: Float, tanh t: Float) -> Float {
+        0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (0.7978845608028654 * (1 + 3 * 0.044715 * x * x))
     }
 
     /// dst[i] = gelu(src[i]) on the calling thread (may alias).
@@ -213,8 +217,7 @@ public enum FastMath {
     public static func gelu(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, tanhs: UnsafeMutablePointer<Float>,
                             count: Int) {
         for i in 0..<count {
-            let x = src[i]
-            let t = tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))
+            let x = src[i], t = geluTanh(x)
             tanhs[i] = t
             dst[i] = 0.5 * x * (1 + t)
         }
@@ -227,24 +230,10 @@ extension FastMath {
     @inlinable
     public static func geluBackward(_ x: UnsafePointer<Float>, tanhs: UnsafePointer<Float>, _ g: UnsafePointer<Float>,
                                     _ dst: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool) {
-        @inline(__always) func derivative(_ x: Float, _ t: Float) -> Float {
-            0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (0.7978845608028654 * (1 + 3 * 0.044715 * x * x))
-        }
         if accumulate {
-            for i in 0..<count { dst[i] += g[i] * derivative(x[i], tanhs[i]) }
+            for i in 0..<count { dst[i] += g[i] * geluDerivative(x[i], tanh: tanhs[i]) }
         } else {
-            for i in 0..<count { dst[i] = g[i] * derivative(x[i], tanhs[i]) }
-        }
-    }
-
-    /// dst[i] = g[i] · gelu′(x[i]) (tanh form), overwriting, or adding into dst when `accumulate`.
-    @inlinable
-    public static func geluBackward(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
-                                    count: Int, accumulate: Bool) {
-        if accumulate {
-            for i in 0..<count { dst[i] += g[i] * geluDerivative(x[i]) }
-        } else {
-            for i in 0..<count { dst[i] = g[i] * geluDerivative(x[i]) }
+            for i in 0..<count { dst[i] = g[i] * geluDerivative(x[i], tanh: tanhs[i]) }
         }
     }
 }
