@@ -228,7 +228,7 @@ final class KVCacheEngine {
                     if m[j] == 0 {
                         for head in 0..<H { scores[head * total + j] = -.infinity }
                     } else {
-                        for head in 0..<H { scores[head * total + j] = scale * Kernels.dot(q + head * D, kj + head * D, D) }
+                        for head in 0..<H { scores[head * total + j] = scale * FastMath.dot(q + head * D, kj + head * D, count: D) }
                     }
                 }
                 for head in 0..<H { Kernels.softmaxRow(scores + head * total, total) }
@@ -244,23 +244,6 @@ final class KVCacheEngine {
 
 /// Small pointer kernels for the inference path (no graph, no allocation).
 enum Kernels {
-    /// Σ a·b over n elements: two SIMD4 accumulators over the multiple of 8, then a scalar tail (a head's dot
-    /// product in decode attention).
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var s0 = SIMD4<Float>(), s1 = SIMD4<Float>()
-        var j = 0
-        while j + 8 <= n {
-            s0 += load4(a + j) * load4(b + j)
-            s1 += load4(a + j + 4) * load4(b + j + 4)
-            j += 8
-        }
-        let v = s0 + s1
-        var s = (v[0] + v[2]) + (v[1] + v[3])
-        while j < n { s += a[j] * b[j]; j += 1 }
-        return s
-    }
-
     /// y += alpha · x over n elements. Explicit vectors over the multiple of 4: the scalar loop's runtime overlap
     /// check costs as much as the work at a head's 32 elements.
     @inline(__always)
