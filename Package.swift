@@ -7,7 +7,7 @@ import PackageDescription
 /// `RLFineTuning` umbrella re-exports them all.
 let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     // Core
-    ("TensorCore", ["COpenBLAS"]),
+    ("TensorCore", ["COpenBLAS", "CPUInfo"]),
     ("NeuralNetworks", ["TensorCore"]),
     ("Tokenizers", []),
     ("LanguageModels", ["TensorCore", "NeuralNetworks"]),
@@ -86,6 +86,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
+        // CPUID in C (Swift has no intrinsic for it): which vector extensions this processor executes.
+        .target(name: "CPUInfo"),
     ]
         // MARK: Libraries
         + libraries.map { .target(name: $0.name, dependencies: $0.dependencies) }

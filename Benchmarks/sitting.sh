@@ -1,22 +1,34 @@
 #!/bin/sh
-# One benchmark sitting: rlft-bench's model benchmarks and PyTorch's reference figures, 1 and 2 threads, in one go.
-# Each measurement runs in its own process so that peak RSS covers only that benchmark.
-# Usage (from the repository root, after `swift build -c release --product rlft-bench`):
-#   sh Benchmarks/sitting.sh > Benchmarks/sitting.jsonl
+# One benchmark sitting: every figure Benchmarks/README.md compares with PyTorch, ours and PyTorch's run
+# alternately (ROUNDS rounds, default 2) so both see the same machine load. Each measurement is its own process,
+# so peak RSS covers only that measurement. Prints JSON lines; summarise with Benchmarks/summarize.py.
+#
+# Usage (repository root, nothing else running):
+#   swift build -c release --product rlft-bench
+#   python3 -m pip install torch transformers          # once, or in a venv passed as PYTHON
+#   sh Benchmarks/sitting.sh > Benchmarks/sitting-$(date +%F).jsonl
+#   python3 Benchmarks/summarize.py Benchmarks/sitting-$(date +%F).jsonl
 set -e
-BENCH=.build/release/rlft-bench
-PY=${PY:-/work/.venv-torch/bin/python}
-TORCH=${TORCH:-/work/shared/bench/torch_bench.py}
-echo "{\"uptime\": \"$(uptime)\"}"
-for t in 1 2; do
-  for c in tiny small gpt2-mini; do
-    for b in train forward generate; do $BENCH --threads $t --only $b --config $c; done
-  done
-  for c in a b c; do
-    # nanoGPT-style train/forward, with the process's peak RSS
-    OMP_NUM_THREADS=$t $PY Benchmarks/torch_peak.py --threads $t --config $c --impl nano --no-gen | tr '\n' ' '; echo
-    # transformers GPT2LMHeadModel, including generate()
-    OMP_NUM_THREADS=$t $PY $TORCH --threads $t --config $c --impl hf
-  done
+BENCH=${BENCH:-.build/release/rlft-bench}
+PYTHON=${PYTHON:-python3}
+T=${THREADS:-2}
+ROUNDS=${ROUNDS:-2}
+export OMP_NUM_THREADS=$T
+torch() { $PYTHON Benchmarks/pytorch_gpt.py --threads $T "$@"; }
+
+echo "{\"sitting\": \"start\", \"uptime\": \"$(uptime)\", \"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\"}"
+$BENCH --threads $T --only sgemm
+torch --bench sgemm
+for round in $(seq $ROUNDS); do
+    for c in tiny small; do
+        $BENCH --threads $T --only train --config $c
+        torch --bench train --config $c --impl nano
+        $BENCH --threads $T --only forward --config $c
+        torch --bench forward --config $c --impl nano
+        $BENCH --threads $T --only generate --config $c
+        torch --bench generate --config $c --impl hf --repeats 6
+    done
+    $BENCH --threads $T --only ppo --repeats 5
+    for c in tiny small; do $PYTHON Benchmarks/pytorch_ppo.py --threads $T --config $c; done
 done
-echo "{\"uptime\": \"$(uptime)\"}"
+echo "{\"sitting\": \"end\", \"uptime\": \"$(uptime)\"}"

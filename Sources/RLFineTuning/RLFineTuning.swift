@@ -22,3 +22,9 @@
 @_exported import RLP
 @_exported import CommonsenseWorld
 @_exported import Rainier
+
+/// This package's identity, for `rlft --version` and reports.
+public enum RLFineTuningPackage {
+    /// The package's version (semantic versioning), raised with each release.
+    public static let version = "0.1.0"
+}

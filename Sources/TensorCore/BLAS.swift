@@ -1,22 +1,87 @@
 // The only file that talks to CBLAS. OpenBLAS itself always runs single-threaded; this file splits large
 // GEMMs across `Compute.threadCount` threads by blocks of rows or columns of C, so that small GEMMs issued
-// from parallel loops (attention heads) never oversubscribe the cores.
+// from parallel loops (attention heads) never oversubscribe the cores. Before the first GEMM it also makes
+// sure OpenBLAS runs the widest kernels the CPU executes (`OpenBLASCore`), whatever entry point loaded it.
 import COpenBLAS
 import Foundation
 
 /// Thin, documented wrappers over `cblas_sgemm` for row-major matrices.
 public enum BLAS {
-    nonisolated(unsafe) private static var configured = false
+    /// How the kernel family in use was chosen, and any warning about it; settled once, before the first GEMM.
+    private static let selection: BLASStatus.Selection = selectKernels()
 
-    /// Pins OpenBLAS to one thread; called automatically before the first GEMM.
+    /// Pins OpenBLAS to one thread (the library splits GEMMs itself); called before the first GEMM and whenever
+    /// `Compute.threadCount` changes.
     static func configureThreads() {
+        _ = selection
         openblas_set_num_threads(1)
-        configured = true
     }
 
     @inline(__always)
     static func ensureConfigured() {
-        if !configured { configureThreads() }
+        _ = selection
+    }
+
+    /// The BLAS library, the kernel family it runs and its thread count, as they are now.
+    public static var status: BLASStatus {
+        let chosenBy = selection
+        return BLASStatus(library: String(cString: openblas_get_config()),
+                          core: String(cString: openblas_get_corename()),
+                          threads: Int(openblas_get_num_threads()), selection: chosenBy)
+    }
+
+    /// Chooses the kernel family once per process: keeps OpenBLAS's own choice unless `OpenBLASCore` finds a
+    /// wider one the CPU executes, and switches to it through OpenBLAS's dynamic-dispatch entry points. Prints
+    /// one warning on standard error when an SSE-era kernel remains on a CPU with AVX2.
+    private static func selectKernels() -> BLASStatus.Selection {
+        openblas_set_num_threads(1)
+        let cpu = CPUFeatures.current
+        let chosen = String(cString: openblas_get_corename())
+        let user = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
+        var result = BLASStatus.Selection(chosenByOpenBLAS: chosen, forced: nil, userCoreType: user, warning: nil)
+        if let target = OpenBLASCore.replacement(forChosen: chosen, cpu: cpu, userCoreType: user) {
+            if switchCore(to: target) {
+                result.forced = target
+            }
+        }
+        let now = String(cString: openblas_get_corename())
+        if OpenBLASCore.isSSEEra(now), cpu.avx2, cpu.fma, let best = OpenBLASCore.best(for: cpu) {
+            let cause = user.map { "OPENBLAS_CORETYPE=\($0) is set" }
+                ?? "this OpenBLAS (\(String(cString: openblas_get_config()))) cannot switch kernels at run time"
+            result.warning = "warning: OpenBLAS runs its SSE-era \(now) kernels on a CPU with AVX2 (\(cpu.summary)), "
+                + "because \(cause); matrix products run several times slower than they could. Fix: "
+                + (user == nil ? "set OPENBLAS_CORETYPE=\(best), or install an OpenBLAS built with DYNAMIC_ARCH "
+                                 + "(Debian's libopenblas-dev)."
+                               : "unset OPENBLAS_CORETYPE, or set it to \(best).")
+            FileHandle.standardError.write(Data((result.warning! + "\n").utf8))
+        }
+        return result
+    }
+
+    /// Re-runs OpenBLAS's dynamic dispatch with `OPENBLAS_CORETYPE` set to `name`, and reports whether OpenBLAS
+    /// now runs that family. False when the library has no run-time dispatch (a build without DYNAMIC_ARCH).
+    ///
+    /// Only safe while no other thread is inside OpenBLAS: the kernel table is briefly empty. The library calls
+    /// it once before the first GEMM; call it yourself only between GEMMs, to compare kernels. Choosing a family
+    /// the CPU cannot execute crashes on the first GEMM: check `OpenBLASCore.tier` against `CPUFeatures.current`.
+    @discardableResult
+    public static func switchCore(to name: String) -> Bool {
+        _ = selection
+        typealias Entry = @convention(c) () -> Void
+        // RTLD_DEFAULT: look the symbols up in every loaded library. They are OpenBLAS's exported but
+        // undeclared entry points of DYNAMIC_ARCH builds (driver/others/dynamic.c).
+        let everyLibrary = UnsafeMutableRawPointer(bitPattern: 0)
+        guard let quitSymbol = dlsym(everyLibrary, "gotoblas_dynamic_quit"),
+              let initSymbol = dlsym(everyLibrary, "gotoblas_dynamic_init") else { return false }
+        let quit = unsafeBitCast(quitSymbol, to: Entry.self)
+        let initialise = unsafeBitCast(initSymbol, to: Entry.self)
+        let previous = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
+        setenv("OPENBLAS_CORETYPE", name, 1)
+        quit()
+        initialise()
+        // Leave the environment as it was, so child processes make their own choice.
+        if let previous { setenv("OPENBLAS_CORETYPE", previous, 1) } else { unsetenv("OPENBLAS_CORETYPE") }
+        return String(cString: openblas_get_corename()).lowercased() == name.lowercased()
     }
 
     /// C[m×n] = alpha · op(A) · op(B) + beta · C on the calling thread only. Row-major; `lda`, `ldb`, `ldc`
@@ -124,12 +189,12 @@ public enum BLAS {
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        ensureConfigured()
         openblas_set_num_threads(Int32(threads))
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         openblas_set_num_threads(1)
-        configured = true
     }
 
     /// y = alpha · x + y over `count` elements.

@@ -9,6 +9,8 @@ struct BenchOptions {
     var repeats = 10
     /// One model configuration of shared/PERF.md (`tiny`, `small`, `gpt2-mini`), or nil for all.
     var config: String? = nil
+    /// An OpenBLAS kernel family to run instead of the library's choice, to compare kernels in one sitting.
+    var blasCore: String? = nil
 
     static let help = """
     rlft-bench: release-mode benchmarks, one JSON object per line.
@@ -18,6 +20,8 @@ struct BenchOptions {
       --only NAME   run one benchmark: \(Benchmarks.all.map(\.name).joined(separator: ", "))
       --repeats N   timed repetitions per measurement after warm-up (default 10; the median is reported)
       --config NAME model benchmarks (train, forward, generate) at one configuration: \(ModelBenchmarks.configurations.map(\.name).joined(separator: ", "))
+      --blas-core NAME  run OpenBLAS's NAME kernels (e.g. Prescott, Haswell, SkylakeX) instead of the library's
+                    choice, to compare kernels; NAME must be one this CPU executes
     """
 
     static func parse(_ arguments: [String]) throws -> BenchOptions {
@@ -51,6 +55,14 @@ struct BenchOptions {
                     throw BenchError.usage("unknown configuration '\(name)'; choose one of \(ModelBenchmarks.configurations.map(\.name).joined(separator: ", "))")
                 }
                 options.config = name
+            case "--blas-core":
+                let name = try value(key)
+                let cpuTier = OpenBLASCore.best(for: CPUFeatures.current).flatMap(OpenBLASCore.tier) ?? 0
+                guard let tier = OpenBLASCore.tier(name), tier <= cpuTier else {
+                    throw BenchError.usage("--blas-core \(name) is not an OpenBLAS kernel family this CPU executes "
+                        + "(\(CPUFeatures.current.summary)); try Prescott, Sandybridge, Haswell, Zen, SkylakeX or Cooperlake")
+                }
+                options.blasCore = name
             case "--help", "-h":
                 throw BenchError.help
             default:
@@ -99,12 +111,16 @@ func peakResidentBytes() -> Int {
     return 0
 }
 
-/// Prints one JSON object on one line, keys sorted.
+/// Prints one JSON object on one line, keys sorted. Every line names the BLAS kernel family and OpenBLAS's own
+/// thread count, because a figure means little without them (an SSE-era kernel is several times slower).
 func emit(_ fields: [String: Any]) {
     var rounded = fields
     for (k, v) in fields {
         if let d = v as? Double { rounded[k] = (d * 1000).rounded() / 1000 }
     }
+    let blas = BLAS.status
+    rounded["blas_core"] = blas.core
+    rounded["blas_threads"] = blas.threads
     let data = try! JSONSerialization.data(withJSONObject: rounded, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
     fflush(stdout)

@@ -19,6 +19,9 @@ enum Benchmarks {
 do {
     let options = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))
     Compute.threadCount = options.threads
+    if let core = options.blasCore, !BLAS.switchCore(to: core) {
+        throw BenchError.usage("this OpenBLAS (\(BLAS.status.library)) cannot switch to the \(core) kernels at run time")
+    }
     for benchmark in Benchmarks.all where options.only == nil || options.only == benchmark.name {
         try benchmark.run(options)
     }

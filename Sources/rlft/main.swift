@@ -1,6 +1,7 @@
 // rlft: the command-line tool for every algorithm, task and utility of RLFineTuning.
 //   rlft <command> [--config FILE.json] [--key value ...]     rlft <command> --help
 import Foundation
+import RLFineTuning
 import Runs
 
 /// Every subcommand, in `rlft --help` order.
@@ -32,6 +33,25 @@ func topLevelHelp() -> String {
     return (["rlft: reinforcement-learning fine-tuning of language models on the CPU.", "",
              "Usage: rlft <command> [--config FILE.json] [--key value ...]", "       rlft <command> --help", "", "Commands:"]
             + list).joined(separator: "\n")
+}
+
+/// `rlft --version`: the package, the BLAS library with its kernel family and threads, and the CPU.
+func versionReport() -> String {
+    let blas = BLAS.status
+    let lines = [
+        "rlft \(RLFineTuningPackage.version) (RLFineTuning)",
+        "BLAS: \(blas.library)",
+        "BLAS kernel: \(blas.howChosen)",
+        "BLAS threads: \(blas.threads) in OpenBLAS; the library splits GEMMs across \(Compute.threadCount) threads (--threads)",
+        "CPU: \(CPUFeatures.current.summary)",
+    ]
+    // A warning about the kernel, if any, went to standard error when the kernel was chosen.
+    return lines.joined(separator: "\n")
+}
+
+if CommandLine.arguments.dropFirst().first.map({ $0 == "--version" || $0 == "version" }) == true {
+    print(versionReport())
+    exit(0)
 }
 
 do {
