@@ -33,7 +33,8 @@ extension GPT {
     /// (e.g. `"transformer."` for a `GPT2LMHeadModel` checkpoint). The tied `lm_head.weight` is not written.
     public func huggingFaceStateDictionary(prefix: String = "") -> [String: Tensor] {
         var out = [String: Tensor]()
-        for (name, p) in namedParameters() {
+        // Adapters are not part of a GPT-2 checkpoint: merge them (`mergingLoRA()`) or save them as PEFT does.
+        for (name, p) in baseParameters() {
             let (hf, transposed) = GPT.huggingFaceName(name)
             out[prefix + hf] = transposed ? p.value.transposed() : p.value
         }

@@ -72,6 +72,8 @@ public final class GPT: Module {
     public let blocks: [GPTBlock]
     /// ln_f gain and bias, `[C]`.
     public let finalNormWeight: Variable, finalNormBias: Variable
+    /// LoRA adapters on some projections of every block (`withLoRA(_:using:)`), or nil.
+    public internal(set) var lora: LoRAAdapters?
 
     /// Every parameter name and shape for `config`, in `namedParameters()` order.
     public static func parameterShapes(_ config: GPTConfig) -> [(String, [Int])] {
@@ -135,10 +137,9 @@ public final class GPT: Module {
         }
     }
 
+    /// The base parameters, then the LoRA adapters' when there are any.
     public func namedParameters() -> [(String, Variable)] {
-        var out: [(String, Variable)] = [("tokenEmbedding.weight", tokenEmbedding), ("positionEmbedding.weight", positionEmbedding)]
-        for (l, block) in blocks.enumerated() { out += prefixed("blocks.\(l)", block) }
-        return out + [("finalNorm.weight", finalNormWeight), ("finalNorm.bias", finalNormBias)]
+        baseParameters() + (lora?.namedParameters() ?? [])
     }
 
     /// A deep copy whose parameters train independently of this model's.
@@ -147,9 +148,12 @@ public final class GPT: Module {
     /// A deep copy with `requiresGrad == false` everywhere: a frozen reference model.
     public func frozenCopy() -> GPT { copy(requiresGrad: false) }
 
+    /// With adapters, the base stays frozen in the copy and the adapters get `requiresGrad`.
     func copy(requiresGrad: Bool) -> GPT {
-        let values = Dictionary(uniqueKeysWithValues: namedParameters().map { ($0.0, $0.1.value) })
-        return GPT(config: config, requiresGrad: requiresGrad) { name, _ in values[name]!.deepCopy() }
+        let values = Dictionary(uniqueKeysWithValues: baseParameters().map { ($0.0, $0.1.value) })
+        let copied = GPT(config: config, requiresGrad: lora == nil && requiresGrad) { name, _ in values[name]!.deepCopy() }
+        copied.lora = lora?.copy(requiresGrad: requiresGrad)
+        return copied
     }
 }
 
@@ -232,16 +236,24 @@ extension GPT {
         if p > 0 { x = x.dropout(probability: p, using: &generator) }
         let keyMask = dense ? nil : batch.mask
         let eps = config.layerNormEpsilon
-        for block in blocks {
+        // LoRA's dropout, like the model's, applies only to passes that record gradients for training.
+        let training = GradientMode.isEnabled
+        for (l, block) in blocks.enumerated() {
+            // x·Wᵀ + b, plus the block's LoRA update of this projection when it has one.
+            func project(_ input: Variable, _ weight: Variable, _ bias: Variable, _ target: LoRATarget) -> Variable {
+                let base = input.linear(weight: weight, bias: bias)
+                guard let update = lora?.update(input, layer: l, target: target, training: training, generator: &generator) else { return base }
+                return base + update
+            }
             let h = x.layerNorm(weight: block.attentionNormWeight, bias: block.attentionNormBias, epsilon: eps)
-            let qkv = h.linear(weight: block.qkvWeight, bias: block.qkvBias)
+            let qkv = project(h, block.qkvWeight, block.qkvBias, .attention)
             let attended = Variable.causalSelfAttention(qkv: qkv, heads: config.headCount, keyMask: keyMask)
-            var y = attended.linear(weight: block.attentionOutputWeight, bias: block.attentionOutputBias)
+            var y = project(attended, block.attentionOutputWeight, block.attentionOutputBias, .attentionOutput)
             if p > 0 { y = y.dropout(probability: p, using: &generator) }
             x = x + y
             let h2 = x.layerNorm(weight: block.mlpNormWeight, bias: block.mlpNormBias, epsilon: eps)
-            var m = h2.linear(weight: block.mlpHiddenWeight, bias: block.mlpHiddenBias).gelu()
-                .linear(weight: block.mlpOutputWeight, bias: block.mlpOutputBias)
+            let expanded = project(h2, block.mlpHiddenWeight, block.mlpHiddenBias, .mlpExpansion).gelu()
+            var m = project(expanded, block.mlpOutputWeight, block.mlpOutputBias, .mlpOutput)
             if p > 0 { m = m.dropout(probability: p, using: &generator) }
             x = x + m
         }

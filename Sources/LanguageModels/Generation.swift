@@ -85,7 +85,9 @@ extension GPT {
         }
         let maxNew = options.maximumNewTokens
         return withoutGradients {
-            let engine = KVCacheEngine(model: self, batchSize: B, capacity: P + maxNew, maxChunk: P)
+            // The engine reads plain weights: with enabled adapters, sample from the merged model (same outputs).
+            let plain = lora?.isEnabled == true ? mergingLoRA(requiresGrad: false) : self
+            let engine = KVCacheEngine(model: plain, batchSize: B, capacity: P + maxNew, maxChunk: P)
             let promptMask = prompts.mask.scalars
             var ids = prompts.tokens
             for i in 0..<ids.count where promptMask[i] == 0 { ids[i] = 0 }

@@ -11,6 +11,7 @@ let commands: [Command.Type] = [
     GenerateCommand.self,
     PerplexityCommand.self,
     TokenizeCommand.self,
+    MergeCommand.self,
     SFTCommand.self,
     RewardCommand.self,
     BestOfNCommand.self,

@@ -1,0 +1,225 @@
+// LoRA (Hu et al. 2021, arXiv 2106.09685): a frozen weight W₀ [out, in] plus a trainable low-rank update,
+//
+//   h = W₀·x + (α / r) · B·A·dropout(x)        A [r, in], B [out, r]  (§4.1, eq. 3)
+//
+// A starts random and B at zero, so training starts from the base model exactly. The names, shapes and
+// initialisation follow Hugging Face PEFT, so adapters move between the two (`LoRA+PEFT.swift`): PEFT's
+// `lora_A.weight` is A [r, in] and `lora_B.weight` is B [out, r], for GPT-2's Conv1D modules as for nn.Linear.
+import Foundation
+import NeuralNetworks
+import TensorCore
+
+/// A GPT-2 projection an adapter can wrap, by its Hugging Face module path inside a block.
+public enum LoRATarget: String, CaseIterable, Codable, Sendable {
+    /// The packed query/key/value projection `attn.c_attn`, C → 3C.
+    case attention = "attn.c_attn"
+    /// The attention output projection `attn.c_proj`, C → C.
+    case attentionOutput = "attn.c_proj"
+    /// The MLP expansion `mlp.c_fc`, C → 4C.
+    case mlpExpansion = "mlp.c_fc"
+    /// The MLP output projection `mlp.c_proj`, 4C → C.
+    case mlpOutput = "mlp.c_proj"
+
+    /// PEFT's `target_modules` entries as targets. A name matches a module when it is the module's path or its
+    /// last component, as in PEFT: `c_proj` selects both `attn.c_proj` and `mlp.c_proj`.
+    ///
+    /// - Throws: `LanguageModelError.invalidOption` for a name that matches no GPT-2 projection, or none at all.
+    public static func parse(_ names: [String]) throws(LanguageModelError) -> [LoRATarget] {
+        var found: [LoRATarget] = []
+        for name in names {
+            let matches = allCases.filter { $0.rawValue == name || $0.rawValue.hasSuffix("." + name) }
+            guard !matches.isEmpty else {
+                throw LanguageModelError.invalidOption(
+                    name: "LoRA target", value: name,
+                    fix: "use GPT-2's module names: c_attn, c_proj (both projections), c_fc, attn.c_proj or mlp.c_proj")
+            }
+            for target in matches where !found.contains(target) { found.append(target) }
+        }
+        guard !found.isEmpty else {
+            throw LanguageModelError.invalidOption(name: "LoRA targets", value: "[]", fix: "name at least one module, such as c_attn")
+        }
+        return allCases.filter(found.contains)
+    }
+
+    /// (in, out) features of this projection in a model of width `c`.
+    func features(width c: Int) -> (input: Int, output: Int) {
+        switch self {
+        case .attention: return (c, 3 * c)
+        case .attentionOutput: return (c, c)
+        case .mlpExpansion: return (c, 4 * c)
+        case .mlpOutput: return (4 * c, c)
+        }
+    }
+}
+
+/// Rank, scaling, dropout and targets of LoRA adapters (PEFT's `LoraConfig` fields `r`, `lora_alpha`,
+/// `lora_dropout`, `target_modules`).
+public struct LoRAConfig: Codable, Equatable, Sendable {
+    /// The rank r of each update (≥ 1).
+    public var rank: Int
+    /// α: the update is scaled by α / r, so the learning rate need not change with r (§4.1).
+    public var alpha: Float
+    /// Dropout on the adapter's input while training, in [0, 1).
+    public var dropout: Float
+    /// The projections that get an adapter, in every block.
+    public var targets: [LoRATarget]
+
+    public init(rank: Int = 8, alpha: Float = 16, dropout: Float = 0, targets: [LoRATarget] = [.attention]) {
+        self.rank = rank
+        self.alpha = alpha
+        self.dropout = dropout
+        self.targets = targets
+    }
+
+    /// α / r.
+    public var scale: Float { alpha / Float(rank) }
+
+    /// - Throws: `LanguageModelError.invalidConfiguration` naming the field, its value and the fix.
+    public func validate() throws(LanguageModelError) {
+        guard rank >= 1 else {
+            throw .invalidConfiguration(field: "rank", value: "\(rank)", fix: "use a rank of at least 1, such as 8")
+        }
+        guard alpha.isFinite, alpha > 0 else {
+            throw .invalidConfiguration(field: "alpha", value: "\(alpha)", fix: "use a positive α, such as 2 × rank")
+        }
+        guard dropout.isFinite, dropout >= 0, dropout < 1 else {
+            throw .invalidConfiguration(field: "dropout", value: "\(dropout)", fix: "use a probability in [0, 1), such as 0.05")
+        }
+        guard !targets.isEmpty else {
+            throw .invalidConfiguration(field: "targets", value: "[]", fix: "name at least one projection, such as c_attn")
+        }
+    }
+}
+
+/// The adapters of one GPT: an (A, B) pair per block and target.
+///
+/// Parameter names are `lora.blocks.N.<target>.lora_A.weight` and `….lora_B.weight`, with `<target>` the Hugging
+/// Face module path (`attn.c_attn`, …).
+public final class LoRAAdapters: Module {
+    public let config: LoRAConfig
+    /// While false the model computes the base model alone (a frozen reference without a second copy).
+    public var isEnabled = true
+    /// `pairs[layer][target]`: A `[r, in]` and B `[out, r]`.
+    let pairs: [[LoRATarget: (a: Variable, b: Variable)]]
+
+    /// Fresh adapters for a model of shape `model`, initialised as PEFT does: A ~ U(−1/√in, 1/√in) (Kaiming
+    /// uniform with a = √5) and B = 0, so the adapted model starts equal to the base model.
+    ///
+    /// - Throws: `LanguageModelError.invalidConfiguration` when `config` is invalid.
+    public init<G: RandomNumberGenerator>(config: LoRAConfig, model: GPTConfig, using generator: inout G) throws(LanguageModelError) {
+        try config.validate()
+        self.config = config
+        pairs = (0..<model.layerCount).map { _ in
+            var layer: [LoRATarget: (a: Variable, b: Variable)] = [:]
+            for target in config.targets {
+                let (input, output) = target.features(width: model.embeddingSize)
+                let bound = 1 / Float(input).squareRoot()
+                layer[target] = (Variable(Tensor.randomUniform([config.rank, input], low: -bound, high: bound, using: &generator),
+                                          requiresGrad: true),
+                                 Variable(Tensor(zeros: [output, config.rank]), requiresGrad: true))
+            }
+            return layer
+        }
+    }
+
+    /// Adapters with the given A and B per layer and target (shapes checked by the caller).
+    init(config: LoRAConfig, pairs: [[LoRATarget: (a: Tensor, b: Tensor)]], requiresGrad: Bool = true) {
+        self.config = config
+        self.pairs = pairs.map { layer in
+            layer.mapValues { (Variable($0.a, requiresGrad: requiresGrad), Variable($0.b, requiresGrad: requiresGrad)) }
+        }
+    }
+
+    /// The name of one matrix: `lora.blocks.N.<target>.lora_A.weight` (or `lora_B`).
+    static func name(layer: Int, target: LoRATarget, matrix: String) -> String {
+        "lora.blocks.\(layer).\(target.rawValue).\(matrix).weight"
+    }
+
+    public func namedParameters() -> [(String, Variable)] {
+        pairs.enumerated().flatMap { layer, targets in
+            LoRATarget.allCases.compactMap { target in targets[target].map { (layer, target, $0) } }.flatMap { layer, target, pair in
+                [(LoRAAdapters.name(layer: layer, target: target, matrix: "lora_A"), pair.a),
+                 (LoRAAdapters.name(layer: layer, target: target, matrix: "lora_B"), pair.b)]
+            }
+        }
+    }
+
+    /// (α / r) · B·A·dropout(x) for the projection `target` of block `layer`, or nil when that projection has no
+    /// adapter or the adapters are disabled. Dropout applies only while `training`.
+    func update<G: RandomNumberGenerator>(_ x: Variable, layer: Int, target: LoRATarget, training: Bool,
+                                          generator: inout G) -> Variable? {
+        guard isEnabled, let pair = pairs[layer][target] else { return nil }
+        var input = x
+        if training && config.dropout > 0 { input = input.dropout(probability: config.dropout, using: &generator) }
+        return input.linear(weight: pair.a, bias: nil).linear(weight: pair.b, bias: nil) * config.scale
+    }
+
+    /// (α / r) · B·A, `[out, in]`: the change this adapter makes to the base weight.
+    func weightUpdate(layer: Int, target: LoRATarget) -> Tensor? {
+        guard let pair = pairs[layer][target] else { return nil }
+        return withoutGradients { pair.b.value.matmul(pair.a.value) * config.scale }
+    }
+
+    /// A copy whose matrices share nothing with these.
+    func copy(requiresGrad: Bool) -> LoRAAdapters {
+        let copied = LoRAAdapters(config: config, pairs: pairs.map { $0.mapValues { ($0.a.value.deepCopy(), $0.b.value.deepCopy()) } },
+                                  requiresGrad: requiresGrad)
+        copied.isEnabled = isEnabled
+        return copied
+    }
+}
+
+extension GPT {
+    /// A model that computes this one plus LoRA adapters, for fine-tuning only the adapters: the base weights
+    /// are frozen (`requiresGrad == false`, so backward passes compute no gradient for them and optimizers keep
+    /// no state for them) and share storage with this model's until either is changed.
+    ///
+    /// - Throws: `LanguageModelError.invalidConfiguration` when `lora` is invalid.
+    public func withLoRA<G: RandomNumberGenerator>(_ lora: LoRAConfig, using generator: inout G) throws(LanguageModelError) -> GPT {
+        let adapters = try LoRAAdapters(config: lora, model: config, using: &generator)
+        return withAdapters(adapters)
+    }
+
+    /// This model's base weights, frozen and shared, with `adapters` attached.
+    func withAdapters(_ adapters: LoRAAdapters) -> GPT {
+        let values = Dictionary(uniqueKeysWithValues: baseParameters().map { ($0.0, $0.1.value) })
+        let adapted = GPT(config: config, requiresGrad: false) { name, _ in values[name]! }
+        adapted.lora = adapters
+        return adapted
+    }
+
+    /// A plain model whose weights are W₀ + (α / r)·B·A: it computes what this model computes with its adapters
+    /// enabled, without them. Returns a copy of this model when it has no adapters.
+    public func mergingLoRA(requiresGrad: Bool = true) -> GPT {
+        var values = Dictionary(uniqueKeysWithValues: baseParameters().map { ($0.0, $0.1.value) })
+        if let lora {
+            for layer in 0..<config.layerCount {
+                for target in LoRATarget.allCases {
+                    guard let update = lora.weightUpdate(layer: layer, target: target) else { continue }
+                    let name = "blocks.\(layer).\(GPTBlock.parameterName(of: target))"
+                    values[name] = values[name]! + update
+                }
+            }
+        }
+        return GPT(config: config, requiresGrad: requiresGrad) { name, _ in values[name]!.deepCopy() }
+    }
+
+    /// The base model's parameters (no adapters), in `parameterShapes(_:)` order.
+    public func baseParameters() -> [(String, Variable)] {
+        var out: [(String, Variable)] = [("tokenEmbedding.weight", tokenEmbedding), ("positionEmbedding.weight", positionEmbedding)]
+        for (l, block) in blocks.enumerated() { out += prefixed("blocks.\(l)", block) }
+        return out + [("finalNorm.weight", finalNormWeight), ("finalNorm.bias", finalNormBias)]
+    }
+}
+
+extension GPTBlock {
+    /// Our name of the weight a LoRA target wraps.
+    static func parameterName(of target: LoRATarget) -> String {
+        switch target {
+        case .attention: return "attention.qkv.weight"
+        case .attentionOutput: return "attention.output.weight"
+        case .mlpExpansion: return "mlp.hidden.weight"
+        case .mlpOutput: return "mlp.output.weight"
+        }
+    }
+}
