@@ -41,21 +41,25 @@ enum SFTCommand: Command {
         ("validation FILE", "prompt–completion JSONL for the validation loss (default: validationFraction of --train)"),
         ("eval FILE", "prompt–completion JSONL of evaluation prompts with reference completions, e.g. data/eval.jsonl; base and fine-tuned models are sampled on it and, for instruction-task prompts, scored by gold score and win-rate"),
         ("eval-limit N", "evaluate on at most N prompts of --eval (default 200)"),
-    ] + TrainingRun.checkpointOptions
+    ] + TrainingRun.checkpointOptions + LoRAOptions.help
     static var help: String {
         SFTConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
             + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
+            + "\nWith --lora-rank, OUT/adapter/ holds the adapter in Hugging Face PEFT's format and OUT/checkpoint/ the merged model."
     }
     /// Options saved in options.json so that --resume needs only the run directory.
-    static let dataKeys: Set<String> = ["train", "model", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints"]
+    static let dataKeys: Set<String> = Set(["train", "model", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints"])
+        .union(LoRAOptions.keys)
 
     static func run(_ given: CommandLineArguments) throws {
         let reserved = Set<String>(["train", "model", "out", "validation", "eval", "eval-limit", "quiet"]).union(TrainingRun.checkpointKeys)
+            .union(LoRAOptions.keys)
         let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         let trainPath = try arguments.required("train", "the prompt–completion JSONL to train on, e.g. --train data/sft.jsonl")
         let modelPath = try arguments.required("model", "the base model directory, e.g. --model runs/base/checkpoint")
         let out = try RunDirectory(URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/sft")))
         let config = try SFTConfig.load(arguments: arguments, reserved: reserved)
+        let lora = try LoRAOptions.config(arguments)
         let checkpointEvery = try TrainingRun.positiveInteger(arguments, "checkpoint-every", default: 50)
         let keepCheckpoints = max(1, try TrainingRun.positiveInteger(arguments, "keep-checkpoints", default: 2))
         if !resuming {
@@ -63,9 +67,11 @@ enum SFTCommand: Command {
             try TrainingRun.saveOptions(arguments, keys: dataKeys, to: out)
         }
 
-        let (model, _) = try GPT.load(from: URL(fileURLWithPath: modelPath))
+        let (loaded, _) = try GPT.load(from: URL(fileURLWithPath: modelPath))
         let tokenizer = try loadTokenizer(from: URL(fileURLWithPath: modelPath))
-        let base = model.frozenCopy()
+        // With LoRA the loaded weights never change, so they are the base model: no second copy.
+        let model = try LoRAOptions.apply(lora, to: loaded, seed: config.seed)
+        let base = lora == nil ? loaded.frozenCopy() : loaded
         let pad = RunSupport.padToken(tokenizer)
         let context = model.config.contextLength
         let training = try SFTExample.encode(try RunSupport.read(PromptCompletionRecord.self, trainPath), tokenizer: tokenizer, contextLength: context)
@@ -81,14 +87,19 @@ enum SFTCommand: Command {
             try? FileManager.default.removeItem(at: out.file("samples.jsonl"))
             printer.line("rlft sft: resuming \(out.url.path) at step \(step) of \(config.steps)")
         }
-        printer.line("rlft sft: \(trainer.trainingExamples.count) training and \(trainer.validationExamples.count) validation examples, \(model.parameterCount) parameters, \(config.steps) steps")
+        let trainable = model.parameters().filter(\.requiresGrad).reduce(0) { $0 + $1.value.count }
+        printer.line("rlft sft: \(trainer.trainingExamples.count) training and \(trainer.validationExamples.count) validation examples, \(model.parameterCount) parameters (\(trainable) trained), \(config.steps) steps")
         Interrupt.install()
         let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints,
                                        progress: TrainingRun.progress(out, printer: printer, command: "sft"))
         let charts = writeCharts(out)
         if result.steps < config.steps { return }
         let checkpoint = out.file("checkpoint")
-        try model.save(to: checkpoint, metadata: ["step": "\(result.bestStep ?? result.steps)"]) { try tokenizer.save(to: $0) }
+        if let adapters = model.lora {
+            try adapters.savePEFT(to: out.file("adapter"), baseModel: modelPath)
+            printer.line("saved the LoRA adapter (PEFT format) to \(out.file("adapter").path)")
+        }
+        try (model.lora == nil ? model : model.mergingLoRA()).save(to: checkpoint, metadata: ["step": "\(result.bestStep ?? result.steps)"]) { try tokenizer.save(to: $0) }
         printer.line("saved \(result.restoredBest ? "the best (step \(result.bestStep!))" : "the last") parameters to \(checkpoint.path)")
 
         var table = ResultTable(columns: ["model", "validation loss", "gold score", "win-rate"])
