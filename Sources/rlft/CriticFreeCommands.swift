@@ -50,9 +50,9 @@ enum CriticFreeRun {
         ("checkpoint-every N", "iterations between checkpoints (default 10; one is always written at the end)"),
         ("samples-every N", "iterations between dumps of the rollout to samples.jsonl (default 10)"),
         ("threads N", "compute threads (default: all cores)"),
-    ]
-    static let reserved: Set<String> = ["policy", "reward-model", "reward", "prompts", "out", "resume", "checkpoint-every",
-                                        "samples-every", "threads"]
+    ] + LoRAOptions.help
+    static let reserved: Set<String> = Set(["policy", "reward-model", "reward", "prompts", "out", "resume", "checkpoint-every",
+                                            "samples-every", "threads"]).union(LoRAOptions.keys)
 
     /// A resumed run reads its own config.json (overrides still apply).
     static func configArguments(_ arguments: CommandLineArguments) -> CommandLineArguments {
@@ -76,12 +76,20 @@ enum CriticFreeRun {
         let checkpointEvery = try PPOCommand.positiveInteger(arguments, "checkpoint-every", default: 10)
         let samplesEvery = try PPOCommand.positiveInteger(arguments, "samples-every", default: 10)
 
-        let policy = try GPT.load(from: policyDirectory).model
+        // With LoRA the reference is the loaded model itself (shared, frozen weights).
+        let lora = try LoRAOptions.config(arguments, run: out, resuming: resume != nil)
+        let seed: UInt64
+        switch algorithm {
+        case .rloo(let c): seed = c.seed
+        case .grpo(let c): seed = c.seed
+        }
+        let (policy, reference) = try LoRAOptions.prepare(GPT.load(from: policyDirectory).model, lora, seed: seed)
         let tokenizer = try loadTokenizer(from: policyDirectory)
         let tokens = try PPOCommand.tokenConventions(tokenizer)
         let prompts = try JSONLReader().read(PromptRecord.self, from: promptsFile).records.map(\.prompt)
         let (reward, _) = try PPOCommand.loadReward(arguments, policyTokenizer: tokenizer)
-        let trainer = try CriticFreeTrainer(algorithm: algorithm, policy: policy, reward: reward, tokenizer: tokenizer, tokens: tokens)
+        let trainer = try CriticFreeTrainer(algorithm: algorithm, policy: policy, reference: reference, reward: reward,
+                                            tokenizer: tokenizer, tokens: tokens)
 
         let run = try RunDirectory(out)
         let checkpoints = run.file("checkpoints")
@@ -111,7 +119,8 @@ enum CriticFreeRun {
         try run.writeAtomically(Data(svgLineChart(title: "KL from the reference", xLabel: "iteration", yLabel: "nats",
                                                   series: [series("objective/kl", "KL (k1, per sequence)")]).utf8), to: "kl.svg")
         if Interrupt.requested { return }
-        try trainer.policy.save(to: run.file("model"), writeExtraFiles: { try tokenizer.save(to: $0) })
+        try LoRAOptions.save(trainer.policy, tokenizer: tokenizer, to: run.file("model"), adapterDirectory: run.file("adapter"),
+                             baseModel: policyDirectory.path).map(printer.line)
         let last: [String: Any] = records.last { ($0["step"] as? Int) == trainer.iteration } ?? [:]
         let finalReward: Double = (last["objective/reward"] as? Double) ?? .nan
         let finalKL: Double = (last["objective/kl"] as? Double) ?? .nan

@@ -43,16 +43,20 @@ enum DirectPreferenceRun {
         ("validation FILE", "held-out preference JSONL for the implicit-reward accuracy"),
         ("eval FILE", "prompt–completion JSONL of evaluation prompts; the SFT and trained models are sampled on it and, for instruction-task prompts, scored by gold score and win-rate"),
         ("eval-limit N", "evaluate on at most N prompts of --eval (default 200)"),
-    ] + TrainingRun.checkpointOptions
-    static let dataKeys: Set<String> = ["policy", "train", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints"]
+    ] + TrainingRun.checkpointOptions + LoRAOptions.help
+    static let dataKeys: Set<String> = Set(["policy", "train", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints"])
+        .union(LoRAOptions.keys)
 
     static func help(_ method: DirectPreferenceMethod, summary: String) -> String {
         DirectPreferenceConfig.helpText(command: method.rawValue, summary: summary, extraOptions: extraOptions)
             + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
+            + "\nWith --lora-rank, the reference π_ref is the loaded model itself (adapters off, no second copy); OUT/adapter/"
+            + " holds the adapter in Hugging Face PEFT's format and OUT/model/ the merged model."
     }
 
     static func run(_ method: DirectPreferenceMethod, _ given: CommandLineArguments) throws {
         let reserved = Set(["policy", "train", "out", "validation", "eval", "eval-limit"]).union(TrainingRun.checkpointKeys)
+            .union(LoRAOptions.keys)
         let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         let policyPath = try arguments.required("policy", "the SFT model directory, e.g. --policy runs/sft/checkpoint")
         let trainPath = try arguments.required("train", "the preference JSONL, e.g. --train data/instructions/comparisons.jsonl")
@@ -61,6 +65,7 @@ enum DirectPreferenceRun {
         if method != .dpo && config.loss != "sigmoid" {
             throw UsageError("--loss selects the DPO variant and applies to rlft dpo only")
         }
+        let lora = try LoRAOptions.config(arguments)
         let checkpointEvery = try TrainingRun.positiveInteger(arguments, "checkpoint-every", default: 50)
         let keepCheckpoints = max(1, try TrainingRun.positiveInteger(arguments, "keep-checkpoints", default: 2))
         if !resuming {
@@ -68,9 +73,9 @@ enum DirectPreferenceRun {
             try TrainingRun.saveOptions(arguments, keys: dataKeys, to: out)
         }
 
-        let (policy, _) = try GPT.load(from: URL(fileURLWithPath: policyPath))
+        let (loaded, _) = try GPT.load(from: URL(fileURLWithPath: policyPath))
         let tokenizer = try loadTokenizer(from: URL(fileURLWithPath: policyPath))
-        let sft = policy.frozenCopy()
+        let (policy, sft) = try LoRAOptions.prepare(loaded, lora, seed: config.seed)
         let pad = RunSupport.padToken(tokenizer)
         let context = policy.config.contextLength
         let training: DirectPreferenceData
@@ -113,7 +118,8 @@ enum DirectPreferenceRun {
         }
         if trainer.step < trainer.totalSteps { return }
         let seconds = Date().timeIntervalSince(start)
-        try policy.save(to: out.file("model")) { try tokenizer.save(to: $0) }
+        try LoRAOptions.save(policy, tokenizer: tokenizer, to: out.file("model"), adapterDirectory: out.file("adapter"),
+                             baseModel: policyPath).map(printer.line)
         printer.line("saved the policy to \(out.file("model").path)")
 
         var table = ResultTable(columns: ["model", "held-out implicit-reward accuracy", "gold score", "win-rate"])

@@ -4,6 +4,7 @@ import Foundation
 import LanguageModels
 import Runs
 import TensorCore
+import Tokenizers
 
 enum LoRAOptions {
     static let keys: Set<String> = ["lora-rank", "lora-alpha", "lora-dropout", "lora-targets"]
@@ -37,11 +38,56 @@ enum LoRAOptions {
         return config
     }
 
-    /// `model` with fresh adapters when `lora` is set (seeded, so a resumed run rebuilds the same ones before
-    /// loading its checkpoint), or `model` itself.
-    static func apply(_ lora: LoRAConfig?, to model: GPT, seed: UInt64) throws -> GPT {
-        guard let lora else { return model }
+    /// For commands whose `--resume` reads only the run's config.json: the LoRA configuration of the options, or
+    /// on resume without LoRA options the one the run recorded in `lora.json`. A new run with LoRA records it.
+    static func config(_ arguments: CommandLineArguments, run: URL, resuming: Bool) throws -> LoRAConfig? {
+        let file = run.appendingPathComponent("lora.json")
+        if resuming && keys.allSatisfy({ arguments.options[$0] == nil }) {
+            guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+            do {
+                return try JSONDecoder().decode(LoRAConfig.self, from: Data(contentsOf: file))
+            } catch {
+                throw UsageError("\(file.path) cannot be read as a LoRA configuration (\(error)); give the run's --lora-* options again")
+            }
+        }
+        let lora = try config(arguments)
+        if let lora, !resuming {
+            try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try RunDirectory.writeAtomically(try encoder.encode(lora), to: file)
+        }
+        return lora
+    }
+
+    /// The model to train from `loaded`, and the frozen model it starts from (a trainer's reference π_ref, or the
+    /// base row of a report).
+    ///
+    /// Without LoRA: `loaded` itself, and a frozen copy of it. With LoRA: fresh adapters over `loaded`'s frozen
+    /// weights (seeded, so a resumed run rebuilds the same ones before loading its checkpoint), and `loaded`
+    /// itself, whose weights the adapted model shares and never changes: no second copy of the weights.
+    static func prepare(_ loaded: GPT, _ lora: LoRAConfig?, seed: UInt64) throws -> (model: GPT, start: GPT) {
+        lora == nil ? (loaded, loaded.frozenCopy()) : (try adapt(loaded, lora, seed: seed), loaded)
+    }
+
+    /// `loaded` with fresh, seeded adapters when `lora` is set, or `loaded` itself.
+    static func adapt(_ loaded: GPT, _ lora: LoRAConfig?, seed: UInt64) throws -> GPT {
+        guard let lora else { return loaded }
         var rng = SeededGenerator(seed: seed &+ 0x10_4A)
-        return try model.withLoRA(lora, using: &rng)
+        return try loaded.withLoRA(lora, using: &rng)
+    }
+
+    /// Writes `model` to `directory` as a plain GPT-2 directory with the tokenizer (merged, when it has adapters)
+    /// and, when it has adapters, the adapters to `adapterDirectory` in Hugging Face PEFT's format.
+    ///
+    /// - Returns: a line for the log naming the adapter directory, or nil without adapters.
+    @discardableResult
+    static func save(_ model: GPT, tokenizer: any Tokenizer, to directory: URL, adapterDirectory: URL, baseModel: String,
+                     metadata: [String: String] = [:]) throws -> String? {
+        try (model.lora == nil ? model : model.mergingLoRA(requiresGrad: false))
+            .save(to: directory, metadata: metadata) { try tokenizer.save(to: $0) }
+        guard let adapters = model.lora else { return nil }
+        try adapters.savePEFT(to: adapterDirectory, baseModel: baseModel)
+        return "wrote the LoRA adapter (Hugging Face PEFT format) to \(adapterDirectory.path); \(directory.path) holds the merged model"
     }
 }

@@ -24,14 +24,14 @@ enum PPOCommand: Command {
         ("checkpoint-every N", "iterations between checkpoints (default 10; one is always written at the end)"),
         ("samples-every N", "iterations between dumps of the rollout to samples.jsonl (default 10)"),
         ("threads N", "compute threads (default: all cores)"),
-    ]
+    ] + LoRAOptions.help
     static var help: String {
         PPOConfig.helpText(command: name, summary: "fine-tunes a policy with PPO (InstructGPT's step 3); Ctrl-C stops after the current iteration with a checkpoint",
                            extraOptions: options)
     }
 
-    static let reserved: Set<String> = ["policy", "reward-model", "reward", "prompts", "out", "resume", "critic", "ptx-data",
-                                        "checkpoint-every", "samples-every", "threads"]
+    static let reserved: Set<String> = Set(["policy", "reward-model", "reward", "prompts", "out", "resume", "critic", "ptx-data",
+                                            "checkpoint-every", "samples-every", "threads"]).union(LoRAOptions.keys)
 
     static func run(_ arguments: CommandLineArguments) throws {
         if let threads = arguments.options["threads"] {
@@ -51,8 +51,9 @@ enum PPOCommand: Command {
         let checkpointEvery = try positiveInteger(arguments, "checkpoint-every", default: 10)
         let samplesEvery = try positiveInteger(arguments, "samples-every", default: 10)
 
-        // Models, tokenizer, data.
-        let policy = try GPT.load(from: policyDirectory).model
+        // Models, tokenizer, data. With LoRA the reference is the loaded model itself (shared, frozen weights).
+        let lora = try LoRAOptions.config(arguments, run: out, resuming: resume != nil)
+        let (policy, reference) = try LoRAOptions.prepare(GPT.load(from: policyDirectory).model, lora, seed: config.seed)
         let tokenizer = try loadTokenizer(from: policyDirectory)
         let tokens = try tokenConventions(tokenizer)
         let prompts = try JSONLReader().read(PromptRecord.self, from: promptsFile).records.map(\.prompt)
@@ -76,7 +77,7 @@ enum PPOCommand: Command {
             blocks.shuffle(using: &rng)
             pretraining = try PretrainingBlocks(blocks: blocks, padToken: tokens.padToken)
         }
-        let trainer = try PPOTrainer(config: config, policy: policy, critic: critic, reward: reward, tokenizer: tokenizer,
+        let trainer = try PPOTrainer(config: config, policy: policy, reference: reference, critic: critic, reward: reward, tokenizer: tokenizer,
                                      tokens: tokens, pretraining: pretraining)
 
         // The run directory.
@@ -104,9 +105,11 @@ enum PPOCommand: Command {
         }
         if let failure = recorder.failure { throw failure }
         try writeCurves(run)
-        try trainer.policy.save(to: run.file("model"), writeExtraFiles: { try tokenizer.save(to: $0) })
+        try LoRAOptions.save(trainer.policy, tokenizer: tokenizer, to: run.file("model"), adapterDirectory: run.file("adapter"),
+                             baseModel: policyDirectory.path).map(printer.line)
         if let ema = trainer.emaPolicy {
-            try ema.save(to: run.file("ema-model"), writeExtraFiles: { try tokenizer.save(to: $0) })
+            try LoRAOptions.save(ema, tokenizer: tokenizer, to: run.file("ema-model"), adapterDirectory: run.file("ema-adapter"),
+                                 baseModel: policyDirectory.path)
         }
         printer.line("ppo: wrote \(run.file("model").path), metrics.jsonl, samples.jsonl, reward.svg and kl.svg")
     }

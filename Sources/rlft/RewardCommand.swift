@@ -41,16 +41,20 @@ enum RewardCommand: Command {
         ("out DIR", "the run directory to write (required)"),
         ("validation FILE", "held-out comparison JSONL for pairwise accuracy, e.g. data/eval_comparisons.jsonl"),
         ("references FILE", "prompt–completion JSONL of reference outputs for normalisation, e.g. data/sft.jsonl (required unless normalization is none)"),
-    ] + TrainingRun.checkpointOptions
+    ] + TrainingRun.checkpointOptions + LoRAOptions.help
     static var help: String {
         RewardModelConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
             + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
+            + "\nWith --lora-rank, the trunk trains LoRA adapters and the reward head trains in full; OUT/checkpoint/ holds the"
+            + " merged reward model."
     }
     /// Options saved in options.json so that --resume needs only the run directory.
-    static let dataKeys: Set<String> = ["train", "model", "validation", "references", "checkpoint-every", "keep-checkpoints"]
+    static let dataKeys: Set<String> = Set(["train", "model", "validation", "references", "checkpoint-every", "keep-checkpoints"])
+        .union(LoRAOptions.keys)
 
     static func run(_ given: CommandLineArguments) throws {
         let reserved = Set<String>(["train", "model", "out", "validation", "references", "quiet"]).union(TrainingRun.checkpointKeys)
+            .union(LoRAOptions.keys)
         let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         let trainPath = try arguments.required("train", "the comparison JSONL, e.g. --train data/comparisons.jsonl")
         let modelPath = try arguments.required("model", "the model to start from, e.g. --model runs/sft/checkpoint")
@@ -67,7 +71,8 @@ enum RewardCommand: Command {
             try TrainingRun.saveOptions(arguments, keys: dataKeys, to: out)
         }
 
-        let (trunk, _) = try GPT.load(from: URL(fileURLWithPath: modelPath))
+        let lora = try LoRAOptions.config(arguments)
+        let trunk = try LoRAOptions.adapt(GPT.load(from: URL(fileURLWithPath: modelPath)).model, lora, seed: config.seed)
         let tokenizer = try loadTokenizer(from: URL(fileURLWithPath: modelPath))
         let pad = RunSupport.padToken(tokenizer), context = trunk.config.contextLength
         var rng = SeededGenerator(seed: config.seed)
@@ -97,7 +102,9 @@ enum RewardCommand: Command {
                 .map { Array($0.prefix(context)) }
             normalizer = try trainer.fitNormalizer(references: rows)
         }
-        let function = RewardModelFunction(model: model, tokenizer: tokenizer, normalizer: normalizer, padToken: pad)
+        // A reward-model directory holds plain weights: adapters are merged into the trunk.
+        let saved = lora == nil ? model : RewardModel(trunk: model.trunk.mergingLoRA(requiresGrad: false), head: model.head)
+        let function = RewardModelFunction(model: saved, tokenizer: tokenizer, normalizer: normalizer, padToken: pad)
         try function.save(to: out.file("checkpoint"))
         printer.line(String(format: "saved the reward model to %@ (normaliser gain %.4f, bias %.4f)", out.file("checkpoint").path, normalizer.gain, normalizer.bias))
 

@@ -69,9 +69,7 @@ enum SFTCommand: Command {
 
         let (loaded, _) = try GPT.load(from: URL(fileURLWithPath: modelPath))
         let tokenizer = try loadTokenizer(from: URL(fileURLWithPath: modelPath))
-        // With LoRA the loaded weights never change, so they are the base model: no second copy.
-        let model = try LoRAOptions.apply(lora, to: loaded, seed: config.seed)
-        let base = lora == nil ? loaded.frozenCopy() : loaded
+        let (model, base) = try LoRAOptions.prepare(loaded, lora, seed: config.seed)
         let pad = RunSupport.padToken(tokenizer)
         let context = model.config.contextLength
         let training = try SFTExample.encode(try RunSupport.read(PromptCompletionRecord.self, trainPath), tokenizer: tokenizer, contextLength: context)
@@ -95,11 +93,10 @@ enum SFTCommand: Command {
         let charts = writeCharts(out)
         if result.steps < config.steps { return }
         let checkpoint = out.file("checkpoint")
-        if let adapters = model.lora {
-            try adapters.savePEFT(to: out.file("adapter"), baseModel: modelPath)
-            printer.line("saved the LoRA adapter (PEFT format) to \(out.file("adapter").path)")
+        if let line = try LoRAOptions.save(model, tokenizer: tokenizer, to: checkpoint, adapterDirectory: out.file("adapter"),
+                                           baseModel: modelPath, metadata: ["step": "\(result.bestStep ?? result.steps)"]) {
+            printer.line(line)
         }
-        try (model.lora == nil ? model : model.mergingLoRA()).save(to: checkpoint, metadata: ["step": "\(result.bestStep ?? result.steps)"]) { try tokenizer.save(to: $0) }
         printer.line("saved \(result.restoredBest ? "the best (step \(result.bestStep!))" : "the last") parameters to \(checkpoint.path)")
 
         var table = ResultTable(columns: ["model", "validation loss", "gold score", "win-rate"])
