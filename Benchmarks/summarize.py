@@ -96,3 +96,21 @@ for config, shape in PPO_SHAPES.items():
     verdict = "≤ 1.2× floor " + ("✔" if floor_ms and ms / floor_ms <= 1.2 else "✘")
     print(f"| {config} PPO iteration ms (gen {parts['generate']:.0f}, score {parts['score']:.0f}, update "
           f"{parts['update']:.0f}) | {ms:,.0f} | {torch_ms or 0:,.0f} | {versus} | {floor} | {verdict} |")
+
+# GPT-2 (124M) with LoRA (Benchmarks/gpt2-lora-sitting.sh): speed and peak RSS against PyTorch + PEFT.
+GPT2 = [("gpt2-train-full", "tokens_per_second"), ("gpt2-train-lora", "tokens_per_second"),
+        ("gpt2-generate", "tokens_per_second"), ("gpt2-ppo-lora", "total_ms")]
+if any(runs[(b, "gpt2-124m", "ours")] for b, _ in GPT2):
+    print()
+    print("| GPT-2 124M | ours | PyTorch (+ PEFT) | speed ratio (target ≥ 1) | ours peak RSS | PyTorch peak RSS | memory ratio (target ≤ 1) |")
+    print("|---|--:|--:|--:|--:|--:|--:|")
+    for bench, key in GPT2:
+        ours, theirs = runs[(bench, "gpt2-124m", "ours")], runs[(bench, "gpt2-124m", "torch")]
+        if not ours or not theirs:
+            continue
+        o, t = statistics.median(l[key] for l in ours), statistics.median(l[key] for l in theirs)
+        speed = t / o if key == "total_ms" else o / t
+        unit = "ms" if key == "total_ms" else "tokens/s"
+        om, tm = max(l["peak_rss_bytes"] for l in ours), max(l["peak_rss_bytes"] for l in theirs)
+        print(f"| {bench} ({unit}) | {o:,.0f} | {t:,.0f} | **{speed:.2f}×** {'✔' if speed >= 1 else '✘'} | "
+              f"{om / 2**20:,.0f} MiB | {tm / 2**20:,.0f} MiB | **{om / tm:.2f}** {'✔' if om <= tm else '✘'} |")

@@ -13,6 +13,10 @@ enum Benchmarks {
         Benchmark(name: "forward", run: ModelBenchmarks.forward),
         Benchmark(name: "generate", run: ModelBenchmarks.generate),
         Benchmark(name: "ppo", run: PPOBenchmark.run),
+        Benchmark(name: "gpt2-train-full", run: GPT2Benchmarks.trainFull),
+        Benchmark(name: "gpt2-train-lora", run: GPT2Benchmarks.trainLoRA),
+        Benchmark(name: "gpt2-generate", run: GPT2Benchmarks.generate),
+        Benchmark(name: "gpt2-ppo-lora", run: GPT2Benchmarks.ppoLoRA),
     ]
 }
 
@@ -22,7 +26,8 @@ do {
     if let core = options.blasCore, !BLAS.switchCore(to: core) {
         throw BenchError.usage("this OpenBLAS (\(BLAS.status.library)) cannot switch to the \(core) kernels at run time")
     }
-    for benchmark in Benchmarks.all where options.only == nil || options.only == benchmark.name {
+    // The GPT-2 (124M) benchmarks take minutes and want a process each: run them only by name.
+    for benchmark in Benchmarks.all where options.only == benchmark.name || (options.only == nil && !benchmark.name.hasPrefix("gpt2-")) {
         try benchmark.run(options)
     }
 } catch BenchError.help {
