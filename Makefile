@@ -1,7 +1,14 @@
 # Set-up and entry points. `make demo` runs the main job, `make test` the test suite and then the consumer package
 # (Examples/consumer, which uses only the public API, so a broken API fails the test command); both install
 # OpenBLAS first when it is missing (Debian: libopenblas-dev, found through pkg-config).
+#
+# `make test` first checks that Package.swift declares exactly the package modules each target imports
+# (Scripts/check_dependencies.py, whose own tests run just before it), then builds with warnings as errors: the
+# package has no dependencies besides system libraries, so every warning is in its own code. `swift test` gets the
+# same flags so that it reuses that build instead of planning a different one.
 .PHONY: deps demo test bench
+
+SWIFT_FLAGS = -c release -Xswiftc -warnings-as-errors
 
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists openblas; then \
@@ -13,9 +20,11 @@ demo: deps
 	swift run -c release rlft pipeline --out runs/pipeline
 
 test: deps
-	swift build -c release --build-tests
-	swift test -c release --skip-build
-	swift run -c release --package-path Examples/consumer
+	python3 Scripts/test_check_dependencies.py
+	python3 Scripts/check_dependencies.py
+	swift build $(SWIFT_FLAGS) --build-tests
+	swift test $(SWIFT_FLAGS) --skip-build
+	swift run $(SWIFT_FLAGS) --package-path Examples/consumer
 
 bench: deps
 	swift run -c release rlft-bench

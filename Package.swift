@@ -3,7 +3,8 @@
 import Foundation
 import PackageDescription
 
-/// Every library target, bottom up, with its dependencies. Each is also a library product, and the
+/// Every library target, bottom up, with its dependencies: exactly the package modules it imports, which
+/// `Scripts/check_dependencies.py` (run by `make test`) checks. Each is also a library product, and the
 /// `RLFineTuning` umbrella re-exports them all.
 let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     // Core
@@ -23,12 +24,13 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
     ("RewardModeling", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Evaluation"]),
     ("BestOfN", ["TensorCore", "LanguageModels", "Tokenizers", "TrainingCore", "Evaluation", "Tasks"]),
-    ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TrainingData"]),
+    ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
     // Beyond the papers: offline preference losses and critic-free RL
     ("DirectPreference", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
     ("CriticFreeRL", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
     // The InstructGPT pipeline (the main job)
-    ("Pipeline", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "DirectPreference", "CriticFreeRL"]),
+    ("Pipeline", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "DirectPreference", "CriticFreeRL",
+                   "LanguageModels", "NeuralNetworks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),
     // Quark (quantized reward conditioning), its review world and its three experiments
     ("Quark", ["LanguageModels", "TrainingCore", "NeuralNetworks", "TensorCore", "Tokenizers"]),
     ("ReviewWorld", []),
@@ -37,31 +39,31 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("RLP", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "LanguageModels", "NeuralNetworks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),
     // Rainier: a knowledge introspector trained by imitation, then PPO against a fixed QA model
     ("CommonsenseWorld", ["Evaluation"]),
-    ("Rainier", ["CommonsenseWorld", "SFT", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "TensorCore", "NeuralNetworks", "Evaluation", "Runs"]),
+    ("Rainier", ["CommonsenseWorld", "SFT", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "TensorCore", "Evaluation", "Runs"]),
 ]
 
-/// Test targets and what they import.
+/// Test targets and what they import (`Scripts/check_dependencies.py` checks that the two agree).
 let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("TensorCoreTests", ["TensorCore", "TestSupport"]),
-    ("NeuralNetworksTests", ["NeuralNetworks", "TestSupport"]),
+    ("NeuralNetworksTests", ["NeuralNetworks", "TensorCore"]),
     ("TrainingDataTests", ["TrainingData"]),
     ("EvaluationTests", ["Evaluation"]),
     ("TasksTests", ["Tasks", "TrainingData", "Evaluation"]),
-    ("TrainingCoreTests", ["TrainingCore", "TestSupport"]),
+    ("TrainingCoreTests", ["TrainingCore", "TensorCore"]),
     ("RunsTests", ["Runs"]),
     ("TokenizersTests", ["Tokenizers"]),
-    ("LanguageModelsTests", ["LanguageModels", "TestSupport"]),
-    ("PretrainingTests", ["Pretraining", "LanguageModels", "Tokenizers", "TensorCore", "Runs"]),
-    ("SFTTests", ["SFT", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "TestSupport"]),
-    ("RewardModelingTests", ["RewardModeling", "SFT", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "Evaluation"]),
-    ("BestOfNTests", ["BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
+    ("LanguageModelsTests", ["LanguageModels", "NeuralNetworks", "TensorCore", "TestSupport"]),
+    ("PretrainingTests", ["Pretraining", "LanguageModels", "Tokenizers", "TensorCore", "TrainingCore", "Runs"]),
+    ("SFTTests", ["SFT", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "TestSupport"]),
+    ("RewardModelingTests", ["RewardModeling", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Evaluation"]),
+    ("BestOfNTests", ["BestOfN", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
     ("PipelineTests", ["Pipeline", "Runs", "TestSupport"]),
-    ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TestSupport"]),
-    ("DirectPreferenceTests", ["DirectPreference", "LanguageModels", "TrainingCore", "TrainingData", "Tokenizers", "TensorCore"]),
+    ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
+    ("DirectPreferenceTests", ["DirectPreference", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore"]),
     ("CriticFreeRLTests", ["CriticFreeRL", "PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore"]),
-    ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "TestSupport"]),
-    ("RLPTests", ["RLP", "RewardModeling", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "TestSupport"]),
-    ("RainierTests", ["Rainier", "CommonsenseWorld", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "TestSupport"]),
+    ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
+    ("RLPTests", ["RLP", "RewardModeling", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "Runs", "TestSupport"]),
+    ("RainierTests", ["Rainier", "CommonsenseWorld", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
@@ -96,11 +98,18 @@ let package = Package(
             .target(name: "RLFineTuning", dependencies: libraries.map { .target(name: $0.name) }),
 
             // MARK: Tools
-            .executableTarget(name: "rlft", dependencies: ["RLFineTuning"], path: "Sources/rlft"),
-            .executableTarget(name: "rlft-bench", dependencies: ["RLFineTuning"], path: "Sources/rlft-bench"),
+            .executableTarget(name: "rlft", dependencies: ["RLFineTuning", "BestOfN", "CriticFreeRL", "DirectPreference", "Evaluation",
+                                                  "LanguageModels", "PPO", "Pipeline", "Pretraining", "QuarkExperiments", "RLP",
+                                                  "Rainier", "RewardModeling", "Runs", "SFT", "Tasks", "TensorCore", "Tokenizers",
+                                                  "TrainingCore", "TrainingData"],
+                              path: "Sources/rlft"),
+            .executableTarget(name: "rlft-bench", dependencies: ["LanguageModels", "NeuralNetworks", "PPO", "TensorCore"], path: "Sources/rlft-bench"),
 
             // MARK: Examples
-            .executableTarget(name: "instruction-tuning", dependencies: ["RLFineTuning"], path: "Examples/instruction-tuning"),
+            .executableTarget(name: "instruction-tuning",
+                              dependencies: ["BestOfN", "Evaluation", "LanguageModels", "NeuralNetworks", "RewardModeling", "SFT",
+                                             "Tasks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"],
+                              path: "Examples/instruction-tuning"),
             .executableTarget(name: "quark", dependencies: ["RLFineTuning"], path: "Examples/quark"),
             .executableTarget(name: "rlp", dependencies: ["RLFineTuning"], path: "Examples/rlp"),
             .executableTarget(name: "rainier", dependencies: ["RLFineTuning"], path: "Examples/rainier"),

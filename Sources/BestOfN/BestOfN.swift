@@ -1,5 +1,6 @@
-// Best-of-n (ALGORITHMS.md §4.5): sample n completions from a policy, keep the one a reward function ranks
-// highest. No training; its KL from the policy is at most log n − (n − 1)/n nats.
+// Best-of-n (Stiennon et al. 2020, arXiv 2009.01325; AlpacaFarm's `best_of_n.py`): sample n completions from a
+// policy, keep the one a reward function ranks highest. No training; its KL from the policy is at most log n − (n −
+// 1)/n nats.
 import Foundation
 import Evaluation
 import LanguageModels
@@ -8,7 +9,7 @@ import TrainingCore
 
 /// The settings of a best-of-n evaluation.
 public struct BestOfNConfig: Codable, Equatable, Sendable {
-    /// The values of n to report, each ≥ 1 (ALGORITHMS.md §11.2: 1, 2, 4, 8, 16). Default [1, 2, 4, 8, 16].
+    /// The values of n to report, each ≥ 1 (powers of two, to plot reward against log n). Default [1, 2, 4, 8, 16].
     public var ns: [Int] = [1, 2, 4, 8, 16]
     /// Sampling temperature (AlpacaFarm and RLP sample at 1.0). Default 1.
     public var temperature: Double = 1

@@ -1,5 +1,5 @@
 // The built-in commonsense world of Rainier's toy experiment: seeded entities, categories, relations and facts,
-// with statements rendered from templates and parsed back (ALGORITHMS.md §7, §9.2 E9).
+// with statements rendered from templates and parsed back (the CommonsenseWorld article describes it).
 import Evaluation
 import Foundation
 

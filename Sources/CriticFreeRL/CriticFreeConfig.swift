@@ -1,11 +1,11 @@
-// RLOOConfig and GRPOConfig: the hyperparameters of the critic-free online methods (ALGORITHMS.md §8, §11.2),
-// with toy-scale defaults. The fields both share are listed in the same order in each.
+// RLOOConfig and GRPOConfig: the hyperparameters of the critic-free online methods (RLOO, arXiv 2402.14740; GRPO,
+// arXiv 2402.03300), with toy-scale defaults. The fields both share are listed in the same order in each.
 import Foundation
 import TrainingCore
 
 /// The settings of an RLOO run (REINFORCE leave-one-out; Ahmadian et al. 2024; TRL `RLOOConfig`).
 ///
-/// Defaults follow the toy-scale column of ALGORITHMS.md §11.2: k = 4, β = 0.05, ε = 0.2, no advantage
+/// Defaults are this library's toy scale (TRL's where it has one): k = 4, β = 0.05, ε = 0.2, no advantage
 /// normalisation, one gradient step per generation (TRL `num_iterations = 1`, so the ratio is 1 and the loss is
 /// REINFORCE with the leave-one-out baseline). TRL's lr (1e−6) is for large models; the default here is 1e−4.
 public struct RLOOConfig: Codable, Equatable, Sendable {
@@ -58,8 +58,8 @@ public struct RLOOConfig: Codable, Equatable, Sendable {
 
 /// The settings of a GRPO run (group relative policy optimisation; Shao et al. 2024; TRL `GRPOConfig`).
 ///
-/// Defaults follow ALGORITHMS.md §11.2's toy column: G = 8, β = 0.04 (TRL's default is 0, no reference model),
-/// ε = 0.2, `scaleRewards` group, `lossAggregation` dapo, one gradient step per generation.
+/// Defaults are this library's toy scale (TRL's where it has one): G = 8, β = 0.04 (TRL's default is 0, no reference
+/// model), ε = 0.2, `scaleRewards` group, `lossAggregation` dapo, one gradient step per generation.
 public struct GRPOConfig: Codable, Equatable, Sendable {
     /// Iterations (each: generate, score, `epochs` optimizer steps). Default 100.
     public var iterations = 100

@@ -1,6 +1,6 @@
-// The critic-free policy losses (ALGORITHMS.md §8): RLOO's sequence-level clipped ratio and GRPO's per-token
-// clipped ratio with an optional k3 KL term and four loss aggregations. Shapes: [B, T] per-token tensors with a
-// response mask; advantages are per sequence, [B].
+// The critic-free policy losses as TRL implements them (RLOO, arXiv 2402.14740; GRPO, arXiv 2402.03300 eq. 3): RLOO's
+// sequence-level clipped ratio and GRPO's per-token clipped ratio with an optional k3 KL term and four loss
+// aggregations. Shapes: [B, T] per-token tensors with a response mask; advantages are per sequence, [B].
 import Foundation
 import TensorCore
 import TrainingCore

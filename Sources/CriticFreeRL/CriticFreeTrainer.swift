@@ -1,5 +1,6 @@
-// CriticFreeTrainer: RLOO and GRPO (ALGORITHMS.md §8) — several samples per prompt, a baseline from the other
-// samples instead of a value model, and a clipped-ratio update. Sampling and scoring reuse PPO's RolloutCollector.
+// CriticFreeTrainer: RLOO (arXiv 2402.14740) and GRPO (arXiv 2402.03300) — several samples per prompt, a baseline
+// from the other samples instead of a value model, and a clipped-ratio update. Sampling and scoring reuse PPO's
+// RolloutCollector.
 import Foundation
 import LanguageModels
 import NeuralNetworks
@@ -100,7 +101,7 @@ public final class CriticFreeTrainer {
         }
         if tokens.stopTokens.contains(tokens.padToken) {
             throw ConfigError(field: "padToken", value: "\(tokens.padToken)",
-                              requirement: "it must differ from every stop token \(tokens.stopTokens) (spec §1.1: never pad with EOS)")
+                              requirement: "it must differ from every stop token \(tokens.stopTokens): padding must be distinguishable from a real, scored stop token (lm-human-preferences and TRL reserve a separate pad id)")
         }
         self.algorithm = algorithm
         settings = SharedSettings(algorithm)

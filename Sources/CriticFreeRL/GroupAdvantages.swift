@@ -1,4 +1,5 @@
-// Critic-free advantages (ALGORITHMS.md §8): RLOO's leave-one-out baseline and GRPO's group normalisation.
+// Critic-free advantages: RLOO's leave-one-out baseline (arXiv 2402.14740) and GRPO's group normalisation
+// (arXiv 2402.03300, §4.1.2).
 // Rewards are laid out in groups of G consecutive samples of the same prompt: [prompt 0 × G, prompt 1 × G, …].
 import Foundation
 

@@ -1,4 +1,5 @@
-// DirectPreferenceConfig: the hyperparameters of DPO, IPO, KTO and ORPO (ALGORITHMS.md §8, §11.2).
+// DirectPreferenceConfig: the hyperparameters of DPO (arXiv 2305.18290), IPO (arXiv 2310.12036), KTO
+// (arXiv 2402.01306) and ORPO (arXiv 2403.07691), with TRL's defaults where they suit toy models.
 import Foundation
 import TrainingCore
 
@@ -30,7 +31,7 @@ public struct DirectPreferenceConfig: Codable, Equatable, Sendable {
     public var desirableWeight = 1.0
     /// λ_U, the weight of undesirable examples (KTO). Default 1.
     public var undesirableWeight = 1.0
-    /// Passes over the training data. Default 2 (spec §9.2 E10).
+    /// Passes over the training data. Default 2 (enough for the toy comparisons of the behaviour tests).
     public var epochs = 2
     /// Comparisons (or unpaired examples) per update. Default 16.
     public var batchSize = 16

@@ -1,4 +1,4 @@
-// DirectPreferenceTrainer: DPO (sigmoid, hinge, robust), IPO, KTO and ORPO on a GPT policy (ALGORITHMS.md §8),
+// DirectPreferenceTrainer: DPO (sigmoid, hinge, robust), IPO, KTO and ORPO on a GPT policy (as TRL implements them),
 // with reference log-probabilities precomputed once, held-out implicit-reward accuracy, events and checkpoints.
 import Foundation
 import LanguageModels

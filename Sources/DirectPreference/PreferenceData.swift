@@ -1,5 +1,6 @@
 // Tokenised preference data for the offline methods and the sequence log-probabilities they train on
-// (ALGORITHMS.md §1.2: sums of log π over completion tokens, prompt and padding excluded).
+// (sums of log π over completion tokens, prompt and padding excluded, as TRL's DPO trainer; the indexing is the
+// LanguageModels article's).
 import Foundation
 import LanguageModels
 import TensorCore

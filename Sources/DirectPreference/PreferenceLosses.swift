@@ -1,5 +1,6 @@
-// The offline preference losses of ALGORITHMS.md §8 as TRL implements them — DPO (sigmoid, hinge, robust), IPO,
-// KTO and ORPO — on sequence log-probabilities. Shape letter: N comparisons (or N unpaired examples).
+// The offline preference losses as TRL implements them — DPO (sigmoid, hinge, robust; arXiv 2305.18290 eq. 7), IPO
+// (arXiv 2310.12036), KTO (arXiv 2402.01306) and ORPO (arXiv 2403.07691) — on sequence log-probabilities. Shape
+// letter: N comparisons (or N unpaired examples).
 //
 // Each loss is one graph node over the policy's sequence log-probabilities `[N]` whose value and gradient are
 // computed in Double with closed-form derivatives, so saturated sigmoids and log(1 − p) near p = 1 stay finite.

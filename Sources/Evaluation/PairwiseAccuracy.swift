@@ -12,7 +12,7 @@ public struct PairwiseAccuracy: Equatable, Codable, Sendable {
 }
 
 /// The pairwise accuracy `mean 1[r_w > r_l]` and mean margin `mean (r_w − r_l)` of reward scores on
-/// comparisons (ALGORITHMS §3.4; TRL logs the same `accuracy`).
+/// comparisons (TRL's reward trainer logs the same `accuracy`).
 ///
 /// Equal scores count as wrong, since the model failed to prefer the chosen output. For chosen `[2, 1, 0]` and
 /// rejected `[1, 1, 1]`: accuracy ⅓, mean margin (1 + 0 − 1) / 3 = 0.

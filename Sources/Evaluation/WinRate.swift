@@ -22,7 +22,7 @@ public enum PairwiseOutcome: String, Codable, Sendable, CaseIterable {
 
 /// The win-rate of a list of judgements: `(#wins + ½ #ties) / #judgements`.
 ///
-/// This is AlpacaFarm's win-rate against reference outputs (RLP §5.2 reports it in percent). For
+/// This is AlpacaFarm's win-rate against reference outputs (RLP, arXiv 2403.19279, §5.2 reports it in percent). For
 /// `[win, tie, loss, win]` it is (2 + ½) / 4 = 0.625. Use the items' ``PairwiseOutcome/credit`` values with
 /// ``bootstrapConfidenceInterval(values:confidence:resamples:using:)`` for an interval.
 ///
@@ -57,8 +57,8 @@ public func pairwiseOutcomes<T: BinaryFloatingPoint>(scores: [T], referenceScore
     }
 }
 
-/// The win-rate of a system over a reference judged by numeric scores, ties counting ½ (the spec's toy-setting
-/// judge: "gold reward comparison").
+/// The win-rate of a system over a reference judged by numeric scores, ties counting ½: the judge of
+/// the toy experiments, where a gold reward decides.
 ///
 /// For scores `[1, 0.5, 0.2]` against `[0.5, 0.5, 0.9]`: win, tie, loss → 0.5.
 ///

@@ -1,5 +1,5 @@
 // Teacher-forced scoring of responses (the function every RL algorithm calls) and the language-modelling
-// loss. Conventions from ALGORITHMS.md §1.1–1.2: prompts left-padded to width P, responses right-padded to
+// loss. Conventions (the LanguageModels article): prompts left-padded to width P, responses right-padded to
 // width R; response token t (0-based) is predicted by the logits at position P + t − 1 of [prompt | response].
 import Foundation
 import TensorCore
@@ -20,7 +20,7 @@ extension GPT {
     /// Runs one forward pass over `[prompts | responses]`, keeps the hidden states at positions
     /// `P − 1 ..< P + R − 1` (the states that predict each response token), and applies the tied vocabulary
     /// projection to those rows only. Logits are divided by `temperature` before the log-softmax, for the
-    /// policy and the reference alike (LMHP `policy.py`; TRL).
+    /// policy and the reference alike (lm-human-preferences `policy.py`; TRL).
     ///
     /// - Parameters:
     ///   - prompts: `[B, P]`, left-padded, with at least one column.

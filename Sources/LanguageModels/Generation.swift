@@ -1,6 +1,6 @@
 // Sampling responses with a key/value cache: prefill the left-padded prompts in one pass, then decode one
 // token per step. Warpers follow Hugging Face's order (temperature → top-k → top-p); finished rows emit PAD
-// with mask 0 (ALGORITHMS.md §1.3).
+// with mask 0 (see the LanguageModels article).
 import Foundation
 import TensorCore
 

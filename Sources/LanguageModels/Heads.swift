@@ -1,5 +1,5 @@
-// Scalar heads on the final hidden state (ALGORITHMS.md §1.9): a value head (zero init) shared with the
-// policy trunk, and a reward model that reads the last real token of each row.
+// Scalar heads on the final hidden state (lm-human-preferences; see the LanguageModels article): a value head
+// (zero init) shared with the policy trunk, and a reward model that reads the last real token of each row.
 import Foundation
 import NeuralNetworks
 import TensorCore
@@ -19,12 +19,12 @@ public final class ScalarHead: Module {
         self.bias = Variable(bias, requiresGrad: requiresGrad, name: "bias")
     }
 
-    /// A value head: weights and bias zero, so every value starts at 0 (LMHP `scale=0`).
+    /// A value head: weights and bias zero, so every value starts at 0 (lm-human-preferences `scale=0`).
     public static func value(embeddingSize c: Int) -> ScalarHead {
         ScalarHead(weight: Tensor(zeros: [1, c]), bias: Tensor(zeros: [1]))
     }
 
-    /// A reward head: weights N(0, 1/√(C+1)), bias 0 (LMHP `fc_layer`).
+    /// A reward head: weights N(0, 1/√(C+1)), bias 0 (lm-human-preferences `fc_layer`).
     public static func reward<G: RandomNumberGenerator>(embeddingSize c: Int, using generator: inout G) -> ScalarHead {
         ScalarHead(weight: Tensor.randomNormal([1, c], standardDeviation: 1 / Float(c + 1).squareRoot(), using: &generator),
                    bias: Tensor(zeros: [1]))
@@ -43,7 +43,7 @@ public final class ScalarHead: Module {
     }
 }
 
-/// A policy and a value head on one shared trunk (LMHP's `scalar_heads=['value']`).
+/// A policy and a value head on one shared trunk (lm-human-preferences' `scalar_heads=['value']`).
 ///
 /// Parameters are the policy's names plus `valueHead.weight` and `valueHead.bias`.
 public final class PolicyWithValue: Module {

@@ -1,5 +1,5 @@
 // Logit warpers and the categorical draw, in Hugging Face's order: temperature → top-k → top-p
-// (transformers `generation/logits_process.py`; ALGORITHMS.md §1.3). Kernels work on one row in place;
+// (transformers `generation/logits_process.py`). Kernels work on one row in place;
 // the array versions are for tests and callers outside the decode loop.
 import Foundation
 

@@ -7,7 +7,7 @@ import TensorCore
 ///
 /// `tokens` is row-major `[batchSize, length]`; `mask` is a `[batchSize, length]` tensor with 1 for real tokens
 /// and 0 for padding. Padded positions may hold any id (even one outside the vocabulary): the model never
-/// embeds them. Prompts are left-padded and responses right-padded (ALGORITHMS.md §1.1).
+/// embeds them. Prompts are left-padded and responses right-padded (see Conventions in the LanguageModels article).
 ///
 /// Packed rows (several sequences in one row, as SFT's packing builds them) number their sequences in the mask
 /// instead: 1, 2, 3, … for the first, second, third sequence of the row, 0 for padding. Attention is then

@@ -1,14 +1,14 @@
-// PPOConfig: every hyperparameter of PPO-RLHF (spec §4.4) at toy scale (spec §11.2), with validation that
-// names the field, shows the value and says how to fix it.
+// PPOConfig: every hyperparameter of PPO-RLHF (InstructGPT, arXiv 2203.02155, App. C.4) at toy scale, with validation
+// that names the field, shows the value and says how to fix it.
 import Foundation
 import TrainingCore
 
 /// The hyperparameters of a PPO-RLHF run (InstructGPT §3.5; lm-human-preferences; TRL's `PPOConfig`).
 ///
-/// Defaults are the toy-scale column of the spec (§11.2): β = 0.05 adaptive towards 3 nats over a horizon of
-/// 10,000 episodes, 64 episodes per iteration in 1 minibatch (no accumulation), 4 epochs, ε = ε_v = 0.2, c_v = 0.1, γ = 1,
-/// λ = 0.95, whitened rewards, τ = 1 and a learning rate of 1e-4. Every field decodes with its default when
-/// missing, so a JSON file only needs the fields it changes.
+/// Defaults are this library's toy scale (a run takes minutes on two CPU cores): β = 0.05 adaptive towards 3 nats
+/// over a horizon of 10,000 episodes, 64 episodes per iteration in 1 minibatch (no accumulation), 4 epochs,
+/// ε = ε_v = 0.2, c_v = 0.1, γ = 1, λ = 0.95, whitened rewards, τ = 1 and a learning rate of 1e-4. Every field decodes
+/// with its default when missing, so a JSON file only needs the fields it changes.
 ///
 /// ```swift
 /// var config = PPOConfig()
@@ -36,7 +36,8 @@ public struct PPOConfig: Codable, Equatable, Sendable {
     /// estimate is biased and can turn negative, which makes the penalty a bonus for stopping early (TRL warns
     /// about the same with `min_length`); keep it 0 unless the task needs it.
     public var minimumNewTokens = 0
-    /// Sampling temperature τ, also used for every log-probability (policy and reference, spec §1.2). Default 1.
+    /// Sampling temperature τ, also used for every log-probability (policy and reference, as lm-human-preferences
+    /// does). Default 1.
     public var temperature: Float = 1
     /// Top-k filter of the sampler (0 = off). Default 0.
     public var topK = 0
@@ -215,7 +216,7 @@ public struct PPOConfig: Codable, Equatable, Sendable {
         try check(microBatchSize >= 0 && (microBatchSize == 0 || minibatch % microBatchSize == 0), "microBatchSize", microBatchSize,
                   "it must divide the minibatch (\(minibatch) episodes); choose a divisor such as \(divisors(minibatch)), or 0 for the whole minibatch")
         try check(!whitenRewards || batchSize >= 8, "batchSize", batchSize,
-                  "reward whitening needs at least 8 samples (spec §1.5); use a batch of 8 or more, or set whitenRewards to false")
+                  "reward whitening needs at least 8 samples (a variance over fewer is too noisy; lm-human-preferences and TRL assert the same); use a batch of 8 or more, or set whitenRewards to false")
         try check(clipRange > 0 && clipRange < 1, "clipRange", clipRange, "it must lie in (0, 1) (e.g. 0.2)")
         try check(valueClipRange > 0 && valueClipRange.isFinite, "valueClipRange", valueClipRange, "it must be positive (e.g. 0.2)")
         try check(valueCoefficient >= 0 && valueCoefficient.isFinite, "valueCoefficient", valueCoefficient, "it must be ≥ 0 (e.g. 0.1)")

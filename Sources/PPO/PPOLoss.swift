@@ -1,5 +1,6 @@
-// Spec §4.2 step 6 on one batch of episodes: the clipped surrogate policy loss plus c_v times the clipped value
-// loss, from one teacher-forced forward pass of the policy (and of a separate value model).
+// Phase 5 of a PPO iteration (see the PPO article) on one batch of episodes: the clipped surrogate policy loss plus
+// c_v times the clipped value loss, from one teacher-forced forward pass of the policy (and of a separate value
+// model).
 import Foundation
 import LanguageModels
 import TensorCore

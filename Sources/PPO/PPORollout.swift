@@ -1,4 +1,4 @@
-// PPORollout: the plain data of one PPO iteration's rollout (spec §4.2 steps 1–2), and the row/column helpers
+// PPORollout: the plain data of one PPO iteration's rollout (phases 1–2 in the PPO article), and the row/column helpers
 // the update uses to cut it into minibatches. Shapes: B episodes, P prompt width, R response width.
 import Foundation
 import LanguageModels

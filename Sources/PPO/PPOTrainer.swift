@@ -16,10 +16,10 @@ public struct PPOStepMetrics {
 
 /// Trains a policy with PPO against a reward, with a per-token KL penalty to a frozen reference.
 ///
-/// One iteration (`step`) runs the phases of spec §4.2: 1 collect (KV-cache sampling), 2 score (teacher-forced
-/// log-probabilities, reference log-probabilities, values, rewards), 3 KL-shaped rewards, 4 advantages and
-/// returns, 5 minibatch epochs (clipped policy and value losses, micro-batch accumulation, PPO-ptx), 6 metrics,
-/// then the KL controller update. The trainer never prints: `train` reports `TrainingEvent`s to a callback
+/// One iteration (`step`) runs the phases listed in the PPO article: 1 collect (KV-cache sampling), 2 score
+/// (teacher-forced log-probabilities, reference log-probabilities, values, rewards), 3 KL-shaped rewards, 4
+/// advantages and returns, 5 minibatch epochs (clipped policy and value losses, micro-batch accumulation, PPO-ptx), 6
+/// metrics, then the KL controller update. The trainer never prints: `train` reports `TrainingEvent`s to a callback
 /// that can stop it.
 ///
 /// ```swift
@@ -88,7 +88,7 @@ public final class PPOTrainer {
         }
         if tokens.stopTokens.contains(tokens.padToken) {
             throw ConfigError(field: "padToken", value: "\(tokens.padToken)",
-                              requirement: "it must differ from every stop token \(tokens.stopTokens) (spec §1.1: never pad with EOS)")
+                              requirement: "it must differ from every stop token \(tokens.stopTokens): padding must be distinguishable from a real, scored stop token (lm-human-preferences and TRL reserve a separate pad id)")
         }
         self.config = config
         self.policy = policy

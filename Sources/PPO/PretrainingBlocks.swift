@@ -1,5 +1,5 @@
-// The pretraining data of PPO-ptx (spec §4.3): token blocks served in order, cyclically, with a position that
-// checkpoints save so a resumed run sees the same blocks.
+// The pretraining data of PPO-ptx (Ouyang et al. 2022, arXiv 2203.02155, §3.5 eq. 2 and App. C.4): token blocks
+// served in order, cyclically, with a position that checkpoints save so a resumed run sees the same blocks.
 import Foundation
 import LanguageModels
 import TrainingCore

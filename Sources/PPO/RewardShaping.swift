@@ -1,5 +1,6 @@
-// Pure functions of spec §4.2 steps 2–5: the missing-stop penalty, KL-shaped per-token rewards, optional
-// reward whitening, GAE and advantage whitening. Shapes: [B, R] per-token tensors, [B] scores.
+// Pure functions of phases 2–4 of a PPO iteration (see the PPO article): the missing-stop penalty, KL-shaped
+// per-token rewards, optional reward whitening, GAE and advantage whitening. Shapes: [B, R] per-token tensors, [B]
+// scores.
 import Foundation
 import TensorCore
 import TrainingCore
@@ -11,8 +12,8 @@ public func penalizedScores(_ scores: [Float], stopped: [Bool], penalty: Float) 
     return zip(scores, stopped).map { $1 ? $0 : $0 + penalty }
 }
 
-/// Per-token rewards `rₜ = −β·klₜ`, plus the sequence score on the last real token of each row (spec §4.2
-/// step 3; lm-human-preferences, AlpacaFarm and OpenRLHF put it there; TRL one position later).
+/// Per-token rewards `rₜ = −β·klₜ`, plus the sequence score on the last real token of each row
+/// (lm-human-preferences, AlpacaFarm and OpenRLHF put it there; TRL one position later).
 ///
 /// - Parameters:
 ///   - scores: one score per episode, `[B]`.
@@ -43,7 +44,7 @@ public func klShapedRewards(scores: [Float], kl: Tensor, mask: Tensor, klCoeffic
     return rewards
 }
 
-/// The per-token quantities derived from a rollout before the PPO epochs (spec §4.2 steps 3–5).
+/// The per-token quantities derived from a rollout before the PPO epochs (phases 3–4 in the PPO article).
 public struct PPOAdvantages {
     /// The KL estimates of the penalty (by the configured estimator), `[B, R]`.
     public var kl: Tensor

@@ -1,5 +1,5 @@
-// Spec §4.2 steps 1–2: sample responses with the KV-cache sampler, recompute log-probabilities, reference
-// log-probabilities and values with the training forward pass, and score the episodes.
+// Phases 1–2 of a PPO iteration (see the PPO article): sample responses with the KV-cache sampler, recompute
+// log-probabilities, reference log-probabilities and values with the training forward pass, and score the episodes.
 import Foundation
 import LanguageModels
 import TensorCore

@@ -1,5 +1,5 @@
 // The critic of PPO: a value head on the policy's trunk (lm-human-preferences) or a separate value model
-// initialised from the reward model (InstructGPT, AlpacaFarm) or from the policy (spec §1.9).
+// initialised from the reward model (InstructGPT, AlpacaFarm) or from the policy (the PPO article lists the choices).
 import Foundation
 import LanguageModels
 import NeuralNetworks

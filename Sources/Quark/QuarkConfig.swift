@@ -1,9 +1,10 @@
-// QuarkConfig: every hyperparameter of Quark (spec §6.3) at toy scale (spec §11.2), with validation that names
-// the field, shows the value and says how to fix it.
+// QuarkConfig: every hyperparameter of Quark (Lu et al. 2022, arXiv 2205.13636; QK `arguments.py`) at toy scale, with
+// validation that names the field, shows the value and says how to fix it.
 import Foundation
 import TrainingCore
 
-/// Which KL divergence the learning loss penalises (spec §6.2 direction note).
+/// Which KL divergence the learning loss penalises. The two public implementations and the way the paper's objective
+/// is usually quoted disagree on the direction, so both are offered.
 public enum QuarkKLDirection: String, Codable, CaseIterable, Sendable {
     /// KL(p̃_θ ‖ p_0): what both public implementations compute (QK `main.py::loss`, AF). The default.
     case policyToReference
@@ -13,9 +14,9 @@ public enum QuarkKLDirection: String, Codable, CaseIterable, Sendable {
 
 /// The hyperparameters of a Quark run (Lu et al. 2022; QK `arguments.py`).
 ///
-/// Defaults are the toy-scale column of the spec (§11.2): K = 5 reward tokens, β = 0.05, α = 0.06, learning rate
-/// 1e-4 with 20 warm-up steps and linear decay to 0, exploration every 50 steps, 64 pool items per step and
-/// responses of at most 12 tokens. Every field decodes with its default when missing.
+/// Defaults are this library's toy scale (a run takes minutes on two CPU cores): K = 5 reward tokens, β = 0.05,
+/// α = 0.06, learning rate 1e-4 with 20 warm-up steps and linear decay to 0, exploration every 50 steps, 64 pool items
+/// per step and responses of at most 12 tokens. Every field decodes with its default when missing.
 ///
 /// ```swift
 /// var config = QuarkConfig()

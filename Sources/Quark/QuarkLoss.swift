@@ -1,4 +1,4 @@
-// Quark's learning loss (spec §6.2 step 2; QK `main.py::loss`; AF `quark_trainer.py::compute_loss`), fused over the
+// Quark's learning loss (QK `main.py::loss`; AF `quark_trainer.py::compute_loss`), fused over the
 // vocabulary so that no [N, V] intermediate is kept for the graph:
 //
 //   L = maskedMean_t [ −log p_θ(y_t | r_k, x, y_<t) + β·KL_t − α·H_t ]

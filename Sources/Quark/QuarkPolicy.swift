@@ -1,5 +1,5 @@
-// The policy side of Quark: reward tokens added to the vocabulary (spec §6.1), prompts prefixed with a reward
-// token, conditional sampling, and the teacher-forced logits the learning loss needs.
+// The policy side of Quark: reward tokens added to the vocabulary (Lu et al. 2022, arXiv 2205.13636; QK `policy.py`),
+// prompts prefixed with a reward token, conditional sampling, and the teacher-forced logits the learning loss needs.
 import Foundation
 import LanguageModels
 import TensorCore
@@ -79,7 +79,7 @@ public final class QuarkPolicy {
     }
 
     /// Logits `[B, R, V]` of `model` at the positions that predict each response token of `[prompts ‖ responses]`
-    /// (spec §1.2: response token t is predicted at position P + t − 1).
+    /// (the LanguageModels article's convention: response token t is predicted at position P + t − 1).
     public static func responseLogits(model: GPT, prompts: TokenBatch, responses: TokenBatch) throws -> Variable {
         let P = prompts.length, R = responses.length
         let hidden = try model.hiddenStates(prompts.concatenated(with: responses))   // [B, P+R, C]

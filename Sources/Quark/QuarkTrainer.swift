@@ -1,6 +1,7 @@
-// QuarkTrainer: Quantized Reward Konditioning (Lu et al. 2022, arXiv 2205.13636; QK `main.py::ConditionTrainer`).
-// One step (spec §6.2, §11.3): [explore → score → pool.add → re-quantize → reshuffle] every `sampleInterval`
-// steps, then one learning update on the next pool batch: NLL given the quantile's token + β·exact KL − α·H.
+// QuarkTrainer: Quantized Reward Konditioning (Lu et al. 2022, arXiv 2205.13636; QK `main.py::ConditionTrainer`,
+// where QK is the authors' code, see the Quark article). One step: [explore → score → pool.add → re-quantize →
+// reshuffle] every `sampleInterval` steps, then one learning update on the next pool batch: NLL given the
+// quantile's token + β·exact KL − α·H.
 import Foundation
 import LanguageModels
 import NeuralNetworks
@@ -105,7 +106,7 @@ public final class QuarkTrainer {
         if case .text = reward, tokenizer == nil {
             throw ConfigError(field: "tokenizer", value: "nil", requirement: "a text reward needs a tokenizer to decode completions; pass one or use a .tokens reward")
         }
-        try require(!stopTokens.contains(padToken), "padToken", padToken, "it must differ from every stop token \(stopTokens) (spec §1.1)")
+        try require(!stopTokens.contains(padToken), "padToken", padToken, "it must differ from every stop token \(stopTokens): padding must be distinguishable from a real, scored stop token (lm-human-preferences and TRL reserve a separate pad id)")
         try require(!prompts.isEmpty && prompts.allSatisfy { !$0.isEmpty }, "prompts", "\(prompts.count) prompts",
                     "give at least one prompt, each with at least one token")
         try require(promptTexts == nil || promptTexts!.count == prompts.count, "promptTexts", promptTexts?.count ?? 0,

@@ -21,7 +21,8 @@ extension QuarkExperiment {
                                           unlikelihoodAlpha: config.unlikelihoodAlpha, seed: config.seed &+ 4)
             return model
         }
-        // The reward: diversity Π_{n=2..4}(1 − rep-n) of the response tokens (spec §6.4 LIB).
+        // The reward: diversity Π_{n=2..4}(1 − rep-n) of the response tokens: SimCTG's diversity metric (Su et al.
+        // 2022, arXiv 2202.06417), this library's choice of reward (see the QuarkExperiments article).
         let reward = QuarkReward.tokens { _, responses in responses.map { Float(diversity($0)) } }
         let prompts = try trainingPrompts(kinds: ["neutral", "positive", "negative"], tokens: tokens)
         let quark = try trainQuark(phase: "Quark", name: "quark", base: s.base, reward: reward, prompts: prompts, tokens: tokens,

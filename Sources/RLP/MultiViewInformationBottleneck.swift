@@ -1,6 +1,8 @@
-// RLP-UML's multi-view loss (ALGORITHMS.md §5.2; Federici et al.'s MIB): a Gaussian encoder on each view's
-// reward-model representation, a Jensen–Shannon mutual-information critic between the two views' codes, and the
-// symmetrised KL between the two views' posteriors. Shapes: B views per side, C representation width, D code size.
+// RLP-UML's multi-view loss (Lang et al. 2024, arXiv 2403.19279, §4.2) after the multi-view information bottleneck
+// (MIB) of Federici et al. 2020 (arXiv 2002.07017; code github.com/mfederici/Multi-View-Information-Bottleneck): a
+// Gaussian encoder on each view's reward-model representation, a Jensen–Shannon mutual-information critic between the
+// two views' codes, and the symmetrised KL between the two views' posteriors. Shapes: B views per side, C
+// representation width, D code size.
 import Foundation
 import NeuralNetworks
 import TensorCore
@@ -66,8 +68,8 @@ public final class GaussianEncoder: Module {
 
     /// - Parameters:
     ///   - inputSize: The representation width C (the reward model's embedding size).
-    ///   - hiddenSize: Width of the two hidden layers (spec toy setting: 64).
-    ///   - codeSize: D (spec toy setting: 16).
+    ///   - hiddenSize: Width of the two hidden layers (toy default: 64).
+    ///   - codeSize: D (toy default: 16).
     public init<G: RandomNumberGenerator>(inputSize: Int, hiddenSize: Int = 64, codeSize: Int = 16, using generator: inout G) {
         meanNetwork = MLP(sizes: [inputSize, hiddenSize, hiddenSize, codeSize], using: &generator)
         scaleNetwork = MLP(sizes: [inputSize, hiddenSize, hiddenSize, codeSize], using: &generator)

@@ -8,7 +8,7 @@ import TensorCore
 import TrainingCore
 import TrainingData
 
-/// Samples `n` responses per prompt from a policy (ALGORITHMS.md §5.1 step 4).
+/// Samples `n` responses per prompt from a policy (Lang et al. 2024, arXiv 2403.19279, Algorithm 1; n = 10 in §5.3).
 ///
 /// - Parameters:
 ///   - policy: The policy with its tokenizer and stop tokens.

@@ -1,4 +1,5 @@
-// The settings of RLP's reward-retraining step (ALGORITHMS.md §5.1–§5.4), with the paper's values as defaults.
+// The settings of RLP's reward-retraining step (Lang et al. 2024, arXiv 2403.19279, §4.1–4.2, §5.1, §5.3),
+// with the paper's values as defaults.
 import Foundation
 import TrainingCore
 
@@ -10,7 +11,8 @@ public enum RLPVariant: String, Codable, CaseIterable, Sendable {
     case spg
 }
 
-/// Where the retrained reward model starts (the paper does not say; ALGORITHMS.md §5.1).
+/// Where the retrained reward model starts (the paper does not say; this library's choice is listed in the RLP
+/// article).
 public enum RewardRetrainingInitialization: String, Codable, CaseIterable, Sendable {
     /// A fresh head on a copy of the SFT model, as the first reward model ("retrain"). The default.
     case fromSFT
@@ -28,9 +30,10 @@ public struct RLPConfig: Codable, Equatable, Sendable {
     public var multiViewWeight = 0.5
     /// β, the weight of the symmetrised KL inside L_M (RLP: 1). Default 1.
     public var symmetrizedKLWeight = 1.0
-    /// Width of the hidden layers of the encoder's μ and σ networks and of the critic (spec toy setting 64). Default 64.
+    /// Width of the hidden layers of the encoder's μ and σ networks and of the critic (the paper does not give it).
+    /// Default 64.
     public var encoderHiddenSize = 64
-    /// Size of the code z (spec toy setting 16). Default 16.
+    /// Size of the code z (the paper does not give it). Default 16.
     public var codeSize = 16
     /// Prompts per UML step; each gives two views (two different responses). Default 16.
     public var viewBatchSize = 16

@@ -1,4 +1,4 @@
-// The RLP experiment (ALGORITHMS.md §9.2 E6, RLP Table 2 in miniature) on the built-in instruction task:
+// The RLP experiment (Lang et al. 2024, arXiv 2403.19279, Table 2 in miniature) on the built-in instruction task:
 // SFT, best-of-n, PPO, RLP-UML and RLP-SPG, judged against the reference system by the training and the held-out
 // annotators, with the reward model's accuracy on the policy's own samples before and after retraining.
 import Foundation

@@ -1,4 +1,4 @@
-// The configuration of the RLP experiment (`rlft rlp`, the `rlp` example; ALGORITHMS.md §9.2 E6): stage sizes
+// The configuration of the RLP experiment (`rlft rlp`, the `rlp` example; RLP's Table 2 in miniature): stage sizes
 // scaled so that three seeds finish in about fifteen minutes on two cores.
 import Foundation
 import Runs
@@ -42,8 +42,9 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
     public var ppoBatchSize = 32
     /// PPO learning rate. Default 5e-5.
     public var ppoLearningRate: Float = 5e-5
-    /// Initial KL coefficient β (adaptive, target 3 nats). Default 0.2 (LMHP's default; at 0.05 PPO over-optimises the
-    /// weak first reward model so far that its samples are mostly wrong and carry little signal to retrain on).
+    /// Initial KL coefficient β (adaptive, target 3 nats). Default 0.2 (lm-human-preferences' default; at 0.05 PPO
+    /// over-optimises the weak first reward model so far that its samples are mostly wrong and carry little signal to
+    /// retrain on).
     public var klCoefficient = 0.2
     /// Unlabelled prompts sampled n times from the PPO policy for reward retraining (RLP's P). Default 128.
     public var unlabeledPrompts = 128

@@ -1,5 +1,6 @@
-// RLP's reward retraining (ALGORITHMS.md §5.1 step 4): a reward model trained again on the human comparisons,
-// with either the multi-view loss on the policy's samples (UML) or synthetic comparisons made from them (SPG).
+// RLP's reward retraining (Lang et al. 2024, arXiv 2403.19279, §4.1 eq. 1, Algorithm 1 line 4): a reward model
+// trained again on the human comparisons, with either the multi-view loss on the policy's samples (UML) or synthetic
+// comparisons made from them (SPG).
 import Foundation
 import LanguageModels
 import NeuralNetworks

@@ -1,6 +1,6 @@
-// RLP-SPG (ALGORITHMS.md §5.3): cluster each prompt's policy samples by semantic equivalence, keep prompts whose
-// largest cluster holds at least γ of the samples, and pair the best-rewarded member of that cluster (chosen) with
-// a random sample outside it (rejected).
+// RLP-SPG (Lang et al. 2024, arXiv 2403.19279, §4.2): cluster each prompt's policy samples by semantic equivalence,
+// keep prompts whose largest cluster holds at least γ of the samples, and pair the best-rewarded member of that
+// cluster (chosen) with a random sample outside it (rejected).
 import Foundation
 import TrainingCore
 import TrainingData

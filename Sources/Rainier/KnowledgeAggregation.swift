@@ -1,5 +1,5 @@
-// Rainier's inference (ALGORITHMS.md §7.6): combine the QA model's probability vectors without knowledge and
-// with each of M sampled knowledge statements into one answer.
+// Rainier's inference (Liu et al. 2022, arXiv 2210.03078; the authors' `reward.py::get_reward_ensemble`): combine the
+// QA model's probability vectors without knowledge and with each of M sampled knowledge statements into one answer.
 import Foundation
 
 /// How the M + 1 probability vectors of a question (no knowledge, then one per statement) become one answer.

@@ -1,5 +1,5 @@
-// Answering with sampled knowledge (ALGORITHMS.md §7.6): score each question without knowledge and with each
-// statement, then aggregate the M + 1 probability vectors.
+// Answering with sampled knowledge (Rainier's inference; the authors' `ppo.py::eval`): score each question without
+// knowledge and with each statement, then aggregate the M + 1 probability vectors.
 import CommonsenseWorld
 import Foundation
 

@@ -1,5 +1,5 @@
-// The knowledge introspector of Rainier (ALGORITHMS.md §7.1): a decoder-only GPT that reads a question and
-// writes a short knowledge statement. Prompt and completion formats, sampling M statements, and imitation data.
+// The knowledge introspector of Rainier (Liu et al. 2022, arXiv 2210.03078): a decoder-only GPT that reads a question
+// and writes a short knowledge statement. Prompt and completion formats, sampling M statements, and imitation data.
 import CommonsenseWorld
 import Foundation
 import LanguageModels
@@ -45,8 +45,8 @@ public final class KnowledgeIntrospector {
     /// A sampled completion as a statement: surrounding spaces and newlines removed.
     public static func clean(_ completion: String) -> String { completion.trimmingCharacters(in: .whitespacesAndNewlines) }
 
-    /// Stage-I training examples: every (question, silver statement) pair is one example (spec §7.2); empty
-    /// statements are dropped.
+    /// Stage-I training examples: every (question, silver statement) pair is one example (as the authors'
+    /// `imitation.py`); empty statements are dropped.
     ///
     /// - Throws: `TrainingError` when an example does not fit the model's context.
     public func imitationExamples(questions: [MultipleChoiceQuestion], knowledge: [[String]]) throws -> [SFTExample] {

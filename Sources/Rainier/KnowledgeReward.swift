@@ -1,5 +1,6 @@
-// Rainier's reward (ALGORITHMS.md §7.4, reward shape 4) and its normalisation to mean 0 and standard deviation 1
-// on stage-I samples (§1.6), as a RewardFunction that PPO calls with prompts and sampled knowledge.
+// Rainier's reward (Liu et al. 2022, arXiv 2210.03078; shape 4, the default of the authors' `reward.py`) and its
+// normalisation to mean 0 and standard deviation 1 on stage-I samples (the authors' `ppo.py::set_reward_norm`), as a
+// RewardFunction that PPO calls with prompts and sampled knowledge.
 import CommonsenseWorld
 import Foundation
 import TrainingCore
@@ -80,8 +81,9 @@ public final class KnowledgeReward: RewardFunction {
         try rawRewards(prompts: prompts, completions: completions).map { Float(normalizer($0)) }
     }
 
-    /// Fits and installs gain and bias so that the raw rewards of these (question, knowledge) pairs — stage-I
-    /// samples — have mean 0 and standard deviation 1 (spec §1.6).
+    /// Fits and installs gain and bias so that the raw rewards of these (question, knowledge) pairs — stage-I samples
+    /// — have mean 0 and standard deviation 1 (Ziegler et al. 2019, arXiv 1909.08593, §2; Rainier's
+    /// `set_reward_norm`).
     ///
     /// - Returns: the fitted normaliser and the raw rewards it was fitted on.
     @discardableResult

@@ -1,5 +1,6 @@
-// The fixed question-answering model of Rainier (ALGORITHMS.md §7.3): scores the choices of a multiple-choice
-// question, with or without a knowledge statement, by the mean per-token log-likelihood of each choice.
+// The fixed question-answering model of Rainier (Liu et al. 2022, arXiv 2210.03078; the authors'
+// `rainier/model/reward.py::get_reward`): scores the choices of a multiple-choice question, with or without a
+// knowledge statement, by the mean per-token log-likelihood of each choice.
 import CommonsenseWorld
 import Foundation
 import LanguageModels
@@ -19,7 +20,7 @@ public protocol QuestionAnsweringModel: AnyObject {
     func choiceScores(_ questions: [MultipleChoiceQuestion], knowledge: [String?]) throws -> [[Float]]
 }
 
-/// `softmax` of a question's choice scores (spec §7.3: p(c | q, k) = softmax_c s(c | q, k)).
+/// `softmax` of a question's choice scores (p(c | q, k) = softmax_c s(c | q, k), as Rainier's `get_reward`).
 public func choiceProbabilities(_ scores: [Float]) -> [Double] {
     guard let top = scores.max() else { return [] }
     let e = scores.map { Foundation.exp(Double($0 - top)) }
@@ -29,7 +30,7 @@ public func choiceProbabilities(_ scores: [Float]) -> [Double] {
 
 /// The text formats of the question-answering model (a decoder-only port of UnifiedQA's).
 public enum QuestionAnsweringFormat {
-    /// `q` or `q \n k` (a literal backslash-n, spec §7.3), then a newline and `answer:`.
+    /// `q` or `q \n k` (a literal backslash-n, the UnifiedQA format Rainier uses), then a newline and `answer:`.
     public static func input(_ question: MultipleChoiceQuestion, knowledge: String?) -> String {
         var text = question.text
         if let knowledge { text += " \\n " + knowledge }

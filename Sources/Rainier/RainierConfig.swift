@@ -1,14 +1,14 @@
-// The settings of Rainier's two training stages and its inference (ALGORITHMS.md §7), at toy scale.
+// The settings of Rainier's two training stages and its inference (Liu et al. 2022, arXiv 2210.03078), at toy scale.
 import Foundation
 import PPO
 import TrainingCore
 
 /// Settings of stage I (imitation), the reward calibration, stage II (PPO) and inference.
 ///
-/// Paper values (Liu et al. 2022; spec §7): imitation batch 64 at lr 1e−5 for 50k–100k steps; PPO with 64
-/// questions per iteration, τ = 0.7, top-k 50, β = 0.2 fixed, whitened rewards, γ = 1, λ = 0.95, 4 full-batch
-/// epochs, lr 2e−5; inference with M = 10 statements at top-p 0.5 and max aggregation. Defaults keep every paper
-/// value except the step counts and learning rates, which suit the tiny models of the toy world.
+/// Paper values (Liu et al. 2022; the authors' `args.py` and training scripts): imitation batch 64 at lr 1e−5 for
+/// 50k–100k steps; PPO with 64 questions per iteration, τ = 0.7, top-k 50, β = 0.2 fixed, whitened rewards, γ = 1, λ
+/// = 0.95, 4 full-batch epochs, lr 2e−5; inference with M = 10 statements at top-p 0.5 and max aggregation. Defaults
+/// keep every paper value except the step counts and learning rates, which suit the tiny models of the toy world.
 public struct RainierConfig: Codable, Equatable, Sendable {
     /// Seed of stage I, the calibration samples and inference sampling. Default 0.
     public var seed: UInt64 = 0
@@ -32,9 +32,10 @@ public struct RainierConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// Rainier's PPO settings (spec §7.5) with toy-scale iterations and learning rate: 64 questions per iteration,
-    /// 16 new tokens, τ = 0.7, top-k 50, β = 0.2 fixed, k1, whitened rewards, γ = 1, λ = 0.95, 4 epochs on the whole
-    /// batch, ε = ε_v = 0.2, c_v = 1, lr 3e−4 (linear decay), gradient clipping off, no missing-stop penalty.
+    /// Rainier's PPO settings (the authors' `ppo.py` and `args.py`) with toy-scale iterations and learning rate: 64
+    /// questions per iteration, 16 new tokens, τ = 0.7, top-k 50, β = 0.2 fixed, k1, whitened rewards, γ = 1,
+    /// λ = 0.95, 4 epochs on the whole batch, ε = ε_v = 0.2, c_v = 1, lr 3e−4 (linear decay), gradient clipping off, no
+    /// missing-stop penalty.
     public static func rainierPPO() -> PPOConfig {
         var c = PPOConfig()
         c.iterations = 60

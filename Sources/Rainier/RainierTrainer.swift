@@ -1,5 +1,5 @@
-// Rainier's training (ALGORITHMS.md §7.2–7.5): stage I imitates silver knowledge with SFT; the reward is then
-// normalised on stage-I samples; stage II is PPO against the fixed QA model with a KL penalty to stage I.
+// Rainier's training (Liu et al. 2022, arXiv 2210.03078): stage I imitates silver knowledge with SFT; the reward is
+// then normalised on stage-I samples; stage II is PPO against the fixed QA model with a KL penalty to stage I.
 import CommonsenseWorld
 import Foundation
 import LanguageModels

@@ -39,7 +39,8 @@ public enum ReviewLexicon {
         return Double(p - n) / Double(max(1, p + n))
     }
 
-    /// Gold toxicity in [0, 1): 1 − exp(−#insults) (spec §9.1: any insult ⇒ ≥ 0.63).
+    /// Gold toxicity in [0, 1): 1 − exp(−#insults) (so any insult ⇒ ≥ 0.63, above the 0.5 threshold of
+    /// the toxicity probability; see the ReviewWorld article).
     public static func toxicity(_ text: String) -> Double {
         1 - exp(-Double(words(text).filter { insultSet.contains($0) }.count))
     }

@@ -1,5 +1,5 @@
 // Comparison data for reward models: every compared completion of a prompt in one batch element, and the
-// weighted pairs of InstructGPT's K-choose-2 batching (ALGORITHMS.md §3.3). Shape letters: N scored rows,
+// weighted pairs of InstructGPT's K-choose-2 batching (arXiv 2203.02155, §3.5). Shape letters: N scored rows,
 // M pairs, T padded length.
 import Foundation
 import LanguageModels

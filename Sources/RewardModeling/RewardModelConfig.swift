@@ -1,21 +1,23 @@
-// RewardModelConfig: every hyperparameter of reward-model training, with toy-scale defaults (ALGORITHMS.md §3, §11.2).
+// RewardModelConfig: every hyperparameter of reward-model training, with toy-scale
+// defaults (Ouyang et al. 2022, arXiv 2203.02155, §3.5 and App. C.2).
 import Foundation
 import TrainingCore
 
-/// How the trained reward model's raw scores are shifted (and scaled) before use (ALGORITHMS.md §1.6, §3.4).
+/// How the trained reward model's raw scores are shifted (and scaled) before use (see the RewardModeling article).
 public enum RewardNormalization: String, Codable, CaseIterable, Sendable {
     /// Raw scores.
     case none
     /// A bias so that reference outputs score mean 0 (InstructGPT §3.5).
     case referenceMean
-    /// Gain and bias so that reference outputs score mean 0 and standard deviation 1 (LMHP).
+    /// Gain and bias so that reference outputs score mean 0 and standard deviation 1 (Ziegler et al. 2019,
+    /// arXiv 1909.08593, §2; lm-human-preferences).
     case referenceMeanAndStandardDeviation
 }
 
 /// The settings of a reward-model run.
 ///
-/// Defaults follow the toy-scale column of ALGORITHMS.md §11.2 (lr 1e−3, 1 epoch, 32 prompts per batch) except the
-/// learning rate, 3e−4, which is steadier for a model initialised from an SFT checkpoint. Paper scale: InstructGPT
+/// Defaults are this library's toy scale: 1 epoch, 32 prompts per batch and a learning rate of 3e−4, which is steady
+/// for a model initialised from an SFT checkpoint. Paper scale: InstructGPT
 /// used lr 9e−6, one epoch, 64 prompts per batch with all C(K,2) comparisons of a prompt in one element.
 public struct RewardModelConfig: Codable, Equatable, Sendable {
     /// Peak learning rate of AdamW. Default 3e−4.

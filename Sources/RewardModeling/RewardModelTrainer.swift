@@ -1,5 +1,6 @@
 // RewardModelTrainer: a reward model trained on human (here: simulated) comparisons with the Bradley–Terry loss
-// and InstructGPT's K-choose-2 batching, then normalised on reference outputs (ALGORITHMS.md §3, §1.6).
+// and InstructGPT's K-choose-2 batching, then normalised on reference outputs
+// (Ouyang et al. 2022, arXiv 2203.02155, §3.5 eq. 1 and the normalisation of the same section).
 import Foundation
 import Evaluation
 import LanguageModels
@@ -260,8 +261,8 @@ public final class RewardModelTrainer {
             pairCount: chosen.count)
     }
 
-    /// Fits the post-training normalisation of `config.normalization` on reference outputs (ALGORITHMS.md §1.6):
-    /// a bias so they score mean 0, or a gain and bias so they score mean 0 and standard deviation 1.
+    /// Fits the post-training normalisation of `config.normalization` on reference outputs (InstructGPT §3.5; Ziegler
+    /// et al. §2): a bias so they score mean 0, or a gain and bias so they score mean 0 and standard deviation 1.
     ///
     /// - Parameter references: `prompt ‖ reference completion` token rows (e.g. demonstrations).
     /// - Returns: The normaliser (identity for `.none`).

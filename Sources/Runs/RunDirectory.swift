@@ -51,8 +51,10 @@ public final class RunDirectory {
     private func append(_ object: [String: Any], to handle: inout FileHandle?, name: String) throws {
         if handle == nil {
             let path = file(name)
-            if !FileManager.default.fileExists(atPath: path.path) {
-                FileManager.default.createFile(atPath: path.path, contents: nil)
+            // FileHandle(forWritingTo:) cannot create the file; a failed creation is reported with the path.
+            if !FileManager.default.fileExists(atPath: path.path),
+               !FileManager.default.createFile(atPath: path.path, contents: nil) {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path.path])
             }
             handle = try FileHandle(forWritingTo: path)
             try handle!.seekToEnd()

@@ -1,4 +1,4 @@
-// Tokenised prompt–completion examples and the completion-only SFT loss (ALGORITHMS.md §2).
+// Tokenised prompt–completion examples and the completion-only SFT loss (see the SFT article).
 // Shape letters: B examples, T padded sequence length, V vocabulary.
 import Foundation
 import LanguageModels

@@ -1,10 +1,11 @@
-// SFTConfig: every hyperparameter of supervised fine-tuning, with toy-scale defaults (ALGORITHMS.md §2, §11.2).
+// SFTConfig: every hyperparameter of supervised fine-tuning, with toy-scale defaults
+// (InstructGPT, arXiv 2203.02155, §3.5 and App. C.1; TRL's `SFTConfig`).
 import Foundation
 import TrainingCore
 
 /// The settings of a supervised fine-tuning run.
 ///
-/// Defaults are the toy-scale column of ALGORITHMS.md §11.2 (lr 1e−3, 300 steps, completion-only loss), which
+/// Defaults are this library's toy scale (lr 1e−3, 300 steps, completion-only loss), which
 /// suit the small byte-level models of the tests and examples. Paper-scale values for comparison: InstructGPT
 /// trained 16 epochs at lr 9.65e−6 with cosine decay to 10 %; AlpacaFarm 3 epochs at lr 2e−5.
 ///

@@ -1,4 +1,4 @@
-// SFTTrainer: supervised fine-tuning on demonstrations (InstructGPT's first step; ALGORITHMS.md §2), with a
+// SFTTrainer: supervised fine-tuning on demonstrations (InstructGPT's first step, arXiv 2203.02155 §3.5), with a
 // validation loss and the best checkpoint kept.
 import Foundation
 import LanguageModels

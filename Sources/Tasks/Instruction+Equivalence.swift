@@ -1,5 +1,5 @@
 // Semantic equivalence of two completions: do they state the same answer? The built-in task's stand-in for the
-// bidirectional-entailment clustering of RLP-SPG (ALGORITHMS.md §5.3).
+// bidirectional-entailment clustering of RLP-SPG (arXiv 2403.19279, §4.2).
 import Foundation
 
 extension Instruction {

@@ -8,7 +8,7 @@ import Evaluation
 /// `u(y) = goldScore(y) + lengthWeight × characters(answer line) + politenessWeight × 1[polite]
 ///        + capitalizationWeight × 1[answer line starts with a capital letter]`,
 /// where *polite* means the answer line contains (ignoring case) "please", "sure", "of course",
-/// "happy to help", "certainly" or "thank". This is a Bradley–Terry draw on the gold score, as the spec's
+/// "happy to help", "certainly" or "thank". This is a Bradley–Terry draw on the gold score, the
 /// simulated annotator `σ((g(y₁) − g(y₂))/τ)`, with taste terms in the spirit of AlpacaFarm's annotator pool.
 public struct SimulatedAnnotator: Codable, Equatable, Sendable {
     /// A name for reports.

@@ -6,7 +6,7 @@ extension Tensor {
     @inlinable
     public static func binary(_ a: Tensor, _ b: Tensor, _ op: (Float, Float) -> Float) -> Tensor {
         if a.shape == b.shape {
-            var out = Tensor(uninitializedShape: a.shape)
+            let out = Tensor(uninitializedShape: a.shape)
             let pa = a.pointer, pb = b.pointer, po = out.pointer
             let n = a.count
             Compute.parallelFor(n, minimumWork: 1 << 17) { r in
@@ -25,7 +25,7 @@ extension Tensor {
         guard let shape = Tensor.broadcastShape(a.shape, b.shape) else {
             preconditionFailure("shapes \(a.shape) and \(b.shape) cannot be broadcast together")
         }
-        var out = Tensor(uninitializedShape: shape)
+        let out = Tensor(uninitializedShape: shape)
         let pa = a.pointer, pb = b.pointer, po = out.pointer
         let sa = Tensor.broadcastStrides(a.shape, to: shape)
         let sb = Tensor.broadcastStrides(b.shape, to: shape)
@@ -50,7 +50,7 @@ extension Tensor {
     /// Applies `op` to every element.
     @inlinable
     public func map(_ op: (Float) -> Float) -> Tensor {
-        var out = Tensor(uninitializedShape: shape)
+        let out = Tensor(uninitializedShape: shape)
         let p = pointer, o = out.pointer
         Compute.parallelFor(count, minimumWork: 1 << 16) { r in
             for i in r { o[i] = op(p[i]) }
@@ -70,7 +70,7 @@ extension Tensor {
     /// operator through a closure that the parallel loop calls once per element; here the loops are plain
     /// and vectorise.
     static func sameShape(_ a: Tensor, _ b: Tensor, add: Bool) -> Tensor {
-        var out = Tensor(uninitializedShape: a.shape)
+        let out = Tensor(uninitializedShape: a.shape)
         let pa = a.pointer, pb = b.pointer, po = out.pointer
         Compute.parallelFor(a.count, minimumWork: 1 << 17) { r in
             let x = pa + r.lowerBound, y = pb + r.lowerBound, z = po + r.lowerBound
@@ -125,7 +125,7 @@ extension Tensor {
     public func clamped(min lo: Float, max hi: Float) -> Tensor { map { Swift.min(Swift.max($0, lo), hi) } }
     /// GELU, tanh approximation (GPT-2's `gelu_new`).
     public func gelu() -> Tensor {
-        var out = Tensor(uninitializedShape: shape)
+        let out = Tensor(uninitializedShape: shape)
         let p = pointer, o = out.pointer
         Compute.parallelFor(count, costPerItem: 16, minimumWork: 1 << 16) { r in
             FastMath.gelu(p + r.lowerBound, o + r.lowerBound, count: r.count)
@@ -149,7 +149,7 @@ extension Tensor {
             preconditionFailure("where: shapes \(condition.shape), \(a.shape), \(b.shape) do not broadcast")
         }
         let c = condition.broadcast(to: shape), x = a.broadcast(to: shape), y = b.broadcast(to: shape)
-        var out = Tensor(uninitializedShape: shape)
+        let out = Tensor(uninitializedShape: shape)
         let pc = c.pointer, px = x.pointer, py = y.pointer, po = out.pointer
         for i in 0..<out.count { po[i] = pc[i] != 0 ? px[i] : py[i] }
         return out

@@ -22,7 +22,7 @@ extension Tensor {
 
         // A batch of matrices times one matrix: one large GEMM over the stacked rows.
         if batchB.isEmpty && !transposeSelf {
-            var out = Tensor(uninitializedShape: batchA + [m, n])
+            let out = Tensor(uninitializedShape: batchA + [m, n])
             BLAS.sgemm(transposeA: false, transposeB: transposeOther, m: batchA.reduce(1, *) * m, n: n, k: k,
                        alpha: 1, a: pointer, lda: lda, b: other.pointer, ldb: ldb, beta: 0, c: out.pointer, ldc: n)
             return out
@@ -31,7 +31,7 @@ extension Tensor {
                      "matmul batch axes differ: \(shape) and \(other.shape)")
         let batch = batchA.isEmpty ? batchB : batchA
         let count = batch.reduce(1, *)
-        var out = Tensor(uninitializedShape: batch + [m, n])
+        let out = Tensor(uninitializedShape: batch + [m, n])
         let strideA = batchA.isEmpty ? 0 : m * k, strideB = batchB.isEmpty ? 0 : k * n
         let pa = pointer, pb = other.pointer, pc = out.pointer
         if count == 1 || Double(m * n * k) > 2e6 {

@@ -7,7 +7,7 @@ extension Tensor {
     public func softmax(axis: Int = -1) -> Tensor {
         let ax = self.axis(axis)
         if ax != rank - 1 { return transposed(ax, -1).softmax().transposed(ax, -1) }
-        var out = Tensor(uninitializedShape: shape)
+        let out = Tensor(uninitializedShape: shape)
         let c = shape.last ?? 1, rows = count / Swift.max(c, 1)
         let src = pointer, dst = out.pointer
         Compute.parallelFor(rows, costPerItem: 8 * c) { r in
@@ -20,7 +20,7 @@ extension Tensor {
     public func logSoftmax(axis: Int = -1) -> Tensor {
         let ax = self.axis(axis)
         if ax != rank - 1 { return transposed(ax, -1).logSoftmax().transposed(ax, -1) }
-        var out = Tensor(uninitializedShape: shape)
+        let out = Tensor(uninitializedShape: shape)
         let c = shape.last ?? 1, rows = count / Swift.max(c, 1)
         let src = pointer, dst = out.pointer
         Compute.parallelFor(rows, costPerItem: 8 * c) { r in
@@ -60,9 +60,9 @@ extension Tensor {
     public func layerNorm(weight: Tensor, bias: Tensor, epsilon: Float = 1e-5) -> (output: Tensor, mean: Tensor, rstd: Tensor) {
         let c = shape.last ?? 1, rows = count / Swift.max(c, 1)
         precondition(weight.shape == [c] && bias.shape == [c], "layerNorm weight/bias must be [\(c)], got \(weight.shape), \(bias.shape)")
-        var out = Tensor(uninitializedShape: shape)
-        var mean = Tensor(uninitializedShape: Array(shape.dropLast()))
-        var rstd = Tensor(uninitializedShape: Array(shape.dropLast()))
+        let out = Tensor(uninitializedShape: shape)
+        let mean = Tensor(uninitializedShape: Array(shape.dropLast()))
+        let rstd = Tensor(uninitializedShape: Array(shape.dropLast()))
         let x = pointer, y = out.pointer, w = weight.pointer, b = bias.pointer, pm = mean.pointer, pr = rstd.pointer
         Compute.parallelFor(rows, costPerItem: 8 * c) { r in
             for row in r {
@@ -88,7 +88,7 @@ extension Tensor {
     public func gatherRows(_ indices: [Int32], shape indexShape: [Int]) -> Tensor {
         precondition(rank == 2, "gatherRows needs a [rows, columns] table, got \(shape)")
         let c = shape[1]
-        var out = Tensor(uninitializedShape: indexShape + [c])
+        let out = Tensor(uninitializedShape: indexShape + [c])
         let src = pointer, dst = out.pointer
         for (i, index) in indices.enumerated() {
             precondition(index >= 0 && Int(index) < shape[0], "row index \(index) out of range 0..<\(shape[0])")

@@ -18,7 +18,7 @@ extension Tensor {
     /// Sum over `axis`.
     public func sum(axis: Int, keepingDimension: Bool = false) -> Tensor {
         let (outer, length, inner) = splitAround(axis)
-        var out = Tensor(zeros: reducedShape(axis, keeping: keepingDimension))
+        let out = Tensor(zeros: reducedShape(axis, keeping: keepingDimension))
         let src = pointer, dst = out.pointer
         Compute.parallelFor(outer, costPerItem: length * inner, minimumWork: 1 << 17) { r in
             for o in r {
@@ -41,7 +41,7 @@ extension Tensor {
     public func max(axis: Int, keepingDimension: Bool = false) -> Tensor {
         let (outer, length, inner) = splitAround(axis)
         precondition(length > 0, "max over an empty axis")
-        var out = Tensor(uninitializedShape: reducedShape(axis, keeping: keepingDimension))
+        let out = Tensor(uninitializedShape: reducedShape(axis, keeping: keepingDimension))
         let src = pointer, dst = out.pointer
         for o in 0..<outer {
             let d = dst + o * inner
@@ -58,7 +58,7 @@ extension Tensor {
     public func argmax(axis: Int, keepingDimension: Bool = false) -> Tensor {
         let (outer, length, inner) = splitAround(axis)
         precondition(length > 0, "argmax over an empty axis")
-        var out = Tensor(uninitializedShape: reducedShape(axis, keeping: keepingDimension))
+        let out = Tensor(uninitializedShape: reducedShape(axis, keeping: keepingDimension))
         let src = pointer, dst = out.pointer
         for o in 0..<outer {
             for i in 0..<inner {

@@ -21,7 +21,7 @@ extension Tensor {
         let outShape = order.map { shape[$0] }
         let inStrides = Tensor.strides(of: shape)
         let strideForOut = order.map { inStrides[$0] }
-        var out = Tensor(uninitializedShape: outShape)
+        let out = Tensor(uninitializedShape: outShape)
         let src = pointer
         let dst = out.pointer
         // Iterate the output in order; the innermost axis is a strided copy.
@@ -65,7 +65,7 @@ extension Tensor {
         outShape[ax] = range.count
         let outer = shape[..<ax].reduce(1, *)
         let inner = shape[(ax + 1)...].reduce(1, *)
-        var out = Tensor(uninitializedShape: outShape)
+        let out = Tensor(uninitializedShape: outShape)
         let src = pointer, dst = out.pointer
         let block = range.count * inner
         for o in 0..<outer {
@@ -87,7 +87,7 @@ extension Tensor {
         outShape[ax] = tensors.reduce(0) { $0 + $1.shape[ax] }
         let outer = first.shape[..<ax].reduce(1, *)
         let inner = first.shape[(ax + 1)...].reduce(1, *)
-        var out = Tensor(uninitializedShape: outShape)
+        let out = Tensor(uninitializedShape: outShape)
         let dst = out.pointer
         let outBlock = outShape[ax] * inner
         var offset = 0
@@ -115,7 +115,7 @@ extension Tensor {
     public func broadcast(to target: [Int]) -> Tensor {
         if shape == target { return self }
         precondition(Tensor.broadcastShape(shape, target) == target, "cannot broadcast \(shape) to \(target)")
-        var out = Tensor(uninitializedShape: target)
+        let out = Tensor(uninitializedShape: target)
         let src = pointer, dst = out.pointer
         let strides = Tensor.broadcastStrides(shape, to: target)
         Tensor.forEachOffset(shape: target, strides: [strides]) { outIndex, offsets, inner, innerStrides in

@@ -51,7 +51,7 @@ extension Variable {
     func unary(_ forward: Tensor, _ derivative: @escaping (Float, Float) -> Float) -> Variable {
         let x = value
         return Variable.record(forward, parents: [self]) { [self] g in
-            var dx = Tensor(uninitializedShape: x.shape)
+            let dx = Tensor(uninitializedShape: x.shape)
             let px = x.pointer, py = forward.pointer, pg = g.pointer, pd = dx.pointer
             Compute.parallelFor(x.count, minimumWork: 1 << 16) { r in
                 for i in r { pd[i] = pg[i] * derivative(px[i], py[i]) }
@@ -77,7 +77,7 @@ extension Variable {
     public func gelu() -> Variable {
         guard GradientMode.isEnabled, requiresGrad else { return Variable(value.gelu()) }
         let x = value
-        var y = Tensor(uninitializedShape: x.shape), tanhs = Tensor(uninitializedShape: x.shape)
+        let y = Tensor(uninitializedShape: x.shape), tanhs = Tensor(uninitializedShape: x.shape)
         let px = x.pointer, py = y.pointer, pt = tanhs.pointer
         Compute.parallelFor(x.count, costPerItem: 16, minimumWork: 1 << 16) { r in
             FastMath.gelu(px + r.lowerBound, py + r.lowerBound, tanhs: pt + r.lowerBound, count: r.count)

@@ -24,8 +24,8 @@ extension Variable {
         let H = heads, D = C / heads
         let scale = 1 / Float(D).squareRoot()
         let input = qkv.value
-        var probabilities = Tensor(uninitializedShape: [B, H, T, T])
-        var out = Tensor(uninitializedShape: [B, T, C])
+        let probabilities = Tensor(uninitializedShape: [B, H, T, T])
+        let out = Tensor(uninitializedShape: [B, T, C])
         let pin = input.pointer, pp = probabilities.pointer, po = out.pointer
         let mask = keyMask?.pointer
         let blocks = causalRowBlocks(T)

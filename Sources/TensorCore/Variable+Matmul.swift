@@ -57,7 +57,7 @@ extension Variable {
         precondition(bias == nil || bias!.shape == [outFeatures], "linear: bias \(bias!.shape) must be [\(outFeatures)]")
         let n = x.value.count / Swift.max(inFeatures, 1)
         let xv = x.value, wv = weight.value
-        var y = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [outFeatures])
+        let y = Tensor(uninitializedShape: Array(x.shape.dropLast()) + [outFeatures])
         let py = y.pointer
         if let bias {
             // Start from the bias in every row, then accumulate x·Wᵀ with beta = 1.

@@ -11,7 +11,7 @@ extension Variable {
         let y = value.softmax()
         return Variable.record(y, parents: [self]) { [self] g in
             let c = y.shape.last ?? 1, rows = y.count / Swift.max(c, 1)
-            var dx = Tensor(uninitializedShape: y.shape)
+            let dx = Tensor(uninitializedShape: y.shape)
             let py = y.pointer, pg = g.pointer, pd = dx.pointer
             Compute.parallelFor(rows, costPerItem: 4 * c) { r in
                 for row in r {
@@ -32,7 +32,7 @@ extension Variable {
         let y = value.logSoftmax()
         return Variable.record(y, parents: [self]) { [self] g in
             let c = y.shape.last ?? 1, rows = y.count / Swift.max(c, 1)
-            var dx = Tensor(uninitializedShape: y.shape)
+            let dx = Tensor(uninitializedShape: y.shape)
             let py = y.pointer, pg = g.pointer, pd = dx.pointer
             Compute.parallelFor(rows, costPerItem: 4 * c) { r in
                 for row in r {
@@ -145,7 +145,7 @@ extension Variable {
         let lv = logits.value
         let invT = 1 / temperature
         var lse = [Float](repeating: 0, count: rows)
-        var out = Tensor(uninitializedShape: Array(logits.shape.dropLast()))
+        let out = Tensor(uninitializedShape: Array(logits.shape.dropLast()))
         let pl = lv.pointer, po = out.pointer
         lse.withUnsafeMutableBufferPointer { plse in
             Compute.parallelFor(rows, costPerItem: 4 * v) { r in

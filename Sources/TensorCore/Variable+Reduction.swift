@@ -34,7 +34,7 @@ extension Variable {
         let arg = value.argmax(axis: ax, keepingDimension: false)
         let (outer, length, inner) = x.splitAround(ax)
         return Variable.record(value.max(axis: ax, keepingDimension: keepingDimension), parents: [self]) { [self] g in
-            var dx = Tensor(zeros: x.shape)
+            let dx = Tensor(zeros: x.shape)
             let pd = dx.pointer, pg = g.pointer, pa = arg.pointer
             for o in 0..<outer {
                 for i in 0..<inner {

@@ -1,4 +1,5 @@
-// Generalised advantage estimation (spec §4.2 step 5). Shapes: rewards, values, mask [B, T].
+// Generalised advantage estimation (Schulman et al. 2016, arXiv 1506.02438, eq. 16).
+// Shapes: rewards, values, mask [B, T].
 import TensorCore
 
 /// GAE per row, backwards over time, with V after the last real token taken as 0 and padded positions

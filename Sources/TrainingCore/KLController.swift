@@ -1,4 +1,5 @@
-// KL-coefficient controllers (spec §1.7): fixed, and Ziegler et al.'s adaptive proportional controller.
+// KL-coefficient controllers: fixed, and the adaptive proportional controller of Ziegler et al. 2019
+// (arXiv 1909.08593, §2.2).
 import Foundation
 
 /// The KL-penalty coefficient β and how it changes after each iteration.

@@ -1,4 +1,5 @@
-// Per-token KL estimators on sampled tokens (spec §1.4; Schulman, "Approximating KL divergence").
+// Per-token KL estimators on sampled tokens (Schulman 2020, "Approximating KL divergence",
+// http://joschu.net/blog/kl-approx.html: k1, k2, k3).
 import Foundation
 import TensorCore
 

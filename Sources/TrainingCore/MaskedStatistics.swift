@@ -1,5 +1,5 @@
-// Masked reductions and whitening over [B, T] tensors (spec §1.1, §1.5). A mask holds 1 for real tokens and 0
-// for padding; statistics are taken over all rows and all real tokens together.
+// Masked reductions and whitening over [B, T] tensors (the conventions are in the TrainingCore article). A mask
+// holds 1 for real tokens and 0 for padding; statistics are taken over all rows and all real tokens together.
 import TensorCore
 
 /// Σ x·m over every element.
@@ -38,7 +38,8 @@ public func maskedVariance(_ x: Tensor, mask: Tensor, unbiased: Bool = true) -> 
     return unbiased && n > 1 ? variance * n / (n - 1) : variance
 }
 
-/// Whitening: `(x − μ) / sqrt(σ² + 1e−8)`, plus μ added back when `shiftMean` is false (spec §1.5).
+/// Whitening: `(x − μ) / sqrt(σ² + 1e−8)`, plus μ added back when `shiftMean` is false
+/// (lm-human-preferences `utils/core.py::whiten`; TRL `masked_whiten`).
 ///
 /// Padded positions (mask 0) are set to 0 in the result, as TRL does after whitening.
 public func whiten(_ x: Tensor, mask: Tensor, shiftMean: Bool = true, unbiased: Bool = true) -> Tensor {

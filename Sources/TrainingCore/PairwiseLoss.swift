@@ -1,4 +1,5 @@
-// Bradley–Terry reward-model losses (spec §3.2–3.3): pairwise, and InstructGPT's K-choose-2 batching.
+// Bradley–Terry reward-model losses (Ouyang et al. 2022, arXiv 2203.02155, §3.5 eq. 1): pairwise, and
+// InstructGPT's K-choose-2 batching (same section).
 import TensorCore
 
 /// `mean(−log σ(r_chosen − r_rejected − margin)) + centering · mean((r_chosen + r_rejected)²)`.

@@ -1,4 +1,5 @@
-// PPO's clipped surrogate policy loss and clipped value loss (spec §4.2 step 6), with their diagnostics.
+// PPO's clipped surrogate policy loss (Schulman et al. 2017, arXiv 1707.06347, eq. 7) and the clipped value loss
+// of lm-human-preferences and TRL, with their diagnostics.
 // Shapes: [B, T] per-token quantities and a response mask of the same shape.
 import TensorCore
 

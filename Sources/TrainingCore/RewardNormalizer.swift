@@ -1,4 +1,5 @@
-// Reward normalisation r ↦ g·r + b (spec §1.6).
+// Reward normalisation r ↦ g·r + b: gain and bias for mean 0 and standard deviation 1 (Ziegler et al. 2019,
+// arXiv 1909.08593, §2), or a bias only so reference outputs score mean 0 (Ouyang et al. 2022, arXiv 2203.02155, §3.5).
 import Foundation
 
 /// An affine map applied to raw rewards so that a calibration sample has a chosen mean (and spread).
@@ -13,7 +14,7 @@ public struct RewardNormalizer: Codable, Equatable, Sendable {
     }
 
     /// Gain and bias so that `samples` map to mean `targetMean` and standard deviation `targetStandardDeviation`
-    /// (LMHP's and Rainier's normalisation). A constant sample gets gain 1.
+    /// (lm-human-preferences' and Rainier's normalisation). A constant sample gets gain 1.
     public static func fit(samples: [Double], targetMean: Double = 0, targetStandardDeviation: Double = 1) -> RewardNormalizer {
         precondition(!samples.isEmpty, "RewardNormalizer.fit needs at least one sample")
         let mean = samples.reduce(0, +) / Double(samples.count)

@@ -8,7 +8,8 @@ import TrainingCore
 import XCTest
 
 final class DirectPreferenceTrainerTests: XCTestCase {
-    /// Spec §9.3: at π = π_ref the DPO loss is log 2, and one gradient step raises ρ_w − ρ_l on the batch.
+    /// At π = π_ref the DPO loss is log 2 (arXiv 2305.18290, eq. 7 with Δ = 0), and one gradient step raises
+    /// ρ_w − ρ_l on the batch.
     func testDPOLossIsLog2AtTheReferenceAndAStepRaisesTheMargin() throws {
         let pairs = toyPairs(count: 8, seed: 3)
         var config = DirectPreferenceConfig()
@@ -26,10 +27,10 @@ final class DirectPreferenceTrainerTests: XCTestCase {
         XCTAssertEqual(try trainer.evaluate()!["eval/rewards/margin"]!, after.rewardMargin!, accuracy: 1e-5)
     }
 
-    /// Spec §9.2 E10 in miniature: on 64 toy comparisons (lowercase words preferred to uppercase/digit strings),
-    /// two epochs of each method take the held-out implicit-reward accuracy on 48 unseen comparisons from chance
-    /// (0 for the reference methods at π = π_ref, where every margin is 0) to at least 0.85.
-    /// Measured (seed 0): DPO, IPO, KTO 0.000 → 1.000, ORPO 0.604 → 1.000, 0.1–0.2 s each.
+    /// Offline preference learning in miniature: on 64 toy comparisons (lowercase words preferred to uppercase/digit
+    /// strings), two epochs of each method take the held-out implicit-reward accuracy on 48 unseen comparisons from
+    /// chance (0 for the reference methods at π = π_ref, where every margin is 0) to at least 0.85. Measured (seed
+    /// 0): DPO, IPO, KTO 0.000 → 1.000, ORPO 0.604 → 1.000, 0.1–0.2 s each.
     func testHeldOutImplicitRewardAccuracyRisesForEveryMethod() throws {
         let training = toyPairs(count: 64, seed: 1), heldOut = toyPairs(count: 48, seed: 2)
         let cases: [(String, DirectPreferenceMethod, String)] = [("DPO", .dpo, "sigmoid"), ("IPO", .dpo, "ipo"),

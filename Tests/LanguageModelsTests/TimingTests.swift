@@ -2,7 +2,7 @@
 //   RLFT_TIMING=1 swift test -c release --skip-build --filter TimingTests
 // It prints ms per train step (forward + backward + AdamW over B×T tokens), forward tokens/s, and generation
 // tokens/s (batch 16, 16-token prompts, 64 new tokens, sampling with top-k 50 as transformers' default) for
-// PERF.md's tiny and small configurations.
+// the tiny and small configurations below (the sizes the benchmarks report).
 import Foundation
 import LanguageModels
 import NeuralNetworks

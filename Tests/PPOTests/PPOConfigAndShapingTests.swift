@@ -35,7 +35,7 @@ final class PPOConfigAndShapingTests: XCTestCase {
         XCTAssertEqual(message { $0.learningRateDecay = "step" },
                        "`learningRateDecay` is step, but it must be one of constant, linear, cosine")
         XCTAssertEqual(message { $0.batchSize = 4 },
-                       "`batchSize` is 4, but reward whitening needs at least 8 samples (spec §1.5); use a batch of 8 or more, or set whitenRewards to false")
+                       "`batchSize` is 4, but reward whitening needs at least 8 samples (a variance over fewer is too noisy; lm-human-preferences and TRL assert the same); use a batch of 8 or more, or set whitenRewards to false")
         XCTAssertEqual(message { $0.clipRange = 0 }, "`clipRange` is 0.0, but it must lie in (0, 1) (e.g. 0.2)")
     }
 

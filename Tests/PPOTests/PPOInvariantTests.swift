@@ -1,5 +1,6 @@
-// The numerical invariants of spec §9.3 at model level: ratio 1 on the first minibatch, padding-invariant loss,
-// micro-batch accumulation equal to one batch, and rollout log-probabilities equal to teacher-forced ones.
+// The numerical invariants of PPO (listed in the TrainingCore article) at model level: ratio 1 on the first
+// minibatch, padding-invariant loss, micro-batch accumulation equal to one batch, and rollout log-probabilities equal
+// to teacher-forced ones.
 import LanguageModels
 import PPO
 import TensorCore

@@ -15,7 +15,7 @@ final class PPOTrainerTests: XCTestCase {
         return url
     }
 
-    /// RL direction (spec §9.2 E3 in miniature): a near-uniform byte-level policy learns to write lowercase
+    /// RL direction (PPO-RLHF in miniature): a near-uniform byte-level policy learns to write lowercase
     /// letters and spaces. Reward = fraction of such bytes (≈ 0.06 at the start: 27 of 258 ids, and special
     /// tokens decode to nothing). Within 60 iterations of 32 episodes the mean reward of the last 5 iterations
     /// is at least 0.2 above that of the first 3, and over the last 10 iterations the mean KL from the

@@ -1,11 +1,12 @@
-// Fixtures of the Rainier tests: a scripted question-answering model over the commonsense world (spec §9.2 E9).
+// Fixtures of the Rainier tests: a scripted question-answering model over the commonsense world (see the
+// CommonsenseWorld and Rainier articles).
 import CommonsenseWorld
 import Foundation
 import Rainier
 
-/// A fixed scorer in the spirit of spec E9: without knowledge, known facts score 1 for the answer and 0 elsewhere,
-/// unknown ones get seeded noise in [0, 1); a statement of the asked relation adds 2 to the choice it states and
-/// subtracts 0.5 from the others. Scores play the role of mean per-token log-likelihoods.
+/// A fixed scorer that stands in for Rainier's UnifiedQA model: without knowledge, known facts score 1 for the answer
+/// and 0 elsewhere, unknown ones get seeded noise in [0, 1); a statement of the asked relation adds 2 to the choice
+/// it states and subtracts 0.5 from the others. Scores play the role of mean per-token log-likelihoods.
 final class ScriptedQuestionAnswering: QuestionAnsweringModel {
     let world: CommonsenseWorld
     private(set) var calls = 0

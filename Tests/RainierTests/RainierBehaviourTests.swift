@@ -1,5 +1,5 @@
-// Stage II raises the fraction of true, relevant knowledge and the QA accuracy over stage I (spec §9.2 E9 in
-// miniature), with the scripted QA scorer of Helpers.swift.
+// Stage II raises the fraction of true, relevant knowledge and the QA accuracy over stage I (Rainier's main
+// result in miniature), with the scripted QA scorer of Helpers.swift.
 import CommonsenseWorld
 import Foundation
 import LanguageModels

@@ -6,7 +6,7 @@ import TrainingCore
 import XCTest
 
 final class RainierRewardAndAggregationTests: XCTestCase {
-    /// Spec §9.3: shape 4 is 0 when the knowledge leaves every choice score unchanged, and lies in (−1, 1).
+    /// Shape 4 is 0 when the knowledge leaves every choice score unchanged, and lies in (−1, 1).
     func testShape4IsZeroForUnchangedScoresAndBounded() {
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<500 {
@@ -31,7 +31,8 @@ final class RainierRewardAndAggregationTests: XCTestCase {
         XCTAssertEqual(RainierRewardShape.margin([-1, -0.5, -3], answer: 2), -2.5, accuracy: 1e-12)
     }
 
-    /// Spec §1.6: after calibration the rewards of the calibration sample have mean 0 and standard deviation 1.
+    /// Reward normalisation (Ziegler et al. 2019, arXiv 1909.08593, §2): after calibration the rewards of the
+    /// calibration sample have mean 0 and standard deviation 1.
     func testCalibrationGivesMeanZeroAndUnitDeviationOnItsSample() throws {
         let world = try CommonsenseWorld()
         let qa = ScriptedQuestionAnswering(world: world)

@@ -3,7 +3,7 @@ import Foundation
 import TensorCore
 import TrainingCore
 
-/// The numerical invariants of spec §9.3 for the shared RL math.
+/// The numerical invariants of the shared RL math (listed in the TrainingCore article).
 final class RLMathTests: XCTestCase {
     let mask = Tensor(shape: [2, 4], scalars: [1, 1, 1, 0, 1, 1, 1, 1])
 

@@ -11,7 +11,8 @@ gpt2_tiny_logits.json: two input batches and their logits.
   library does (exclusive cumulative sum of the mask; padded positions get 0). Logits at padded positions
   are written as 0 (they are never compared).
 
-Run:  /work/.venv-torch/bin/python make_gpt2_fixture.py
+Needs:  pip install torch transformers safetensors
+Run:    python3 make_gpt2_fixture.py   (it writes next to itself, so any working directory will do)
 """
 import json, os
 import torch, transformers

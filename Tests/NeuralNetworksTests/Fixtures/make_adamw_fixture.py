@@ -1,7 +1,7 @@
 # Writes optimizer_reference.json: parameters, per-step gradients and the parameters after each of 5 steps of
 # torch.optim.AdamW, Adam and SGD (momentum, dampening, Nesterov), with weight decay on the matrix only (via
 # param groups) unless a run says otherwise. OptimizerTests replays the gradients through our optimizers.
-# Run from this directory:  /work/.venv-torch/bin/python make_adamw_fixture.py
+# Needs `pip install torch`. Run from this directory:  python3 make_adamw_fixture.py
 import json
 import platform
 

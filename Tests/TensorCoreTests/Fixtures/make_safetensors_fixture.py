@@ -1,6 +1,7 @@
 # Writes mixed_dtypes.safetensors (with the Python `safetensors` library) and mixed_dtypes.json (each tensor's
 # dtype, shape and values converted to float32 by PyTorch). SafetensorsTests reads both and checks that our
-# reader agrees exactly. Run from this directory:  /work/.venv-torch/bin/python make_safetensors_fixture.py
+# reader agrees exactly. Needs `pip install torch safetensors`. Run from this directory:
+#   python3 make_safetensors_fixture.py
 import json
 
 import safetensors

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the golden files that TokenizersTests compares the Swift tokenizers against.
 
-    python Tests/TokenizersTests/Fixtures/make_golden.py        (from the repository root)
+    python3 Tests/TokenizersTests/Fixtures/make_golden.py        (from the repository root)
 
 Needs `transformers`, `tokenizers` and `regex` (no network: everything is built from local files).
 
