@@ -7,7 +7,7 @@ struct BenchOptions {
     var threads = 2
     var only: String? = nil
     var repeats = 10
-    /// One model configuration of shared/PERF.md (`tiny`, `small`, `gpt2-mini`), or nil for all.
+    /// One model configuration of Benchmarks/README.md (`tiny`, `small`, `gpt2-mini`), or nil for all.
     var config: String? = nil
     /// An OpenBLAS kernel family to run instead of the library's choice, to compare kernels in one sitting.
     var blasCore: String? = nil

@@ -4,7 +4,7 @@ import Foundation
 import TensorCore
 
 enum CoreBenchmarks {
-    /// Square sizes, then the GEMMs of one linear layer of the `small` configuration of shared/PERF.md
+    /// Square sizes, then the GEMMs of one linear layer of the `small` configuration (Benchmarks/README.md)
     /// (B·T = 2048 rows, C = 256): qkv, attention out, MLP up, MLP down, vocabulary projection.
     static let sgemmShapes: [(m: Int, n: Int, k: Int, label: String)] = [
         (256, 256, 256, "square"), (512, 512, 512, "square"), (1024, 1024, 1024, "square"), (2048, 2048, 2048, "square"),

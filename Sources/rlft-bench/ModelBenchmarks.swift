@@ -1,4 +1,4 @@
-// GPT benchmarks at the configurations of shared/PERF.md: a training step (forward, backward, AdamW), a
+// GPT benchmarks at the configurations of Benchmarks/README.md: a training step (forward, backward, AdamW), a
 // forward pass, and KV-cache sampling, each reported as tokens/s, ms per step, peak RSS and (for the first two) MFU.
 import Foundation
 import LanguageModels
@@ -21,7 +21,7 @@ enum ModelBenchmarks {
             let perLayer = 12 * embedding * embedding + 13 * embedding
             return Double(vocabulary * embedding + layers * perLayer + 2 * embedding)
         }
-        /// nanoGPT / PaLM estimates, with attention counted un-masked (as torch_bench.py does).
+        /// nanoGPT / PaLM estimates, with attention counted un-masked (as Benchmarks/pytorch_gpt.py does).
         var trainFlopsPerToken: Double { 6 * flopParameters + 12 * Double(layers * embedding * context) }
         var forwardFlopsPerToken: Double { 2 * flopParameters + 4 * Double(layers * embedding * context) }
     }
@@ -32,7 +32,7 @@ enum ModelBenchmarks {
         Configuration(name: "gpt2-mini", layers: 6, embedding: 384, heads: 6, vocabulary: 50257, context: 256, batch: 4),
     ]
 
-    /// The sgemm peak MFU is quoted against (shared/PERF.md: ~105 GFLOP/s per thread, 210 for two).
+    /// The sgemm peak MFU is quoted against (OpenBLAS sgemm on a Zen 4 core: ~105 GFLOP/s per thread, 210 for two).
     static func peakGFLOPs(threads: Int) -> Double { 105 * Double(min(threads, 2)) }
 
     static func selected(_ options: BenchOptions) -> [Configuration] {

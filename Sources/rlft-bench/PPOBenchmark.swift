@@ -1,7 +1,7 @@
-// One PPO-RLHF iteration shaped exactly like shared/bench/ppo_bench.py: policy, frozen reference, reward model
+// One PPO-RLHF iteration shaped exactly like Benchmarks/pytorch_ppo.py: policy, frozen reference, reward model
 // and a separate value model of one size; 16 prompts of 16 random tokens, 64 sampled tokens (no early stop),
 // scoring, GAE, then 4 epochs of 1 minibatch with AdamW (lr 1e-5, weight decay 0.01), at the tiny and small
-// configurations of shared/PERF.md. One JSON line per configuration with the generate/score/GAE/update split,
+// configurations of Benchmarks/README.md. One JSON line per configuration with the generate/score/GAE/update split,
 // then one `ppo_detail` line per configuration splitting an update pass into forward, backward and AdamW.
 // `PPO_BENCH_CONFIG=tiny` (or `small`) runs one configuration only.
 import Foundation
@@ -11,7 +11,7 @@ import PPO
 import TensorCore
 
 enum PPOBenchmark {
-    /// (name, layers, width, heads, vocabulary, context) as in PERF.md and ppo_bench.py's `CFG`.
+    /// (name, layers, width, heads, vocabulary, context) as in Benchmarks/README.md and pytorch_ppo.py's `CONFIGS`.
     static let configurations: [(name: String, layers: Int, width: Int, heads: Int, vocabulary: Int, context: Int)] = [
         ("tiny", 2, 128, 4, 256, 128),
         ("small", 4, 256, 8, 4096, 256),
