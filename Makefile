@@ -5,7 +5,8 @@
 # `make test` first checks that Package.swift declares exactly the package modules each target imports
 # (Scripts/check_dependencies.py, whose own tests run just before it), then builds with warnings as errors: the
 # package has no dependencies besides system libraries, so every warning is in its own code. `swift test` gets the
-# same flags so that it reuses that build instead of planning a different one.
+# same flags so that it reuses that build instead of planning a different one. Scripts/doc_examples.py writes every
+# Swift example of the README and the DocC articles into Tests/DocumentationExamplesTests, so the build compiles them.
 .PHONY: deps demo test bench
 
 SWIFT_FLAGS = -c release -Xswiftc -warnings-as-errors
@@ -22,6 +23,7 @@ demo: deps
 test: deps
 	python3 Scripts/test_check_dependencies.py
 	python3 Scripts/check_dependencies.py
+	python3 Scripts/doc_examples.py
 	swift build $(SWIFT_FLAGS) --build-tests
 	swift test $(SWIFT_FLAGS) --skip-build
 	swift run $(SWIFT_FLAGS) --package-path Examples/consumer

@@ -63,6 +63,8 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("CriticFreeRLTests", ["CriticFreeRL", "PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore"]),
     ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
     ("RLPTests", ["RLP", "RewardModeling", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "Runs", "TestSupport"]),
+    // The Swift examples of README.md and the DocC articles (Scripts/doc_examples.py writes them), compiled.
+    ("DocumentationExamplesTests", ["RLFineTuning"]),
     ("RainierTests", ["Rainier", "CommonsenseWorld", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
 ]
 
