@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Checks that Package.swift declares exactly the package modules each target imports.
 
-    python3 Scripts/check_dependencies.py                    (from the repository root; runs `swift package dump-package`)
-    python3 Scripts/check_dependencies.py --manifest FILE    (the JSON of `swift package dump-package`, already written)
+    python3 Scripts/check_dependencies.py                  (from the repository root; runs `swift package dump-package`)
+    python3 Scripts/check_dependencies.py --manifest FILE  (FILE: the JSON `swift package dump-package` wrote)
 
 SwiftPM lets a target import any module that happens to be built before it, including modules of the package that it
 only reaches through another target's dependencies. Such an import compiles today and breaks when the other target

@@ -1,6 +1,6 @@
 // Best-of-n (Stiennon et al. 2020, arXiv 2009.01325; AlpacaFarm's `best_of_n.py`): sample n completions from a
-// policy, keep the one a reward function ranks highest. No training; its KL from the policy is at most log n − (n −
-// 1)/n nats.
+// policy, keep the one a reward function ranks highest. No training; its KL from the policy is at most
+// log n − (n − 1)/n nats.
 import Foundation
 import Evaluation
 import LanguageModels

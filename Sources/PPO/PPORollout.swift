@@ -1,5 +1,5 @@
-// PPORollout: the plain data of one PPO iteration's rollout (phases 1–2 in the PPO article), and the row/column helpers
-// the update uses to cut it into minibatches. Shapes: B episodes, P prompt width, R response width.
+// PPORollout: the plain data of one PPO iteration's rollout (phases 1–2 in the PPO article), and the row/column
+// helpers the update uses to cut it into minibatches. Shapes: B episodes, P prompt width, R response width.
 import Foundation
 import LanguageModels
 import TensorCore

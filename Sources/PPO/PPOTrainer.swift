@@ -17,9 +17,9 @@ public struct PPOStepMetrics {
 /// Trains a policy with PPO against a reward, with a per-token KL penalty to a frozen reference.
 ///
 /// One iteration (`step`) runs the phases listed in the PPO article: 1 collect (KV-cache sampling), 2 score
-/// (teacher-forced log-probabilities, reference log-probabilities, values, rewards), 3 KL-shaped rewards, 4
-/// advantages and returns, 5 minibatch epochs (clipped policy and value losses, micro-batch accumulation, PPO-ptx), 6
-/// metrics, then the KL controller update. The trainer never prints: `train` reports `TrainingEvent`s to a callback
+/// (teacher-forced log-probabilities, reference log-probabilities, values, rewards), 3 KL-shaped rewards,
+/// 4 advantages and returns, 5 minibatch epochs (clipped policy and value losses, micro-batch accumulation, PPO-ptx),
+/// 6 metrics, then the KL controller update. The trainer never prints: `train` reports `TrainingEvent`s to a callback
 /// that can stop it.
 ///
 /// ```swift
