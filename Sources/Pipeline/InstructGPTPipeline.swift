@@ -123,6 +123,9 @@ public final class InstructGPTPipeline {
         try run.writeAtomically(try config.jsonData(), to: "config.json")
     }
 
+    /// Turns trainers' step reports into periodic log lines.
+    let stepReporter = StepReporter(interval: 10)
+
     /// Times a stage (see `StageClock`).
     func stage<T>(_ name: String, _ body: () throws -> T) rethrows -> T { try clock.time(name, body) }
 
@@ -277,7 +280,7 @@ public final class InstructGPTPipeline {
                                         metrics["objective/kl_coef"] ?? .nan))
                     }
                     if case .warning(let text) = event { self.log("warning: \(text)") }
-                    return self.record(event, phase: name)
+                    return self.record(event, phase: name, logSteps: false)
                 }
                 try clock.stopUnlessComplete(name, done: trainer.iteration, of: c.iterations)
                 try save(policy, tokenizer, modelName)
@@ -340,9 +343,14 @@ public final class InstructGPTPipeline {
 
     /// Appends step and evaluation metrics to metrics.jsonl; stops the trainer (which then writes a checkpoint)
     /// when a stop was requested.
-    func record(_ event: TrainingEvent, phase: String) -> TrainingDisposition {
+    /// Appends a trainer's report to metrics.jsonl and, unless the stage logs its own lines (`logSteps` false), logs
+    /// a plain progress line at least every 10 s, so a log file shows the run is alive and how far it is.
+    func record(_ event: TrainingEvent, phase: String, logSteps: Bool = true) -> TrainingDisposition {
         switch event {
-        case .step(let step, _, let metrics), .evaluation(let step, let metrics):
+        case .step(let step, let total, let metrics):
+            try? run.appendMetrics(step: step, phase: phase, metrics)
+            if logSteps, let line = stepReporter.dueLine(phase, step: step, total: total, metrics: metrics) { log(line) }
+        case .evaluation(let step, let metrics):
             try? run.appendMetrics(step: step, phase: phase, metrics)
         default: break
         }

@@ -101,11 +101,17 @@ public final class RLPExperiment {
 
     /// Every finished stage and its seconds.
     var stageSeconds: [(String, Double)] { clock.stages }
+    /// Turns trainers' step reports into periodic log lines.
+    let stepReporter = StepReporter(interval: 10)
 
+    /// Appends a trainer's reports to metrics.jsonl and logs a plain progress line at least every 10 s.
     func record(_ phase: String) -> TrainingProgress {
         { event in
             switch event {
-            case .step(let step, _, let metrics), .evaluation(let step, let metrics):
+            case .step(let step, let total, let metrics):
+                try? self.run.appendMetrics(step: step, phase: phase, metrics)
+                if let line = self.stepReporter.dueLine(phase, step: step, total: total, metrics: metrics) { self.log(line) }
+            case .evaluation(let step, let metrics):
                 try? self.run.appendMetrics(step: step, phase: phase, metrics)
             case .warning(let text): self.log("warning: \(text)")
             default: break

@@ -24,8 +24,7 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case .missingValue(let option):
             return "\(option) needs a value, e.g. \(option) 10 or \(option)=10"
         case .unknownField(let name, let allowed):
-            let close = allowed.filter { $0.lowercased().hasPrefix(String(name.lowercased().prefix(3))) }
-            let hint = close.isEmpty ? "" : " Did you mean \(close.map { "--\($0)" }.joined(separator: " or "))?"
+            let hint = ConfigurationError.suggestions(for: name, among: allowed).map { " Did you mean \($0)?" } ?? ""
             return "unknown option --\(name).\(hint) Allowed: \(allowed.joined(separator: ", "))"
         case .badValue(let field, let value, let expected):
             return "--\(field) has value '\(value)', but it must be \(expected)"
@@ -34,6 +33,37 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case .missingRequired(let option, let hint):
             return "\(option) is required: \(hint)"
         }
+    }
+
+    /// The allowed options a mistyped `name` most likely meant: those within two edits (a swapped pair of
+    /// letters counts as one, so `stpes` finds `steps`), else those sharing its first three letters.
+    static func suggestions(for name: String, among allowed: [String]) -> String? {
+        let typed = Array(name.lowercased())
+        let scored = allowed.map { ($0, editDistance(typed, Array($0.lowercased()))) }
+        let best = scored.map(\.1).min() ?? .max
+        var close = best <= min(2, max(1, typed.count / 3)) ? scored.filter { $0.1 == best }.map(\.0) : []
+        if close.isEmpty { close = allowed.filter { $0.lowercased().hasPrefix(String(name.lowercased().prefix(3))) } }
+        return close.isEmpty ? nil : close.map { "--\($0)" }.joined(separator: " or ")
+    }
+
+    /// Optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions.
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous2 = [Int](repeating: 0, count: b.count + 1)
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    current[j] = min(current[j], previous2[j - 2] + 1)
+                }
+            }
+            previous2 = previous
+            previous = current
+        }
+        return previous[b.count]
     }
 }
 
@@ -60,12 +90,19 @@ extension DocumentedConfiguration {
                 object[key] = value
             }
         }
-        let skip = reserved.union(["config", "help", "h"])
+        let skip = reserved.union(["config", "help", "h", "quiet"])
         for key in arguments.order where !skip.contains(key) {
             guard let current = object[key] else {
                 throw ConfigurationError.unknownField(name: key, allowed: fieldDocumentation.map(\.name) + skip.sorted().filter { $0 != "h" })
             }
-            object[key] = try coerce(arguments.options[key]!, like: current, field: key)
+            let text = arguments.options[key]!
+            let wholeNumber = ConfigurationError.badValue(field: key, value: text, expected: "a whole number, such as \(render(current))")
+            do {
+                object[key] = try coerce(text, like: current, field: key)
+            } catch ConfigurationError.badValue where isWholeNumberField(key, in: object) {
+                throw wholeNumber
+            }
+            if Int(text) == nil, object[key] is Double, isWholeNumberField(key, in: object) { throw wholeNumber }
         }
         let data = try JSONSerialization.data(withJSONObject: object)
         let configuration: Self
@@ -89,6 +126,17 @@ extension DocumentedConfiguration {
         return configuration
     }
 
+    /// Whether `key` holds an integer: the configuration decodes with 1 there but not with 0.5.
+    static func isWholeNumberField(_ key: String, in object: [String: Any]) -> Bool {
+        func decodes(_ value: Any) -> Bool {
+            var trial = object
+            trial[key] = value
+            guard let data = try? JSONSerialization.data(withJSONObject: trial) else { return false }
+            return (try? JSONDecoder().decode(Self.self, from: data)) != nil
+        }
+        return decodes(1) && !decodes(0.5)
+    }
+
     /// Names the field a decoding error is about, with its value.
     static func describe(_ error: DecodingError, object: [String: Any]) -> ConfigurationError {
         let path: [CodingKey]
@@ -109,6 +157,9 @@ extension DocumentedConfiguration {
         let defaults = (try? jsonObject(of: Self())) ?? [:]
         var lines = ["rlft \(command): \(summary)", "", "Usage: rlft \(command) [--config FILE.json] [--key value ...]", "", "Options:"]
         for (name, text) in extraOptions { lines.append("  --\(name)\n      \(text)") }
+        if !extraOptions.contains(where: { $0.0 == "quiet" }) {
+            lines.append("  --quiet\n      no progress lines (results, warnings and errors still print)")
+        }
         for field in fieldDocumentation {
             let value = defaults[field.name].map { render($0) } ?? "—"
             lines.append("  --\(field.name) (default \(value))\n      \(field.description)")
@@ -149,7 +200,8 @@ extension DocumentedConfiguration {
         if current is NSNumber || Double(rendered) != nil {
             if let i = Int(text) { return i }
             guard let d = Double(text), d.isFinite else {
-                throw ConfigurationError.badValue(field: field, value: text, expected: "a finite number")
+                let example = Int(rendered) != nil ? "a number such as \(rendered)" : "a finite number, such as \(rendered)"
+                throw ConfigurationError.badValue(field: field, value: text, expected: example)
             }
             return d
         }

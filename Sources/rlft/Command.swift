@@ -29,3 +29,41 @@ extension CommandLineArguments {
         return value
     }
 }
+
+extension CommandLineArguments {
+    /// For commands whose options are not a configuration struct: the options of `--config FILE.json` (a JSON
+    /// object of option names to values) filled in wherever the command line does not give them, and the rest
+    /// checked against `allowed`.
+    ///
+    /// - Throws: `ConfigurationError` for an unreadable file, a value that is not a string, number or boolean, or
+    ///   an option (on the command line or in the file) the command does not take.
+    func resolvingConfigFile(allowed: [String]) throws -> CommandLineArguments {
+        var resolved = self
+        if let path = options["config"] {
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+                throw ConfigurationError.unreadableFile(path: path, reason: error.localizedDescription)
+            }
+            guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+                throw ConfigurationError.unreadableFile(path: path, reason: "it is not a JSON object of option names to values")
+            }
+            for (key, value) in object.sorted(by: { $0.key < $1.key }) where resolved.options[key] == nil {
+                let text: String
+                switch value {
+                case let string as String: text = string
+                // JSON true/false arrive as NSNumber with the Objective-C type "c" (char).
+                case let number as NSNumber: text = String(cString: number.objCType) == "c" ? (number.boolValue ? "true" : "false") : "\(number)"
+                default: throw ConfigurationError.badValue(field: key, value: "\(value)", expected: "a string, number or boolean in \(path)")
+                }
+                resolved.options[key] = text
+                resolved.order.append(key)
+            }
+            resolved.options["config"] = nil
+            resolved.order.removeAll { $0 == "config" }
+        }
+        if let first = resolved.order.first(where: { !allowed.contains($0) && $0 != "quiet" }) {
+            throw ConfigurationError.unknownField(name: first, allowed: allowed + ["config"])
+        }
+        return resolved
+    }
+}

@@ -25,10 +25,7 @@ enum MergeCommand: Command {
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
-        let allowed = ["model", "adapter", "out"]
-        if let first = arguments.order.first(where: { !allowed.contains($0) }) {
-            throw ConfigurationError.unknownField(name: first, allowed: allowed)
-        }
+        let arguments = try arguments.resolvingConfigFile(allowed: ["model", "adapter", "out"])
         let modelPath = try arguments.required("model", "the base model directory, e.g. --model gpt2")
         let adapterPath = try arguments.required("adapter", "the PEFT adapter directory, e.g. --adapter runs/sft/adapter")
         let outPath = try arguments.required("out", "the directory for the merged model, e.g. --out runs/merged")

@@ -11,7 +11,7 @@ enum PerplexityCommand: Command {
     static let help = """
     rlft perplexity: prints {"mean_nll", "perplexity", "tokens", "windows", "stride", "context", "method"} for a text
 
-    Usage: rlft perplexity --model DIR --text FILE [--stride N] [--threads N]
+    Usage: rlft perplexity --model DIR --text FILE [--stride N] [--threads N] [--config FILE.json]
 
     Every token after the first is predicted from the tokens before it; mean_nll is in nats per token and
     perplexity = exp(mean_nll). A text longer than the model's context W is scored with a sliding window: windows of
@@ -31,10 +31,7 @@ enum PerplexityCommand: Command {
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
-        let allowed = ["model", "text", "stride", "threads"]
-        if let first = arguments.order.first(where: { !allowed.contains($0) }) {
-            throw ConfigurationError.unknownField(name: first, allowed: allowed)
-        }
+        let arguments = try arguments.resolvingConfigFile(allowed: ["model", "text", "stride", "threads"])
         try applyThreads(arguments)
         let model = try arguments.required("model", "a model directory, e.g. --model runs/lm/model")
         let textPath = try arguments.required("text", "the text file to score, e.g. --text valid.txt")

@@ -9,7 +9,7 @@ enum TokenizeCommand: Command {
     static let help = """
     rlft tokenize: prints the token ids of a text file as a JSON array
 
-    Usage: rlft tokenize --tokenizer DIR --text FILE [--allowSpecial true]
+    Usage: rlft tokenize --tokenizer DIR --text FILE [--allowSpecial true] [--config FILE.json]
 
     Options:
       --tokenizer DIR
@@ -22,8 +22,7 @@ enum TokenizeCommand: Command {
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
-        let unknown = arguments.order.filter { !["tokenizer", "text", "allowSpecial"].contains($0) }
-        if let first = unknown.first { throw ConfigurationError.unknownField(name: first, allowed: ["tokenizer", "text", "allowSpecial"]) }
+        let arguments = try arguments.resolvingConfigFile(allowed: ["tokenizer", "text", "allowSpecial"])
         let path = try arguments.required("tokenizer", "a tokenizer or model directory, e.g. --tokenizer Vocabularies/GPT2")
         let textPath = try arguments.required("text", "the text file to encode, e.g. --text input.txt")
         let allowSpecial: Bool

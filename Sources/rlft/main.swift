@@ -65,6 +65,7 @@ do {
         FileHandle.standardError.write(Data("rlft: unknown command '\(name)'\n\n\(topLevelHelp())\n".utf8))
         exit(2)
     }
+    ProgressPrinter.quiet = arguments.options["quiet"] == "true"
     if arguments.wantsHelp {
         print(command.help)
         exit(0)

@@ -42,3 +42,25 @@ extension CommandLineTests {
         XCTAssertTrue(again.stderr.contains("already holds a model"), again.stderr)
     }
 }
+
+extension CommandLineTests {
+    func testTokenizeAndPerplexityTakeAConfigFile() throws {
+        let model = try Fixture.huggingFaceDirectory(self)
+        let textURL = model.deletingLastPathComponent().appendingPathComponent("text.txt")
+        try Data("abcabc".utf8).write(to: textURL)
+        let configURL = model.deletingLastPathComponent().appendingPathComponent("options.json")
+        try JSONSerialization.data(withJSONObject: ["tokenizer": model.path, "text": textURL.path]).write(to: configURL)
+        let direct = try run(["tokenize", "--tokenizer", model.path, "--text", textURL.path])
+        let fromFile = try run(["tokenize", "--config", configURL.path])
+        XCTAssertEqual(fromFile.status, 0, fromFile.stderr)
+        XCTAssertEqual(fromFile.stdout, direct.stdout)
+        try JSONSerialization.data(withJSONObject: ["model": model.path, "text": textURL.path, "stride": 4]).write(to: configURL)
+        let perplexity = try run(["perplexity", "--config", configURL.path])
+        XCTAssertEqual(perplexity.status, 0, perplexity.stderr)
+        XCTAssertEqual(perplexity.stdout, try run(["perplexity", "--model", model.path, "--text", textURL.path, "--stride", "4"]).stdout)
+        try JSONSerialization.data(withJSONObject: ["modle": model.path]).write(to: configURL)
+        let typo = try run(["perplexity", "--config", configURL.path])
+        XCTAssertNotEqual(typo.status, 0)
+        XCTAssertTrue(typo.stderr.contains("Did you mean --model?"), typo.stderr)
+    }
+}

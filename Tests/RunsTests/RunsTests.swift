@@ -43,11 +43,20 @@ final class RunsTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix("unknown option --stpes."), "\(error)")
             XCTAssertTrue("\(error)".contains("steps"))
         }
+        XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--stpes", "7"]))) { error in
+            XCTAssertTrue("\(error)".contains("Did you mean --steps?"), "a swapped pair of letters is one edit: \(error)")
+        }
+        XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--learningrat", "7"]))) { error in
+            XCTAssertTrue("\(error)".contains("Did you mean --learningRate?"), "\(error)")
+        }
         XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--steps", "many"]))) { error in
-            XCTAssertEqual("\(error)", "--steps has value 'many', but it must be a finite number")
+            XCTAssertEqual("\(error)", "--steps has value 'many', but it must be a whole number, such as 100")
         }
         XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--steps", "2.5"]))) { error in
-            XCTAssertTrue("\(error)".hasPrefix("--steps has value '2.5'"), "\(error)")
+            XCTAssertEqual("\(error)", "--steps has value '2.5', but it must be a whole number, such as 100")
+        }
+        XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--learningRate", "fast"]))) { error in
+            XCTAssertTrue("\(error)".hasPrefix("--learningRate has value 'fast', but it must be a finite number"), "\(error)")
         }
         XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--steps", "-3"]))) { error in
             XCTAssertEqual("\(error)", "--steps has value '-3', but it must be a positive integer")
@@ -86,5 +95,21 @@ final class RunsTests: XCTestCase {
         XCTAssertFalse(names.contains { $0.contains(".tmp-") })
         let svg = svgLineChart(title: "t", xLabel: "x", yLabel: "y", series: [PlotSeries(name: "a", points: [(0, 1), (1, 2)])])
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("polyline"))
+    }
+}
+
+final class StepReporterTests: XCTestCase {
+    func testALineAtTheFirstAndLastStepAndAtMostOncePerInterval() {
+        let reporter = StepReporter(interval: 3600)
+        let first = reporter.dueLine("sft", step: 1, total: 10, metrics: ["sft/loss": 2.5, "sft/grad_norm": 1])
+        XCTAssertEqual(first?.hasPrefix("sft 1/10 | "), true, first ?? "nil")
+        XCTAssertEqual(first?.contains("sft/loss 2.5000"), true, "losses are shown by default: \(first ?? "nil")")
+        XCTAssertEqual(first?.contains("grad_norm"), false)
+        XCTAssertNil(reporter.dueLine("sft", step: 2, total: 10, metrics: [:]), "silent within the interval")
+        XCTAssertNotNil(reporter.dueLine("sft", step: 10, total: 10, metrics: [:]), "the last step always reports")
+        XCTAssertNotNil(reporter.dueLine("reward", step: 1, total: 5, metrics: [:]), "a new stage reports its first step")
+        let every = StepReporter(interval: 0, keys: ["objective/kl"])
+        XCTAssertEqual(every.dueLine("ppo", step: 3, total: nil, metrics: ["objective/kl": 0.25, "loss": 1])?.hasSuffix("objective/kl 0.2500"), true)
+        XCTAssertNotNil(every.dueLine("ppo", step: 4, total: nil, metrics: [:]))
     }
 }
