@@ -20,9 +20,10 @@ enum RLOOCommand: Command {
         RLOOConfig.helpText(command: name, summary: "REINFORCE leave-one-out; Ctrl-C stops after the current iteration with a checkpoint",
                             extraOptions: CriticFreeRun.options)
     }
-    static func run(_ arguments: CommandLineArguments) throws {
-        let config = try RLOOConfig.load(arguments: CriticFreeRun.configArguments(arguments), reserved: CriticFreeRun.reserved)
-        try CriticFreeRun.run(.rloo(config), configData: try config.jsonData(), arguments)
+    static func run(_ given: CommandLineArguments) throws {
+        let (arguments, resuming) = try TrainingRun.arguments(given, keys: CriticFreeRun.dataKeys, savedOptionsRequired: false)
+        let config = try RLOOConfig.load(arguments: arguments, reserved: CriticFreeRun.reserved)
+        try CriticFreeRun.run(.rloo(config), configData: try config.jsonData(), arguments, resuming: resuming)
     }
 }
 
@@ -33,9 +34,10 @@ enum GRPOCommand: Command {
         GRPOConfig.helpText(command: name, summary: "group relative policy optimisation; Ctrl-C stops after the current iteration with a checkpoint",
                             extraOptions: CriticFreeRun.options)
     }
-    static func run(_ arguments: CommandLineArguments) throws {
-        let config = try GRPOConfig.load(arguments: CriticFreeRun.configArguments(arguments), reserved: CriticFreeRun.reserved)
-        try CriticFreeRun.run(.grpo(config), configData: try config.jsonData(), arguments)
+    static func run(_ given: CommandLineArguments) throws {
+        let (arguments, resuming) = try TrainingRun.arguments(given, keys: CriticFreeRun.dataKeys, savedOptionsRequired: false)
+        let config = try GRPOConfig.load(arguments: arguments, reserved: CriticFreeRun.reserved)
+        try CriticFreeRun.run(.grpo(config), configData: try config.jsonData(), arguments, resuming: resuming)
     }
 }
 
@@ -46,7 +48,7 @@ enum CriticFreeRun {
         ("reward gold", "use the built-in instruction task's gold score instead of a reward model"),
         ("prompts FILE.jsonl", "RL prompts, one {\"prompt\": …} per line; required"),
         ("out DIR", "the run directory; required (unless --resume)"),
-        ("resume DIR", "continue the run in DIR from its latest checkpoint (with its config.json)"),
+        ("resume DIR", "continue the run in DIR from its latest checkpoint, with the options (options.json) and configuration (config.json) it started with"),
         ("checkpoint-every N", "iterations between checkpoints (default 10; one is always written at the end)"),
         ("samples-every N", "iterations between dumps of the rollout to samples.jsonl (default 10)"),
         ("threads N", "compute threads (default: all cores)"),
@@ -54,22 +56,18 @@ enum CriticFreeRun {
     static let reserved: Set<String> = Set(["policy", "reward-model", "reward", "prompts", "out", "resume", "checkpoint-every",
                                             "samples-every", "threads"]).union(LoRAOptions.keys)
 
-    /// A resumed run reads its own config.json (overrides still apply).
-    static func configArguments(_ arguments: CommandLineArguments) -> CommandLineArguments {
-        var configArguments = arguments
-        if let resume = arguments.options["resume"], arguments.options["config"] == nil {
-            configArguments.options["config"] = URL(fileURLWithPath: resume).appendingPathComponent("config.json").path
-        }
-        return configArguments
-    }
+    /// Options saved in options.json, so that `--resume DIR` needs nothing else (a resumed run also reads its own
+    /// config.json; options given again still apply).
+    static let dataKeys: Set<String> = Set(["policy", "reward-model", "reward", "prompts", "checkpoint-every", "samples-every"])
+        .union(LoRAOptions.keys)
 
-    static func run(_ algorithm: CriticFreeAlgorithm, configData: Data, _ arguments: CommandLineArguments) throws {
+    static func run(_ algorithm: CriticFreeAlgorithm, configData: Data, _ arguments: CommandLineArguments, resuming: Bool) throws {
         if let threads = arguments.options["threads"] {
             guard let n = Int(threads), n >= 1 else { throw ConfigurationError.badValue(field: "threads", value: threads, expected: "a positive integer") }
             Compute.threadCount = n
         }
         let name = algorithm.name
-        let resume = arguments.options["resume"].map { URL(fileURLWithPath: $0) }
+        let resume = resuming ? URL(fileURLWithPath: try arguments.required("out", "")) : nil
         let out = try resume ?? URL(fileURLWithPath: arguments.required("out", "the run directory, e.g. --out runs/\(name)"))
         let policyDirectory = URL(fileURLWithPath: try arguments.required("policy", "the SFT model directory, e.g. --policy runs/sft/checkpoint"))
         let promptsFile = URL(fileURLWithPath: try arguments.required("prompts", "the RL prompts, e.g. --prompts data/instructions/prompts.jsonl"))
@@ -77,7 +75,7 @@ enum CriticFreeRun {
         let samplesEvery = try PPOCommand.positiveInteger(arguments, "samples-every", default: 10)
 
         // With LoRA the reference is the loaded model itself (shared, frozen weights).
-        let lora = try LoRAOptions.config(arguments, run: out, resuming: resume != nil)
+        let lora = try LoRAOptions.config(arguments)
         let seed: UInt64
         switch algorithm {
         case .rloo(let c): seed = c.seed
@@ -98,6 +96,7 @@ enum CriticFreeRun {
             try PPOCommand.truncateMetrics(run, after: iteration)
         }
         try run.writeAtomically(configData, to: "config.json")
+        if resume == nil { try TrainingRun.saveOptions(arguments, keys: dataKeys, to: run) }
 
         Interrupt.install()
         let printer = ProgressPrinter(keys: ["objective/reward", "objective/kl", "objective/zero_std_fraction", "policy/clipfrac", "response/length"])
@@ -129,7 +128,7 @@ enum CriticFreeRun {
         let report: [String] = ["# rlft \(name)", "",
                                 "- \(trainer.iteration) iterations of \(trainer.batchSize) episodes on `\(promptsFile.path)` from `\(policyDirectory.path)`",
                                 summary, "", "![reward](reward.svg)", "", "![KL](kl.svg)", "",
-                                "Files: `config.json`, `metrics.jsonl`, `samples.jsonl`, `checkpoints/` (resume with `--resume`), `model/`."]
+                                "Files: `config.json`, `metrics.jsonl`, `samples.jsonl`, `options.json`, `checkpoints/` (continue with `rlft \(name) --resume DIR`), `model/`."]
         try run.writeAtomically(Data(report.joined(separator: "\n").utf8), to: "report.md")
         printer.line("\(name): wrote \(run.file("model").path), metrics.jsonl, samples.jsonl, report.md, reward.svg and kl.svg")
     }

@@ -38,28 +38,6 @@ enum LoRAOptions {
         return config
     }
 
-    /// For commands whose `--resume` reads only the run's config.json: the LoRA configuration of the options, or
-    /// on resume without LoRA options the one the run recorded in `lora.json`. A new run with LoRA records it.
-    static func config(_ arguments: CommandLineArguments, run: URL, resuming: Bool) throws -> LoRAConfig? {
-        let file = run.appendingPathComponent("lora.json")
-        if resuming && keys.allSatisfy({ arguments.options[$0] == nil }) {
-            guard FileManager.default.fileExists(atPath: file.path) else { return nil }
-            do {
-                return try JSONDecoder().decode(LoRAConfig.self, from: Data(contentsOf: file))
-            } catch {
-                throw UsageError("\(file.path) cannot be read as a LoRA configuration (\(error)); give the run's --lora-* options again")
-            }
-        }
-        let lora = try config(arguments)
-        if let lora, !resuming {
-            try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try RunDirectory.writeAtomically(try encoder.encode(lora), to: file)
-        }
-        return lora
-    }
-
     /// The model to train from `loaded`, and the frozen model it starts from (a trainer's reference π_ref, or the
     /// base row of a report).
     ///

@@ -18,7 +18,7 @@ enum PPOCommand: Command {
         ("reward gold", "use the built-in instruction task's gold score instead of a reward model"),
         ("prompts FILE.jsonl", "RL prompts, one {\"prompt\": …} per line; required"),
         ("out DIR", "the run directory; required (unless --resume)"),
-        ("resume DIR", "continue the run in DIR from its latest checkpoint"),
+        ("resume DIR", "continue the run in DIR from its latest checkpoint, with the options (options.json) and configuration (config.json) it started with"),
         ("critic shared|reward-model|policy", "value head on the policy trunk (default), or a separate value model initialised from the reward model or the policy"),
         ("ptx-data FILE.jsonl", "pretraining text for PPO-ptx, one {\"text\": …} per line (with --ptxCoefficient > 0)"),
         ("checkpoint-every N", "iterations between checkpoints (default 10; one is always written at the end)"),
@@ -33,26 +33,27 @@ enum PPOCommand: Command {
     static let reserved: Set<String> = Set(["policy", "reward-model", "reward", "prompts", "out", "resume", "critic", "ptx-data",
                                             "checkpoint-every", "samples-every", "threads"]).union(LoRAOptions.keys)
 
-    static func run(_ arguments: CommandLineArguments) throws {
+    /// Options saved in options.json, so that `--resume DIR` needs nothing else.
+    static let dataKeys: Set<String> = Set(["policy", "reward-model", "reward", "prompts", "critic", "ptx-data",
+                                            "checkpoint-every", "samples-every"]).union(LoRAOptions.keys)
+
+    static func run(_ given: CommandLineArguments) throws {
+        // A resumed run reads its own config.json and options.json (options given again still apply).
+        let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys, savedOptionsRequired: false)
         if let threads = arguments.options["threads"] {
             guard let n = Int(threads), n >= 1 else { throw ConfigurationError.badValue(field: "threads", value: threads, expected: "a positive integer") }
             Compute.threadCount = n
         }
-        // Configuration: a resumed run reads its own config.json (overrides still apply).
-        let resume = arguments.options["resume"].map { URL(fileURLWithPath: $0) }
-        var configArguments = arguments
-        if let resume, arguments.options["config"] == nil {
-            configArguments.options["config"] = resume.appendingPathComponent("config.json").path
-        }
-        let config = try PPOConfig.load(arguments: configArguments, reserved: reserved)
+        let resume = resuming ? URL(fileURLWithPath: try arguments.required("out", "")) : nil
+        let config = try PPOConfig.load(arguments: arguments, reserved: reserved)
         let out = try resume ?? URL(fileURLWithPath: arguments.required("out", "the run directory, e.g. --out runs/ppo"))
-        let policyDirectory = URL(fileURLWithPath: try arguments.required("policy", "the SFT model directory, e.g. --policy runs/sft/model"))
+        let policyDirectory = URL(fileURLWithPath: try arguments.required("policy", "the SFT model directory, e.g. --policy runs/sft/checkpoint"))
         let promptsFile = URL(fileURLWithPath: try arguments.required("prompts", "the RL prompts, e.g. --prompts data/instructions/prompts.jsonl"))
         let checkpointEvery = try positiveInteger(arguments, "checkpoint-every", default: 10)
         let samplesEvery = try positiveInteger(arguments, "samples-every", default: 10)
 
         // Models, tokenizer, data. With LoRA the reference is the loaded model itself (shared, frozen weights).
-        let lora = try LoRAOptions.config(arguments, run: out, resuming: resume != nil)
+        let lora = try LoRAOptions.config(arguments)
         let (policy, reference) = try LoRAOptions.prepare(GPT.load(from: policyDirectory).model, lora, seed: config.seed)
         let tokenizer = try loadTokenizer(from: policyDirectory)
         let tokens = try tokenConventions(tokenizer)
@@ -91,6 +92,7 @@ enum PPOCommand: Command {
             try truncateMetrics(run, after: trainer.iteration)
         }
         try run.writeAtomically(config.jsonData(), to: "config.json")
+        if resume == nil { try TrainingRun.saveOptions(arguments, keys: dataKeys, to: run) }
 
         Interrupt.install()
         let printer = ProgressPrinter(keys: ["objective/reward", "objective/kl", "objective/kl_coef", "policy/clipfrac", "response/length"])
@@ -111,7 +113,8 @@ enum PPOCommand: Command {
             try LoRAOptions.save(ema, tokenizer: tokenizer, to: run.file("ema-model"), adapterDirectory: run.file("ema-adapter"),
                                  baseModel: policyDirectory.path)
         }
-        printer.line("ppo: wrote \(run.file("model").path), metrics.jsonl, samples.jsonl, reward.svg and kl.svg")
+        try writeReport(run, config: config, policy: policyDirectory, prompts: promptsFile)
+        printer.line("ppo: wrote \(run.file("model").path), metrics.jsonl, samples.jsonl, report.md, reward.svg, kl.svg and loss.svg")
     }
 
     // MARK: - Helpers
@@ -186,5 +189,24 @@ enum PPOCommand: Command {
         try run.writeAtomically(Data(svgLineChart(title: "KL from the reference", xLabel: "iteration", yLabel: "nats",
                                                   series: [series("objective/kl", "KL (k1, per sequence)")]).utf8),
                                 to: "kl.svg")
+        try run.writeAtomically(Data(svgLineChart(title: "PPO losses", xLabel: "iteration", yLabel: "loss",
+                                                  series: [series("loss/policy", "policy (clipped surrogate)"),
+                                                           series("loss/value", "value")]).utf8),
+                                to: "loss.svg")
+    }
+
+    /// report.md: what ran, the last iteration's reward and KL, and the curves.
+    static func writeReport(_ run: RunDirectory, config: PPOConfig, policy: URL, prompts: URL) throws {
+        let records = try run.readMetrics()
+        let last = records.last { $0["objective/reward"] != nil } ?? [:]
+        func value(_ key: String) -> String { (last[key] as? Double).map { String(format: "%.4f", $0) } ?? "—" }
+        let lines = ["# rlft ppo", "",
+                     "- \(config.iterations) iterations of \(config.batchSize) episodes on `\(prompts.path)` from `\(policy.path)`",
+                     "- last iteration: reward \(value("objective/reward")), raw score \(value("objective/raw_score")), "
+                        + "KL from the reference \(value("objective/kl")) nats, β \(value("objective/kl_coef"))", "",
+                     "![reward](reward.svg)", "", "![KL](kl.svg)", "", "![losses](loss.svg)", "",
+                     "Files: `config.json`, `options.json`, `metrics.jsonl`, `samples.jsonl`, `checkpoints/` (continue with "
+                        + "`rlft ppo --resume DIR`), `model/`."]
+        try run.writeAtomically(Data(lines.joined(separator: "\n").utf8), to: "report.md")
     }
 }

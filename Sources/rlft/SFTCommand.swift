@@ -36,7 +36,7 @@ enum SFTCommand: Command {
     static let summary = "supervised fine-tuning on prompt–completion JSONL (completion-only loss)"
     static let extraOptions: [(String, String)] = [
         ("train FILE", "prompt–completion JSONL to train on, e.g. data/sft.jsonl (required)"),
-        ("model DIR", "the base model directory (GPT-2 files and tokenizer), e.g. runs/base/checkpoint (required)"),
+        ("model DIR", "the base model directory (GPT-2 files and tokenizer), e.g. runs/base/model, as rlft pretrain --out runs/base writes it (required)"),
         ("out DIR", "the run directory to write (required)"),
         ("validation FILE", "prompt–completion JSONL for the validation loss (default: validationFraction of --train)"),
         ("eval FILE", "prompt–completion JSONL of evaluation prompts with reference completions, e.g. data/eval.jsonl; base and fine-tuned models are sampled on it and, for instruction-task prompts, scored by gold score and win-rate"),
@@ -56,7 +56,7 @@ enum SFTCommand: Command {
             .union(LoRAOptions.keys)
         let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         let trainPath = try arguments.required("train", "the prompt–completion JSONL to train on, e.g. --train data/sft.jsonl")
-        let modelPath = try arguments.required("model", "the base model directory, e.g. --model runs/base/checkpoint")
+        let modelPath = try arguments.required("model", "the base model directory, e.g. --model runs/base/model")
         let out = try RunDirectory(URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/sft")))
         let config = try SFTConfig.load(arguments: arguments, reserved: reserved)
         let lora = try LoRAOptions.config(arguments)

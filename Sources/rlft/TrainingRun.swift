@@ -18,12 +18,18 @@ enum TrainingRun {
     /// A new run saves `options` (the data and model options in `keys`) to `options.json` in its directory. With
     /// `--resume DIR`, those saved options fill in whatever is not given again, `--out` becomes DIR and the
     /// configuration comes from DIR/config.json.
-    static func arguments(_ arguments: CommandLineArguments, keys: Set<String>) throws -> (arguments: CommandLineArguments, resuming: Bool) {
+    ///
+    /// - Parameter savedOptionsRequired: false for commands whose older runs have no `options.json`: those resume
+    ///   with the options given again.
+    static func arguments(_ arguments: CommandLineArguments, keys: Set<String>,
+                          savedOptionsRequired: Bool = true) throws -> (arguments: CommandLineArguments, resuming: Bool) {
         guard let resume = arguments.options["resume"] else { return (arguments, false) }
         let directory = URL(fileURLWithPath: resume)
         let optionsURL = directory.appendingPathComponent("options.json")
-        guard let data = try? Data(contentsOf: optionsURL),
-              let saved = (try? JSONSerialization.jsonObject(with: data)) as? [String: String] else {
+        var saved: [String: String] = [:]
+        if let data = try? Data(contentsOf: optionsURL), let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: String] {
+            saved = object
+        } else if savedOptionsRequired || !FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
             throw UsageError("\(optionsURL.path) is missing or unreadable, so \(resume) is not a run directory that can be resumed; start a new run with --out")
         }
         var merged = arguments
@@ -37,8 +43,11 @@ enum TrainingRun {
     }
 
     /// Saves the options in `keys` that were given, for `--resume`.
+    /// Paths are saved absolute, so that `--resume` works from any working directory.
     static func saveOptions(_ arguments: CommandLineArguments, keys: Set<String>, to run: RunDirectory) throws {
-        let saved = arguments.options.filter { keys.contains($0.key) && $0.key != "out" }
+        let saved = arguments.options.filter { keys.contains($0.key) && $0.key != "out" }.mapValues { value in
+            FileManager.default.fileExists(atPath: value) ? URL(fileURLWithPath: value).standardizedFileURL.path : value
+        }
         try run.writeAtomically(try JSONSerialization.data(withJSONObject: saved, options: [.prettyPrinted, .sortedKeys]), to: "options.json")
     }
 

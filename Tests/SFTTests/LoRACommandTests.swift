@@ -65,6 +65,14 @@ final class LoRACommandTests: XCTestCase {
             XCTAssertNotEqual(trained, base.blocks[0].qkvWeight.value.transposed(), "\(job.name) merged a trained adapter")
             XCTAssertEqual(saved.first { $0.key.hasSuffix("h.0.mlp.c_fc.weight") }?.value, base.blocks[0].mlpHiddenWeight.value.transposed(),
                            "\(job.name): a projection without an adapter is unchanged")
+            if job.name == "ppo" || job.name == "grpo" {
+                // The run directory holds its inputs: --resume alone continues it, from any working directory.
+                for file in ["options.json", "report.md", "reward.svg", "kl.svg"] {
+                    XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(job.name): \(file)")
+                }
+                let resumed = try run([job.name, "--resume", out.path])
+                XCTAssertEqual(resumed.status, 0, "\(job.name) --resume alone: \(resumed.stderr)")
+            }
             if job.adapter {
                 let adapted = try base.loadingPEFTAdapter(from: out.appendingPathComponent("adapter"))
                 XCTAssertEqual(adapted.lora?.config.targets, [.attention, .attentionOutput, .mlpOutput])
