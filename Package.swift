@@ -109,7 +109,7 @@ let package = Package(
 
             // MARK: Examples
             .executableTarget(name: "instruction-tuning",
-                              dependencies: ["BestOfN", "Evaluation", "LanguageModels", "NeuralNetworks", "RewardModeling", "SFT",
+                              dependencies: ["BestOfN", "Evaluation", "LanguageModels", "NeuralNetworks", "RewardModeling", "Runs", "SFT",
                                              "Tasks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"],
                               path: "Examples/instruction-tuning"),
             .executableTarget(name: "quark", dependencies: ["RLFineTuning"], path: "Examples/quark"),

@@ -2,7 +2,7 @@
 //
 //   swift run -c release instruction-tuning                   # the full walk-through
 //   swift run -c release instruction-tuning --steps=3         # a smoke run (seconds)
-//   swift run -c release instruction-tuning --pretrainSteps=600 --sftSteps=300 --seed=1
+//   swift run -c release instruction-tuning --pretrain-steps=600 --sft-steps=300 --seed=1
 //
 // It builds the task (an AlpacaFarm in miniature), pretrains a small byte-level GPT on the task's pretraining
 // corpus, fine-tunes it on demonstrations (SFT), trains a reward model from the SFT model on comparisons, and
@@ -45,6 +45,7 @@ import Evaluation
 import LanguageModels
 import NeuralNetworks
 import RewardModeling
+import Runs
 import SFT
 import Tasks
 import TensorCore
@@ -61,7 +62,8 @@ for argument in CommandLine.arguments.dropFirst() {
         FileHandle.standardError.write(Data("instruction-tuning: options look like --key=value, got \(argument)\n".utf8))
         exit(2)
     }
-    options[String(body[..<eq])] = String(body[body.index(after: eq)...])
+    // --pretrain-steps and --pretrainSteps name the same option.
+    options[OptionSpelling.camel(String(body[..<eq]))] = String(body[body.index(after: eq)...])
 }
 func option(_ key: String, _ fallback: Int) -> Int {
     let cap = options["steps"].flatMap(Int.init)

@@ -52,7 +52,7 @@ import RLFineTuning
 var options: [String: String] = [:]
 for argument in CommandLine.arguments.dropFirst() where argument.hasPrefix("--") {
     let parts = argument.dropFirst(2).split(separator: "=", maxSplits: 1).map(String.init)
-    options[parts[0]] = parts.count > 1 ? parts[1] : "true"
+    options[OptionSpelling.camel(parts[0])] = parts.count > 1 ? parts[1] : "true"   // --total-steps or --totalSteps
 }
 let tasks = options["task"].map { [$0] } ?? ["toxicity", "repetition", "sentiment"]
 let out = URL(fileURLWithPath: options["out"] ?? "runs/quark-example")

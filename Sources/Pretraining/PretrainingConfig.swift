@@ -55,7 +55,7 @@ public struct PretrainingConfig: Codable, Equatable, Sendable {
     /// AdamW β₂. Default 0.95.
     public var beta2: Float = 0.95
     /// Clip the global gradient norm to this value before each update; 0 turns clipping off. Default 1.
-    public var gradientClipNorm: Float = 1
+    public var maximumGradientNorm: Float = 1
 
     // MARK: Validation, samples and checkpoints
 
@@ -155,7 +155,7 @@ public struct PretrainingConfig: Codable, Equatable, Sendable {
         try check(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "it must be ≥ 0, e.g. 0.1")
         try check(beta1 >= 0 && beta1 < 1, "beta1", beta1, "it must be in [0, 1), e.g. 0.9")
         try check(beta2 >= 0 && beta2 < 1, "beta2", beta2, "it must be in [0, 1), e.g. 0.95")
-        try check(gradientClipNorm >= 0 && gradientClipNorm.isFinite, "gradientClipNorm", gradientClipNorm,
+        try check(maximumGradientNorm >= 0 && maximumGradientNorm.isFinite, "maximumGradientNorm", maximumGradientNorm,
                   "it must be ≥ 0 (0 turns clipping off), e.g. 1")
         try check(validationFraction >= 0 && validationFraction <= 0.5, "validationFraction", validationFraction,
                   "it must be in [0, 0.5] (0 turns validation off), e.g. 0.1")
@@ -175,7 +175,7 @@ public struct PretrainingConfig: Codable, Equatable, Sendable {
 extension PretrainingConfig {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case data, tokenizer, layerCount, headCount, embeddingSize, contextLength, dropout, steps, batchSize, blockLength
-        case learningRate, warmupSteps, minimumLearningRateRatio, weightDecay, beta1, beta2, gradientClipNorm
+        case learningRate, warmupSteps, minimumLearningRateRatio, weightDecay, beta1, beta2, maximumGradientNorm
         case validationFraction, validationInterval, validationBlocks, sampleInterval, sampleLength
         case checkpointInterval, keepCheckpoints, seed, threads
     }
@@ -193,10 +193,20 @@ extension PretrainingConfig {
         try read(.steps, &steps); try read(.batchSize, &batchSize); try read(.blockLength, &blockLength)
         try read(.learningRate, &learningRate); try read(.warmupSteps, &warmupSteps)
         try read(.minimumLearningRateRatio, &minimumLearningRateRatio); try read(.weightDecay, &weightDecay)
-        try read(.beta1, &beta1); try read(.beta2, &beta2); try read(.gradientClipNorm, &gradientClipNorm)
+        try read(.beta1, &beta1); try read(.beta2, &beta2); try read(.maximumGradientNorm, &maximumGradientNorm)
         try read(.validationFraction, &validationFraction); try read(.validationInterval, &validationInterval)
         try read(.validationBlocks, &validationBlocks); try read(.sampleInterval, &sampleInterval)
         try read(.sampleLength, &sampleLength); try read(.checkpointInterval, &checkpointInterval)
         try read(.keepCheckpoints, &keepCheckpoints); try read(.seed, &seed); try read(.threads, &threads)
+        // Runs written before the name was shared with the other trainers call the clip "gradientClipNorm".
+        let former = try decoder.container(keyedBy: FormerKeys.self)
+        if c.contains(.maximumGradientNorm) == false, let v = try former.decodeIfPresent(Float.self, forKey: .gradientClipNorm) {
+            maximumGradientNorm = v
+        }
+    }
+
+    /// Field names of earlier versions.
+    enum FormerKeys: String, CodingKey {
+        case gradientClipNorm
     }
 }

@@ -132,7 +132,7 @@ public final class PretrainingTrainer {
         // 3. Backward, clip, update.
         try loss.backward()
         let parameters = model.parameters()
-        let norm = clipGradientNorm(parameters, maxNorm: config.gradientClipNorm > 0 ? config.gradientClipNorm : .greatestFiniteMagnitude)
+        let norm = clipGradientNorm(parameters, maxNorm: config.maximumGradientNorm > 0 ? config.maximumGradientNorm : .greatestFiniteMagnitude)
         guard norm.isFinite else {
             optimizer.zeroGradients()
             throw TrainingError.nonFinite(quantity: "grad_norm", step: step + 1)

@@ -33,7 +33,7 @@ public struct RewardModelConfig: Codable, Equatable, Sendable {
     /// Decoupled weight decay on matrices. Default 0.
     public var weightDecay: Double = 0
     /// Clip the global gradient norm to this value; 0 turns clipping off. Default 1.
-    public var gradientClipNorm: Double = 1
+    public var maximumGradientNorm: Double = 1
     /// Margin m in −log σ(r_w − r_l − m) (TRL). Default 0.
     public var margin: Double = 0
     /// Coefficient c of the centring term c·mean((r_w + r_l)²) (TRL recommends 0.01). Default 0.
@@ -72,7 +72,7 @@ public struct RewardModelConfig: Codable, Equatable, Sendable {
         try check(warmupSteps >= 0, "warmupSteps", warmupSteps, "must be ≥ 0, such as 5")
         try check((0...1).contains(minimumLearningRateRatio), "minimumLearningRateRatio", minimumLearningRateRatio, "must be in [0, 1], such as 0.1")
         try check(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "must be ≥ 0, such as 0")
-        try check(gradientClipNorm >= 0 && gradientClipNorm.isFinite, "gradientClipNorm", gradientClipNorm, "must be ≥ 0 (0 turns clipping off), such as 1")
+        try check(maximumGradientNorm >= 0 && maximumGradientNorm.isFinite, "maximumGradientNorm", maximumGradientNorm, "must be ≥ 0 (0 turns clipping off), such as 1")
         try check(margin.isFinite, "margin", margin, "must be finite, such as 0")
         try check(centeringCoefficient >= 0 && centeringCoefficient.isFinite, "centeringCoefficient", centeringCoefficient, "must be ≥ 0, such as 0 or 0.01")
         try check(evaluationInterval >= 1, "evaluationInterval", evaluationInterval, "must be at least 1, such as 50")

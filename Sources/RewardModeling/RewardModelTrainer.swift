@@ -171,7 +171,7 @@ public final class RewardModelTrainer {
         guard value.isFinite else { throw TrainingError.nonFinite(quantity: "reward/loss", step: step + 1) }
         try loss.backward()
         let clipped = model.parameters() + auxiliaryParameters.map(\.1)
-        let norm = config.gradientClipNorm > 0 ? clipGradientNorm(clipped, maxNorm: Float(config.gradientClipNorm)) : .nan
+        let norm = config.maximumGradientNorm > 0 ? clipGradientNorm(clipped, maxNorm: Float(config.maximumGradientNorm)) : .nan
         let rate = schedule(step)
         optimizer.learningRate = rate
         optimizer.step()

@@ -9,7 +9,21 @@ public protocol DocumentedConfiguration: Codable {
     static var fieldDocumentation: [(name: String, description: String)] { get }
     /// Throws a `ConfigError`-like error naming the bad field.
     func validate() throws
+    /// Former field names and their current ones; both JSON files and options still accept the former, with a
+    /// deprecation note.
+    static var renamedFields: [String: String] { get }
 }
+
+extension DocumentedConfiguration {
+    public static var renamedFields: [String: String] { [:] }
+}
+
+/// The training arguments every trainer spells the same way (as TRL's and transformers' trainers share theirs);
+/// `--help` lists them first.
+public let sharedTrainingFields: Set<String> = [
+    "learningRate", "steps", "epochs", "iterations", "batchSize", "warmupSteps", "weightDecay", "maximumGradientNorm",
+    "evaluationInterval", "seed",
+]
 
 /// What is wrong with a configuration file or an override.
 public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
@@ -24,10 +38,11 @@ public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case .missingValue(let option):
             return "\(option) needs a value, e.g. \(option) 10 or \(option)=10"
         case .unknownField(let name, let allowed):
-            let hint = ConfigurationError.suggestions(for: name, among: allowed).map { " Did you mean \($0)?" } ?? ""
-            return "unknown option --\(name).\(hint) Allowed: \(allowed.joined(separator: ", "))"
+            let spelled = allowed.map(OptionSpelling.kebab)
+            let hint = ConfigurationError.suggestions(for: OptionSpelling.kebab(name), among: spelled).map { " Did you mean \($0)?" } ?? ""
+            return "unknown option --\(name).\(hint) Allowed: \(spelled.joined(separator: ", "))"
         case .badValue(let field, let value, let expected):
-            return "--\(field) has value '\(value)', but it must be \(expected)"
+            return "--\(OptionSpelling.kebab(field)) has value '\(value)', but it must be \(expected)"
         case .unreadableFile(let path, let reason):
             return "cannot read configuration \(path): \(reason)"
         case .missingRequired(let option, let hint):
@@ -83,7 +98,12 @@ extension DocumentedConfiguration {
             guard let file = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
                 throw ConfigurationError.unreadableFile(path: path, reason: "it is not a JSON object")
             }
-            for (key, value) in file {
+            for (given, value) in file {
+                var key = given
+                if let renamed = renamedFields[given] {
+                    DeprecationNotes.report("note: \"\(given)\" in \(path) is now \"\(renamed)\"; the old name still works for now")
+                    key = renamed
+                }
                 guard object[key] != nil else {
                     throw ConfigurationError.unknownField(name: key, allowed: fieldDocumentation.map(\.name))
                 }
@@ -91,11 +111,19 @@ extension DocumentedConfiguration {
             }
         }
         let skip = reserved.union(["config", "help", "h", "quiet"])
-        for key in arguments.order where !skip.contains(key) {
-            guard let current = object[key] else {
-                throw ConfigurationError.unknownField(name: key, allowed: fieldDocumentation.map(\.name) + skip.sorted().filter { $0 != "h" })
+        for option in arguments.order where !skip.contains(option) {
+            // --learning-rate names the field learningRate; --learningRate and renamed fields still work, with a note.
+            var key = OptionSpelling.camel(option)
+            if let renamed = renamedFields[key] {
+                DeprecationNotes.report("note: --\(option) is now --\(OptionSpelling.kebab(renamed)); the old name still works for now")
+                key = renamed
+            } else if key == option && key != OptionSpelling.kebab(key) && object[key] != nil {
+                DeprecationNotes.report("note: --\(option) is now spelled --\(OptionSpelling.kebab(key)); the old spelling still works for now")
             }
-            let text = arguments.options[key]!
+            guard let current = object[key] else {
+                throw ConfigurationError.unknownField(name: option, allowed: fieldDocumentation.map(\.name) + skip.sorted().filter { $0 != "h" })
+            }
+            let text = arguments.options[option]!
             let wholeNumber = ConfigurationError.badValue(field: key, value: text, expected: "a whole number, such as \(render(current))")
             do {
                 object[key] = try coerce(text, like: current, field: key)
@@ -111,11 +139,14 @@ extension DocumentedConfiguration {
             if case .badValue(let field, _, _) = described, field == "(configuration)" {
                 // The decoder did not say which field failed: find the override whose default value decodes.
                 let defaults = try jsonObject(of: Self())
-                for key in arguments.order where object[key] != nil {
+                for option in arguments.order {
+                    let camel = OptionSpelling.camel(option)
+                    let key = renamedFields[camel] ?? camel
+                    guard object[key] != nil, let original = defaults[key] else { continue }
                     var trial = object
-                    trial[key] = defaults[key]
+                    trial[key] = original
                     if let data = try? JSONSerialization.data(withJSONObject: trial), (try? JSONDecoder().decode(Self.self, from: data)) != nil {
-                        described = .badValue(field: key, value: arguments.options[key] ?? "", expected: "like its default \(render(defaults[key]!)) (see --help)")
+                        described = .badValue(field: key, value: arguments.options[option] ?? "", expected: "like its default \(render(original)) (see --help)")
                         break
                     }
                 }
@@ -152,18 +183,27 @@ extension DocumentedConfiguration {
         return .badValue(field: field, value: object[field].map { render($0) } ?? "missing", expected: detail)
     }
 
-    /// `--help` text: each field with its default and description.
+    /// `--help` text: the training arguments every trainer names alike first, then the command's own fields,
+    /// then its data and run options, each field with its default and description.
     public static func helpText(command: String, summary: String, extraOptions: [(String, String)] = []) -> String {
         let defaults = (try? jsonObject(of: Self())) ?? [:]
-        var lines = ["rlft \(command): \(summary)", "", "Usage: rlft \(command) [--config FILE.json] [--key value ...]", "", "Options:"]
+        var lines = ["rlft \(command): \(summary)", "", "Usage: rlft \(command) [--config FILE.json] [--option value ...]"]
+        func field(_ field: (name: String, description: String)) -> String {
+            let value = defaults[field.name].map { render($0) } ?? "—"
+            return "  --\(OptionSpelling.kebab(field.name)) (default \(value))\n      \(field.description)"
+        }
+        let shared = fieldDocumentation.filter { sharedTrainingFields.contains($0.name) }
+        let own = fieldDocumentation.filter { !sharedTrainingFields.contains($0.name) }
+        if !shared.isEmpty {
+            lines += ["", "Training arguments (named alike in every trainer):"] + shared.map(field)
+        }
+        if !own.isEmpty { lines += ["", shared.isEmpty ? "Options:" : "Options of rlft \(command):"] + own.map(field) }
+        lines += ["", "Data and run options:"]
         for (name, text) in extraOptions { lines.append("  --\(name)\n      \(text)") }
         if !extraOptions.contains(where: { $0.0 == "quiet" }) {
             lines.append("  --quiet\n      no progress lines (results, warnings and errors still print)")
         }
-        for field in fieldDocumentation {
-            let value = defaults[field.name].map { render($0) } ?? "—"
-            lines.append("  --\(field.name) (default \(value))\n      \(field.description)")
-        }
+        lines.append("  --config FILE.json\n      the fields above as a JSON object (camelCase keys, e.g. {\"learningRate\": 0.001}); options given on the command line win")
         return lines.joined(separator: "\n")
     }
 

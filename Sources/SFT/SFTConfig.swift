@@ -30,7 +30,7 @@ public struct SFTConfig: Codable, Equatable, Sendable {
     /// AdamW β₂ (InstructGPT used 0.95). Default 0.95.
     public var beta2: Double = 0.95
     /// Clip the global gradient norm to this value; 0 turns clipping off. Default 1.
-    public var gradientClipNorm: Double = 1
+    public var maximumGradientNorm: Double = 1
     /// Train on completion tokens only (prompt and padding masked). When false, prompt tokens are also
     /// supervised (plain language modelling of prompt‖completion). Default true.
     public var completionOnly: Bool = true
@@ -64,7 +64,7 @@ public struct SFTConfig: Codable, Equatable, Sendable {
         try check(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "must be ≥ 0, such as 0 or 0.1")
         try check((0..<1).contains(beta1), "beta1", beta1, "must be in [0, 1), such as 0.9")
         try check((0..<1).contains(beta2), "beta2", beta2, "must be in [0, 1), such as 0.95")
-        try check(gradientClipNorm >= 0 && gradientClipNorm.isFinite, "gradientClipNorm", gradientClipNorm, "must be ≥ 0 (0 turns clipping off), such as 1")
+        try check(maximumGradientNorm >= 0 && maximumGradientNorm.isFinite, "maximumGradientNorm", maximumGradientNorm, "must be ≥ 0 (0 turns clipping off), such as 1")
         try check(validationFraction >= 0 && validationFraction < 1, "validationFraction", validationFraction, "must be in [0, 1), such as 0.05; use 0 to skip validation")
         try check(evaluationInterval >= 1, "evaluationInterval", evaluationInterval, "must be at least 1, such as 50")
         try check(validationBatchSize >= 1, "validationBatchSize", validationBatchSize, "must be at least 1, such as 64")

@@ -139,8 +139,8 @@ public final class SFTTrainer {
         let value = Double(loss.value.scalars[0])
         guard value.isFinite else { throw TrainingError.nonFinite(quantity: "sft/loss", step: step + 1) }
         try loss.backward()
-        let norm = config.gradientClipNorm > 0
-            ? clipGradientNorm(model.parameters(), maxNorm: Float(config.gradientClipNorm)) : Float.nan
+        let norm = config.maximumGradientNorm > 0
+            ? clipGradientNorm(model.parameters(), maxNorm: Float(config.maximumGradientNorm)) : Float.nan
         let rate = schedule(step)
         optimizer.learningRate = rate
         optimizer.step()

@@ -23,18 +23,19 @@ enum BestOfNCommand: Command {
     static let name = "best-of-n"
     static let summary = "best-of-n sampling with a reward model: gold score, win-rate and KL bound per n"
     static let extraOptions: [(String, String)] = [
-        ("policy DIR", "the policy model directory, e.g. runs/sft/checkpoint (required)"),
-        ("reward DIR", "the reward model directory written by rlft reward, e.g. runs/rm/checkpoint (required)"),
+        ("model DIR", "the policy model directory, e.g. runs/sft/model (required)"),
+        ("reward DIR", "the reward model directory written by rlft reward, e.g. runs/rm/model (required)"),
         ("prompts FILE", "prompt–completion JSONL of evaluation prompts with reference completions, e.g. data/eval.jsonl (required)"),
         ("out DIR", "the run directory to write (required)"),
         ("limit N", "use at most N prompts (default all)"),
     ]
     static var help: String { BestOfNConfig.helpText(command: name, summary: summary, extraOptions: extraOptions) }
 
-    static func run(_ arguments: CommandLineArguments) throws {
-        let reserved: Set<String> = ["policy", "reward", "prompts", "out", "limit", "quiet"]
-        let policyPath = try arguments.required("policy", "the policy directory, e.g. --policy runs/sft/checkpoint")
-        let rewardPath = try arguments.required("reward", "the reward model directory, e.g. --reward runs/rm/checkpoint")
+    static func run(_ given: CommandLineArguments) throws {
+        let arguments = given.renamingOption("policy", to: "model")
+        let reserved: Set<String> = ["model", "reward", "prompts", "out", "limit", "quiet"]
+        let policyPath = try arguments.required("model", "the policy's model directory, e.g. --model runs/sft/model")
+        let rewardPath = try arguments.required("reward", "the reward model directory, e.g. --reward runs/rm/model")
         let promptsPath = try arguments.required("prompts", "evaluation prompts with references, e.g. --prompts data/eval.jsonl")
         let out = try RunDirectory(URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/bon")))
         let config = try BestOfNConfig.load(arguments: arguments, reserved: reserved)

@@ -67,3 +67,19 @@ extension CommandLineArguments {
         return resolved
     }
 }
+
+extension CommandLineArguments {
+    /// These arguments with the option `former` renamed to `current` (a note says so when it was given), so that
+    /// every command takes its model as `--model` while `--policy` keeps working.
+    func renamingOption(_ former: String, to current: String) -> CommandLineArguments {
+        guard let value = options[former] else { return self }
+        var renamed = self
+        renamed.options[former] = nil
+        if renamed.options[current] == nil {
+            renamed.options[current] = value
+            DeprecationNotes.report("note: --\(former) is now --\(current); the old name still works for now")
+        }
+        renamed.order = renamed.order.map { $0 == former ? current : $0 }
+        return renamed
+    }
+}

@@ -21,7 +21,8 @@ enum RLOOCommand: Command {
                             extraOptions: CriticFreeRun.options)
     }
     static func run(_ given: CommandLineArguments) throws {
-        let (arguments, resuming) = try TrainingRun.arguments(given, keys: CriticFreeRun.dataKeys, savedOptionsRequired: false)
+        let (resolved, resuming) = try TrainingRun.arguments(given, keys: CriticFreeRun.dataKeys, savedOptionsRequired: false)
+        let arguments = resolved.renamingOption("policy", to: "model")
         let config = try RLOOConfig.load(arguments: arguments, reserved: CriticFreeRun.reserved)
         try CriticFreeRun.run(.rloo(config), configData: try config.jsonData(), arguments, resuming: resuming)
     }
@@ -35,7 +36,8 @@ enum GRPOCommand: Command {
                             extraOptions: CriticFreeRun.options)
     }
     static func run(_ given: CommandLineArguments) throws {
-        let (arguments, resuming) = try TrainingRun.arguments(given, keys: CriticFreeRun.dataKeys, savedOptionsRequired: false)
+        let (resolved, resuming) = try TrainingRun.arguments(given, keys: CriticFreeRun.dataKeys, savedOptionsRequired: false)
+        let arguments = resolved.renamingOption("policy", to: "model")
         let config = try GRPOConfig.load(arguments: arguments, reserved: CriticFreeRun.reserved)
         try CriticFreeRun.run(.grpo(config), configData: try config.jsonData(), arguments, resuming: resuming)
     }
@@ -43,7 +45,7 @@ enum GRPOCommand: Command {
 
 enum CriticFreeRun {
     static let options: [(String, String)] = [
-        ("policy DIR", "the SFT model directory (GPT files and tokenizer), also the reference π_ref; required"),
+        ("model DIR", "the SFT model directory (GPT files and tokenizer), also the reference π_ref; required"),
         ("reward-model DIR", "a reward-model directory as `rlft reward` writes it (model, tokenizer, normaliser)"),
         ("reward gold", "use the built-in instruction task's gold score instead of a reward model"),
         ("prompts FILE.jsonl", "RL prompts, one {\"prompt\": …} per line; required"),
@@ -53,12 +55,12 @@ enum CriticFreeRun {
         ("samples-every N", "iterations between dumps of the rollout to samples.jsonl (default 10)"),
         ("threads N", "compute threads (default: all cores)"),
     ] + LoRAOptions.help
-    static let reserved: Set<String> = Set(["policy", "reward-model", "reward", "prompts", "out", "resume", "checkpoint-every",
+    static let reserved: Set<String> = Set(["model", "reward-model", "reward", "prompts", "out", "resume", "checkpoint-every",
                                             "samples-every", "threads"]).union(LoRAOptions.keys)
 
     /// Options saved in options.json, so that `--resume DIR` needs nothing else (a resumed run also reads its own
     /// config.json; options given again still apply).
-    static let dataKeys: Set<String> = Set(["policy", "reward-model", "reward", "prompts", "checkpoint-every", "samples-every"])
+    static let dataKeys: Set<String> = Set(["model", "policy", "reward-model", "reward", "prompts", "checkpoint-every", "samples-every"])
         .union(LoRAOptions.keys)
 
     static func run(_ algorithm: CriticFreeAlgorithm, configData: Data, _ arguments: CommandLineArguments, resuming: Bool) throws {
@@ -69,7 +71,7 @@ enum CriticFreeRun {
         let name = algorithm.name
         let resume = resuming ? URL(fileURLWithPath: try arguments.required("out", "")) : nil
         let out = try resume ?? URL(fileURLWithPath: arguments.required("out", "the run directory, e.g. --out runs/\(name)"))
-        let policyDirectory = URL(fileURLWithPath: try arguments.required("policy", "the SFT model directory, e.g. --policy runs/sft/checkpoint"))
+        let policyDirectory = URL(fileURLWithPath: try arguments.required("model", "the SFT model directory, e.g. --model runs/sft/model"))
         let promptsFile = URL(fileURLWithPath: try arguments.required("prompts", "the RL prompts, e.g. --prompts data/instructions/prompts.jsonl"))
         let checkpointEvery = try PPOCommand.positiveInteger(arguments, "checkpoint-every", default: 10)
         let samplesEvery = try PPOCommand.positiveInteger(arguments, "samples-every", default: 10)

@@ -37,14 +37,14 @@ enum ORPOCommand: Command {
 
 enum DirectPreferenceRun {
     static let extraOptions: [(String, String)] = [
-        ("policy DIR", "the SFT model directory (GPT files and tokenizer), also the reference π_ref; required"),
+        ("model DIR", "the SFT model directory (GPT files and tokenizer), also the reference π_ref; required"),
         ("train FILE", "preference JSONL {\"prompt\",\"chosen\",\"rejected\"} (KTO: also {\"prompt\",\"completion\",\"label\"}); required"),
         ("out DIR", "the run directory; required (unless --resume)"),
         ("validation FILE", "held-out preference JSONL for the implicit-reward accuracy"),
         ("eval FILE", "prompt–completion JSONL of evaluation prompts; the SFT and trained models are sampled on it and, for instruction-task prompts, scored by gold score and win-rate"),
         ("eval-limit N", "evaluate on at most N prompts of --eval (default 200)"),
     ] + TrainingRun.checkpointOptions + LoRAOptions.help
-    static let dataKeys: Set<String> = Set(["policy", "train", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints"])
+    static let dataKeys: Set<String> = Set(["model", "policy", "train", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints"])
         .union(LoRAOptions.keys)
 
     static func help(_ method: DirectPreferenceMethod, summary: String) -> String {
@@ -55,10 +55,11 @@ enum DirectPreferenceRun {
     }
 
     static func run(_ method: DirectPreferenceMethod, _ given: CommandLineArguments) throws {
-        let reserved = Set(["policy", "train", "out", "validation", "eval", "eval-limit"]).union(TrainingRun.checkpointKeys)
+        let reserved = Set(["model", "train", "out", "validation", "eval", "eval-limit"]).union(TrainingRun.checkpointKeys)
             .union(LoRAOptions.keys)
-        let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
-        let policyPath = try arguments.required("policy", "the SFT model directory, e.g. --policy runs/sft/checkpoint")
+        let (resolved, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
+        let arguments = resolved.renamingOption("policy", to: "model")
+        let policyPath = try arguments.required("model", "the SFT model directory, e.g. --model runs/sft/model")
         let trainPath = try arguments.required("train", "the preference JSONL, e.g. --train data/instructions/comparisons.jsonl")
         let out = try RunDirectory(URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/\(method.rawValue)")))
         let config = try DirectPreferenceConfig.load(arguments: arguments, reserved: reserved)

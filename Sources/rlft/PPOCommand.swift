@@ -13,14 +13,14 @@ enum PPOCommand: Command {
     static let name = "ppo"
     static let summary = "PPO-RLHF / PPO-ptx against a reward model or the gold score"
     static let options: [(String, String)] = [
-        ("policy DIR", "the SFT model directory (GPT.save with its tokenizer); required"),
+        ("model DIR", "the SFT model directory (GPT.save with its tokenizer); required"),
         ("reward-model DIR", "a reward-model directory as `rlft reward` writes it (model, tokenizer, normaliser)"),
         ("reward gold", "use the built-in instruction task's gold score instead of a reward model"),
         ("prompts FILE.jsonl", "RL prompts, one {\"prompt\": …} per line; required"),
         ("out DIR", "the run directory; required (unless --resume)"),
         ("resume DIR", "continue the run in DIR from its latest checkpoint, with the options (options.json) and configuration (config.json) it started with"),
         ("critic shared|reward-model|policy", "value head on the policy trunk (default), or a separate value model initialised from the reward model or the policy"),
-        ("ptx-data FILE.jsonl", "pretraining text for PPO-ptx, one {\"text\": …} per line (with --ptxCoefficient > 0)"),
+        ("ptx-data FILE.jsonl", "pretraining text for PPO-ptx, one {\"text\": …} per line (with --ptx-coefficient > 0)"),
         ("checkpoint-every N", "iterations between checkpoints (default 10; one is always written at the end)"),
         ("samples-every N", "iterations between dumps of the rollout to samples.jsonl (default 10)"),
         ("threads N", "compute threads (default: all cores)"),
@@ -30,16 +30,17 @@ enum PPOCommand: Command {
                            extraOptions: options)
     }
 
-    static let reserved: Set<String> = Set(["policy", "reward-model", "reward", "prompts", "out", "resume", "critic", "ptx-data",
+    static let reserved: Set<String> = Set(["model", "reward-model", "reward", "prompts", "out", "resume", "critic", "ptx-data",
                                             "checkpoint-every", "samples-every", "threads"]).union(LoRAOptions.keys)
 
     /// Options saved in options.json, so that `--resume DIR` needs nothing else.
-    static let dataKeys: Set<String> = Set(["policy", "reward-model", "reward", "prompts", "critic", "ptx-data",
+    static let dataKeys: Set<String> = Set(["model", "policy", "reward-model", "reward", "prompts", "critic", "ptx-data",
                                             "checkpoint-every", "samples-every"]).union(LoRAOptions.keys)
 
     static func run(_ given: CommandLineArguments) throws {
         // A resumed run reads its own config.json and options.json (options given again still apply).
-        let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys, savedOptionsRequired: false)
+        let (resolved, resuming) = try TrainingRun.arguments(given, keys: dataKeys, savedOptionsRequired: false)
+        let arguments = resolved.renamingOption("policy", to: "model")
         if let threads = arguments.options["threads"] {
             guard let n = Int(threads), n >= 1 else { throw ConfigurationError.badValue(field: "threads", value: threads, expected: "a positive integer") }
             Compute.threadCount = n
@@ -47,7 +48,7 @@ enum PPOCommand: Command {
         let resume = resuming ? URL(fileURLWithPath: try arguments.required("out", "")) : nil
         let config = try PPOConfig.load(arguments: arguments, reserved: reserved)
         let out = try resume ?? URL(fileURLWithPath: arguments.required("out", "the run directory, e.g. --out runs/ppo"))
-        let policyDirectory = URL(fileURLWithPath: try arguments.required("policy", "the SFT model directory, e.g. --policy runs/sft/checkpoint"))
+        let policyDirectory = URL(fileURLWithPath: try arguments.required("model", "the SFT model directory, e.g. --model runs/sft/model"))
         let promptsFile = URL(fileURLWithPath: try arguments.required("prompts", "the RL prompts, e.g. --prompts data/instructions/prompts.jsonl"))
         let checkpointEvery = try positiveInteger(arguments, "checkpoint-every", default: 10)
         let samplesEvery = try positiveInteger(arguments, "samples-every", default: 10)

@@ -7,6 +7,8 @@ import Tasks
 import TrainingCore
 
 extension PretrainingConfig: DocumentedConfiguration {
+    /// The clip shares its name with every other trainer (`maximumGradientNorm`); the former one still works.
+    public static let renamedFields = ["gradientClipNorm": "maximumGradientNorm"]
     public static let fieldDocumentation: [(name: String, description: String)] = [
         ("data", "training text: a UTF-8 file (one document) or .jsonl with a \"text\" field; empty = the built-in instruction task's pretraining corpus"),
         ("tokenizer", "\"byte\" (256 bytes + <|endoftext|>, <|pad|>), \"bpe:N\" (train an N-token BPE on the data), or a tokenizer directory"),
@@ -24,7 +26,7 @@ extension PretrainingConfig: DocumentedConfiguration {
         ("weightDecay", "AdamW decoupled weight decay (matrices only)"),
         ("beta1", "AdamW β₁"),
         ("beta2", "AdamW β₂"),
-        ("gradientClipNorm", "global gradient-norm clip (0 = off)"),
+        ("maximumGradientNorm", "global gradient-norm clip (0 = off)"),
         ("validationFraction", "share of the token stream's tail held out for validation (0 = none)"),
         ("validationInterval", "updates between validation losses (0 = only at the end)"),
         ("validationBlocks", "most blocks per validation"),

@@ -11,6 +11,8 @@ import TrainingCore
 import TrainingData
 
 extension RewardModelConfig: DocumentedConfiguration {
+    /// The clip shares its name with every other trainer (`maximumGradientNorm`); the former one still works.
+    public static let renamedFields = ["gradientClipNorm": "maximumGradientNorm"]
     public static let fieldDocumentation: [(name: String, description: String)] = [
         ("learningRate", "peak AdamW learning rate (warm-up, then cosine decay)"),
         ("epochs", "passes over the comparisons (InstructGPT: 1)"),
@@ -18,7 +20,7 @@ extension RewardModelConfig: DocumentedConfiguration {
         ("warmupSteps", "linear warm-up steps"),
         ("minimumLearningRateRatio", "final learning rate as a fraction of the peak"),
         ("weightDecay", "decoupled weight decay on matrices"),
-        ("gradientClipNorm", "clip the global gradient norm (0 = off)"),
+        ("maximumGradientNorm", "clip the global gradient norm (0 = off)"),
         ("margin", "margin m in −log σ(r_w − r_l − m)"),
         ("centeringCoefficient", "coefficient of the centring term c·mean((r_w + r_l)²); TRL suggests 0.01"),
         ("explodeRankings", "treat each pair of a ranking as its own example instead of K-choose-2 grouping"),
@@ -45,7 +47,7 @@ enum RewardCommand: Command {
     static var help: String {
         RewardModelConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
             + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
-            + "\nWith --lora-rank, the trunk trains LoRA adapters and the reward head trains in full; OUT/checkpoint/ holds the"
+            + "\nWith --lora-rank, the trunk trains LoRA adapters and the reward head trains in full; OUT/model/ holds the"
             + " merged reward model."
     }
     /// Options saved in options.json so that --resume needs only the run directory.
@@ -57,7 +59,7 @@ enum RewardCommand: Command {
             .union(LoRAOptions.keys)
         let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         let trainPath = try arguments.required("train", "the comparison JSONL, e.g. --train data/comparisons.jsonl")
-        let modelPath = try arguments.required("model", "the model to start from, e.g. --model runs/sft/checkpoint")
+        let modelPath = try arguments.required("model", "the model to start from, e.g. --model runs/sft/model")
         let out = try RunDirectory(URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/rm")))
         let config = try RewardModelConfig.load(arguments: arguments, reserved: reserved)
         let referencesPath = arguments.options["references"]
@@ -105,8 +107,9 @@ enum RewardCommand: Command {
         // A reward-model directory holds plain weights: adapters are merged into the trunk.
         let saved = lora == nil ? model : RewardModel(trunk: model.trunk.mergingLoRA(requiresGrad: false), head: model.head)
         let function = RewardModelFunction(model: saved, tokenizer: tokenizer, normalizer: normalizer, padToken: pad)
-        try function.save(to: out.file("checkpoint"))
-        printer.line(String(format: "saved the reward model to %@ (normaliser gain %.4f, bias %.4f)", out.file("checkpoint").path, normalizer.gain, normalizer.bias))
+        try function.save(to: out.file("model"))
+        TrainingRun.linkFormerModelDirectory(out)
+        printer.line(String(format: "saved the reward model to %@ (normaliser gain %.4f, bias %.4f)", out.file("model").path, normalizer.gain, normalizer.bias))
 
         var table = ResultTable(columns: ["held-out set", "pairs", "accuracy", "mean margin", "noise ceiling"])
         if let evaluation = result.evaluation, let records = validationRecords {

@@ -11,6 +11,8 @@ import TrainingCore
 import TrainingData
 
 extension SFTConfig: DocumentedConfiguration {
+    /// The clip shares its name with every other trainer (`maximumGradientNorm`); the former one still works.
+    public static let renamedFields = ["gradientClipNorm": "maximumGradientNorm"]
     public static let fieldDocumentation: [(name: String, description: String)] = [
         ("learningRate", "peak AdamW learning rate (warm-up, then cosine decay)"),
         ("steps", "number of optimizer updates"),
@@ -20,7 +22,7 @@ extension SFTConfig: DocumentedConfiguration {
         ("weightDecay", "decoupled weight decay on matrices"),
         ("beta1", "AdamW β₁"),
         ("beta2", "AdamW β₂"),
-        ("gradientClipNorm", "clip the global gradient norm (0 = off)"),
+        ("maximumGradientNorm", "clip the global gradient norm (0 = off)"),
         ("completionOnly", "loss on completion tokens only (prompt and padding masked)"),
         ("packing", "pack several examples per row of the context length (block-diagonal attention, positions restart per example)"),
         ("validationFraction", "fraction of --train held out for validation when --validation is not given"),
@@ -45,7 +47,7 @@ enum SFTCommand: Command {
     static var help: String {
         SFTConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
             + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
-            + "\nWith --lora-rank, OUT/adapter/ holds the adapter in Hugging Face PEFT's format and OUT/checkpoint/ the merged model."
+            + "\nWith --lora-rank, OUT/adapter/ holds the adapter in Hugging Face PEFT's format and OUT/model/ the merged model."
     }
     /// Options saved in options.json so that --resume needs only the run directory.
     static let dataKeys: Set<String> = Set(["train", "model", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints"])
@@ -92,11 +94,12 @@ enum SFTCommand: Command {
                                        progress: TrainingRun.progress(out, printer: printer, command: "sft"))
         let charts = writeCharts(out)
         if result.steps < config.steps { return }
-        let checkpoint = out.file("checkpoint")
+        let checkpoint = out.file("model")
         if let line = try LoRAOptions.save(model, tokenizer: tokenizer, to: checkpoint, adapterDirectory: out.file("adapter"),
                                            baseModel: modelPath, metadata: ["step": "\(result.bestStep ?? result.steps)"]) {
             printer.line(line)
         }
+        TrainingRun.linkFormerModelDirectory(out)
         printer.line("saved \(result.restoredBest ? "the best (step \(result.bestStep!))" : "the last") parameters to \(checkpoint.path)")
 
         var table = ResultTable(columns: ["model", "validation loss", "gold score", "win-rate"])

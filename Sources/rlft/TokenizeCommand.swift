@@ -9,7 +9,7 @@ enum TokenizeCommand: Command {
     static let help = """
     rlft tokenize: prints the token ids of a text file as a JSON array
 
-    Usage: rlft tokenize --tokenizer DIR --text FILE [--allowSpecial true] [--config FILE.json]
+    Usage: rlft tokenize --tokenizer DIR --text FILE [--allow-special true] [--config FILE.json]
 
     Options:
       --tokenizer DIR
@@ -17,19 +17,20 @@ enum TokenizeCommand: Command {
           directory holding those files, or "byte" for the byte tokenizer with <|endoftext|> and <|pad|> (required)
       --text FILE
           the UTF-8 text to encode (required)
-      --allowSpecial BOOL (default false)
+      --allow-special BOOL (default false)
           encode literal special-token text such as <|endoftext|> as the special id
     """
 
     static func run(_ arguments: CommandLineArguments) throws {
-        let arguments = try arguments.resolvingConfigFile(allowed: ["tokenizer", "text", "allowSpecial"])
+        let arguments = try arguments.renamingOption("allowSpecial", to: "allow-special")
+            .resolvingConfigFile(allowed: ["tokenizer", "text", "allow-special"])
         let path = try arguments.required("tokenizer", "a tokenizer or model directory, e.g. --tokenizer Vocabularies/GPT2")
         let textPath = try arguments.required("text", "the text file to encode, e.g. --text input.txt")
         let allowSpecial: Bool
-        switch arguments.options["allowSpecial"]?.lowercased() {
+        switch arguments.options["allow-special"]?.lowercased() {
         case nil, "false": allowSpecial = false
         case "true": allowSpecial = true
-        case let other?: throw ConfigurationError.badValue(field: "allowSpecial", value: other, expected: "true or false")
+        case let other?: throw ConfigurationError.badValue(field: "allow-special", value: other, expected: "true or false")
         }
         let tokenizer: any Tokenizer = path == "byte"
             ? try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"]) : try loadTokenizer(from: URL(fileURLWithPath: path))

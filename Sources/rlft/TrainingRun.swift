@@ -42,6 +42,14 @@ enum TrainingRun {
         return (merged, true)
     }
 
+    /// Links `run/checkpoint` to `run/model`: the final model's directory of every trainer is `model/`, and
+    /// `rlft sft` and `rlft reward` wrote it to `checkpoint/` before, which scripts may still read.
+    static func linkFormerModelDirectory(_ run: RunDirectory) {
+        let link = run.file("checkpoint")
+        try? FileManager.default.removeItem(at: link)
+        try? FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "model")
+    }
+
     /// Saves the options in `keys` that were given, for `--resume`.
     /// Paths are saved absolute, so that `--resume` works from any working directory.
     static func saveOptions(_ arguments: CommandLineArguments, keys: Set<String>, to run: RunDirectory) throws {

@@ -55,6 +55,8 @@ if CommandLine.arguments.dropFirst().first.map({ $0 == "--version" || $0 == "ver
     exit(0)
 }
 
+DeprecationNotes.handler = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
 do {
     let arguments = try CommandLineArguments(Array(CommandLine.arguments.dropFirst()))
     guard let name = arguments.command else {

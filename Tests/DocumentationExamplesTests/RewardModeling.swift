@@ -17,7 +17,7 @@ func documentationExample_RewardModeling_1(sftModel: GPT, model: RewardModel, co
     let references = try task.demonstrations.map { try tokenizer.encode($0.prompt) + tokenizer.encode($0.completion) }
     let reward = RewardModelFunction(model: model, tokenizer: tokenizer,
                                      normalizer: try trainer.fitNormalizer(references: references))
-    try reward.save(to: URL(fileURLWithPath: "runs/rm/checkpoint"))
+    try reward.save(to: URL(fileURLWithPath: "runs/rm/model"))
     _ = (task, tokenizer, rng, model, training, heldOut, trainer, result, references, reward)
 }
 

@@ -88,7 +88,7 @@ final class PretrainingTrainerTests: XCTestCase {
         var config = Fixture.tinyConfig(steps: 10)
         config.learningRate = 1e30
         config.warmupSteps = 0
-        config.gradientClipNorm = 0
+        config.maximumGradientNorm = 0
         config.checkpointInterval = 1
         let out = try Fixture.temporaryDirectory(self).appendingPathComponent("run")
         let trainer = try PretrainingTrainer(config: config, documents: Fixture.corpus, outputDirectory: out)

@@ -47,7 +47,7 @@ final class RunsTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("Did you mean --steps?"), "a swapped pair of letters is one edit: \(error)")
         }
         XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--learningrat", "7"]))) { error in
-            XCTAssertTrue("\(error)".contains("Did you mean --learningRate?"), "\(error)")
+            XCTAssertTrue("\(error)".contains("Did you mean --learning-rate?"), "\(error)")
         }
         XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--steps", "many"]))) { error in
             XCTAssertEqual("\(error)", "--steps has value 'many', but it must be a whole number, such as 100")
@@ -55,8 +55,8 @@ final class RunsTests: XCTestCase {
         XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--steps", "2.5"]))) { error in
             XCTAssertEqual("\(error)", "--steps has value '2.5', but it must be a whole number, such as 100")
         }
-        XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--learningRate", "fast"]))) { error in
-            XCTAssertTrue("\(error)".hasPrefix("--learningRate has value 'fast', but it must be a finite number"), "\(error)")
+        XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--learning-rate", "fast"]))) { error in
+            XCTAssertTrue("\(error)".hasPrefix("--learning-rate has value 'fast', but it must be a finite number"), "\(error)")
         }
         XCTAssertThrowsError(try DemoConfig.load(arguments: try CommandLineArguments(["x", "--steps", "-3"]))) { error in
             XCTAssertEqual("\(error)", "--steps has value '-3', but it must be a positive integer")
@@ -78,7 +78,7 @@ final class RunsTests: XCTestCase {
     func testHelpListsDefaults() {
         let help = DemoConfig.helpText(command: "demo", summary: "a demo")
         XCTAssertTrue(help.contains("--steps (default 100)"))
-        XCTAssertTrue(help.contains("--learningRate (default 0.001)"))
+        XCTAssertTrue(help.contains("--learning-rate (default 0.001)"))
     }
 
     func testRunDirectoryLogsAndAtomicWrite() throws {
@@ -111,5 +111,42 @@ final class StepReporterTests: XCTestCase {
         let every = StepReporter(interval: 0, keys: ["objective/kl"])
         XCTAssertEqual(every.dueLine("ppo", step: 3, total: nil, metrics: ["objective/kl": 0.25, "loss": 1])?.hasSuffix("objective/kl 0.2500"), true)
         XCTAssertNotNil(every.dueLine("ppo", step: 4, total: nil, metrics: [:]))
+    }
+}
+
+/// A configuration with a renamed field, for the spelling tests.
+struct SpellingDemoConfig: DocumentedConfiguration, Equatable {
+    var warmupSteps = 1
+    var maximumGradientNorm = 1.0
+    static let fieldDocumentation: [(name: String, description: String)] = [
+        ("warmupSteps", "warm-up steps"), ("maximumGradientNorm", "gradient clipping"),
+    ]
+    static let renamedFields = ["gradientClipNorm": "maximumGradientNorm"]
+    func validate() throws {}
+}
+
+final class OptionSpellingTests: XCTestCase {
+    func testKebabCaseIsTheSpellingAndFormerNamesStillWorkWithANote() throws {
+        XCTAssertEqual(OptionSpelling.kebab("maximumGradientNorm"), "maximum-gradient-norm")
+        XCTAssertEqual(OptionSpelling.camel("maximum-gradient-norm"), "maximumGradientNorm")
+        XCTAssertEqual(OptionSpelling.kebab("steps"), "steps")
+        var notes: [String] = []
+        DeprecationNotes.handler = { notes.append($0) }
+        defer { DeprecationNotes.handler = { _ in } }
+
+        let kebab = try SpellingDemoConfig.load(arguments: CommandLineArguments(["x", "--warmup-steps", "3", "--maximum-gradient-norm", "2"]))
+        XCTAssertEqual(kebab, SpellingDemoConfig(warmupSteps: 3, maximumGradientNorm: 2))
+        XCTAssertEqual(notes, [], "the canonical spelling prints nothing")
+        let former = try SpellingDemoConfig.load(arguments: CommandLineArguments(["x", "--warmupSteps", "3", "--gradient-clip-norm", "2"]))
+        XCTAssertEqual(former, kebab)
+        XCTAssertEqual(notes, ["note: --warmupSteps is now spelled --warmup-steps; the old spelling still works for now",
+                               "note: --gradient-clip-norm is now --maximum-gradient-norm; the old name still works for now"])
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("spelling-\(UUID()).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(#"{"gradientClipNorm": 4}"#.utf8).write(to: file)
+        XCTAssertEqual(try SpellingDemoConfig.load(arguments: CommandLineArguments(["x", "--config", file.path])).maximumGradientNorm, 4)
+        XCTAssertTrue(notes.last!.contains("\"gradientClipNorm\" in \(file.path) is now \"maximumGradientNorm\""), notes.last!)
+        XCTAssertTrue(SpellingDemoConfig.helpText(command: "x", summary: "s").contains("--maximum-gradient-norm (default 1"))
     }
 }

@@ -42,13 +42,14 @@ final class LoRACommandTests: XCTestCase {
         let jobs: [(name: String, arguments: [String], model: String, adapter: Bool)] = [
             ("reward", ["reward", "--train", file("comparisons.jsonl"), "--model", modelURL.path, "--normalization", "none",
                         "--epochs", "1", "--batchSize", "64"], "checkpoint", false),
+            // dpo keeps the former name --policy for --model: it must still work.
             ("dpo", ["dpo", "--policy", modelURL.path, "--train", file("comparisons.jsonl"), "--epochs", "1", "--batchSize", "64"],
              "model", true),
-            ("ppo", ["ppo", "--policy", modelURL.path, "--prompts", file("prompts.jsonl"), "--reward", "gold", "--iterations", "2",
+            ("ppo", ["ppo", "--model", modelURL.path, "--prompts", file("prompts.jsonl"), "--reward", "gold", "--iterations", "2",
                      "--batchSize", "8", "--maximumNewTokens", "8"], "model", true),
             // The reward model of the first job: its scores vary between samples, so GRPO's group advantages are not all 0
             // (the gold score of a random model's samples is 0 for all of them).
-            ("grpo", ["grpo", "--policy", modelURL.path, "--prompts", file("prompts.jsonl"), "--iterations", "2",
+            ("grpo", ["grpo", "--model", modelURL.path, "--prompts", file("prompts.jsonl"), "--iterations", "2",
                       "--reward-model", directory.appendingPathComponent("reward/checkpoint").path,
                       "--promptsPerIteration", "2", "--generations", "4", "--maximumNewTokens", "8"], "model", true),
         ]
