@@ -33,6 +33,8 @@ public struct DirectPreferenceConfig: Codable, Equatable, Sendable {
     public var undesirableWeight = 1.0
     /// Passes over the training data. Default 2 (enough for the toy comparisons of the behaviour tests).
     public var epochs = 2
+    /// Updates of the whole run; when positive it replaces `epochs` (the order reshuffles at each epoch's end).
+    public var steps = 0
     /// Comparisons (or unpaired examples) per update. Default 16.
     public var batchSize = 16
     /// Peak AdamW learning rate (linear warm-up, then linear decay to 0). Default 5e−5.
@@ -65,6 +67,7 @@ public struct DirectPreferenceConfig: Codable, Equatable, Sendable {
         try require(desirableWeight > 0 && undesirableWeight > 0, "desirableWeight", "\(desirableWeight)/\(undesirableWeight)",
                     "both KTO weights must be positive, such as 1")
         try require(epochs >= 1, "epochs", epochs, "it must be at least 1, such as 2")
+        try require(steps >= 0, "steps", steps, "it must be ≥ 0 (0: train for epochs passes), such as 200")
         try require(batchSize >= 1, "batchSize", batchSize, "it must be at least 1, such as 16")
         try require(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "it must be positive, such as 5e-5")
         try require(warmupSteps >= 0, "warmupSteps", warmupSteps, "it must be ≥ 0")
@@ -82,6 +85,7 @@ public struct DirectPreferenceConfig: Codable, Equatable, Sendable {
         ("desirableWeight", "λ_D, weight of desirable examples (KTO)"),
         ("undesirableWeight", "λ_U, weight of undesirable examples (KTO)"),
         ("epochs", "passes over the training data"),
+        ("steps", "updates of the whole run; when > 0 it replaces epochs"),
         ("batchSize", "comparisons (or unpaired examples) per update"),
         ("learningRate", "peak AdamW learning rate (linear warm-up and decay)"),
         ("warmupSteps", "linear warm-up steps"),

@@ -132,8 +132,8 @@ public final class DirectPreferenceTrainer {
     var trainingCount: Int { max(pairs.count, examples.count) }
     /// Updates per epoch: ⌈items / batchSize⌉ (the last batch of an epoch may be smaller).
     public var stepsPerEpoch: Int { (trainingCount + config.batchSize - 1) / config.batchSize }
-    /// Updates of the whole run: `epochs · stepsPerEpoch`.
-    public var totalSteps: Int { config.epochs * stepsPerEpoch }
+    /// Updates of the whole run: `config.steps`, or `epochs · stepsPerEpoch` when it is 0.
+    public var totalSteps: Int { config.steps > 0 ? config.steps : config.epochs * stepsPerEpoch }
 
     /// The learning rate of update `step` (0-based): linear warm-up, then linear decay to 0 at `totalSteps`.
     public func learningRate(atStep step: Int) -> Double {

@@ -24,6 +24,9 @@ public struct RewardModelConfig: Codable, Equatable, Sendable {
     public var learningRate: Double = 3e-4
     /// Passes over the comparisons (InstructGPT: 1; more overfits quickly). Default 1.
     public var epochs: Int = 1
+    /// Updates of the whole run; when positive it replaces `epochs` (the data order reshuffles at each epoch's end).
+    /// Default 0.
+    public var steps: Int = 0
     /// Prompts per update; each prompt brings all of its compared completions. Default 32.
     public var batchSize: Int = 32
     /// Linear warm-up steps before cosine decay. Default 5.
@@ -67,6 +70,7 @@ public struct RewardModelConfig: Codable, Equatable, Sendable {
     /// - Throws: `ConfigError` naming the first bad field, its value and what to use instead.
     public func validate() throws(ConfigError) {
         try check(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "must be positive and finite, such as 3e-4")
+        try check(steps >= 0, "steps", steps, "must be ≥ 0 (0: train for `epochs` passes), such as 500")
         try check(epochs >= 1, "epochs", epochs, "must be at least 1 (InstructGPT trained for 1)")
         try check(batchSize >= 1, "batchSize", batchSize, "must be at least 1, such as 32")
         try check(warmupSteps >= 0, "warmupSteps", warmupSteps, "must be ≥ 0, such as 5")

@@ -95,7 +95,7 @@ public final class RewardModelTrainer {
             trainingGroups = training
         }
         validationGroups = validation
-        totalSteps = (trainingGroups.count + config.batchSize - 1) / config.batchSize * config.epochs
+        totalSteps = config.steps > 0 ? config.steps : (trainingGroups.count + config.batchSize - 1) / config.batchSize * config.epochs
         generator = SeededGenerator(seed: config.seed)
         self.auxiliaryParameters = auxiliaryParameters
         optimizer = try AdamW(parameters: model.namedParameters() + auxiliaryParameters.map { ("auxiliary.\($0.0)", $0.1) }, learningRate: Float(config.learningRate),

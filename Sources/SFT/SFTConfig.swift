@@ -17,6 +17,9 @@ public struct SFTConfig: Codable, Equatable, Sendable {
     public var learningRate: Double = 1e-3
     /// Number of optimizer updates. Default 300.
     public var steps: Int = 300
+    /// Passes over the training examples; when positive it sets the number of updates to
+    /// ⌈epochs · examples / batchSize⌉ (counted in examples, also with packing) and `steps` is not used. Default 0.
+    public var epochs: Int = 0
     /// Examples per update. Default 16.
     public var batchSize: Int = 16
     /// Linear warm-up steps before cosine decay. Default 10.
@@ -64,6 +67,7 @@ public struct SFTConfig: Codable, Equatable, Sendable {
         try check(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "must be ≥ 0, such as 0 or 0.1")
         try check((0..<1).contains(beta1), "beta1", beta1, "must be in [0, 1), such as 0.9")
         try check((0..<1).contains(beta2), "beta2", beta2, "must be in [0, 1), such as 0.95")
+        try check(epochs >= 0, "epochs", epochs, "must be ≥ 0 (0: train for `steps` updates), such as 3")
         try check(maximumGradientNorm >= 0 && maximumGradientNorm.isFinite, "maximumGradientNorm", maximumGradientNorm, "must be ≥ 0 (0 turns clipping off), such as 1")
         try check(validationFraction >= 0 && validationFraction < 1, "validationFraction", validationFraction, "must be in [0, 1), such as 0.05; use 0 to skip validation")
         try check(evaluationInterval >= 1, "evaluationInterval", evaluationInterval, "must be at least 1, such as 50")

@@ -8,7 +8,7 @@ import TrainingCore
 
 /// The outcome of `SFTTrainer.train(progress:)`.
 public struct SFTResult: Equatable, Sendable {
-    /// Updates taken (fewer than `config.steps` when the progress callback stopped the run).
+    /// Updates taken (fewer than the trainer's `totalSteps` when the progress callback stopped the run).
     public var steps: Int
     /// The last training loss.
     public var finalTrainingLoss: Double
@@ -56,6 +56,8 @@ public final class SFTTrainer {
     var order: [Int] = []
     var cursor = 0
     private let schedule: LearningRateSchedule
+    /// Updates of the whole run: `config.steps`, or ⌈epochs · examples / batchSize⌉ when `config.epochs` is set.
+    public let totalSteps: Int
 
     /// Creates a trainer.
     ///
@@ -92,8 +94,10 @@ public final class SFTTrainer {
         }
         optimizer = try AdamW(parameters: model.namedParameters(), learningRate: Float(config.learningRate),
                               betas: (Float(config.beta1), Float(config.beta2)), weightDecay: Float(config.weightDecay))
-        schedule = .warmupCosine(peak: Float(config.learningRate), warmupSteps: config.warmupSteps,
-                                 totalSteps: config.steps, minimumRatio: Float(config.minimumLearningRateRatio))
+        totalSteps = config.epochs > 0
+            ? config.epochs * ((trainingExamples.count + config.batchSize - 1) / config.batchSize) : config.steps
+        schedule = .warmupCosine(peak: Float(config.learningRate), warmupSteps: min(config.warmupSteps, totalSteps),
+                                 totalSteps: totalSteps, minimumRatio: Float(config.minimumLearningRateRatio))
     }
 
     // MARK: - Steps
@@ -172,7 +176,7 @@ public final class SFTTrainer {
 
     // MARK: - Loop
 
-    /// Trains until `config.steps` updates (or until `progress` answers `.stop`), continuing from `step`, so a
+    /// Trains until `totalSteps` updates (or until `progress` answers `.stop`), continuing from `step`, so a
     /// trainer restored with `resume(from:)` finishes the run.
     ///
     /// With a checkpoint directory, a checkpoint (`step-NNNNNN`, see `saveCheckpoint(in:keep:)`) is written every
@@ -191,18 +195,18 @@ public final class SFTTrainer {
     @discardableResult
     public func train(checkpointDirectory: URL? = nil, checkpointEvery: Int = 0, keepCheckpoints: Int = 2,
                       progress: TrainingProgress = { _ in .continue }) throws -> SFTResult {
-        while step < config.steps {
+        while step < totalSteps {
             let metrics = try trainStep(nextBatch())
-            var disposition = progress(.step(step: step, totalSteps: config.steps, metrics: metrics))
+            var disposition = progress(.step(step: step, totalSteps: totalSteps, metrics: metrics))
             // Without checkpoints a stopped run is measured once more; with them, the evaluation schedule (and so
             // the best-validation bookkeeping) must not depend on where the run was stopped.
             let stopEvaluation = disposition == .stop && checkpointDirectory == nil
-            if step % config.evaluationInterval == 0 || step == config.steps || stopEvaluation {
+            if step % config.evaluationInterval == 0 || step == totalSteps || stopEvaluation {
                 if let evaluation = try evaluate() {
                     if progress(.evaluation(step: step, metrics: evaluation)) == .stop { disposition = .stop }
                 }
             }
-            let due = step == config.steps || disposition == .stop || (checkpointEvery > 0 && step % checkpointEvery == 0)
+            let due = step == totalSteps || disposition == .stop || (checkpointEvery > 0 && step % checkpointEvery == 0)
             if let checkpointDirectory, due {
                 let url = try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
                 if progress(.checkpoint(step: step, path: url.path)) == .stop { disposition = .stop }

@@ -16,6 +16,7 @@ extension RewardModelConfig: DocumentedConfiguration {
     public static let fieldDocumentation: [(name: String, description: String)] = [
         ("learningRate", "peak AdamW learning rate (warm-up, then cosine decay)"),
         ("epochs", "passes over the comparisons (InstructGPT: 1)"),
+        ("steps", "updates of the whole run; when > 0 it replaces epochs"),
         ("batchSize", "prompts per update; each brings all of its compared completions"),
         ("warmupSteps", "linear warm-up steps"),
         ("minimumLearningRateRatio", "final learning rate as a fraction of the peak"),

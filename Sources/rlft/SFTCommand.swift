@@ -15,7 +15,8 @@ extension SFTConfig: DocumentedConfiguration {
     public static let renamedFields = ["gradientClipNorm": "maximumGradientNorm"]
     public static let fieldDocumentation: [(name: String, description: String)] = [
         ("learningRate", "peak AdamW learning rate (warm-up, then cosine decay)"),
-        ("steps", "number of optimizer updates"),
+        ("steps", "number of optimizer updates (unless epochs is set)"),
+        ("epochs", "passes over the training examples; when > 0 it sets the number of updates instead of steps"),
         ("batchSize", "examples per update"),
         ("warmupSteps", "linear warm-up steps"),
         ("minimumLearningRateRatio", "final learning rate as a fraction of the peak"),
@@ -85,15 +86,15 @@ enum SFTCommand: Command {
             let step = try trainer.resume(from: checkpoints)
             try TrainingRun.truncateLogs(out, afterStep: step)
             try? FileManager.default.removeItem(at: out.file("samples.jsonl"))
-            printer.line("rlft sft: resuming \(out.url.path) at step \(step) of \(config.steps)")
+            printer.line("rlft sft: resuming \(out.url.path) at step \(step) of \(trainer.totalSteps)")
         }
         let trainable = model.parameters().filter(\.requiresGrad).reduce(0) { $0 + $1.value.count }
-        printer.line("rlft sft: \(trainer.trainingExamples.count) training and \(trainer.validationExamples.count) validation examples, \(model.parameterCount) parameters (\(trainable) trained), \(config.steps) steps")
+        printer.line("rlft sft: \(trainer.trainingExamples.count) training and \(trainer.validationExamples.count) validation examples, \(model.parameterCount) parameters (\(trainable) trained), \(trainer.totalSteps) steps")
         Interrupt.install()
         let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints,
                                        progress: TrainingRun.progress(out, printer: printer, command: "sft"))
         let charts = writeCharts(out)
-        if result.steps < config.steps { return }
+        if result.steps < trainer.totalSteps { return }
         let checkpoint = out.file("model")
         if let line = try LoRAOptions.save(model, tokenizer: tokenizer, to: checkpoint, adapterDirectory: out.file("adapter"),
                                            baseModel: modelPath, metadata: ["step": "\(result.bestStep ?? result.steps)"]) {

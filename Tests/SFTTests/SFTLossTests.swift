@@ -69,6 +69,19 @@ final class SFTLossTests: XCTestCase {
         XCTAssertNoThrow(try trainer.train())
     }
 
+    func testEpochsSetTheNumberOfUpdatesInsteadOfSteps() throws {
+        var config = SFTConfig()
+        (config.batchSize, config.steps, config.warmupSteps, config.validationFraction) = (4, 1000, 1, 0)
+        let many = Array(repeating: examples, count: 10).flatMap { $0 }
+        XCTAssertEqual(try SFTTrainer(model: makeModel(), config: config, padToken: pad, training: many).totalSteps, 1000)
+        config.epochs = 2
+        let trainer = try SFTTrainer(model: makeModel(), config: config, padToken: pad, training: many)
+        XCTAssertEqual(trainer.totalSteps, 2 * ((many.count + 3) / 4))
+        XCTAssertEqual(try trainer.train().steps, trainer.totalSteps)
+        config.epochs = -1
+        XCTAssertThrowsError(try config.validate())
+    }
+
     func testChangingPromptLabelsLeavesTheLossUnchanged() throws {
         let model = makeModel()
         let batch = SFTBatch(examples: examples, padToken: pad)
