@@ -34,6 +34,9 @@ func topLevelHelp() -> String {
             + list).joined(separator: "\n")
 }
 
+// A run directory stays locked until the process exits, whatever the lifetime of the RunDirectory objects.
+RunLock.holdsUntilExit = true
+
 do {
     let arguments = try CommandLineArguments(Array(CommandLine.arguments.dropFirst()))
     guard let name = arguments.command else {
