@@ -85,8 +85,10 @@ enum RewardCommand: Command {
             printer.line("rlft reward: resuming \(out.url.path) at step \(step) of \(trainer.totalSteps)")
         }
         Interrupt.install()
+        let writeFailure = RunWriteFailure()
         let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints,
-                                       progress: TrainingRun.progress(out, printer: printer, command: "reward"))
+                                       progress: TrainingRun.progress(out, printer: printer, command: "reward", failure: writeFailure))
+        try writeFailure.rethrow()
         let charts = writeCharts(out)
         if result.steps < trainer.totalSteps { return }
 

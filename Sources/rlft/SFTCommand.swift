@@ -83,8 +83,10 @@ enum SFTCommand: Command {
         }
         printer.line("rlft sft: \(trainer.trainingExamples.count) training and \(trainer.validationExamples.count) validation examples, \(model.parameterCount) parameters, \(config.steps) steps")
         Interrupt.install()
+        let writeFailure = RunWriteFailure()
         let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints,
-                                       progress: TrainingRun.progress(out, printer: printer, command: "sft"))
+                                       progress: TrainingRun.progress(out, printer: printer, command: "sft", failure: writeFailure))
+        try writeFailure.rethrow()
         let charts = writeCharts(out)
         if result.steps < config.steps { return }
         let checkpoint = out.file("checkpoint")
