@@ -48,6 +48,18 @@ public final class RunDirectory {
         self.url = url
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         lock = try RunLock.shared(for: url)
+        removeStaleTemporaryFiles()
+    }
+
+    /// Deletes the temporary files (`.NAME.tmp-PID`) of atomic writes that a killed process left behind. Holding
+    /// the lock, this process is the directory's only writer, so those of other PIDs are dead.
+    private func removeStaleTemporaryFiles() {
+        let own = "tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [] {
+            guard name.hasPrefix("."), let range = name.range(of: ".tmp-", options: .backwards),
+                  Int(name[range.upperBound...]) != nil, !name.hasSuffix(own) else { continue }
+            try? FileManager.default.removeItem(at: file(name))
+        }
     }
 
     /// A file inside the run directory.

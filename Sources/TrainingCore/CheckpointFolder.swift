@@ -3,6 +3,7 @@
 // and trimming a run's JSONL logs back to a checkpoint's step.
 import Foundation
 import NeuralNetworks
+import Runs
 import TensorCore
 
 /// A checkpoint could not be written: the run stops, and the previous checkpoint stays the latest.
@@ -71,6 +72,11 @@ public enum CheckpointFolder {
         try replaceDirectory(at: destination, write)
         for old in list(in: directory).dropLast(max(keep, 1)) {
             try? FileManager.default.removeItem(at: old.url)
+        }
+        // Temporary folders of other steps were left by a killed process (a run has one writer): delete them.
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasPrefix(".partial-step-") || name.hasPrefix(".old-step-") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
         return destination
     }
@@ -150,7 +156,8 @@ public enum CheckpointFolder {
                   let number = object["step"] as? NSNumber else { return true }
             return number.intValue <= step
         }
-        try Data(kept.map { $0 + "\n" }.joined().utf8).write(to: url, options: .atomic)
+        // A temporary file named after this process, which RunDirectory deletes if a kill leaves it behind.
+        try RunDirectory.writeAtomically(Data(kept.map { $0 + "\n" }.joined().utf8), to: url)
     }
 
     /// The lines of a log that end in a newline (a last line without one was cut off by a killed writer).

@@ -111,7 +111,7 @@ enum CriticFreeRun {
         try run.writeAtomically(Data(svgLineChart(title: "KL from the reference", xLabel: "iteration", yLabel: "nats",
                                                   series: [series("objective/kl", "KL (k1, per sequence)")]).utf8), to: "kl.svg")
         if Interrupt.requested { return }
-        try trainer.policy.save(to: run.file("model"), writeExtraFiles: { try tokenizer.save(to: $0) })
+        try TrainingRun.saveModel(at: run.file("model")) { try trainer.policy.save(to: $0, writeExtraFiles: { try tokenizer.save(to: $0) }) }
         let last: [String: Any] = records.last { ($0["step"] as? Int) == trainer.iteration } ?? [:]
         let finalReward: Double = (last["objective/reward"] as? Double) ?? .nan
         let finalKL: Double = (last["objective/kl"] as? Double) ?? .nan

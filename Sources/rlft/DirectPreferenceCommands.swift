@@ -115,7 +115,7 @@ enum DirectPreferenceRun {
         }
         if trainer.step < trainer.totalSteps { return }
         let seconds = Date().timeIntervalSince(start)
-        try policy.save(to: out.file("model")) { try tokenizer.save(to: $0) }
+        try TrainingRun.saveModel(at: out.file("model")) { try policy.save(to: $0) { try tokenizer.save(to: $0) } }
         printer.line("saved the policy to \(out.file("model").path)")
 
         var table = ResultTable(columns: ["model", "held-out implicit-reward accuracy", "gold score", "win-rate"])

@@ -104,9 +104,9 @@ enum PPOCommand: Command {
         }
         if let failure = recorder.failure { throw failure }
         try writeCurves(run)
-        try trainer.policy.save(to: run.file("model"), writeExtraFiles: { try tokenizer.save(to: $0) })
+        try TrainingRun.saveModel(at: run.file("model")) { try trainer.policy.save(to: $0, writeExtraFiles: { try tokenizer.save(to: $0) }) }
         if let ema = trainer.emaPolicy {
-            try ema.save(to: run.file("ema-model"), writeExtraFiles: { try tokenizer.save(to: $0) })
+            try TrainingRun.saveModel(at: run.file("ema-model")) { try ema.save(to: $0, writeExtraFiles: { try tokenizer.save(to: $0) }) }
         }
         printer.line("ppo: wrote \(run.file("model").path), metrics.jsonl, samples.jsonl, reward.svg and kl.svg")
     }

@@ -100,7 +100,7 @@ enum RewardCommand: Command {
             normalizer = try trainer.fitNormalizer(references: rows)
         }
         let function = RewardModelFunction(model: model, tokenizer: tokenizer, normalizer: normalizer, padToken: pad)
-        try function.save(to: out.file("checkpoint"))
+        try TrainingRun.saveModel(at: out.file("checkpoint")) { try function.save(to: $0) }
         printer.line(String(format: "saved the reward model to %@ (normaliser gain %.4f, bias %.4f)", out.file("checkpoint").path, normalizer.gain, normalizer.bias))
 
         var table = ResultTable(columns: ["held-out set", "pairs", "accuracy", "mean margin", "noise ceiling"])

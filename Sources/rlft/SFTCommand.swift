@@ -90,7 +90,7 @@ enum SFTCommand: Command {
         let charts = writeCharts(out)
         if result.steps < config.steps { return }
         let checkpoint = out.file("checkpoint")
-        try model.save(to: checkpoint, metadata: ["step": "\(result.bestStep ?? result.steps)"]) { try tokenizer.save(to: $0) }
+        try TrainingRun.saveModel(at: checkpoint) { try model.save(to: $0, metadata: ["step": "\(result.bestStep ?? result.steps)"]) { try tokenizer.save(to: $0) } }
         printer.line("saved \(result.restoredBest ? "the best (step \(result.bestStep!))" : "the last") parameters to \(checkpoint.path)")
 
         var table = ResultTable(columns: ["model", "validation loss", "gold score", "win-rate"])

@@ -51,6 +51,13 @@ enum TrainingRun {
         return n
     }
 
+    /// Writes a run's final model directory whole or not at all: built in a temporary folder and swapped into place,
+    /// so a run killed while saving leaves neither a half-written model nor stray temporary files in it (the
+    /// resumed run writes it again).
+    static func saveModel(at directory: URL, _ write: (URL) throws -> Void) throws {
+        try CheckpointFolder.replaceDirectory(at: directory, write)
+    }
+
     /// Drops metrics written after the checkpoint a run resumes from (the resumed run writes them again).
     static func truncateLogs(_ run: RunDirectory, afterStep step: Int) throws {
         try CheckpointFolder.truncateLog(run.file("metrics.jsonl"), afterStep: step)

@@ -84,6 +84,22 @@ final class RunsTests: XCTestCase {
         }
     }
 
+    /// SIGKILL during an atomic write leaves `.NAME.tmp-PID`; the next process to open the directory deletes it
+    /// (it holds the lock, so that PID is dead) and keeps its own and everything else.
+    func testOpeningADirectoryDeletesTemporaryFilesOfDeadWriters() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let own = ".config.json.tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        for name in [".metrics.jsonl.tmp-999999", ".samples.jsonl.tmp-12", own, ".notes.tmp-x", "data.tmp-3", "metrics.jsonl"] {
+            try Data("x".utf8).write(to: dir.appendingPathComponent(name))
+        }
+        try withExtendedLifetime(try RunDirectory(dir)) {
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+            XCTAssertEqual(names, [".lock", own, ".notes.tmp-x", "data.tmp-3", "metrics.jsonl"].sorted())
+        }
+    }
+
     func testRunDirectoryLogsAndAtomicWrite() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID())")
         let run = try RunDirectory(dir)

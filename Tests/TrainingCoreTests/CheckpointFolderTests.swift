@@ -45,6 +45,17 @@ final class CheckpointFolderTests: XCTestCase {
 
     /// A process killed in the middle of an append leaves a last line without its newline; the resumed run must not
     /// keep it (the next append would run into it and make one unreadable line of two records).
+    /// A process killed while writing (or swapping) a checkpoint leaves a temporary folder of that step; the next
+    /// complete write deletes it.
+    func testAWriteDeletesTemporaryFoldersAKilledWriterLeft() throws {
+        let directory = try temporaryDirectory()
+        for name in [".partial-step-000009", ".old-step-000003"] {
+            try FileManager.default.createDirectory(at: directory.appendingPathComponent(name), withIntermediateDirectories: true)
+        }
+        try CheckpointFolder.write(in: directory, step: 4, keep: 2) { try Data("4".utf8).write(to: $0.appendingPathComponent("state.json")) }
+        XCTAssertEqual(try names(directory), ["step-000004"])
+    }
+
     func testTruncateLogDropsATornLastLine() throws {
         let url = try temporaryDirectory().appendingPathComponent("metrics.jsonl")
         try Data("{\"step\":1,\"a\":1}\n{\"step\":2,\"a\":2}\n{\"step\":3,\"a\"".utf8).write(to: url)
