@@ -1,7 +1,8 @@
 # Set-up and entry points. `make demo` runs the main job, `make test` the test suite and then the consumer package
 # (Examples/consumer, which uses only the public API, so a broken API fails the test command); both install
-# OpenBLAS first when it is missing (Debian: libopenblas-dev, found through pkg-config).
-.PHONY: deps demo test bench
+# OpenBLAS first when it is missing (Debian: libopenblas-dev, found through pkg-config). `make fuzz` (libFuzzer on the
+# file readers, FUZZ_SECONDS per target) and `make soak` (kill-and-resume of five commands) are not part of `make test`.
+.PHONY: deps demo test bench fuzz soak
 
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists openblas; then \
@@ -19,3 +20,10 @@ test: deps
 
 bench: deps
 	swift run -c release rlft-bench
+
+fuzz: deps
+	Scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
+
+soak: deps
+	swift build -c release --product rlft
+	Scripts/kill-resume-soak.sh
