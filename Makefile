@@ -7,7 +7,9 @@
 # package has no dependencies besides system libraries, so every warning is in its own code. `swift test` gets the
 # same flags so that it reuses that build instead of planning a different one. Scripts/doc_examples.py writes every
 # Swift example of the README and the DocC articles into Tests/DocumentationExamplesTests, so the build compiles them.
-.PHONY: deps demo test bench
+# `make fuzz` (libFuzzer on the file readers, FUZZ_SECONDS per target) and `make soak` (kill-and-resume of five
+# commands) are not part of `make test`.
+.PHONY: deps demo test bench fuzz soak
 
 SWIFT_FLAGS = -c release -Xswiftc -warnings-as-errors
 
@@ -30,3 +32,10 @@ test: deps
 
 bench: deps
 	swift run -c release rlft-bench
+
+fuzz: deps
+	Scripts/fuzz.sh $(or $(FUZZ_SECONDS),60)
+
+soak: deps
+	swift build -c release --product rlft
+	Scripts/kill-resume-soak.sh

@@ -198,7 +198,7 @@ extension PretrainingConfig {
         try read(.validationBlocks, &validationBlocks); try read(.sampleInterval, &sampleInterval)
         try read(.sampleLength, &sampleLength); try read(.checkpointInterval, &checkpointInterval)
         try read(.keepCheckpoints, &keepCheckpoints); try read(.seed, &seed); try read(.threads, &threads)
-        // Runs written before the name was shared with the other trainers call the clip "gradientClipNorm".
+        // Runs written before the name was shared with the other trainers call the clip "maximumGradientNorm".
         let former = try decoder.container(keyedBy: FormerKeys.self)
         if c.contains(.maximumGradientNorm) == false, let v = try former.decodeIfPresent(Float.self, forKey: .gradientClipNorm) {
             maximumGradientNorm = v

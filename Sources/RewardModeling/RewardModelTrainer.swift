@@ -154,7 +154,7 @@ public final class RewardModelTrainer {
     /// One update on `batch`.
     ///
     /// - Returns: The step's metrics.
-    /// - Throws: `TrainingError.nonFinite` when the loss is NaN or infinite (no update is applied).
+    /// - Throws: `TrainingError.nonFinite` when the loss or the gradient is NaN or infinite (no update is applied).
     @discardableResult
     public func trainStep(_ batch: ComparisonBatch) throws -> [String: Double] {
         optimizer.zeroGradients()
@@ -171,7 +171,11 @@ public final class RewardModelTrainer {
         guard value.isFinite else { throw TrainingError.nonFinite(quantity: "reward/loss", step: step + 1) }
         try loss.backward()
         let clipped = model.parameters() + auxiliaryParameters.map(\.1)
-        let norm = config.maximumGradientNorm > 0 ? clipGradientNorm(clipped, maxNorm: Float(config.maximumGradientNorm)) : .nan
+        // Measured even without clipping (an infinite bound scales nothing): a finite loss can still have a NaN
+        // gradient, and one AdamW step with it would make every later checkpoint NaN.
+        let clipping = config.maximumGradientNorm > 0
+        let norm = clipGradientNorm(clipped, maxNorm: clipping ? Float(config.maximumGradientNorm) : .infinity)
+        guard norm.isFinite else { throw TrainingError.nonFinite(quantity: "reward/grad_norm", step: step + 1) }
         let rate = schedule(step)
         optimizer.learningRate = rate
         optimizer.step()
@@ -182,7 +186,7 @@ public final class RewardModelTrainer {
         let margin = batch.pairs.reduce(0.0) { $0 + Double(s[$1.better] - s[$1.worse]) } / Double(batch.pairs.count)
         var metrics = ["reward/loss": value, "reward/accuracy": Double(correct) / Double(batch.pairs.count),
                        "reward/margin": margin, "reward/learning_rate": Double(rate)]
-        if norm.isFinite { metrics["reward/grad_norm"] = Double(norm) }
+        if clipping { metrics["reward/grad_norm"] = Double(norm) }
         metrics.merge(auxiliaryMetrics) { _, new in new }
         return metrics
     }
@@ -197,7 +201,7 @@ public final class RewardModelTrainer {
     /// newest `keepCheckpoints` are kept. A run stopped with checkpoints skips the final evaluation (the resumed
     /// run makes it); `result.evaluation` is then nil.
     ///
-    /// - Throws: `TrainingError.nonFinite` for a NaN loss (the last good checkpoint stays the latest), file errors.
+    /// - Throws: `TrainingError.nonFinite` for a NaN loss or gradient (the last good checkpoint stays the latest), file errors.
     @discardableResult
     public func train(checkpointDirectory: URL? = nil, checkpointEvery: Int = 0, keepCheckpoints: Int = 2,
                       progress: TrainingProgress = { _ in .continue }) throws -> RewardModelResult {

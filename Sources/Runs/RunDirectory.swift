@@ -1,17 +1,65 @@
 // One directory per run: the resolved configuration, metrics.jsonl, samples.jsonl, a report and plots.
 import Foundation
 
+/// A file of a run directory could not be written (a full disk, a permission).
+public struct RunWriteError: Error, Equatable, CustomStringConvertible {
+    /// The file.
+    public let file: String
+    /// What the system said.
+    public let reason: String
+
+    public init(file: String, reason: String) {
+        self.file = file
+        self.reason = reason
+    }
+
+    /// Names `file` and keeps the system's reason from `underlying` (its POSIX message when it has one).
+    public init(file: String, underlying: Error) {
+        let error = underlying as NSError
+        if let posix = error.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            self.init(file: file, reason: String(cString: strerror(Int32(posix.code))))
+        } else if error.domain == NSPOSIXErrorDomain {
+            self.init(file: file, reason: String(cString: strerror(Int32(error.code))))
+        } else {
+            self.init(file: file, reason: error.localizedDescription)
+        }
+    }
+
+    public var description: String {
+        "cannot write \(file) (\(reason)); free disk space or make the directory writable, then continue the run from its "
+            + "last checkpoint (rlft <command> --resume DIR)"
+    }
+}
+
 /// A run's output directory and its append-only logs.
 public final class RunDirectory {
     /// The directory.
     public let url: URL
     private var metricsHandle: FileHandle?
     private var samplesHandle: FileHandle?
+    /// This process's exclusive hold on the directory, shared by every `RunDirectory` it opens on it.
+    private let lock: RunLock
 
-    /// Creates (or reopens, when resuming) the directory.
+    /// Creates (or reopens, when resuming) the directory and locks it for this process.
+    ///
+    /// - Throws: `RunLockError.inUse` naming the other process's PID when another live process has the
+    ///   directory open (two writers would interleave metrics and checkpoints); file errors.
     public init(_ url: URL) throws {
         self.url = url
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        lock = try RunLock.shared(for: url)
+        removeStaleTemporaryFiles()
+    }
+
+    /// Deletes the temporary files (`.NAME.tmp-PID`) of atomic writes that a killed process left behind. Holding
+    /// the lock, this process is the directory's only writer, so those of other PIDs are dead.
+    private func removeStaleTemporaryFiles() {
+        let own = "tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [] {
+            guard name.hasPrefix("."), let range = name.range(of: ".tmp-", options: .backwards),
+                  Int(name[range.upperBound...]) != nil, !name.hasSuffix(own) else { continue }
+            try? FileManager.default.removeItem(at: file(name))
+        }
     }
 
     /// A file inside the run directory.
@@ -23,13 +71,21 @@ public final class RunDirectory {
     }
 
     /// Writes `data` to `destination` atomically: a crash leaves either the old file or the new one.
+    ///
+    /// - Throws: ``RunWriteError`` naming `destination` (a full disk, a permission); no temporary file is left.
     public static func writeAtomically(_ data: Data, to destination: URL) throws {
         let temporary = destination.deletingLastPathComponent()
             .appendingPathComponent(".\(destination.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        try data.write(to: temporary)
-        if rename(temporary.path, destination.path) != 0 {
+        do {
+            try data.write(to: temporary)
+        } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: destination.path])
+            throw RunWriteError(file: destination.path, underlying: error)
+        }
+        if rename(temporary.path, destination.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw RunWriteError(file: destination.path, reason: reason)
         }
     }
 
@@ -49,19 +105,21 @@ public final class RunDirectory {
     }
 
     private func append(_ object: [String: Any], to handle: inout FileHandle?, name: String) throws {
-        if handle == nil {
-            let path = file(name)
-            // FileHandle(forWritingTo:) cannot create the file; a failed creation is reported with the path.
-            if !FileManager.default.fileExists(atPath: path.path),
-               !FileManager.default.createFile(atPath: path.path, contents: nil) {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path.path])
-            }
-            handle = try FileHandle(forWritingTo: path)
-            try handle!.seekToEnd()
-        }
         var data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         data.append(0x0A)
-        try handle!.write(contentsOf: data)
+        let path = file(name)
+        do {
+            if handle == nil {
+                if !FileManager.default.fileExists(atPath: path.path) {
+                    _ = FileManager.default.createFile(atPath: path.path, contents: nil)
+                }
+                handle = try FileHandle(forWritingTo: path)
+                try handle!.seekToEnd()
+            }
+            try handle!.write(contentsOf: data)
+        } catch {
+            throw RunWriteError(file: path.path, underlying: error)
+        }
     }
 
     /// Reads metrics.jsonl back as records.
@@ -87,9 +145,13 @@ public final class RunDirectory {
         try removeRecords(from: "samples.jsonl", where: drop)
     }
 
+    /// Rewrites a log without the records `drop` selects and without a last line that lacks its newline (the
+    /// torn write of a killed process, which the next append would otherwise run into).
     private func removeRecords(from name: String, where drop: ([String: Any]) -> Bool) throws {
         guard let text = try? String(contentsOf: file(name), encoding: .utf8) else { return }
-        let kept = text.split(separator: "\n").filter { line in
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeLast()
+        let kept = lines.filter { !$0.isEmpty }.filter { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return true }
             return !drop(object)
         }

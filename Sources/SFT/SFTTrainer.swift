@@ -134,7 +134,7 @@ public final class SFTTrainer {
     /// One update on `batch`: loss, backward, clipping, AdamW step.
     ///
     /// - Returns: The step's metrics.
-    /// - Throws: `TrainingError.nonFinite` when the loss is NaN or infinite (no update is applied).
+    /// - Throws: `TrainingError.nonFinite` when the loss or the gradient is NaN or infinite (no update is applied).
     @discardableResult
     public func trainStep(_ batch: SFTBatch) throws -> [String: Double] {
         optimizer.zeroGradients()
@@ -143,8 +143,11 @@ public final class SFTTrainer {
         let value = Double(loss.value.scalars[0])
         guard value.isFinite else { throw TrainingError.nonFinite(quantity: "sft/loss", step: step + 1) }
         try loss.backward()
-        let norm = config.maximumGradientNorm > 0
-            ? clipGradientNorm(model.parameters(), maxNorm: Float(config.maximumGradientNorm)) : Float.nan
+        // The norm is measured even without clipping (an infinite bound scales nothing): a finite loss can still
+        // have a NaN gradient, and one AdamW step with it would make every later checkpoint NaN.
+        let clipping = config.maximumGradientNorm > 0
+        let norm = clipGradientNorm(model.parameters(), maxNorm: clipping ? Float(config.maximumGradientNorm) : .infinity)
+        guard norm.isFinite else { throw TrainingError.nonFinite(quantity: "sft/grad_norm", step: step + 1) }
         let rate = schedule(step)
         optimizer.learningRate = rate
         optimizer.step()
@@ -152,7 +155,7 @@ public final class SFTTrainer {
         lastTrainingLoss = value
         var metrics = ["sft/loss": value, "sft/learning_rate": Double(rate),
                        "sft/supervised_tokens": Double(batch.supervisedTokenCount)]
-        if norm.isFinite { metrics["sft/grad_norm"] = Double(norm) }
+        if clipping { metrics["sft/grad_norm"] = Double(norm) }
         return metrics
     }
 
@@ -190,7 +193,7 @@ public final class SFTTrainer {
     ///   - progress: Receives a `.step` event per update, an `.evaluation` event per validation and a
     ///     `.checkpoint` event per checkpoint.
     /// - Returns: A summary; the model holds the best-validation parameters when `keepBestCheckpoint` is set.
-    /// - Throws: `TrainingError.nonFinite` for a NaN loss (the last good checkpoint stays the latest), a model
+    /// - Throws: `TrainingError.nonFinite` for a NaN loss or gradient (the last good checkpoint stays the latest), a model
     ///   error for bad input, file errors.
     @discardableResult
     public func train(checkpointDirectory: URL? = nil, checkpointEvery: Int = 0, keepCheckpoints: Int = 2,

@@ -3,7 +3,29 @@
 // and trimming a run's JSONL logs back to a checkpoint's step.
 import Foundation
 import NeuralNetworks
+import Runs
 import TensorCore
+
+/// A checkpoint could not be written: the run stops, and the previous checkpoint stays the latest.
+public struct CheckpointWriteError: Error, Equatable, CustomStringConvertible {
+    /// The checkpoint folder that was being written.
+    public let directory: String
+    /// The file that could not be written (inside `directory`, or `directory` itself when the swap failed).
+    public let file: String
+    /// What the system said.
+    public let reason: String
+
+    public init(directory: String, file: String, reason: String) {
+        self.directory = directory
+        self.file = file
+        self.reason = reason
+    }
+
+    public var description: String {
+        "cannot write \(file) (\(reason)); the checkpoint \(directory) was not written, and the previous complete "
+            + "checkpoint stays the latest. Free disk space or make the directory writable, then resume from it"
+    }
+}
 
 /// Helpers for a directory of `step-NNNNNN` checkpoint folders.
 ///
@@ -51,37 +73,98 @@ public enum CheckpointFolder {
         for old in list(in: directory).dropLast(max(keep, 1)) {
             try? FileManager.default.removeItem(at: old.url)
         }
+        // Temporary folders of other steps were left by a killed process (a run has one writer): delete them.
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasPrefix(".partial-step-") || name.hasPrefix(".old-step-") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
         return destination
     }
 
     /// Builds a directory under a temporary name next to `destination`, then swaps it into place, so readers
     /// see either the old complete directory or the new complete one.
-    public static func replaceDirectory(at destination: URL, _ write: (URL) throws -> Void) throws {
+    ///
+    /// When writing fails midway (a full disk, a permission), the temporary folder is removed, `destination`
+    /// keeps its old content and the error names the file that could not be written.
+    /// - Throws: ``CheckpointWriteError``.
+    public static func replaceDirectory(at destination: URL, _ write: (URL) throws -> Void) throws(CheckpointWriteError) {
         let fm = FileManager.default
         let parent = destination.deletingLastPathComponent()
-        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
         let partial = parent.appendingPathComponent(".partial-\(destination.lastPathComponent)")
-        try? fm.removeItem(at: partial)
-        try fm.createDirectory(at: partial, withIntermediateDirectories: true)
-        try write(partial)
         let old = parent.appendingPathComponent(".old-\(destination.lastPathComponent)")
+        do {
+            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+            try? fm.removeItem(at: partial)
+            try fm.createDirectory(at: partial, withIntermediateDirectories: true)
+            try write(partial)
+            try failureInjection?(partial)
+        } catch {
+            try? fm.removeItem(at: partial)
+            throw CheckpointWriteError(directory: destination.path, file: failedFile(error, partial: partial, destination: destination),
+                                       reason: reason(error))
+        }
+        do {
+            try? fm.removeItem(at: old)
+            if fm.fileExists(atPath: destination.path) { try fm.moveItem(at: destination, to: old) }
+            do {
+                try fm.moveItem(at: partial, to: destination)
+            } catch {
+                // Put the old directory back, so the last complete checkpoint stays where it was.
+                if !fm.fileExists(atPath: destination.path) && fm.fileExists(atPath: old.path) { try? fm.moveItem(at: old, to: destination) }
+                throw error
+            }
+        } catch {
+            try? fm.removeItem(at: partial)
+            throw CheckpointWriteError(directory: destination.path, file: destination.path, reason: reason(error))
+        }
         try? fm.removeItem(at: old)
-        if fm.fileExists(atPath: destination.path) { try fm.moveItem(at: destination, to: old) }
-        try fm.moveItem(at: partial, to: destination)
-        try? fm.removeItem(at: old)
+    }
+
+    /// A test seam: when set, called with the temporary folder after the checkpoint's files are written and
+    /// before it is renamed into place; an error it throws is handled as a failed write (a full disk, say), so
+    /// tests can check that a run stops cleanly without filling a disk. Nil in normal use.
+    nonisolated(unsafe) public static var failureInjection: ((URL) throws -> Void)?
+
+    /// The file an error of a checkpoint write names, translated from the temporary folder to the destination
+    /// (the temporary folder is gone by the time the error is read); the destination when none is named.
+    private static func failedFile(_ error: Error, partial: URL, destination: URL) -> String {
+        var path: String?
+        if let error = error as? CheckpointError, case .ioError(let file, _) = error { path = file }
+        if path == nil { path = (error as NSError).userInfo[NSFilePathErrorKey] as? String }
+        if path == nil { path = ((error as NSError).userInfo[NSURLErrorKey] as? URL)?.path }
+        guard let path else { return destination.path }
+        return path.hasPrefix(partial.path) ? destination.path + path.dropFirst(partial.path.count) : path
+    }
+
+    private static func reason(_ error: Error) -> String {
+        if error is CheckpointError { return "\(error)" }
+        if let error = error as? CocoaError, let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError,
+           underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return (error as NSError).localizedDescription
     }
 
     /// Drops the lines of a JSONL log (such as `metrics.jsonl`) whose integer `"step"` is after `step`: the
     /// lines a stopped run wrote after its last checkpoint, which the resumed run writes again. Lines without a
-    /// step are kept. The file is rewritten atomically; a missing file is left missing.
+    /// step are kept, except a last line without its newline: the torn write of a killed process, which the
+    /// next append would otherwise run into. The file is rewritten atomically; a missing file is left missing.
     public static func truncateLog(_ url: URL, afterStep step: Int) throws {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
-        let kept = text.split(separator: "\n").filter { line in
+        let kept = completeLines(text).filter { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let number = object["step"] as? NSNumber else { return true }
             return number.intValue <= step
         }
-        try Data(kept.map { $0 + "\n" }.joined().utf8).write(to: url, options: .atomic)
+        // A temporary file named after this process, which RunDirectory deletes if a kill leaves it behind.
+        try RunDirectory.writeAtomically(Data(kept.map { $0 + "\n" }.joined().utf8), to: url)
+    }
+
+    /// The lines of a log that end in a newline (a last line without one was cut off by a killed writer).
+    public static func completeLines(_ text: String) -> [Substring] {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeLast()  // what follows the last newline: empty, or a torn line
+        return lines.filter { !$0.isEmpty }
     }
 
     /// Reads `state.json` of a checkpoint folder.

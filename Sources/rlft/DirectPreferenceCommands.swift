@@ -107,8 +107,10 @@ enum DirectPreferenceRun {
             try out.appendMetrics(step: 0, phase: "validation", evaluation)
         }
         Interrupt.install()
+        let writeFailure = RunWriteFailure()
         try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints,
-                          progress: TrainingRun.progress(out, printer: printer, command: method.rawValue))
+                          progress: TrainingRun.progress(out, printer: printer, command: method.rawValue, failure: writeFailure))
+        try writeFailure.rethrow()
         var charts: [(file: String, caption: String)] = []
         if (try? TrainingRun.writeChart(out, file: "loss.svg", title: "\(method.rawValue) loss", yLabel: "loss", keys: [("train/loss", "training loss")])) == true {
             charts.append(("loss.svg", "training loss"))

@@ -56,16 +56,17 @@ enum LoRAOptions {
     }
 
     /// Writes `model` to `directory` as a plain GPT-2 directory with the tokenizer (merged, when it has adapters)
-    /// and, when it has adapters, the adapters to `adapterDirectory` in Hugging Face PEFT's format.
+    /// and, when it has adapters, the adapters to `adapterDirectory` in Hugging Face PEFT's format; each directory
+    /// whole or not at all (`TrainingRun.saveModel`).
     ///
     /// - Returns: a line for the log naming the adapter directory, or nil without adapters.
     @discardableResult
     static func save(_ model: GPT, tokenizer: any Tokenizer, to directory: URL, adapterDirectory: URL, baseModel: String,
                      metadata: [String: String] = [:]) throws -> String? {
-        try (model.lora == nil ? model : model.mergingLoRA(requiresGrad: false))
-            .save(to: directory, metadata: metadata) { try tokenizer.save(to: $0) }
+        let plain = model.lora == nil ? model : model.mergingLoRA(requiresGrad: false)
+        try TrainingRun.saveModel(at: directory) { try plain.save(to: $0, metadata: metadata) { try tokenizer.save(to: $0) } }
         guard let adapters = model.lora else { return nil }
-        try adapters.savePEFT(to: adapterDirectory, baseModel: baseModel)
+        try TrainingRun.saveModel(at: adapterDirectory) { try adapters.savePEFT(to: $0, baseModel: baseModel) }
         return "wrote the LoRA adapter (Hugging Face PEFT format) to \(adapterDirectory.path); \(directory.path) holds the merged model"
     }
 }

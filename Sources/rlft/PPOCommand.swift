@@ -174,6 +174,9 @@ enum PPOCommand: Command {
             return step <= iteration
         }
         try run.writeAtomically(Data((kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).utf8), to: "metrics.jsonl")
+        // Rollouts written after the checkpoint are written again by the resumed run (a killed run had no chance
+        // to checkpoint where it stopped).
+        try run.removeSamples { record in (record["iteration"] as? NSNumber).map { $0.intValue > iteration } ?? false }
     }
 
     static func writeCurves(_ run: RunDirectory) throws {

@@ -93,8 +93,10 @@ enum RewardCommand: Command {
             printer.line("rlft reward: resuming \(out.url.path) at step \(step) of \(trainer.totalSteps)")
         }
         Interrupt.install()
+        let writeFailure = RunWriteFailure()
         let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints,
-                                       progress: TrainingRun.progress(out, printer: printer, command: "reward"))
+                                       progress: TrainingRun.progress(out, printer: printer, command: "reward", failure: writeFailure))
+        try writeFailure.rethrow()
         let charts = writeCharts(out)
         if result.steps < trainer.totalSteps { return }
 
@@ -108,7 +110,7 @@ enum RewardCommand: Command {
         // A reward-model directory holds plain weights: adapters are merged into the trunk.
         let saved = lora == nil ? model : RewardModel(trunk: model.trunk.mergingLoRA(requiresGrad: false), head: model.head)
         let function = RewardModelFunction(model: saved, tokenizer: tokenizer, normalizer: normalizer, padToken: pad)
-        try function.save(to: out.file("model"))
+        try TrainingRun.saveModel(at: out.file("model")) { try function.save(to: $0) }
         TrainingRun.linkFormerModelDirectory(out)
         printer.line(String(format: "saved the reward model to %@ (normaliser gain %.4f, bias %.4f)", out.file("model").path, normalizer.gain, normalizer.bias))
 

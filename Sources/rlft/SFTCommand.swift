@@ -91,8 +91,10 @@ enum SFTCommand: Command {
         let trainable = model.parameters().filter(\.requiresGrad).reduce(0) { $0 + $1.value.count }
         printer.line("rlft sft: \(trainer.trainingExamples.count) training and \(trainer.validationExamples.count) validation examples, \(model.parameterCount) parameters (\(trainable) trained), \(trainer.totalSteps) steps")
         Interrupt.install()
+        let writeFailure = RunWriteFailure()
         let result = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, keepCheckpoints: keepCheckpoints,
-                                       progress: TrainingRun.progress(out, printer: printer, command: "sft"))
+                                       progress: TrainingRun.progress(out, printer: printer, command: "sft", failure: writeFailure))
+        try writeFailure.rethrow()
         let charts = writeCharts(out)
         if result.steps < trainer.totalSteps { return }
         let checkpoint = out.file("model")

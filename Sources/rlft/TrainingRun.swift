@@ -68,6 +68,13 @@ enum TrainingRun {
         return n
     }
 
+    /// Writes a run's final model directory whole or not at all: built in a temporary folder and swapped into place,
+    /// so a run killed while saving leaves neither a half-written model nor stray temporary files in it (the
+    /// resumed run writes it again).
+    static func saveModel(at directory: URL, _ write: (URL) throws -> Void) throws {
+        try CheckpointFolder.replaceDirectory(at: directory, write)
+    }
+
     /// Drops metrics written after the checkpoint a run resumes from (the resumed run writes them again).
     static func truncateLogs(_ run: RunDirectory, afterStep step: Int) throws {
         try CheckpointFolder.truncateLog(run.file("metrics.jsonl"), afterStep: step)
@@ -104,22 +111,44 @@ enum TrainingRun {
     }
 }
 
+/// The first failure to write the run directory while training, kept for the command to throw once the trainer
+/// has stopped (a progress handler cannot throw; it stops the run instead).
+final class RunWriteFailure {
+    fileprivate(set) var error: Error?
+
+    /// Throws the failure, if there was one.
+    func rethrow() throws {
+        if let error { throw error }
+    }
+}
+
 extension TrainingRun {
     /// The event handler of the offline trainers' commands (sft, reward, dpo, kto, orpo): training and validation
     /// metrics into `metrics.jsonl`, a progress line per step with the latest of both, warnings, and a clean stop
-    /// on Ctrl-C that tells how to resume.
+    /// on Ctrl-C that tells how to resume. A metrics write that fails (a full disk) stops the run and is kept in
+    /// `failure`, which the command throws after the trainer returns.
     ///
     /// - Parameter command: the subcommand name, for the resume hint (`rlft <command> --resume DIR`).
-    static func progress(_ run: RunDirectory, printer: ProgressPrinter, command: String) -> TrainingProgress {
+    static func progress(_ run: RunDirectory, printer: ProgressPrinter, command: String, failure: RunWriteFailure) -> TrainingProgress {
         var latest: [String: Double] = [:]
         return { event in
             switch event {
             case .step(let step, let total, let metrics):
-                try? run.appendMetrics(step: step, phase: "train", metrics)
+                do {
+                    try run.appendMetrics(step: step, phase: "train", metrics)
+                } catch {
+                    failure.error = failure.error ?? error
+                    return .stop
+                }
                 latest.merge(metrics) { $1 }
                 printer.step("step", step: step, total: total, metrics: latest)
             case .evaluation(let step, let metrics):
-                try? run.appendMetrics(step: step, phase: "validation", metrics)
+                do {
+                    try run.appendMetrics(step: step, phase: "validation", metrics)
+                } catch {
+                    failure.error = failure.error ?? error
+                    return .stop
+                }
                 latest.merge(metrics) { $1 }
             case .checkpoint(_, let path):
                 if Interrupt.requested { printer.line("interrupted: checkpoint written to \(path); continue with rlft \(command) --resume \(run.url.path)") }

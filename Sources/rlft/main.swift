@@ -56,6 +56,8 @@ if CommandLine.arguments.dropFirst().first.map({ $0 == "--version" || $0 == "ver
 }
 
 DeprecationNotes.handler = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+// A run directory stays locked until the process exits, whatever the lifetime of the RunDirectory objects.
+RunLock.holdsUntilExit = true
 
 do {
     let arguments = try CommandLineArguments(Array(CommandLine.arguments.dropFirst()))

@@ -81,6 +81,34 @@ final class RunsTests: XCTestCase {
         XCTAssertTrue(help.contains("--learning-rate (default 0.001)"))
     }
 
+    func testRemovingRecordsDropsATornLastLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try withExtendedLifetime(try RunDirectory(dir)) { run in
+            try Data("{\"step\":1}\n{\"step\":2}\n{\"step\":3,\"lo".utf8).write(to: run.file("metrics.jsonl"))
+            try run.removeMetrics { ($0["step"] as? Int ?? 0) > 1 }
+            XCTAssertEqual(try String(contentsOf: run.file("metrics.jsonl"), encoding: .utf8), "{\"step\":1}\n")
+            try run.appendMetrics(step: 2, ["loss": 0.5])
+            XCTAssertEqual(try run.readMetrics().count, 2, "the next append starts a line of its own")
+        }
+    }
+
+    /// SIGKILL during an atomic write leaves `.NAME.tmp-PID`; the next process to open the directory deletes it
+    /// (it holds the lock, so that PID is dead) and keeps its own and everything else.
+    func testOpeningADirectoryDeletesTemporaryFilesOfDeadWriters() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let own = ".config.json.tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        for name in [".metrics.jsonl.tmp-999999", ".samples.jsonl.tmp-12", own, ".notes.tmp-x", "data.tmp-3", "metrics.jsonl"] {
+            try Data("x".utf8).write(to: dir.appendingPathComponent(name))
+        }
+        try withExtendedLifetime(try RunDirectory(dir)) {
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+            XCTAssertEqual(names, [".lock", own, ".notes.tmp-x", "data.tmp-3", "metrics.jsonl"].sorted())
+        }
+    }
+
     func testRunDirectoryLogsAndAtomicWrite() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID())")
         let run = try RunDirectory(dir)
@@ -148,5 +176,66 @@ final class OptionSpellingTests: XCTestCase {
         XCTAssertEqual(try SpellingDemoConfig.load(arguments: CommandLineArguments(["x", "--config", file.path])).maximumGradientNorm, 4)
         XCTAssertTrue(notes.last!.contains("\"gradientClipNorm\" in \(file.path) is now \"maximumGradientNorm\""), notes.last!)
         XCTAssertTrue(SpellingDemoConfig.helpText(command: "x", summary: "s").contains("--maximum-gradient-norm (default 1"))
+    }
+}
+
+/// The run-directory lock: one writer per directory, the holder's PID in the refusal, no blocking by a lock file
+/// a dead process left. (SFTTests/RunDirectoryLockCommandTests checks the same across real `rlft` processes.)
+final class RunLockTests: XCTestCase {
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("run-lock-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    private func lockFile(_ directory: URL) -> URL { directory.appendingPathComponent(RunLock.fileName) }
+
+    func testASecondLockIsRefusedWithTheHoldersPIDUntilTheFirstIsReleased() throws {
+        let directory = try temporaryDirectory()
+        let pid = ProcessInfo.processInfo.processIdentifier
+        // withExtendedLifetime: the optimizer may otherwise release a lock right after its last use.
+        try withExtendedLifetime(try RunLock(directory: directory)) {
+            XCTAssertEqual(try String(contentsOf: lockFile(directory), encoding: .utf8), "\(pid)\n")
+            // flock(2) locks belong to an open file description, so a second one conflicts even inside one
+            // process, exactly as a second process's would.
+            XCTAssertThrowsError(try RunLock(directory: directory)) { error in
+                XCTAssertEqual(error as? RunLockError, .inUse(directory: directory.path, lockFile: lockFile(directory).path, pid: pid))
+                XCTAssertTrue("\(error)".contains("in use by process \(pid)"), "\(error)")
+                XCTAssertTrue("\(error)".contains("--out"), "the message says how to get past it: \(error)")
+            }
+        }
+        XCTAssertNoThrow(try RunLock(directory: directory), "released with its object")
+    }
+
+    func testALockFileLeftByADeadProcessDoesNotBlock() throws {
+        let directory = try temporaryDirectory()
+        // A PID that certainly belonged to a process that has exited: one we started and waited for.
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/sh")
+        finished.arguments = ["-c", "exit 0"]
+        try finished.run()
+        finished.waitUntilExit()
+        try Data("\(finished.processIdentifier)\n".utf8).write(to: lockFile(directory))
+
+        let run = try RunDirectory(directory)
+        try run.appendMetrics(step: 1, ["loss": 1])
+        XCTAssertEqual(try String(contentsOf: lockFile(directory), encoding: .utf8), "\(ProcessInfo.processInfo.processIdentifier)\n",
+                       "the new holder records its own PID")
+    }
+
+    func testRunDirectoriesOfOneProcessShareItsLock() throws {
+        let directory = try temporaryDirectory()
+        let pid = ProcessInfo.processInfo.processIdentifier
+        try withExtendedLifetime(try RunDirectory(directory)) {
+            // The same directory, spelled differently, opened again by the same process.
+            try withExtendedLifetime(try RunDirectory(directory.appendingPathComponent("."))) {
+                XCTAssertThrowsError(try RunLock(directory: directory)) { error in
+                    XCTAssertEqual(error as? RunLockError, .inUse(directory: directory.path, lockFile: lockFile(directory).path, pid: pid))
+                }
+            }
+            XCTAssertThrowsError(try RunLock(directory: directory), "held while any RunDirectory on it is open")
+        }
+        XCTAssertNoThrow(try RunLock(directory: directory), "released with the last RunDirectory")
     }
 }

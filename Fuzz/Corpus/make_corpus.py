@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets (Scripts/fuzz.sh) into Fuzz/Corpus/<target>/.
+
+Standard library only. Seeds are small valid inputs of each format plus a few near-misses, so that libFuzzer starts
+from the interesting structure instead of discovering JSON and headers from scratch:
+
+  safetensors/          every readable dtype, metadata, an empty and a scalar tensor, truncated and malformed headers
+  tokenizer-json/       the tiny byte-level BPE of Tests/TokenizersTests/Fixtures/tiny-bpe, and variations of it
+  vocab-merges/         the same vocabulary as vocab.json, a NUL byte, then merges.txt
+  jsonl/                one file per record shape, with escapes, U+2028 and non-BMP text, and broken lines
+
+Run from the repository root: python3 Fuzz/Corpus/make_corpus.py
+"""
+import json
+import os
+import struct
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+TINY = os.path.join(ROOT, "..", "..", "Tests", "TokenizersTests", "Fixtures", "tiny-bpe")
+
+
+def write(target, name, data):
+    directory = os.path.join(ROOT, target)
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+def safetensors(entries, metadata=None, pad=True):
+    """entries: [(name, dtype, shape, raw bytes)] laid out in order."""
+    header, data = {}, b""
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, dtype, shape, raw in entries:
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(header).encode("utf-8")
+    if pad:
+        text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def make_safetensors():
+    f32 = struct.pack("<4f", 1.0, -2.5, float("inf"), 0.0)
+    f16 = struct.pack("<3e", 1.0, -0.5, 65504.0)
+    bf16 = struct.pack("<2H", 0x3F80, 0xC000)
+    i64 = struct.pack("<2q", -3, 2**40)
+    write("safetensors", "all-dtypes", safetensors(
+        [("w", "F32", [2, 2], f32), ("h", "F16", [3], f16), ("b", "BF16", [1, 2], bf16), ("i", "I64", [2], i64)],
+        metadata={"step": "3", "format": "pt"}))
+    write("safetensors", "empty-and-scalar", safetensors([("empty", "F32", [0, 3], b""), ("scalar", "F32", [], struct.pack("<f", 7.0))]))
+    write("safetensors", "no-tensors", safetensors([]))
+    write("safetensors", "escaped-name", safetensors([("a\"b\\c\u2028😀", "F32", [1], struct.pack("<f", 1.0))]))
+    full = safetensors([("w", "F32", [2, 2], f32)])
+    write("safetensors", "truncated-data", full[:-3])
+    write("safetensors", "truncated-header", full[:12])
+    write("safetensors", "overlapping", struct.pack("<Q", 96) + json.dumps(
+        {"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+         "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}).encode().ljust(96) + b"\0" * 12)
+    write("safetensors", "bad-dtype", safetensors([("w", "U8", [4], b"\1\2\3\4")]))
+
+
+def make_tokenizers():
+    with open(os.path.join(TINY, "tokenizer.json"), "rb") as f:
+        tokenizer = f.read()
+    with open(os.path.join(TINY, "vocab.json"), "rb") as f:
+        vocab = f.read()
+    with open(os.path.join(TINY, "merges.txt"), "rb") as f:
+        merges = f.read()
+    write("tokenizer-json", "tiny-bpe", tokenizer)
+    parsed = json.loads(tokenizer)
+    no_added = dict(parsed, added_tokens=[])
+    write("tokenizer-json", "no-added-tokens", json.dumps(no_added))
+    merges_as_pairs = json.loads(tokenizer)
+    model = merges_as_pairs.get("model", {})
+    if isinstance(model.get("merges"), list) and model["merges"] and isinstance(model["merges"][0], str):
+        model["merges"] = [m.split(" ", 1) for m in model["merges"]]
+        write("tokenizer-json", "merges-as-pairs", json.dumps(merges_as_pairs))
+    write("tokenizer-json", "truncated", tokenizer[: len(tokenizer) // 2])
+    write("vocab-merges", "tiny-bpe", vocab + b"\0" + merges)
+    write("vocab-merges", "no-merges", vocab + b"\0#version: 0.2\n")
+    write("vocab-merges", "unknown-merge", vocab + b"\0#version: 0.2\nzz qq\n")
+
+
+def make_jsonl():
+    write("jsonl", "prompt-completion", '{"prompt": "Q: say \\"hi\\"\\nA:", "completion": " hi\\u2028\\ud83d\\ude00\\n"}\n'
+          '{"completion":" 63\\n","prompt":"Q: Compute 49 + 14.\\nA:"}\r\n\n')
+    write("jsonl", "preference", '{"prompt": "p", "chosen": "c\\t", "rejected": "r\\u0000"}\n')
+    write("jsonl", "ranked", '{"prompt": "p", "completions": ["a", "b", "c"]}\n')
+    write("jsonl", "unpaired", '{"prompt": "p", "completion": "c", "label": true}\n{"prompt": "p", "completion": "d", "label": false}\n')
+    write("jsonl", "conversation", '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}, '
+          '{"role": "assistant", "content": "héllo 日本"}]}\n')
+    write("jsonl", "text", '{"text": "the cat sat.\\nnew line"}\n\ufeff{"text": "x"}\n')
+    write("jsonl", "broken", '{"prompt": "p", "completion": \n{"prompt": 1}\n[1, 2]\n{"prompt": "\\ud800"}\n')
+    write("jsonl", "numbers-and-nesting", '{"prompt": "p", "completion": "c", "extra": [1e308, -0.0, 1.5e-7, {"a": [null, true]}]}\n')
+
+
+if __name__ == "__main__":
+    make_safetensors()
+    make_tokenizers()
+    make_jsonl()

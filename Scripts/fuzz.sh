@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Fuzzes the file readers with libFuzzer through the Swift toolchain (swiftc -sanitize=fuzzer,address):
+#   safetensors      Safetensors.readWithMetadata                    (Sources/TensorCore)
+#   tokenizer-json   BPETokenizer(tokenizerJSON:)                    (Sources/Tokenizers)
+#   vocab-merges     BPETokenizer(vocabularyFile:mergesFile:)        (Sources/Tokenizers)
+#   jsonl            JSONLReader for every record shape, then writer  (Sources/TrainingData)
+# Each target is the module's sources plus Fuzz/Targets/<entry points>, compiled as one module into .build/fuzz/.
+# Each runs SECONDS (default 60) from a copy of its seed corpus (Fuzz/Corpus/<target>, made by
+# Fuzz/Corpus/make_corpus.py); a crash is saved under .build/fuzz/artifacts/<target>/ and fails the script.
+#
+#   Scripts/fuzz.sh                     # every target, 60 s each
+#   Scripts/fuzz.sh 300 safetensors     # one target, 5 minutes
+# `make fuzz` runs it; it is not part of `make test`.
+set -uo pipefail
+
+SECONDS_PER_TARGET=${1:-60}
+shift || true
+TARGETS=${*:-safetensors tokenizer-json vocab-merges jsonl}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$ROOT/.build/fuzz
+mkdir -p "$BUILD"
+cd "$ROOT" || exit 2
+
+sources() {
+    case $1 in
+        safetensors) echo Sources/TensorCore/*.swift Fuzz/Targets/FuzzSafetensors.swift ;;
+        tokenizer-json) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzTokenizerJSON.swift Fuzz/Targets/TokenizerRoundTrip.swift ;;
+        vocab-merges) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzVocabularyAndMerges.swift Fuzz/Targets/TokenizerRoundTrip.swift ;;
+        jsonl) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzJSONL.swift ;;
+        *) return 1 ;;
+    esac
+}
+
+failures=0
+for target in $TARGETS; do
+    if ! files=$(sources "$target"); then
+        echo "fuzz: unknown target $target (known: safetensors tokenizer-json vocab-merges jsonl)" >&2
+        exit 2
+    fi
+    binary=$BUILD/$target
+    # One module of the library's sources and the entry point; -parse-as-library because libFuzzer provides main.
+    # shellcheck disable=SC2086
+    if ! swiftc -O -sanitize=fuzzer,address -parse-as-library -suppress-warnings -module-name Fuzz \
+        -I Sources/COpenBLAS $files -o "$binary" >"$BUILD/$target.build.log" 2>&1; then
+        echo "FAIL $target: does not build (see $BUILD/$target.build.log)"
+        failures=$((failures + 1))
+        continue
+    fi
+    corpus=$BUILD/corpus/$target
+    artifacts=$BUILD/artifacts/$target/
+    mkdir -p "$corpus" "$artifacts"
+    cp -n Fuzz/Corpus/"$target"/* "$corpus"/ 2>/dev/null
+    # Leak checks off: Foundation's Data(contentsOf:) leaks a 4 KiB buffer for every empty file it reads
+    # (swift-foundation's readBytesFromFile, not this package); AddressSanitizer still stops at any memory error.
+    if ASAN_OPTIONS=detect_leaks=0 "$binary" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 \
+        -artifact_prefix="$artifacts" \
+        "$corpus" >"$BUILD/$target.log" 2>&1; then
+        runs=$(grep -oE '#[0-9]+' "$BUILD/$target.log" | tail -1 | tr -d '#')
+        echo "PASS $target: ${runs:-?} inputs in ${SECONDS_PER_TARGET} s, no crash (corpus $(ls "$corpus" | wc -l) files)"
+    else
+        echo "FAIL $target: crash saved in $artifacts (log $BUILD/$target.log):"
+        grep -E 'ERROR|Fatal error|precondition|SUMMARY' "$BUILD/$target.log" | head -5
+        failures=$((failures + 1))
+    fi
+done
+[ $failures -eq 0 ]

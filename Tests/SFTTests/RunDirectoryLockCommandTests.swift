@@ -1,0 +1,80 @@
+// Two `rlft` processes, one run directory: while a live run holds the directory, a second writer (another `rlft`
+// process or this one) is refused with a message naming the first one's PID; once the first is SIGKILLed, its
+// lock file no longer blocks. Runs the built `rlft` binary next to the test bundle; skipped when it is not built.
+import Foundation
+import LanguageModels
+import Runs
+import TensorCore
+import Tokenizers
+import XCTest
+
+final class RunDirectoryLockCommandTests: XCTestCase {
+    func rlft() throws -> URL {
+        let bundle = Bundle(for: RunDirectoryLockCommandTests.self).bundleURL
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let candidates = [bundle.deletingLastPathComponent().appendingPathComponent("rlft"),
+                          root.appendingPathComponent(".build/release/rlft"), root.appendingPathComponent(".build/debug/rlft")]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw XCTSkip("build the rlft executable first (swift build -c release)")
+        }
+        return found
+    }
+
+    func testASecondWriterIsRefusedWithTheFirstPIDAndAKilledRunDoesNotBlock() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("run-lock-command-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
+        var rng = SeededGenerator(seed: 1)
+        let model = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 16, contextLength: 32,
+                                              vocabularySize: tokenizer.vocabularySize), using: &rng)
+        let modelURL = directory.appendingPathComponent("base")
+        try model.save(to: modelURL) { try tokenizer.save(to: $0) }
+        let lines = (0..<8).map { #"{"prompt": "Q: add \#($0) and 1\nA:", "completion": " \#($0 + 1)"}"# }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("sft.jsonl"))
+        let out = directory.appendingPathComponent("run")
+        let arguments = ["sft", "--train", directory.appendingPathComponent("sft.jsonl").path, "--model", modelURL.path,
+                         "--out", out.path, "--steps", "1000000", "--batchSize", "2", "--checkpoint-every", "1000000"]
+
+        // The first run, long enough to be killed while it trains.
+        let first = Process()
+        first.executableURL = try rlft()
+        first.arguments = arguments
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        addTeardownBlock { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        let lockFile = out.appendingPathComponent(RunLock.fileName)
+        let deadline = Date().addingTimeInterval(60)
+        while first.isRunning && (try? String(contentsOf: lockFile, encoding: .utf8)) != "\(first.processIdentifier)\n" && Date() < deadline {
+            usleep(5_000)
+        }
+        XCTAssertTrue(first.isRunning, "the first run is still training")
+
+        // This process, as a second writer.
+        XCTAssertThrowsError(try RunDirectory(out)) { error in
+            XCTAssertEqual(error as? RunLockError, .inUse(directory: out.path, lockFile: lockFile.path, pid: first.processIdentifier))
+        }
+
+        // A second rlft process on the same directory: exit status 1 and the first one's PID in the message.
+        let second = Process()
+        second.executableURL = try rlft()
+        second.arguments = arguments
+        let errors = Pipe()
+        second.standardOutput = FileHandle.nullDevice
+        second.standardError = errors
+        try second.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        second.waitUntilExit()
+        XCTAssertEqual(second.terminationStatus, 1)
+        XCTAssertTrue(message.contains("is in use by process \(first.processIdentifier)"), message)
+
+        // SIGKILL leaves the lock file, naming a dead process, but the kernel has dropped the lock.
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        XCTAssertEqual(try String(contentsOf: lockFile, encoding: .utf8), "\(first.processIdentifier)\n")
+        let run = try RunDirectory(out)
+        XCTAssertEqual(run.url, out)
+        XCTAssertEqual(try String(contentsOf: lockFile, encoding: .utf8), "\(ProcessInfo.processInfo.processIdentifier)\n")
+    }
+}
