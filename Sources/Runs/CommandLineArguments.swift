@@ -13,7 +13,7 @@ public struct CommandLineArguments: Equatable {
     public var positional: [String]
 
     /// Flags that take no value (`--help`).
-    public static let booleanFlags: Set<String> = ["help", "h", "quiet", "resume-latest"]
+    public static let booleanFlags: Set<String> = ["help", "h", "quiet", "overwrite", "resume-latest"]
 
     /// Parses arguments (without the program name).
     ///

@@ -110,7 +110,7 @@ extension DocumentedConfiguration {
                 object[key] = value
             }
         }
-        let skip = reserved.union(["config", "help", "h", "quiet"])
+        let skip = reserved.union(["config", "help", "h", "quiet", "overwrite"])
         for option in arguments.order where !skip.contains(option) {
             // --learning-rate names the field learningRate; --learningRate and renamed fields still work, with a note.
             var key = OptionSpelling.camel(option)

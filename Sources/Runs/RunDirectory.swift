@@ -62,6 +62,21 @@ public final class RunDirectory {
         }
     }
 
+    /// Deletes everything in the directory but its lock: a run started over with `--overwrite` must not mix with
+    /// the metrics, checkpoints and models of the run it replaces.
+    public func removeAllContents() throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: url.path) where name != RunLock.fileName {
+            try FileManager.default.removeItem(at: file(name))
+        }
+    }
+
+    /// Whether the directory holds a run's files (configuration, metrics, checkpoints or a model).
+    public static func holdsRun(_ url: URL) -> Bool {
+        ["config.json", "options.json", "checkpoints", "model", "stages.json"].contains {
+            FileManager.default.fileExists(atPath: url.appendingPathComponent($0).path)
+        }
+    }
+
     /// A file inside the run directory.
     public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 

@@ -62,7 +62,7 @@ public struct SFTConfig: Codable, Equatable, Sendable {
         try check(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "must be positive and finite, such as 1e-3")
         try check(steps >= 1, "steps", steps, "must be at least 1, such as 300")
         try check(batchSize >= 1, "batchSize", batchSize, "must be at least 1, such as 16")
-        try check(warmupSteps >= 0 && warmupSteps <= steps, "warmupSteps", warmupSteps, "must be in 0...steps (\(steps)), such as 10")
+        try check(warmupSteps >= 0 && warmupSteps <= steps, "warmupSteps", warmupSteps, "must be in 0...steps (\(steps)), such as \(min(10, steps / 10))")
         try check((0...1).contains(minimumLearningRateRatio), "minimumLearningRateRatio", minimumLearningRateRatio, "must be in [0, 1], such as 0.1")
         try check(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "must be ≥ 0, such as 0 or 0.1")
         try check((0..<1).contains(beta1), "beta1", beta1, "must be in [0, 1), such as 0.9")

@@ -54,8 +54,8 @@ enum CriticFreeRun {
         ("checkpoint-every N", "iterations between checkpoints (default 10; one is always written at the end)"),
         ("samples-every N", "iterations between dumps of the rollout to samples.jsonl (default 10)"),
         ("threads N", "compute threads (default: all cores)"),
-    ] + LoRAOptions.help
-    static let reserved: Set<String> = Set(["model", "reward-model", "reward", "prompts", "out", "resume", "checkpoint-every",
+    ] + [TrainingRun.overwriteOption] + LoRAOptions.help
+    static let reserved: Set<String> = Set(["overwrite", "model", "reward-model", "reward", "prompts", "out", "resume", "checkpoint-every",
                                             "samples-every", "threads"]).union(LoRAOptions.keys)
 
     /// Options saved in options.json, so that `--resume DIR` needs nothing else (a resumed run also reads its own
@@ -70,7 +70,7 @@ enum CriticFreeRun {
         }
         let name = algorithm.name
         let resume = resuming ? URL(fileURLWithPath: try arguments.required("out", "")) : nil
-        let out = try resume ?? URL(fileURLWithPath: arguments.required("out", "the run directory, e.g. --out runs/\(name)"))
+        let out = try resume ?? TrainingRun.outputDirectory(arguments, resuming: false, example: "runs/\(name)")
         let policyDirectory = URL(fileURLWithPath: try arguments.required("model", "the SFT model directory, e.g. --model runs/sft/model"))
         let promptsFile = URL(fileURLWithPath: try arguments.required("prompts", "the RL prompts, e.g. --prompts data/instructions/prompts.jsonl"))
         let checkpointEvery = try PPOCommand.positiveInteger(arguments, "checkpoint-every", default: 10)
@@ -91,7 +91,7 @@ enum CriticFreeRun {
         let trainer = try CriticFreeTrainer(algorithm: algorithm, policy: policy, reference: reference, reward: reward,
                                             tokenizer: tokenizer, tokens: tokens)
 
-        let run = try RunDirectory(out)
+        let run = try TrainingRun.openRun(out, arguments, resuming: resume != nil)
         let checkpoints = run.file("checkpoints")
         if resume != nil {
             let iteration = try trainer.resume(from: checkpoints)

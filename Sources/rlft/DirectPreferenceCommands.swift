@@ -43,7 +43,7 @@ enum DirectPreferenceRun {
         ("validation FILE", "held-out preference JSONL for the implicit-reward accuracy"),
         ("eval FILE", "prompt–completion JSONL of evaluation prompts; the SFT and trained models are sampled on it and, for instruction-task prompts, scored by gold score and win-rate"),
         ("eval-limit N", "evaluate on at most N prompts of --eval (default 200)"),
-    ] + TrainingRun.checkpointOptions + LoRAOptions.help
+    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption] + LoRAOptions.help
     static let dataKeys: Set<String> = Set(["model", "policy", "train", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints"])
         .union(LoRAOptions.keys)
 
@@ -55,13 +55,13 @@ enum DirectPreferenceRun {
     }
 
     static func run(_ method: DirectPreferenceMethod, _ given: CommandLineArguments) throws {
-        let reserved = Set(["model", "train", "out", "validation", "eval", "eval-limit"]).union(TrainingRun.checkpointKeys)
+        let reserved = Set(["model", "train", "out", "validation", "eval", "eval-limit", "overwrite"]).union(TrainingRun.checkpointKeys)
             .union(LoRAOptions.keys)
         let (resolved, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         let arguments = resolved.renamingOption("policy", to: "model")
         let policyPath = try arguments.required("model", "the SFT model directory, e.g. --model runs/sft/model")
         let trainPath = try arguments.required("train", "the preference JSONL, e.g. --train data/instructions/comparisons.jsonl")
-        let out = try RunDirectory(URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/\(method.rawValue)")))
+        let outURL = try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/\(method.rawValue)")
         let config = try DirectPreferenceConfig.load(arguments: arguments, reserved: reserved)
         if method != .dpo && config.loss != "sigmoid" {
             throw UsageError("--loss selects the DPO variant and applies to rlft dpo only")
@@ -69,11 +69,6 @@ enum DirectPreferenceRun {
         let lora = try LoRAOptions.config(arguments)
         let checkpointEvery = try TrainingRun.positiveInteger(arguments, "checkpoint-every", default: 50)
         let keepCheckpoints = max(1, try TrainingRun.positiveInteger(arguments, "keep-checkpoints", default: 2))
-        if !resuming {
-            try out.writeAtomically(try config.jsonData(), to: "config.json")
-            try TrainingRun.saveOptions(arguments, keys: dataKeys, to: out)
-        }
-
         let (loaded, _) = try GPT.load(from: URL(fileURLWithPath: policyPath))
         let tokenizer = try loadTokenizer(from: URL(fileURLWithPath: policyPath))
         let (policy, sft) = try LoRAOptions.prepare(loaded, lora, seed: config.seed)
@@ -92,6 +87,12 @@ enum DirectPreferenceRun {
         let start = Date()
         let trainer = try DirectPreferenceTrainer(method: method, config: config, policy: policy, reference: sft, padToken: pad,
                                                   training: training, validation: validation)
+        // Everything is checked: only now does the run directory appear.
+        let out = try TrainingRun.openRun(outURL, arguments, resuming: resuming)
+        if !resuming {
+            try out.writeAtomically(try config.jsonData(), to: "config.json")
+            try TrainingRun.saveOptions(arguments, keys: dataKeys, to: out)
+        }
         let checkpoints = out.file("checkpoints")
         if resuming {
             let step = try trainer.resume(from: checkpoints)

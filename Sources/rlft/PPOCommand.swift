@@ -24,13 +24,13 @@ enum PPOCommand: Command {
         ("checkpoint-every N", "iterations between checkpoints (default 10; one is always written at the end)"),
         ("samples-every N", "iterations between dumps of the rollout to samples.jsonl (default 10)"),
         ("threads N", "compute threads (default: all cores)"),
-    ] + LoRAOptions.help
+    ] + [TrainingRun.overwriteOption] + LoRAOptions.help
     static var help: String {
         PPOConfig.helpText(command: name, summary: "fine-tunes a policy with PPO (InstructGPT's step 3); Ctrl-C stops after the current iteration with a checkpoint",
                            extraOptions: options)
     }
 
-    static let reserved: Set<String> = Set(["model", "reward-model", "reward", "prompts", "out", "resume", "critic", "ptx-data",
+    static let reserved: Set<String> = Set(["overwrite", "model", "reward-model", "reward", "prompts", "out", "resume", "critic", "ptx-data",
                                             "checkpoint-every", "samples-every", "threads"]).union(LoRAOptions.keys)
 
     /// Options saved in options.json, so that `--resume DIR` needs nothing else.
@@ -47,7 +47,7 @@ enum PPOCommand: Command {
         }
         let resume = resuming ? URL(fileURLWithPath: try arguments.required("out", "")) : nil
         let config = try PPOConfig.load(arguments: arguments, reserved: reserved)
-        let out = try resume ?? URL(fileURLWithPath: arguments.required("out", "the run directory, e.g. --out runs/ppo"))
+        let out = try resume ?? TrainingRun.outputDirectory(arguments, resuming: false, example: "runs/ppo")
         let policyDirectory = URL(fileURLWithPath: try arguments.required("model", "the SFT model directory, e.g. --model runs/sft/model"))
         let promptsFile = URL(fileURLWithPath: try arguments.required("prompts", "the RL prompts, e.g. --prompts data/instructions/prompts.jsonl"))
         let checkpointEvery = try positiveInteger(arguments, "checkpoint-every", default: 10)
@@ -83,7 +83,7 @@ enum PPOCommand: Command {
                                      tokens: tokens, pretraining: pretraining)
 
         // The run directory.
-        let run = try RunDirectory(out)
+        let run = try TrainingRun.openRun(out, arguments, resuming: resume != nil)
         let checkpoints = run.file("checkpoints")
         if resume != nil {
             guard let latest = PPOTrainer.latestCheckpoint(in: checkpoints) else {

@@ -44,7 +44,7 @@ enum RewardCommand: Command {
         ("out DIR", "the run directory to write (required)"),
         ("validation FILE", "held-out comparison JSONL for pairwise accuracy, e.g. data/eval_comparisons.jsonl"),
         ("references FILE", "prompt–completion JSONL of reference outputs for normalisation, e.g. data/sft.jsonl (required unless normalization is none)"),
-    ] + TrainingRun.checkpointOptions + LoRAOptions.help
+    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption] + LoRAOptions.help
     static var help: String {
         RewardModelConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
             + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
@@ -56,12 +56,12 @@ enum RewardCommand: Command {
         .union(LoRAOptions.keys)
 
     static func run(_ given: CommandLineArguments) throws {
-        let reserved = Set<String>(["train", "model", "out", "validation", "references", "quiet"]).union(TrainingRun.checkpointKeys)
+        let reserved = Set<String>(["train", "model", "out", "validation", "references", "quiet", "overwrite"]).union(TrainingRun.checkpointKeys)
             .union(LoRAOptions.keys)
         let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         let trainPath = try arguments.required("train", "the comparison JSONL, e.g. --train data/comparisons.jsonl")
         let modelPath = try arguments.required("model", "the model to start from, e.g. --model runs/sft/model")
-        let out = try RunDirectory(URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/rm")))
+        let outURL = try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/rm")
         let config = try RewardModelConfig.load(arguments: arguments, reserved: reserved)
         let referencesPath = arguments.options["references"]
         if config.normalization != .none && referencesPath == nil {
@@ -69,11 +69,6 @@ enum RewardCommand: Command {
         }
         let checkpointEvery = try TrainingRun.positiveInteger(arguments, "checkpoint-every", default: 50)
         let keepCheckpoints = max(1, try TrainingRun.positiveInteger(arguments, "keep-checkpoints", default: 2))
-        if !resuming {
-            try out.writeAtomically(try config.jsonData(), to: "config.json")
-            try TrainingRun.saveOptions(arguments, keys: dataKeys, to: out)
-        }
-
         let lora = try LoRAOptions.config(arguments)
         let trunk = try LoRAOptions.adapt(GPT.load(from: URL(fileURLWithPath: modelPath)).model, lora, seed: config.seed)
         let tokenizer = try loadTokenizer(from: URL(fileURLWithPath: modelPath))
@@ -84,6 +79,12 @@ enum RewardCommand: Command {
         let validationRecords = try arguments.options["validation"].map { try RunSupport.read(PreferenceRecord.self, $0) }
         let validation = try validationRecords.map { try ComparisonGroup.encode($0, tokenizer: tokenizer, contextLength: context) } ?? []
         let trainer = try RewardModelTrainer(model: model, config: config, padToken: pad, training: training, validation: validation)
+        // Everything is checked: only now does the run directory appear.
+        let out = try TrainingRun.openRun(outURL, arguments, resuming: resuming)
+        if !resuming {
+            try out.writeAtomically(try config.jsonData(), to: "config.json")
+            try TrainingRun.saveOptions(arguments, keys: dataKeys, to: out)
+        }
         let printer = ProgressPrinter(keys: ["reward/loss", "reward/accuracy", "reward/validation_accuracy"])
         printer.line("rlft reward: \(trainer.trainingGroups.count) prompts of comparisons, \(validation.count) held out, \(trainer.totalSteps) steps")
         let checkpoints = out.file("checkpoints")

@@ -44,7 +44,7 @@ enum SFTCommand: Command {
         ("validation FILE", "prompt–completion JSONL for the validation loss (default: validationFraction of --train)"),
         ("eval FILE", "prompt–completion JSONL of evaluation prompts with reference completions, e.g. data/eval.jsonl; base and fine-tuned models are sampled on it and, for instruction-task prompts, scored by gold score and win-rate"),
         ("eval-limit N", "evaluate on at most N prompts of --eval (default 200)"),
-    ] + TrainingRun.checkpointOptions + LoRAOptions.help
+    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption] + LoRAOptions.help
     static var help: String {
         SFTConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
             + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
@@ -55,20 +55,16 @@ enum SFTCommand: Command {
         .union(LoRAOptions.keys)
 
     static func run(_ given: CommandLineArguments) throws {
-        let reserved = Set<String>(["train", "model", "out", "validation", "eval", "eval-limit", "quiet"]).union(TrainingRun.checkpointKeys)
+        let reserved = Set<String>(["train", "model", "out", "validation", "eval", "eval-limit", "quiet", "overwrite"]).union(TrainingRun.checkpointKeys)
             .union(LoRAOptions.keys)
         let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         let trainPath = try arguments.required("train", "the prompt–completion JSONL to train on, e.g. --train data/sft.jsonl")
         let modelPath = try arguments.required("model", "the base model directory, e.g. --model runs/base/model")
-        let out = try RunDirectory(URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/sft")))
+        let outURL = try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/sft")
         let config = try SFTConfig.load(arguments: arguments, reserved: reserved)
         let lora = try LoRAOptions.config(arguments)
         let checkpointEvery = try TrainingRun.positiveInteger(arguments, "checkpoint-every", default: 50)
         let keepCheckpoints = max(1, try TrainingRun.positiveInteger(arguments, "keep-checkpoints", default: 2))
-        if !resuming {
-            try out.writeAtomically(try config.jsonData(), to: "config.json")
-            try TrainingRun.saveOptions(arguments, keys: dataKeys, to: out)
-        }
 
         let (loaded, _) = try GPT.load(from: URL(fileURLWithPath: modelPath))
         let tokenizer = try loadTokenizer(from: URL(fileURLWithPath: modelPath))
@@ -80,6 +76,12 @@ enum SFTCommand: Command {
             try SFTExample.encode(try RunSupport.read(PromptCompletionRecord.self, $0), tokenizer: tokenizer, contextLength: context)
         }
         let trainer = try SFTTrainer(model: model, config: config, padToken: pad, training: training, validation: validation)
+        // Everything is checked: only now does the run directory appear.
+        let out = try TrainingRun.openRun(outURL, arguments, resuming: resuming)
+        if !resuming {
+            try out.writeAtomically(try config.jsonData(), to: "config.json")
+            try TrainingRun.saveOptions(arguments, keys: dataKeys, to: out)
+        }
         let checkpoints = out.file("checkpoints")
         let printer = ProgressPrinter(keys: ["sft/loss", "sft/validation_loss", "sft/grad_norm"])
         if resuming {

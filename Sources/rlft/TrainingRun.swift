@@ -42,6 +42,37 @@ enum TrainingRun {
         return (merged, true)
     }
 
+    /// The run directory `--out` names, checked before anything is read or written: not a file, and for a new run
+    /// not a directory that holds a run already, unless `--overwrite` asks to start it over. Nothing is created
+    /// here, so an option refused later leaves nothing on disk; `openRun` creates it once everything is checked.
+    static func outputDirectory(_ arguments: CommandLineArguments, resuming: Bool, example: String) throws -> URL {
+        let path = try arguments.required("out", "the run directory, e.g. --out \(example)")
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw UsageError("--out \(path) is a file, not a directory; name a new directory for the run")
+        }
+        if !resuming && arguments.options["overwrite"] != "true" && RunDirectory.holdsRun(url) {
+            // A live writer is the more useful news: its lock refuses with its PID.
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent(RunLock.fileName).path) {
+                _ = try RunLock(directory: url)
+            }
+            throw UsageError("--out \(path) already holds a run; continue it with --resume \(path), start it over with "
+                             + "--overwrite (its files are deleted), or name a new directory")
+        }
+        return url
+    }
+
+    /// Creates and locks the run directory checked by `outputDirectory`; with `--overwrite` (and not resuming),
+    /// empties it first so the new run's files never mix with the old run's.
+    static func openRun(_ url: URL, _ arguments: CommandLineArguments, resuming: Bool) throws -> RunDirectory {
+        let run = try RunDirectory(url)
+        if !resuming && arguments.options["overwrite"] == "true" { try run.removeAllContents() }
+        return run
+    }
+
+    static let overwriteOption = ("overwrite", "start over in an --out directory that holds a run, deleting its files (without it, such a directory is refused)")
+
     /// Links `run/checkpoint` to `run/model`: the final model's directory of every trainer is `model/`, and
     /// `rlft sft` and `rlft reward` wrote it to `checkpoint/` before, which scripts may still read.
     static func linkFormerModelDirectory(_ run: RunDirectory) {
