@@ -17,4 +17,5 @@ for b in train-full train-lora generate ppo-lora; do
     $BENCH --threads $T --only gpt2-$b --repeats 3
     $PYTHON Benchmarks/pytorch_gpt2_lora.py --threads $T --bench $b --repeats 3 2>/dev/null
 done
+$BENCH --threads $T --only gpt2-ppo-lora-copied-reference --repeats 3   # the memory the shared reference saves
 echo "{\"sitting\": \"end\", \"uptime\": \"$(uptime)\"}"

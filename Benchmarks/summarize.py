@@ -114,3 +114,9 @@ if any(runs[(b, "gpt2-124m", "ours")] for b, _ in GPT2):
         om, tm = max(l["peak_rss_bytes"] for l in ours), max(l["peak_rss_bytes"] for l in theirs)
         print(f"| {bench} ({unit}) | {o:,.0f} | {t:,.0f} | **{speed:.2f}×** {'✔' if speed >= 1 else '✘'} | "
               f"{om / 2**20:,.0f} MiB | {tm / 2**20:,.0f} MiB | **{om / tm:.2f}** {'✔' if om <= tm else '✘'} |")
+    shared, copied = runs[("gpt2-ppo-lora", "gpt2-124m", "ours")], runs[("gpt2-ppo-lora-copied-reference", "gpt2-124m", "ours")]
+    if shared and copied:
+        saved = max(l["peak_rss_bytes"] for l in copied) - max(l["peak_rss_bytes"] for l in shared)
+        print(f"\nPPO with LoRA, reference = the loaded model (shared, frozen) against a frozen copy: peak RSS "
+              f"{max(l['peak_rss_bytes'] for l in shared) / 2**20:,.0f} against {max(l['peak_rss_bytes'] for l in copied) / 2**20:,.0f} MiB "
+              f"({saved / 2**20:,.0f} MiB saved; the weights are {124_439_808 * 4 / 2**20:,.0f} MiB)")

@@ -65,7 +65,13 @@ enum GPT2Benchmarks {
     /// One PPO iteration with LoRA on the policy: 8 prompts of 16 tokens, 32 sampled tokens, a value head on the
     /// policy's trunk, the frozen loaded model as reference (adapters off, no copy), a separate reward model of the
     /// same shape, 4 epochs of one minibatch.
-    static func ppoLoRA(_ options: BenchOptions) throws {
+    static func ppoLoRA(_ options: BenchOptions) throws { try ppo(options, copiedReference: false) }
+
+    /// The same iteration with the reference as a frozen copy of the weights (what a trainer without shared
+    /// frozen weights holds): the difference in peak RSS is the memory the shared reference saves.
+    static func ppoLoRACopiedReference(_ options: BenchOptions) throws { try ppo(options, copiedReference: true) }
+
+    static func ppo(_ options: BenchOptions, copiedReference: Bool) throws {
         ModelBenchmarks.resetPeakResident()
         var rng = SeededGenerator(seed: 9)
         let base = try model()
@@ -81,7 +87,8 @@ enum GPT2Benchmarks {
         ppo.epochs = 4
         ppo.adaptiveKL = false
         ppo.missingStopPenalty = 0
-        let trainer = try PPOTrainer(config: ppo, policy: policy, reference: base, critic: .sharedHead(for: policy),
+        let trainer = try PPOTrainer(config: ppo, policy: policy, reference: copiedReference ? base.frozenCopy() : base,
+                                     critic: .sharedHead(for: policy),
                                      reward: .rewardModel(rewardModel), tokenizer: nil,
                                      tokens: PPOTokenConventions(padToken: 0, stopTokens: []))
         var totals: [Double] = []
@@ -93,7 +100,7 @@ enum GPT2Benchmarks {
             totals.append(now() - start)
         }
         let median = totals.dropFirst().sorted()[totals.count / 2 - 1]
-        emit(["bench": "gpt2-ppo-lora", "config": "gpt2-124m", "threads": options.threads, "total_ms": median * 1000,
+        emit(["bench": copiedReference ? "gpt2-ppo-lora-copied-reference" : "gpt2-ppo-lora", "config": "gpt2-124m", "threads": options.threads, "total_ms": median * 1000,
               "generate_ms": last["timing/generation"]! * 1000, "score_ms": last["timing/scoring"]! * 1000,
               "update_ms": last["timing/training"]! * 1000, "peak_rss_bytes": peakResidentBytes()])
     }

@@ -17,6 +17,7 @@ enum Benchmarks {
         Benchmark(name: "gpt2-train-lora", run: GPT2Benchmarks.trainLoRA),
         Benchmark(name: "gpt2-generate", run: GPT2Benchmarks.generate),
         Benchmark(name: "gpt2-ppo-lora", run: GPT2Benchmarks.ppoLoRA),
+        Benchmark(name: "gpt2-ppo-lora-copied-reference", run: GPT2Benchmarks.ppoLoRACopiedReference),
     ]
 }
 
