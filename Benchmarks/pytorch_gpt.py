@@ -102,9 +102,7 @@ def build():
     config = GPT2Config(vocab_size=VOCAB, n_positions=CONTEXT, n_embd=WIDTH, n_layer=LAYERS, n_head=HEADS,
                         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=0, eos_token_id=0,
                         pad_token_id=0)
-    model = GPT2LMHeadModel(config)
-    model.generation_config.pad_token_id = 0
-    return model
+    return GPT2LMHeadModel(config)
 
 
 def logits_of(model, ids):
@@ -152,7 +150,7 @@ else:
     def generate():
         with torch.no_grad():
             out = model.generate(input_ids=prompts, attention_mask=torch.ones_like(prompts), do_sample=True,
-                                 max_new_tokens=64, min_new_tokens=64, use_cache=True)
+                                 max_new_tokens=64, min_new_tokens=64, use_cache=True, pad_token_id=0)
         assert out.shape == (16, 80), out.shape
 
     seconds = median_seconds(generate, max(3, args.repeats // 2), warmup=1)
