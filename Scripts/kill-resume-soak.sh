@@ -29,11 +29,11 @@ RANDOM=$SEED  # seeds bash's generator: the same SEED kills at the same moments 
 now_ms() { date +%s%3N; }
 
 # Inputs: the built-in task (small splits), a tiny pretrained base model, and an SFT model for the later stages.
-"$RLFT" task instructions --out "$WORK/data" --demonstrationCount 200 --comparisonCount 200 --rlPromptCount 100 \
-    --evaluationCount 20 >"$WORK/setup.log" 2>&1 || { echo "FAIL setup: rlft task (see $WORK/setup.log)"; exit 1; }
-"$RLFT" pretrain --out "$WORK/base" --data "$WORK/data/pretrain.jsonl" --steps 30 --layerCount 1 --headCount 2 \
-    --embeddingSize 32 --contextLength 128 --blockLength 128 --batchSize 8 --warmupSteps 5 --validationInterval 30 \
-    --sampleInterval 30 --sampleLength 32 --checkpointInterval 30 --quiet true >>"$WORK/setup.log" 2>&1 \
+"$RLFT" task instructions --out "$WORK/data" --demonstration-count 200 --comparison-count 200 --rl-prompt-count 100 \
+    --evaluation-count 20 >"$WORK/setup.log" 2>&1 || { echo "FAIL setup: rlft task (see $WORK/setup.log)"; exit 1; }
+"$RLFT" pretrain --out "$WORK/base" --data "$WORK/data/pretrain.jsonl" --steps 30 --layer-count 1 --head-count 2 \
+    --embedding-size 32 --context-length 128 --block-length 128 --batch-size 8 --warmup-steps 5 --validation-interval 30 \
+    --sample-interval 30 --sample-length 32 --checkpoint-interval 30 --quiet true >>"$WORK/setup.log" 2>&1 \
     || { echo "FAIL setup: rlft pretrain (see $WORK/setup.log)"; exit 1; }
 SFT_MODEL=$WORK/base/model  # replaced by the uninterrupted SFT run's model once it exists
 
@@ -41,11 +41,11 @@ SFT_MODEL=$WORK/base/model  # replaced by the uninterrupted SFT run's model once
 # checkpoints, so most kills land mid-training (and some mid-checkpoint).
 job_arguments() {
     case $1 in
-        sft) echo "--train $WORK/data/sft.jsonl --model $WORK/base/model --steps 1000 --batchSize 8 --warmupSteps 5 --evaluationInterval 50 --checkpoint-every 7" ;;
-        reward) echo "--train $WORK/data/comparisons.jsonl --model $SFT_MODEL --references $WORK/data/sft.jsonl --epochs 16 --batchSize 4 --evaluationInterval 25 --checkpoint-every 7" ;;
-        ppo) echo "--policy $SFT_MODEL --reward gold --prompts $WORK/data/prompts.jsonl --iterations 120 --batchSize 8 --checkpoint-every 3 --samples-every 2" ;;
-        dpo) echo "--policy $SFT_MODEL --train $WORK/data/comparisons.jsonl --epochs 12 --batchSize 4 --checkpoint-every 7" ;;
-        grpo) echo "--policy $SFT_MODEL --reward gold --prompts $WORK/data/prompts.jsonl --iterations 100 --promptsPerIteration 4 --generations 4 --checkpoint-every 3 --samples-every 2" ;;
+        sft) echo "--train $WORK/data/sft.jsonl --model $WORK/base/model --steps 1000 --batch-size 8 --warmup-steps 5 --evaluation-interval 50 --checkpoint-every 7" ;;
+        reward) echo "--train $WORK/data/comparisons.jsonl --model $SFT_MODEL --references $WORK/data/sft.jsonl --epochs 16 --batch-size 4 --evaluation-interval 25 --checkpoint-every 7" ;;
+        ppo) echo "--model $SFT_MODEL --reward gold --prompts $WORK/data/prompts.jsonl --iterations 120 --batch-size 8 --checkpoint-every 3 --samples-every 2" ;;
+        dpo) echo "--model $SFT_MODEL --train $WORK/data/comparisons.jsonl --epochs 12 --batch-size 4 --checkpoint-every 7" ;;
+        grpo) echo "--model $SFT_MODEL --reward gold --prompts $WORK/data/prompts.jsonl --iterations 100 --prompts-per-iteration 4 --generations 4 --checkpoint-every 3 --samples-every 2" ;;
     esac
 }
 
@@ -87,7 +87,7 @@ for command in $COMMANDS; do
         continue
     fi
     length=$(($(now_ms) - started))
-    [ "$command" = sft ] && SFT_MODEL=$whole/checkpoint
+    [ "$command" = sft ] && SFT_MODEL=$whole/model
 
     kills=0 resumes=0 restarts=-1 finished=0 status=0
     rm -rf "$killed"
