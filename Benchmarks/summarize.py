@@ -119,4 +119,5 @@ if any(runs[(b, "gpt2-124m", "ours")] for b, _ in GPT2):
         saved = max(l["peak_rss_bytes"] for l in copied) - max(l["peak_rss_bytes"] for l in shared)
         print(f"\nPPO with LoRA, reference = the loaded model (shared, frozen) against a frozen copy: peak RSS "
               f"{max(l['peak_rss_bytes'] for l in shared) / 2**20:,.0f} against {max(l['peak_rss_bytes'] for l in copied) / 2**20:,.0f} MiB "
-              f"({saved / 2**20:,.0f} MiB saved; the weights are {124_439_808 * 4 / 2**20:,.0f} MiB)")
+              f"({saved / 2**20:,.0f} MiB saved; the weights are "
+              f"{max((l.get('parameters', 0) for l in runs[('gpt2-train-full', 'gpt2-124m', 'ours')]), default=0) * 4 / 2**20:,.0f} MiB)")

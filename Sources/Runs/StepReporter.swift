@@ -8,7 +8,8 @@ import Foundation
 public final class StepReporter {
     private let interval: TimeInterval
     private let keys: [String]?
-    private var startTime: [String: Date] = [:]
+    /// When each label's first report came, and its step then: rates count the steps since.
+    private var start: [String: (time: Date, step: Int)] = [:]
     private var lastLine = Date.distantPast
 
     /// - Parameters:
@@ -22,12 +23,16 @@ public final class StepReporter {
 
     /// The line for step `step` of `total` of `label`, formatted whether or not one is due.
     public func line(_ label: String, step: Int, total: Int?, metrics: [String: Double]) -> String {
-        let start = startTime[label] ?? Date()
-        if startTime[label] == nil { startTime[label] = start }
-        let elapsed = Date().timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(step) / elapsed : 0
-        var parts = ["\(label) \(step)\(total.map { "/\($0)" } ?? "")", String(format: "%.2f it/s", rate)]
-        if let total, rate > 0 { parts.append("eta \(StepReporter.duration(Double(max(0, total - step)) / rate))") }
+        let first = start[label] ?? (Date(), step)
+        if start[label] == nil { start[label] = first }
+        let elapsed = Date().timeIntervalSince(first.time)
+        var parts = ["\(label) \(step)\(total.map { "/\($0)" } ?? "")"]
+        // No rate until a step has been timed (a resumed run starts counting at its first step).
+        if step > first.step, elapsed > 0 {
+            let rate = Double(step - first.step) / elapsed
+            parts.append(String(format: "%.2f it/s", rate))
+            if let total { parts.append("eta \(StepReporter.duration(Double(max(0, total - step)) / rate))") }
+        }
         let shown = keys ?? metrics.keys.sorted().filter {
             $0.hasSuffix("loss") || $0.hasSuffix("accuracy") || $0.hasSuffix("reward") || $0 == "objective/raw_score"
         }.prefix(3).map { $0 }
@@ -37,7 +42,7 @@ public final class StepReporter {
 
     /// The line for this step when one is due (first or last step, or `interval` seconds since the last line).
     public func dueLine(_ label: String, step: Int, total: Int?, metrics: [String: Double]) -> String? {
-        let first = startTime[label] == nil
+        let first = start[label] == nil
         let text = line(label, step: step, total: total, metrics: metrics)
         let last = total.map { step >= $0 } ?? false
         guard first || last || Date().timeIntervalSince(lastLine) >= interval else { return nil }
