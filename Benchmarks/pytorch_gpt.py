@@ -14,11 +14,9 @@ from the configuration; nothing is downloaded. Shapes, batch sizes and timing ru
 exactly 64 sampled tokens with the KV cache.
 """
 import argparse
-import json
 import os
-import resource
-import statistics
-import time
+
+import pytorch_common as common
 
 CONFIGS = {  # layers, width, heads, vocabulary, context, batch: as ModelBenchmarks.configurations
     "tiny": (2, 128, 4, 256, 128, 16),
@@ -45,21 +43,13 @@ LAYERS, WIDTH, HEADS, VOCAB, CONTEXT, BATCH = CONFIGS[args.config]
 
 
 def median_seconds(body, repeats, warmup=2):
-    for _ in range(warmup):
-        body()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        body()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return common.median_seconds(body, repeats, warmup)
 
 
 def emit(**fields):
     fields.update(impl=f"torch-{args.impl}", threads=args.threads, torch=torch.__version__,
-                  blas="MKL" if torch.backends.mkl.is_available() else "other",
-                  peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-    print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in sorted(fields.items())}), flush=True)
+                  blas="MKL" if torch.backends.mkl.is_available() else "other")
+    common.emit(**fields)
 
 
 class Block(nn.Module):

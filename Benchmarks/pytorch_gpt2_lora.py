@@ -15,11 +15,11 @@ GPT-2 (124M)-shaped, random weights: 12 layers, width 768, 12 heads, vocabulary 
 Prints one JSON line with the keys rlft-bench uses.
 """
 import argparse
-import json
 import os
-import resource
 import statistics
 import time
+
+import pytorch_common as common
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--threads", type=int, default=2)
@@ -47,20 +47,13 @@ def lora(model):
 
 
 def median_seconds(body, repeats, warmup=1):
-    for _ in range(warmup):
-        body()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        body()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return common.median_seconds(body, repeats, warmup)
 
 
 def emit(**fields):
     fields.update(bench=f"gpt2-{args.bench}", impl="torch", config="gpt2-124m", threads=args.threads,
-                  torch=torch.__version__, peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-    print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in sorted(fields.items())}), flush=True)
+                  torch=torch.__version__)
+    common.emit(**fields)
 
 
 if args.bench.startswith("train"):

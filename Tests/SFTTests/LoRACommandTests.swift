@@ -9,25 +9,10 @@ import Tokenizers
 import XCTest
 
 final class LoRACommandTests: XCTestCase {
-    func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = try SFTCommandResumeTests(name: "launcher") { _ in }.rlft()
-        process.arguments = arguments
-        let err = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = err
-        try process.run()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
-    }
-
     func testEveryTrainerTrainsAdaptersOverAFrozenModel() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lora-commands-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let directory = try CommandFixture.directory(self, "lora-commands")
         let data = directory.appendingPathComponent("data")
-        XCTAssertEqual(try run(["task", "instructions", "--out", data.path]).status, 0)
+        XCTAssertEqual(try CommandFixture.run(["task", "instructions", "--out", data.path]).status, 0)
 
         let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
         var rng = SeededGenerator(seed: 3)
@@ -55,7 +40,7 @@ final class LoRACommandTests: XCTestCase {
         ]
         for job in jobs {
             let out = directory.appendingPathComponent(job.name)
-            let result = try run(job.arguments + ["--out", out.path] + lora)
+            let result = try CommandFixture.run(job.arguments + ["--out", out.path] + lora)
             XCTAssertEqual(result.status, 0, "\(job.name): \(result.stderr)")
             XCTAssertEqual(try Data(contentsOf: modelURL.appendingPathComponent("model.safetensors")), baseBytes,
                            "\(job.name) changed the loaded model's files")
@@ -71,7 +56,7 @@ final class LoRACommandTests: XCTestCase {
                 for file in ["options.json", "report.md", "reward.svg", "kl.svg"] {
                     XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(job.name): \(file)")
                 }
-                let resumed = try run([job.name, "--resume", out.path])
+                let resumed = try CommandFixture.run([job.name, "--resume", out.path])
                 XCTAssertEqual(resumed.status, 0, "\(job.name) --resume alone: \(resumed.stderr)")
             }
             if job.adapter {

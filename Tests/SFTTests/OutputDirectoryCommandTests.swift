@@ -2,37 +2,17 @@
 // --overwrite), --overwrite starts over without leftovers, a refused option leaves nothing on disk, and an --out
 // that is a file gets a message. Runs the built `rlft` binary; skipped when it has not been built.
 import Foundation
-import LanguageModels
-import TensorCore
-import Tokenizers
 import XCTest
 
 final class OutputDirectoryCommandTests: XCTestCase {
     func testUsedDirectoriesAreRefusedOverwriteStartsCleanAndRefusedOptionsWriteNothing() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("out-dir-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
-        var rng = SeededGenerator(seed: 1)
-        let base = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 16, contextLength: 32,
-                                             vocabularySize: tokenizer.vocabularySize), using: &rng)
-        let modelURL = directory.appendingPathComponent("base")
-        try base.save(to: modelURL) { try tokenizer.save(to: $0) }
-        let lines = (0..<8).map { #"{"prompt": "Q: add \#($0) and 1\nA:", "completion": " \#($0 + 1)"}"# }
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("sft.jsonl"))
+        let directory = try CommandFixture.directory(self, "out-dir")
+        let modelURL = try CommandFixture.tinyModel(in: directory).url
+        let train = try CommandFixture.demonstrations(in: directory)
         let out = directory.appendingPathComponent("run")
         func sft(_ extra: [String], out: URL = out) throws -> (status: Int32, stderr: String) {
-            let process = Process()
-            process.executableURL = try SFTCommandResumeTests(name: "launcher") { _ in }.rlft()
-            process.arguments = ["sft", "--train", directory.appendingPathComponent("sft.jsonl").path, "--model", modelURL.path,
-                                 "--out", out.path, "--batch-size", "2", "--warmup-steps", "1", "--checkpoint-every", "2", "--quiet"] + extra
-            let err = Pipe()
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = err
-            try process.run()
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, stderr)
+            try CommandFixture.run(["sft", "--train", train.path, "--model", modelURL.path, "--out", out.path, "--batch-size", "2",
+                                    "--warmup-steps", "1", "--checkpoint-every", "2", "--quiet"] + extra)
         }
 
         XCTAssertEqual(try sft(["--steps", "6"]).status, 0)

@@ -9,36 +9,17 @@ import Tokenizers
 import XCTest
 
 final class RunDirectoryLockCommandTests: XCTestCase {
-    func rlft() throws -> URL {
-        let bundle = Bundle(for: RunDirectoryLockCommandTests.self).bundleURL
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [bundle.deletingLastPathComponent().appendingPathComponent("rlft"),
-                          root.appendingPathComponent(".build/release/rlft"), root.appendingPathComponent(".build/debug/rlft")]
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("build the rlft executable first (swift build -c release)")
-        }
-        return found
-    }
-
     func testASecondWriterIsRefusedWithTheFirstPIDAndAKilledRunDoesNotBlock() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("run-lock-command-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
-        var rng = SeededGenerator(seed: 1)
-        let model = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 16, contextLength: 32,
-                                              vocabularySize: tokenizer.vocabularySize), using: &rng)
-        let modelURL = directory.appendingPathComponent("base")
-        try model.save(to: modelURL) { try tokenizer.save(to: $0) }
-        let lines = (0..<8).map { #"{"prompt": "Q: add \#($0) and 1\nA:", "completion": " \#($0 + 1)"}"# }
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("sft.jsonl"))
+        let directory = try CommandFixture.directory(self, "run-lock-command")
+        let modelURL = try CommandFixture.tinyModel(in: directory).url
+        _ = try CommandFixture.demonstrations(in: directory)
         let out = directory.appendingPathComponent("run")
         let arguments = ["sft", "--train", directory.appendingPathComponent("sft.jsonl").path, "--model", modelURL.path,
                          "--out", out.path, "--steps", "1000000", "--batchSize", "2", "--checkpoint-every", "1000000"]
 
         // The first run, long enough to be killed while it trains.
         let first = Process()
-        first.executableURL = try rlft()
+        first.executableURL = try CommandFixture.rlft()
         first.arguments = arguments
         first.standardOutput = FileHandle.nullDevice
         first.standardError = FileHandle.nullDevice
@@ -58,7 +39,7 @@ final class RunDirectoryLockCommandTests: XCTestCase {
 
         // A second rlft process on the same directory: exit status 1 and the first one's PID in the message.
         let second = Process()
-        second.executableURL = try rlft()
+        second.executableURL = try CommandFixture.rlft()
         second.arguments = arguments
         let errors = Pipe()
         second.standardOutput = FileHandle.nullDevice

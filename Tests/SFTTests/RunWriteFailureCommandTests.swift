@@ -8,35 +8,16 @@ import Tokenizers
 import XCTest
 
 final class RunWriteFailureCommandTests: XCTestCase {
-    func rlft() throws -> URL {
-        let bundle = Bundle(for: RunWriteFailureCommandTests.self).bundleURL
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [bundle.deletingLastPathComponent().appendingPathComponent("rlft"),
-                          root.appendingPathComponent(".build/release/rlft"), root.appendingPathComponent(".build/debug/rlft")]
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("build the rlft executable first (swift build -c release)")
-        }
-        return found
-    }
-
     func testAMetricsWriteThatFailsStopsTheRunNamingTheFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("run-write-failure-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
-        var rng = SeededGenerator(seed: 1)
-        let model = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 16, contextLength: 32,
-                                              vocabularySize: tokenizer.vocabularySize), using: &rng)
-        let modelURL = directory.appendingPathComponent("base")
-        try model.save(to: modelURL) { try tokenizer.save(to: $0) }
-        let lines = (0..<8).map { #"{"prompt": "Q: add \#($0) and 1\nA:", "completion": " \#($0 + 1)"}"# }
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("sft.jsonl"))
+        let directory = try CommandFixture.directory(self, "run-write-failure")
+        let modelURL = try CommandFixture.tinyModel(in: directory).url
+        _ = try CommandFixture.demonstrations(in: directory)
         let out = directory.appendingPathComponent("run")
         let metrics = out.appendingPathComponent("metrics.jsonl")
         try FileManager.default.createDirectory(at: metrics, withIntermediateDirectories: true)
 
         let process = Process()
-        process.executableURL = try rlft()
+        process.executableURL = try CommandFixture.rlft()
         process.arguments = ["sft", "--train", directory.appendingPathComponent("sft.jsonl").path, "--model", modelURL.path,
                              "--out", out.path, "--steps", "50", "--batchSize", "2", "--warmupSteps", "2", "--checkpoint-every", "10"]
         let errors = Pipe()

@@ -8,52 +8,22 @@ import Tokenizers
 import XCTest
 
 final class SFTCommandResumeTests: XCTestCase {
-    func rlft() throws -> URL {
-        let bundle = Bundle(for: SFTCommandResumeTests.self).bundleURL
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [bundle.deletingLastPathComponent().appendingPathComponent("rlft"),
-                          root.appendingPathComponent(".build/release/rlft"), root.appendingPathComponent(".build/debug/rlft")]
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("build the rlft executable first (swift build -c release)")
-        }
-        return found
-    }
-
-    func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = try rlft()
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
     func testInterruptedAndResumedCommandMatchesAnUninterruptedOne() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sft-command-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        // A tiny byte-level model directory and eight demonstrations.
-        let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
-        var rng = SeededGenerator(seed: 1)
-        let model = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 16, contextLength: 32,
-                                              vocabularySize: tokenizer.vocabularySize), using: &rng)
-        let modelURL = directory.appendingPathComponent("base")
-        try model.save(to: modelURL) { try tokenizer.save(to: $0) }
-        let lines = (0..<8).map { #"{"prompt": "Q: add \#($0) and 1\nA:", "completion": " \#($0 + 1)"}"# }
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("sft.jsonl"))
+        let directory = try CommandFixture.directory(self, "sft-command")
+        let modelURL = try CommandFixture.tinyModel(in: directory).url
+        _ = try CommandFixture.demonstrations(in: directory)
         func arguments(_ out: String) -> [String] {
             ["sft", "--train", directory.appendingPathComponent("sft.jsonl").path, "--model", modelURL.path,
              "--out", directory.appendingPathComponent(out).path, "--steps", "2000", "--batchSize", "2",
              "--evaluationInterval", "500", "--validationFraction", "0.25", "--checkpoint-every", "100"]
         }
 
-        let whole = try start(arguments("whole"))
+        let whole = try CommandFixture.start(arguments("whole"))
         whole.waitUntilExit()
         XCTAssertEqual(whole.terminationStatus, 0)
 
         // Ctrl-C once the first checkpoint exists.
-        let stopped = try start(arguments("stopped"))
+        let stopped = try CommandFixture.start(arguments("stopped"))
         let checkpoints = directory.appendingPathComponent("stopped/checkpoints")
         let deadline = Date().addingTimeInterval(30)
         while stopped.isRunning && !FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("step-000100").path)
@@ -68,7 +38,7 @@ final class SFTCommandResumeTests: XCTestCase {
         XCTAssertFalse(names.contains { $0.hasPrefix(".") }, "no temporary folder is left behind: \(names)")
         XCTAssertNotEqual(names.last, "step-002000", "the run was stopped before its end")
 
-        let resumed = try start(["sft", "--resume", directory.appendingPathComponent("stopped").path])
+        let resumed = try CommandFixture.start(["sft", "--resume", directory.appendingPathComponent("stopped").path])
         resumed.waitUntilExit()
         XCTAssertEqual(resumed.terminationStatus, 0)
         for file in ["metrics.jsonl", "checkpoints/step-002000/model.safetensors", "checkpoint/model.safetensors"] {

@@ -9,28 +9,19 @@ import XCTest
 
 final class SFTLoRACommandTests: XCTestCase {
     func testLoRASFTTrainsTheAdapterWritesPEFTAndMergedModelsAndResumes() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sft-lora-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
-        var rng = SeededGenerator(seed: 1)
-        let base = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 16, contextLength: 32,
-                                             vocabularySize: tokenizer.vocabularySize), using: &rng)
+        let directory = try CommandFixture.directory(self, "sft-lora")
         // A base whose embedding table has a pretrained model's scale (std 1, not the initial 0.02): the tied output
         // projection of a fresh model cannot express a peaked distribution, whatever the adapters do.
-        base.tokenEmbedding.value = base.tokenEmbedding.value * 50
-        let modelURL = directory.appendingPathComponent("base")
-        try base.save(to: modelURL) { try tokenizer.save(to: $0) }
-        let lines = (0..<8).map { #"{"prompt": "Q: add \#($0) and 1\nA:", "completion": " \#($0 + 1)"}"# }
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("sft.jsonl"))
+        let (modelURL, base, tokenizer) = try CommandFixture.tinyModel(in: directory, embeddingScale: 50)
+        let train = try CommandFixture.demonstrations(in: directory)
         func arguments(_ out: String) -> [String] {
-            ["sft", "--train", directory.appendingPathComponent("sft.jsonl").path, "--model", modelURL.path,
+            ["sft", "--train", train.path, "--model", modelURL.path,
              "--out", directory.appendingPathComponent(out).path, "--steps", "3000", "--batchSize", "2", "--learningRate", "0.01",
              "--evaluationInterval", "1000", "--validationFraction", "0.25", "--checkpoint-every", "100",
              "--lora-rank", "4", "--lora-targets", "c_attn,c_fc", "--lora-dropout", "0.1"]
         }
 
-        let whole = try start(arguments("whole"))
+        let whole = try CommandFixture.start(arguments("whole"))
         whole.waitUntilExit()
         XCTAssertEqual(whole.terminationStatus, 0)
         let run = directory.appendingPathComponent("whole")
@@ -56,7 +47,7 @@ final class SFTLoRACommandTests: XCTestCase {
         XCTAssertNotEqual(a, try withoutGradients { try base.forward(batch).logits.value.scalars }, "the adapter changed the model")
 
         // Ctrl-C after the first checkpoint, then --resume: the same adapter as the uninterrupted run.
-        let stopped = try start(arguments("stopped"))
+        let stopped = try CommandFixture.start(arguments("stopped"))
         let checkpoints = directory.appendingPathComponent("stopped/checkpoints")
         let deadline = Date().addingTimeInterval(30)
         while stopped.isRunning && !FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("step-000100").path)
@@ -68,23 +59,12 @@ final class SFTLoRACommandTests: XCTestCase {
         XCTAssertEqual(stopped.terminationStatus, 0)
         let names = try FileManager.default.contentsOfDirectory(atPath: checkpoints.path).sorted()
         XCTAssertNotEqual(names.last, "step-003000", "the run was stopped before its end: \(names)")
-        let resumed = try start(["sft", "--resume", directory.appendingPathComponent("stopped").path])
+        let resumed = try CommandFixture.start(["sft", "--resume", directory.appendingPathComponent("stopped").path])
         resumed.waitUntilExit()
         XCTAssertEqual(resumed.terminationStatus, 0)
         for file in ["metrics.jsonl", "adapter/adapter_model.safetensors", "checkpoint/model.safetensors"] {
             XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent(file)),
                            try Data(contentsOf: directory.appendingPathComponent("stopped/\(file)")), file)
         }
-    }
-
-    func start(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        let launcher = SFTCommandResumeTests(name: "launcher") { _ in }
-        process.executableURL = try launcher.rlft()
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
     }
 }
