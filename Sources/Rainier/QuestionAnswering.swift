@@ -70,6 +70,18 @@ public final class GPTQuestionAnswering: QuestionAnsweringModel {
         self.padToken = padToken ?? tokenizer.id(forSpecialToken: "<|pad|>") ?? Int32(tokenizer.vocabularySize)
     }
 
+    /// The tokens of `input`, or, when they and the longest choice would not fit the context, of the question and
+    /// as much of the knowledge statement as fits (UnifiedQA's inputs are truncated to its length the same way). A
+    /// sampled statement can decode to text that takes more tokens than were sampled.
+    public func fitted(_ input: String, question: MultipleChoiceQuestion, knowledge: String?, budget: Int) throws -> [Int32] {
+        let whole = try tokenizer.encode(input)
+        guard whole.count > budget, let knowledge else { return whole }
+        let head = try tokenizer.encode(QuestionAnsweringFormat.input(question, knowledge: nil).dropLast("\nanswer:".count) + " \\n ")
+        let tail = try tokenizer.encode("\nanswer:")
+        let room = max(0, budget - head.count - tail.count)
+        return head + (try tokenizer.encode(knowledge)).prefix(room) + tail
+    }
+
     /// Forgets cached scores (call after changing the model's weights).
     public func clearCache() { cache.removeAll() }
 
@@ -78,12 +90,12 @@ public final class GPTQuestionAnswering: QuestionAnsweringModel {
         let inputs = zip(questions, knowledge).map { QuestionAnsweringFormat.input($0, knowledge: $1) }
         var rows: [(input: String, prompt: [Int32], response: [Int32])] = []
         var pending = Set<String>()
-        for (question, input) in zip(questions, inputs) where cache[input] == nil && !pending.contains(input) {
+        for ((question, statement), input) in zip(zip(questions, knowledge), inputs) where cache[input] == nil && !pending.contains(input) {
             pending.insert(input)
-            let prompt = try tokenizer.encode(input)
-            for choice in question.choices {
-                rows.append((input, prompt, try tokenizer.encode(QuestionAnsweringFormat.completion(choice))))
-            }
+            let responses = try question.choices.map { try tokenizer.encode(QuestionAnsweringFormat.completion($0)) }
+            let prompt = try fitted(input, question: question, knowledge: statement,
+                                    budget: model.config.contextLength - (responses.map(\.count).max() ?? 0))
+            for response in responses { rows.append((input, prompt, response)) }
         }
         var scored: [(String, Float)] = []
         scored.reserveCapacity(rows.count)

@@ -102,6 +102,7 @@ public final class RainierExperiment {
         let tokenizer = try BPETrainer(configuration: .init(vocabularySize: config.vocabularySize,
                                                             specialTokens: ["<|endoftext|>", "<|pad|>"])).train(on: corpus)
         let vocabulary = tokenizer.vocabularySize
+        try checkContext(questions: training + test, tokenizer: tokenizer)
 
         // The QA model: reading lessons on the seen families' training questions.
         var rng = SeededGenerator(seed: config.seed &+ 1)
@@ -221,6 +222,31 @@ public final class RainierExperiment {
         try writeReport(result, world: world, normalizer: normalizer)
         say("done")
         return result
+    }
+
+    /// Checks, before any training, that every sequence the run will build fits the context: the introspector's
+    /// prompt with a statement of `maximumKnowledgeTokens`, and the QA model's input with such a statement and each
+    /// choice. The count is an upper bound (the parts are tokenised apart), so a run that passes never fails later
+    /// with a sequence too long; a smaller vocabulary makes words longer in tokens.
+    ///
+    /// - Throws: `ConfigError` naming the longest question, the tokens it needs and the fixes.
+    func checkContext(questions: [MultipleChoiceQuestion], tokenizer: any Tokenizer) throws {
+        let statement = config.maximumKnowledgeTokens
+        var longest = (tokens: 0, question: "")
+        for question in questions {
+            let prompt = try tokenizer.encode(KnowledgeIntrospector.prompt(for: question)).count + statement
+            let stem = try tokenizer.encode(question.text + " \\n ").count + statement
+            let answers = try question.choices.map { try tokenizer.encode("\nanswer:" + QuestionAnsweringFormat.completion($0)).count }
+            let needed = max(prompt, stem + (answers.max() ?? 0))
+            if needed > longest.tokens { longest = (needed, question.text) }
+        }
+        guard longest.tokens <= config.contextLength else {
+            throw ConfigError(field: "contextLength", value: "\(config.contextLength)",
+                              requirement: "the question \"\(longest.question)\" with a knowledge statement of maximumKnowledgeTokens "
+                                + "(\(statement)) and its longest choice needs up to \(longest.tokens) tokens with this vocabulary "
+                                + "(vocabularySize \(config.vocabularySize)); raise contextLength to \(longest.tokens), or vocabularySize "
+                                + "(fewer tokens per word), or lower maximumKnowledgeTokens")
+        }
     }
 
     /// A progress callback that appends every event's metrics under `phase` and logs every `every` steps.

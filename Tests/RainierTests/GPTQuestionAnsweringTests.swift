@@ -33,4 +33,24 @@ final class GPTQuestionAnsweringTests: XCTestCase {
         XCTAssertEqual(try qa.choiceScores([q1], knowledge: [nil])[0], scores[0])   // cached
         XCTAssertEqual(QuestionAnsweringFormat.input(q1, knowledge: "k"), "where does the fox live? \\n (A) forest (B) sea (C) cave \\n k\nanswer:")
     }
+
+    /// A knowledge statement too long for the context is cut to fit (UnifiedQA truncates its inputs), instead of
+    /// failing the run after training; inputs that fit are unchanged.
+    func testAKnowledgeStatementTooLongForTheContextIsCutToFit() throws {
+        let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
+        var rng = SeededGenerator(seed: 4)
+        let model = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 16, contextLength: 96, vocabularySize: 258), using: &rng)
+        let qa = GPTQuestionAnswering(model: model, tokenizer: tokenizer)
+        let question = MultipleChoiceQuestion(stem: "where does the fox live?", choices: ["forest", "sea"], answer: 0)
+        let long = String(repeating: "foxes live in dens ", count: 8)
+        let scores = try qa.choiceScores([question, question], knowledge: [long, "dens"])
+        XCTAssertEqual(scores.map(\.count), [2, 2])
+        XCTAssertTrue(scores.joined().allSatisfy(\.isFinite))
+        let input = QuestionAnsweringFormat.input(question, knowledge: long)
+        let fitted = try qa.fitted(input, question: question, knowledge: long, budget: 96 - 8)
+        XCTAssertEqual(fitted.count, 88, "the statement is cut to the budget")
+        XCTAssertEqual(try tokenizer.decode(fitted, skipSpecialTokens: true).hasSuffix("\nanswer:"), true)
+        let short = QuestionAnsweringFormat.input(question, knowledge: "dens")
+        XCTAssertEqual(try qa.fitted(short, question: question, knowledge: "dens", budget: 88), try tokenizer.encode(short))
+    }
 }

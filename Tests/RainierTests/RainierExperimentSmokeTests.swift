@@ -35,4 +35,19 @@ final class RainierExperimentSmokeTests: XCTestCase {
         }
         XCTAssertTrue(lines.contains { $0.contains("stage II") })
     }
+
+    /// A context too short for the questions with their knowledge is refused right after the tokenizer is trained,
+    /// naming the tokens needed, instead of failing after the models have trained.
+    func testAContextTooShortForTheQuestionsIsRefusedBeforeTraining() throws {
+        var config = RainierExperimentConfig()
+        config.entitiesPerCategory = 3
+        config.contextLength = 40
+        var lines: [String] = []
+        let start = Date()
+        XCTAssertThrowsError(try RainierExperiment(config: config, output: nil) { lines.append($0) }.runAll()) { error in
+            XCTAssertTrue("\(error)".contains("raise contextLength to"), "\(error)")
+        }
+        XCTAssertFalse(lines.contains { $0.contains("QA model:") }, "nothing trained: \(lines)")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 60)
+    }
 }
