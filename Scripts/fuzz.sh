@@ -23,7 +23,8 @@ cd "$ROOT" || exit 2
 
 sources() {
     case $1 in
-        safetensors) echo Sources/TensorCore/*.swift Fuzz/Targets/FuzzSafetensors.swift ;;
+        # TensorCore imports the C target CPUInfo: its object, built below, and its module map.
+        safetensors) echo Sources/TensorCore/*.swift Fuzz/Targets/FuzzSafetensors.swift "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
         tokenizer-json) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzTokenizerJSON.swift Fuzz/Targets/TokenizerRoundTrip.swift ;;
         vocab-merges) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzVocabularyAndMerges.swift Fuzz/Targets/TokenizerRoundTrip.swift ;;
         jsonl) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzJSONL.swift ;;
@@ -32,6 +33,11 @@ sources() {
 }
 
 failures=0
+if ! clang -c -O2 -fsanitize=fuzzer-no-link,address -I Sources/CPUInfo/include Sources/CPUInfo/CPUInfo.c -o "$BUILD/CPUInfo.o" \
+    >"$BUILD/CPUInfo.build.log" 2>&1; then
+    echo "fuzz: Sources/CPUInfo/CPUInfo.c does not build (see $BUILD/CPUInfo.build.log)" >&2
+    exit 2
+fi
 for target in $TARGETS; do
     if ! files=$(sources "$target"); then
         echo "fuzz: unknown target $target (known: safetensors tokenizer-json vocab-merges jsonl)" >&2
