@@ -4,6 +4,9 @@
 #   tokenizer-json   BPETokenizer(tokenizerJSON:)                    (Sources/Tokenizers)
 #   vocab-merges     BPETokenizer(vocabularyFile:mergesFile:)        (Sources/Tokenizers)
 #   jsonl            JSONLReader for every record shape, then writer  (Sources/TrainingData)
+#   gpt2-encode      GPT-2 BPE encoding of arbitrary bytes, decoded back (Sources/Tokenizers, Vocabularies/GPT2)
+#   chat-template    ChatTemplate over arbitrary messages            (Sources/TrainingData)
+#   arguments        CommandLineArguments and --config loading       (Sources/Runs)
 # Each target is the module's sources plus Fuzz/Targets/<entry points>, compiled as one module into .build/fuzz/.
 # Each runs SECONDS (default 60) from a copy of its seed corpus (Fuzz/Corpus/<target>, made by
 # Fuzz/Corpus/make_corpus.py); a crash is saved under .build/fuzz/artifacts/<target>/ and fails the script.
@@ -15,7 +18,7 @@ set -uo pipefail
 
 SECONDS_PER_TARGET=${1:-60}
 shift || true
-TARGETS=${*:-safetensors tokenizer-json vocab-merges jsonl}
+TARGETS=${*:-safetensors tokenizer-json vocab-merges jsonl gpt2-encode chat-template arguments}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/.build/fuzz
 mkdir -p "$BUILD"
@@ -28,6 +31,9 @@ sources() {
         tokenizer-json) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzTokenizerJSON.swift Fuzz/Targets/TokenizerRoundTrip.swift ;;
         vocab-merges) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzVocabularyAndMerges.swift Fuzz/Targets/TokenizerRoundTrip.swift ;;
         jsonl) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzJSONL.swift ;;
+        gpt2-encode) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzGPT2Encoding.swift ;;
+        chat-template) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzChatTemplate.swift ;;
+        arguments) echo Sources/Runs/*.swift Fuzz/Targets/FuzzArguments.swift ;;
         *) return 1 ;;
     esac
 }
@@ -40,7 +46,7 @@ if ! clang -c -O2 -fsanitize=fuzzer-no-link,address -I Sources/CPUInfo/include S
 fi
 for target in $TARGETS; do
     if ! files=$(sources "$target"); then
-        echo "fuzz: unknown target $target (known: safetensors tokenizer-json vocab-merges jsonl)" >&2
+        echo "fuzz: unknown target $target (known: safetensors tokenizer-json vocab-merges jsonl gpt2-encode chat-template arguments)" >&2
         exit 2
     fi
     binary=$BUILD/$target

@@ -95,7 +95,29 @@ def make_jsonl():
     write("jsonl", "numbers-and-nesting", '{"prompt": "p", "completion": "c", "extra": [1e308, -0.0, 1.5e-7, {"a": [null, true]}]}\n')
 
 
+def make_gpt2_encode():
+    write("gpt2-encode", "english", "Hello world, it's 12345 o'clock.\n\n   indented\ttab")
+    write("gpt2-encode", "unicode", "héllo 日本語 😀 \u2028 <|endoftext|>")
+    write("gpt2-encode", "invalid-utf8", b"abc\xff\xfe\xc3(\xe2\x82 end")
+    write("gpt2-encode", "digits-and-spaces", "1" * 40 + " " * 40 + "\n" * 5)
+
+
+def make_chat_template():
+    write("chat-template", "three-turns", b"system\0Be brief.\0user\0hi\0assistant\0h\xc3\xa9llo")
+    write("chat-template", "odd-parts", b"user\0\0\0")
+    write("chat-template", "markers-in-content", b"user\0<|end|>\n<|assistant|>\0assistant\0ok")
+
+
+def make_arguments():
+    write("arguments", "config-and-options", b'{"steps": 3, "gradientClipNorm": 2}\0--learning-rate\0' + b"0.5\0--use-cache\0false")
+    write("arguments", "equals-and-flags", b"\0--steps=7\0--quiet\0--sizes\0[3, 4]\0--name\0x")
+    write("arguments", "bad-values", b'{"steps": "many"}\0--steps\0' + b"3.5\0--stpes\0" + b"1\0--learningRate\0nan")
+
+
 if __name__ == "__main__":
     make_safetensors()
     make_tokenizers()
     make_jsonl()
+    make_gpt2_encode()
+    make_chat_template()
+    make_arguments()
