@@ -20,3 +20,19 @@ func documentationExample_LanguageModels_1(eos: Int32, pad: Int32) throws {
     }.logProbabilities.value
     _ = (rng, config, policy, reference, prompts, options, rollout, scores, referenceLogProbs)
 }
+
+/// Example 2 of Sources/LanguageModels/Documentation.docc/LanguageModels.md.
+func documentationExample_LanguageModels_2(eos: Int32, pad: Int32) throws {
+    var rng = SeededGenerator(seed: 0)
+    let base = try GPT(config: GPTConfig(layerCount: 2, headCount: 2, embeddingSize: 32, contextLength: 64,
+                                         vocabularySize: 258), using: &rng)
+    let adapted = try base.withLoRA(LoRAConfig(rank: 8, alpha: 16, targets: try LoRATarget.parse(["c_attn", "c_proj"])),
+                                    using: &rng)
+    let optimizer = try AdamW(parameters: adapted.namedParameters(), learningRate: 1e-3)   // only A and B get gradients
+    let loss = try adapted.languageModelLoss(TokenBatch(leftPadding: [[1, 2, 3, 4]], padToken: 0))
+    try loss.backward()
+    optimizer.step()
+    try adapted.lora!.savePEFT(to: URL(fileURLWithPath: "runs/adapter"), baseModel: "runs/base/model")
+    let merged = adapted.mergingLoRA()                    // a plain GPT-2: W + (α/r)·B·A
+    _ = (rng, base, adapted, optimizer, loss, merged)
+}
