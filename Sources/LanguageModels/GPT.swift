@@ -148,10 +148,13 @@ public final class GPT: Module {
     /// A deep copy with `requiresGrad == false` everywhere: a frozen reference model.
     public func frozenCopy() -> GPT { copy(requiresGrad: false) }
 
-    /// With adapters, the base stays frozen in the copy and the adapters get `requiresGrad`.
+    /// With adapters, the base stays frozen in the copy and the adapters get `requiresGrad`; a frozen base is
+    /// never written, so the copy shares it and copies only the adapters.
     func copy(requiresGrad: Bool) -> GPT {
         let values = Dictionary(uniqueKeysWithValues: baseParameters().map { ($0.0, $0.1.value) })
-        let copied = GPT(config: config, requiresGrad: lora == nil && requiresGrad) { name, _ in values[name]!.deepCopy() }
+        let copied = GPT(config: config, requiresGrad: lora == nil && requiresGrad) { name, _ in
+            lora == nil ? values[name]!.deepCopy() : values[name]!
+        }
         copied.lora = lora?.copy(requiresGrad: requiresGrad)
         return copied
     }

@@ -190,18 +190,25 @@ extension GPT {
 
     /// A plain model whose weights are W₀ + (α / r)·B·A: it computes what this model computes with its adapters
     /// enabled, without them. Returns a copy of this model when it has no adapters.
+    ///
+    /// A frozen result (`requiresGrad` false, as for sampling and saving) shares the weights no adapter changes; a
+    /// trainable one gets its own copies, since training writes weights in place.
     public func mergingLoRA(requiresGrad: Bool = true) -> GPT {
         var values = Dictionary(uniqueKeysWithValues: baseParameters().map { ($0.0, $0.1.value) })
+        var merged = Set<String>()
         if let lora {
             for layer in 0..<config.layerCount {
                 for target in LoRATarget.allCases {
                     guard let update = lora.weightUpdate(layer: layer, target: target) else { continue }
                     let name = "blocks.\(layer).\(GPTBlock.parameterName(of: target))"
-                    values[name] = values[name]! + update
+                    values[name] = values[name]! + update   // a new tensor
+                    merged.insert(name)
                 }
             }
         }
-        return GPT(config: config, requiresGrad: requiresGrad) { name, _ in values[name]!.deepCopy() }
+        return GPT(config: config, requiresGrad: requiresGrad) { name, _ in
+            requiresGrad && !merged.contains(name) ? values[name]!.deepCopy() : values[name]!
+        }
     }
 
     /// The base model's parameters (no adapters), in `parameterShapes(_:)` order.

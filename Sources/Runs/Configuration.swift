@@ -25,6 +25,23 @@ public let sharedTrainingFields: Set<String> = [
     "evaluationInterval", "seed",
 ]
 
+/// A `--config FILE.json`: one JSON object of option or field names to values.
+public enum ConfigurationFile {
+    /// The file's object.
+    ///
+    /// - Throws: `ConfigurationError.unreadableFile` when it cannot be read or is not a JSON object.
+    public static func object(at path: String) throws -> [String: Any] {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ConfigurationError.unreadableFile(path: path, reason: "\(error.localizedDescription)")
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw ConfigurationError.unreadableFile(path: path, reason: "it is not a JSON object")
+        }
+        return object
+    }
+}
+
 /// What is wrong with a configuration file or an override.
 public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
     case missingValue(option: String)
@@ -91,14 +108,7 @@ extension DocumentedConfiguration {
     public static func load(arguments: CommandLineArguments, reserved: Set<String> = []) throws -> Self {
         var object = try jsonObject(of: Self())
         if let path = arguments.options["config"] {
-            let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw ConfigurationError.unreadableFile(path: path, reason: "\(error.localizedDescription)")
-            }
-            guard let file = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-                throw ConfigurationError.unreadableFile(path: path, reason: "it is not a JSON object")
-            }
-            for (given, value) in file {
+            for (given, value) in try ConfigurationFile.object(at: path) {
                 var key = given
                 if let renamed = renamedFields[given] {
                     DeprecationNotes.report("note: \"\(given)\" in \(path) is now \"\(renamed)\"; the old name still works for now")

@@ -43,11 +43,10 @@ public final class StepReporter {
     /// The line for this step when one is due (first or last step, or `interval` seconds since the last line).
     public func dueLine(_ label: String, step: Int, total: Int?, metrics: [String: Double]) -> String? {
         let first = start[label] == nil
-        let text = line(label, step: step, total: total, metrics: metrics)
         let last = total.map { step >= $0 } ?? false
         guard first || last || Date().timeIntervalSince(lastLine) >= interval else { return nil }
         lastLine = Date()
-        return text
+        return line(label, step: step, total: total, metrics: metrics)   // also records the label's first step
     }
 
     static func format(_ v: Double) -> String {

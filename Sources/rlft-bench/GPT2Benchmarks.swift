@@ -77,16 +77,7 @@ enum GPT2Benchmarks {
         let base = try model()
         let policy = try base.withLoRA(lora, using: &rng)
         let rewardModel = RewardModel(trunk: try GPT(config: config, using: &rng).frozenCopy(), using: &rng).frozenCopy()
-        var ppo = PPOConfig()
-        ppo.iterations = 3
-        ppo.batchSize = 8
-        ppo.miniBatchSize = 8
-        ppo.microBatchSize = 8
-        ppo.maximumNewTokens = 32
-        ppo.minimumNewTokens = 32
-        ppo.epochs = 4
-        ppo.adaptiveKL = false
-        ppo.missingStopPenalty = 0
+        let ppo = PPOBenchmark.benchmarkConfig(iterations: 3, batch: 8, newTokens: 32)
         let trainer = try PPOTrainer(config: ppo, policy: policy, reference: copiedReference ? base.frozenCopy() : base,
                                      critic: .sharedHead(for: policy),
                                      reward: .rewardModel(rewardModel), tokenizer: nil,

@@ -22,6 +22,19 @@ enum PPOBenchmark {
         try detail(options)
     }
 
+    /// One minibatch of `batch` episodes, exactly `newTokens` sampled tokens (no early stop), 4 epochs, a fixed KL
+    /// coefficient: the iteration shape both PPO benchmarks time.
+    static func benchmarkConfig(iterations: Int, batch: Int, newTokens: Int) -> PPOConfig {
+        var config = PPOConfig()
+        config.iterations = iterations
+        (config.batchSize, config.miniBatchSize, config.microBatchSize) = (batch, batch, batch)
+        (config.maximumNewTokens, config.minimumNewTokens) = (newTokens, newTokens)
+        config.epochs = 4
+        config.adaptiveKL = false
+        config.missingStopPenalty = 0
+        return config
+    }
+
     static func selected(_ name: String) -> Bool {
         ProcessInfo.processInfo.environment["PPO_BENCH_CONFIG"].map { $0 == name } ?? true
     }
@@ -36,18 +49,9 @@ enum PPOBenchmark {
             let rewardModel = RewardModel(trunk: try GPT(config: modelConfig, using: &rng).frozenCopy(), using: &rng).frozenCopy()
             let critic = ValueModel(trunk: try GPT(config: modelConfig, using: &rng),
                                     head: .reward(embeddingSize: c.width, using: &rng))
-            var config = PPOConfig()
-            config.iterations = steps + warmup
-            config.batchSize = 16
-            config.miniBatchSize = 16
-            config.microBatchSize = 16
-            config.maximumNewTokens = 64
-            config.minimumNewTokens = 64
-            config.epochs = 4
-            config.adaptiveKL = false
+            var config = benchmarkConfig(iterations: steps + warmup, batch: 16, newTokens: 64)
             config.klCoefficient = 0.05
             config.whitenRewards = false
-            config.missingStopPenalty = 0
             config.learningRate = 1e-5
             config.adamBeta1 = 0.9
             config.adamBeta2 = 0.999

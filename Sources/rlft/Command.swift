@@ -40,14 +40,7 @@ extension CommandLineArguments {
     func resolvingConfigFile(allowed: [String]) throws -> CommandLineArguments {
         var resolved = self
         if let path = options["config"] {
-            let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw ConfigurationError.unreadableFile(path: path, reason: error.localizedDescription)
-            }
-            guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-                throw ConfigurationError.unreadableFile(path: path, reason: "it is not a JSON object of option names to values")
-            }
-            for (key, value) in object.sorted(by: { $0.key < $1.key }) where resolved.options[key] == nil {
+            for (key, value) in try ConfigurationFile.object(at: path).sorted(by: { $0.key < $1.key }) where resolved.options[key] == nil {
                 let text: String
                 switch value {
                 case let string as String: text = string

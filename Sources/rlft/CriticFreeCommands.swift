@@ -69,8 +69,7 @@ enum CriticFreeRun {
             Compute.threadCount = n
         }
         let name = algorithm.name
-        let resume = resuming ? URL(fileURLWithPath: try arguments.required("out", "")) : nil
-        let out = try resume ?? TrainingRun.outputDirectory(arguments, resuming: false, example: "runs/\(name)")
+        let out = try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/\(name)")
         let policyDirectory = URL(fileURLWithPath: try arguments.required("model", "the SFT model directory, e.g. --model runs/sft/model"))
         let promptsFile = URL(fileURLWithPath: try arguments.required("prompts", "the RL prompts, e.g. --prompts data/instructions/prompts.jsonl"))
         let checkpointEvery = try PPOCommand.positiveInteger(arguments, "checkpoint-every", default: 10)
@@ -91,14 +90,14 @@ enum CriticFreeRun {
         let trainer = try CriticFreeTrainer(algorithm: algorithm, policy: policy, reference: reference, reward: reward,
                                             tokenizer: tokenizer, tokens: tokens)
 
-        let run = try TrainingRun.openRun(out, arguments, resuming: resume != nil)
+        let run = try TrainingRun.openRun(out, arguments, resuming: resuming)
         let checkpoints = run.file("checkpoints")
-        if resume != nil {
+        if resuming {
             let iteration = try trainer.resume(from: checkpoints)
             try PPOCommand.truncateMetrics(run, after: iteration)
         }
         try run.writeAtomically(configData, to: "config.json")
-        if resume == nil { try TrainingRun.saveOptions(arguments, keys: dataKeys, to: run) }
+        if !resuming { try TrainingRun.saveOptions(arguments, keys: dataKeys, to: run) }
 
         Interrupt.install()
         let printer = ProgressPrinter(keys: ["objective/reward", "objective/kl", "objective/zero_std_fraction", "policy/clipfrac", "response/length"])

@@ -45,9 +45,8 @@ enum PPOCommand: Command {
             guard let n = Int(threads), n >= 1 else { throw ConfigurationError.badValue(field: "threads", value: threads, expected: "a positive integer") }
             Compute.threadCount = n
         }
-        let resume = resuming ? URL(fileURLWithPath: try arguments.required("out", "")) : nil
         let config = try PPOConfig.load(arguments: arguments, reserved: reserved)
-        let out = try resume ?? TrainingRun.outputDirectory(arguments, resuming: false, example: "runs/ppo")
+        let out = try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/ppo")
         let policyDirectory = URL(fileURLWithPath: try arguments.required("model", "the SFT model directory, e.g. --model runs/sft/model"))
         let promptsFile = URL(fileURLWithPath: try arguments.required("prompts", "the RL prompts, e.g. --prompts data/instructions/prompts.jsonl"))
         let checkpointEvery = try positiveInteger(arguments, "checkpoint-every", default: 10)
@@ -83,9 +82,9 @@ enum PPOCommand: Command {
                                      tokens: tokens, pretraining: pretraining)
 
         // The run directory.
-        let run = try TrainingRun.openRun(out, arguments, resuming: resume != nil)
+        let run = try TrainingRun.openRun(out, arguments, resuming: resuming)
         let checkpoints = run.file("checkpoints")
-        if resume != nil {
+        if resuming {
             guard let latest = PPOTrainer.latestCheckpoint(in: checkpoints) else {
                 throw UsageError("no checkpoint found in \(checkpoints.path); start a new run with --out instead of --resume")
             }
@@ -93,7 +92,7 @@ enum PPOCommand: Command {
             try truncateMetrics(run, after: trainer.iteration)
         }
         try run.writeAtomically(config.jsonData(), to: "config.json")
-        if resume == nil { try TrainingRun.saveOptions(arguments, keys: dataKeys, to: run) }
+        if !resuming { try TrainingRun.saveOptions(arguments, keys: dataKeys, to: run) }
 
         Interrupt.install()
         let printer = ProgressPrinter(keys: ["objective/reward", "objective/kl", "objective/kl_coef", "policy/clipfrac", "response/length"])

@@ -41,6 +41,16 @@ enum CommandFixture {
         return (process.terminationStatus, stderr)
     }
 
+    /// Sends `process` Ctrl-C (SIGINT) once `file` exists (or it has ended, or 30 s have passed), and waits for it.
+    static func interrupt(_ process: Process, once file: URL) {
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && !FileManager.default.fileExists(atPath: file.path) && Date() < deadline {
+            usleep(2_000)
+        }
+        process.interrupt()
+        process.waitUntilExit()
+    }
+
     /// A new scratch directory, removed when `test` ends.
     static func directory(_ test: XCTestCase, _ name: String) throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")

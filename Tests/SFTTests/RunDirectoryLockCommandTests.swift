@@ -18,12 +18,7 @@ final class RunDirectoryLockCommandTests: XCTestCase {
                          "--out", out.path, "--steps", "1000000", "--batchSize", "2", "--checkpoint-every", "1000000"]
 
         // The first run, long enough to be killed while it trains.
-        let first = Process()
-        first.executableURL = try CommandFixture.rlft()
-        first.arguments = arguments
-        first.standardOutput = FileHandle.nullDevice
-        first.standardError = FileHandle.nullDevice
-        try first.run()
+        let first = try CommandFixture.start(arguments)
         addTeardownBlock { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
         let lockFile = out.appendingPathComponent(RunLock.fileName)
         let deadline = Date().addingTimeInterval(60)
@@ -38,16 +33,8 @@ final class RunDirectoryLockCommandTests: XCTestCase {
         }
 
         // A second rlft process on the same directory: exit status 1 and the first one's PID in the message.
-        let second = Process()
-        second.executableURL = try CommandFixture.rlft()
-        second.arguments = arguments
-        let errors = Pipe()
-        second.standardOutput = FileHandle.nullDevice
-        second.standardError = errors
-        try second.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        second.waitUntilExit()
-        XCTAssertEqual(second.terminationStatus, 1)
+        let (status, message) = try CommandFixture.run(arguments)
+        XCTAssertEqual(status, 1)
         XCTAssertTrue(message.contains("is in use by process \(first.processIdentifier)"), message)
 
         // SIGKILL leaves the lock file, naming a dead process, but the kernel has dropped the lock.

@@ -16,17 +16,10 @@ final class RunWriteFailureCommandTests: XCTestCase {
         let metrics = out.appendingPathComponent("metrics.jsonl")
         try FileManager.default.createDirectory(at: metrics, withIntermediateDirectories: true)
 
-        let process = Process()
-        process.executableURL = try CommandFixture.rlft()
-        process.arguments = ["sft", "--train", directory.appendingPathComponent("sft.jsonl").path, "--model", modelURL.path,
-                             "--out", out.path, "--steps", "50", "--batchSize", "2", "--warmupSteps", "2", "--checkpoint-every", "10"]
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 1)
+        let (status, message) = try CommandFixture.run(["sft", "--train", directory.appendingPathComponent("sft.jsonl").path,
+                                                        "--model", modelURL.path, "--out", out.path, "--steps", "50",
+                                                        "--batch-size", "2", "--warmup-steps", "2", "--checkpoint-every", "10"])
+        XCTAssertEqual(status, 1)
         XCTAssertTrue(message.contains("cannot write \(metrics.path)"), message)
         XCTAssertTrue(message.contains("--resume"), "says how to continue: \(message)")
         // The run stopped at its first step, with a checkpoint to resume from and no final model.

@@ -25,13 +25,7 @@ final class SFTCommandResumeTests: XCTestCase {
         // Ctrl-C once the first checkpoint exists.
         let stopped = try CommandFixture.start(arguments("stopped"))
         let checkpoints = directory.appendingPathComponent("stopped/checkpoints")
-        let deadline = Date().addingTimeInterval(30)
-        while stopped.isRunning && !FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("step-000100").path)
-                && Date() < deadline {
-            usleep(2_000)
-        }
-        stopped.interrupt()
-        stopped.waitUntilExit()
+        CommandFixture.interrupt(stopped, once: checkpoints.appendingPathComponent("step-000100"))
         XCTAssertEqual(stopped.terminationStatus, 0, "Ctrl-C exits cleanly")
         let names = try FileManager.default.contentsOfDirectory(atPath: checkpoints.path).sorted()
         XCTAssertFalse(names.isEmpty)

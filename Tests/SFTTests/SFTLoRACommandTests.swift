@@ -49,13 +49,7 @@ final class SFTLoRACommandTests: XCTestCase {
         // Ctrl-C after the first checkpoint, then --resume: the same adapter as the uninterrupted run.
         let stopped = try CommandFixture.start(arguments("stopped"))
         let checkpoints = directory.appendingPathComponent("stopped/checkpoints")
-        let deadline = Date().addingTimeInterval(30)
-        while stopped.isRunning && !FileManager.default.fileExists(atPath: checkpoints.appendingPathComponent("step-000100").path)
-                && Date() < deadline {
-            usleep(2_000)
-        }
-        stopped.interrupt()
-        stopped.waitUntilExit()
+        CommandFixture.interrupt(stopped, once: checkpoints.appendingPathComponent("step-000100"))
         XCTAssertEqual(stopped.terminationStatus, 0)
         let names = try FileManager.default.contentsOfDirectory(atPath: checkpoints.path).sorted()
         XCTAssertNotEqual(names.last, "step-003000", "the run was stopped before its end: \(names)")
