@@ -89,6 +89,19 @@ extension GPT {
     ///   - writeExtraFiles: called with the directory after the model files are written (tokenizer files).
     public func save(to directory: URL, extraTensors: [String: Tensor] = [:], metadata: [String: String] = [:],
                      writeExtraFiles: ((URL) throws -> Void)? = nil) throws {
+        try GPT.writeConfiguration(config, named: "config.json", in: directory)
+        var tensors = huggingFaceStateDictionary(prefix: "transformer.")
+        for (k, v) in extraTensors { tensors[k] = v }
+        try Safetensors.write(tensors, to: directory.appendingPathComponent("model.safetensors"),
+                              metadata: metadata.merging(["format": "pt"]) { a, _ in a })
+        try writeExtraFiles?(directory)
+    }
+
+    /// Creates `directory` and writes `value` into it as pretty, key-sorted JSON (`config.json`, PEFT's
+    /// `adapter_config.json`), atomically.
+    ///
+    /// - Throws: `CheckpointError.ioError` naming the directory or file that could not be written.
+    static func writeConfiguration<Value: Encodable>(_ value: Value, named name: String, in directory: URL) throws {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
@@ -96,17 +109,12 @@ extension GPT {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let configURL = directory.appendingPathComponent("config.json")
+        let url = directory.appendingPathComponent(name)
         do {
-            try encoder.encode(config).write(to: configURL, options: .atomic)
+            try encoder.encode(value).write(to: url, options: .atomic)
         } catch {
-            throw CheckpointError.ioError(path: configURL.path, message: error.localizedDescription)
+            throw CheckpointError.ioError(path: url.path, message: error.localizedDescription)
         }
-        var tensors = huggingFaceStateDictionary(prefix: "transformer.")
-        for (k, v) in extraTensors { tensors[k] = v }
-        try Safetensors.write(tensors, to: directory.appendingPathComponent("model.safetensors"),
-                              metadata: metadata.merging(["format": "pt"]) { a, _ in a })
-        try writeExtraFiles?(directory)
     }
 
     /// Loads a model directory written by `save(to:)` or by Hugging Face (`config.json` and

@@ -42,24 +42,12 @@ extension LoRAAdapters {
     ///
     /// - Throws: `CheckpointError.ioError` when the directory or a file cannot be written.
     public func savePEFT(to directory: URL, baseModel: String) throws {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw CheckpointError.ioError(path: directory.path, message: "cannot create the directory: \(error.localizedDescription)")
-        }
         let peft = PEFTAdapterConfig(
             peft_type: "LORA", task_type: "CAUSAL_LM", r: config.rank, lora_alpha: config.alpha,
             lora_dropout: config.dropout, target_modules: config.targets.map(\.rawValue), fan_in_fan_out: true,
             bias: "none", base_model_name_or_path: baseModel, inference_mode: true, use_rslora: false, use_dora: false,
             modules_to_save: nil, layers_to_transform: nil, rank_pattern: [:], alpha_pattern: [:], init_lora_weights: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let configURL = directory.appendingPathComponent("adapter_config.json")
-        do {
-            try encoder.encode(peft).write(to: configURL, options: .atomic)
-        } catch {
-            throw CheckpointError.ioError(path: configURL.path, message: error.localizedDescription)
-        }
+        try GPT.writeConfiguration(peft, named: "adapter_config.json", in: directory)
         var tensors: [String: Tensor] = [:]
         for (layer, targets) in pairs.enumerated() {
             for (target, pair) in targets {
