@@ -57,7 +57,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("SFTTests", ["SFT", "Runs", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "TestSupport"]),
     ("RewardModelingTests", ["RewardModeling", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Evaluation", "TestSupport"]),
     ("BestOfNTests", ["BestOfN", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
-    ("PipelineTests", ["Pipeline", "Runs", "TestSupport"]),
+    ("PipelineTests", ["Pipeline", "LanguageModels", "TensorCore", "Runs", "TestSupport"]),
     ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
     ("DirectPreferenceTests", ["DirectPreference", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
     ("CriticFreeRLTests", ["CriticFreeRL", "PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),

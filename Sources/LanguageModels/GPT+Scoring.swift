@@ -49,7 +49,7 @@ extension GPT {
         // Fused tied projection [B, R, C] → [B, R, V] → log-probabilities (and entropies) in one pass over the
         // logits (see TiedLogProbabilities.swift): no logits Variable, no second exponential in the backward.
         let (logProbabilities, entropies) = Variable.tiedProjectionLogProbabilities(
-            hidden: predicting, table: tokenEmbedding, targets: targets, temperature: temperature,
+            hidden: predicting, table: tokenTable, targets: targets, temperature: temperature,
             computeEntropies: computeEntropies)
         return ResponseScores(logProbabilities: logProbabilities, entropies: entropies,
                               values: valueHead.map { $0(predicting) })
@@ -79,7 +79,7 @@ extension GPT {
         let hidden = try trunk(batch, dropout: dropout, generator: &generator)
         let targets = GPT.nextTokenTargets(batch, targetMask: targetMask)
         // Fused: only rows with a target are projected onto the vocabulary (see TiedCrossEntropy.swift).
-        return Variable.tiedProjectionCrossEntropy(hidden: hidden, table: tokenEmbedding, targets: targets)
+        return Variable.tiedProjectionCrossEntropy(hidden: hidden, table: tokenTable, targets: targets)
     }
 
     /// The shifted targets of `languageModelLoss`: `[B·T]` ids with −100 where nothing is predicted.

@@ -221,7 +221,7 @@ extension GPT {
 
     /// The tied output projection: `hidden [..., C] · wteᵀ → [..., V]`.
     public func logits(_ hidden: Variable) -> Variable {
-        hidden.matmul(tokenEmbedding, transposeOther: true)
+        hidden.matmul(tokenTable, transposeOther: true)
     }
 
     func trunk<G: RandomNumberGenerator>(_ batch: TokenBatch, dropout p: Float, generator: inout G) throws -> Variable {
@@ -235,7 +235,7 @@ extension GPT {
             batch.mask.withUnsafeBufferPointer { m in for i in 0..<ids.count where m[i] == 0 { ids[i] = 0 } }
         }
         // Both lookups were validated above, so they cannot throw.
-        var x = try tokenEmbedding.embedding(ids, shape: [B, T]) + positionEmbedding.embedding(positions, shape: [B, T])
+        var x = try tokenTable.embedding(ids, shape: [B, T]) + positionEmbedding.embedding(positions, shape: [B, T])
         if p > 0 { x = x.dropout(probability: p, using: &generator) }
         let keyMask = dense ? nil : batch.mask
         let eps = config.layerNormEpsilon

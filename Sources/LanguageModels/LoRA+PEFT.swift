@@ -3,7 +3,9 @@
 //
 //   adapter_config.json          peft_type "LORA", r, lora_alpha, lora_dropout, target_modules, fan_in_fan_out, …
 //   adapter_model.safetensors    base_model.model.transformer.h.N.<attn.c_attn|attn.c_proj|mlp.c_fc|mlp.c_proj>
-//                                  .lora_A.weight [r, in] and .lora_B.weight [out, r]
+//                                  .lora_A.weight [r, in] and .lora_B.weight [out, r];
+//                                base_model.model.transformer.wte.token_adapter.trainable_tokens_delta [n, C],
+//                                  the rows of `trainable_token_indices` (PEFT ≥ 0.15's trainable tokens)
 //
 // GPT-2's projections are Conv1D modules (weights [in, out]), so PEFT marks them fan_in_fan_out; that flag only
 // changes how PEFT merges, not the shapes of A and B.
@@ -29,9 +31,13 @@ struct PEFTAdapterConfig: Codable {
     var rank_pattern: [String: Int]?
     var alpha_pattern: [String: Float]?
     var init_lora_weights: Bool?
+    var trainable_token_indices: [Int]?
 }
 
 extension LoRAAdapters {
+    /// PEFT's key of the trainable token rows (GPT-2's `wte`; PEFT ties the output projection to it).
+    static let peftTokenRowsKey = "base_model.model.transformer.wte.token_adapter.trainable_tokens_delta"
+
     /// PEFT's key of one matrix.
     static func peftKey(layer: Int, target: LoRATarget, matrix: String) -> String {
         "base_model.model.transformer.h.\(layer).\(target.rawValue).\(matrix).weight"
@@ -46,7 +52,8 @@ extension LoRAAdapters {
             peft_type: "LORA", task_type: "CAUSAL_LM", r: config.rank, lora_alpha: config.alpha,
             lora_dropout: config.dropout, target_modules: config.targets.map(\.rawValue), fan_in_fan_out: true,
             bias: "none", base_model_name_or_path: baseModel, inference_mode: true, use_rslora: false, use_dora: false,
-            modules_to_save: nil, layers_to_transform: nil, rank_pattern: [:], alpha_pattern: [:], init_lora_weights: true)
+            modules_to_save: nil, layers_to_transform: nil, rank_pattern: [:], alpha_pattern: [:], init_lora_weights: true,
+            trainable_token_indices: config.trainableTokenIndices.isEmpty ? nil : config.trainableTokenIndices)
         try GPT.writeConfiguration(peft, named: "adapter_config.json", in: directory)
         var tensors: [String: Tensor] = [:]
         for (layer, targets) in pairs.enumerated() {
@@ -55,13 +62,15 @@ extension LoRAAdapters {
                 tensors[LoRAAdapters.peftKey(layer: layer, target: target, matrix: "lora_B")] = pair.b.value
             }
         }
+        if let tokenRows { tensors[LoRAAdapters.peftTokenRowsKey] = tokenRows.value }
         try Safetensors.write(tensors, to: directory.appendingPathComponent("adapter_model.safetensors"),
                               metadata: ["format": "pt"])
     }
 
     /// Reads a PEFT LoRA directory (`adapter_config.json` + `adapter_model.safetensors`) for a model of shape
     /// `model`. The adapted projections are those with tensors in the file; every one must be a GPT-2
-    /// projection of a block of the model, with A `[r, in]` and B `[out, r]`.
+    /// projection of a block of the model, with A `[r, in]` and B `[out, r]`; `trainable_token_indices` must be
+    /// ids of the model's vocabulary, with their rows `[n, C]` in the file.
     ///
     /// - Throws: `CheckpointError` for a missing or malformed file, an unexpected tensor, a missing partner
     ///   matrix or a wrong shape; `LanguageModelError.invalidConfiguration` for a PEFT option this
@@ -107,11 +116,23 @@ extension LoRAAdapters {
                 if !targets.contains(target) { targets.append(target) }
             }
         }
+        let tokenIndices = peft.trainable_token_indices ?? []
+        let tokenRows = tensors.removeValue(forKey: peftTokenRowsKey)
+        if let bad = tokenIndices.first(where: { $0 < 0 || $0 >= model.vocabularySize }) {
+            throw unsupported("trainable_token_indices", "\(bad)", "load the adapter onto the model it was trained for, with \(bad + 1) or more tokens")
+        }
+        if tokenIndices.isEmpty {
+            if tokenRows != nil { throw CheckpointError.unexpectedParameter(name: peftTokenRowsKey) }
+        } else {
+            guard let tokenRows else { throw CheckpointError.missingParameter(name: peftTokenRowsKey) }
+            let expected = [tokenIndices.count, model.embeddingSize]
+            guard tokenRows.shape == expected else { throw CheckpointError.shapeMismatch(name: peftTokenRowsKey, expected: expected, found: tokenRows.shape) }
+        }
         if let extra = tensors.keys.sorted().first { throw CheckpointError.unexpectedParameter(name: extra) }
         let config = LoRAConfig(rank: peft.r, alpha: peft.lora_alpha, dropout: peft.lora_dropout ?? 0,
-                                targets: LoRATarget.allCases.filter(targets.contains))
+                                targets: LoRATarget.allCases.filter(targets.contains), trainableTokenIndices: tokenIndices)
         try config.validate()
-        return LoRAAdapters(config: config, pairs: pairs, requiresGrad: requiresGrad)
+        return LoRAAdapters(config: config, pairs: pairs, tokenRows: tokenRows, requiresGrad: requiresGrad)
     }
 }
 

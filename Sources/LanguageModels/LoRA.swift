@@ -52,8 +52,8 @@ public enum LoRATarget: String, CaseIterable, Codable, Sendable {
     }
 }
 
-/// Rank, scaling, dropout and targets of LoRA adapters (PEFT's `LoraConfig` fields `r`, `lora_alpha`,
-/// `lora_dropout`, `target_modules`).
+/// Rank, scaling, dropout and targets of LoRA adapters, and the token rows that train beside them (PEFT's
+/// `LoraConfig` fields `r`, `lora_alpha`, `lora_dropout`, `target_modules`, `trainable_token_indices`).
 public struct LoRAConfig: Codable, Equatable, Sendable {
     /// The rank r of each update (≥ 1).
     public var rank: Int
@@ -63,12 +63,34 @@ public struct LoRAConfig: Codable, Equatable, Sendable {
     public var dropout: Float
     /// The projections that get an adapter, in every block.
     public var targets: [LoRATarget]
+    /// Token ids whose embedding rows train in full while the rest of the (tied) table stays frozen: tokens
+    /// added to the vocabulary, such as Quark's reward tokens, which the base model has never seen. Empty by
+    /// default.
+    public var trainableTokenIndices: [Int]
 
-    public init(rank: Int = 8, alpha: Float = 16, dropout: Float = 0, targets: [LoRATarget] = [.attention]) {
+    public init(rank: Int = 8, alpha: Float = 16, dropout: Float = 0, targets: [LoRATarget] = [.attention],
+                trainableTokenIndices: [Int] = []) {
         self.rank = rank
         self.alpha = alpha
         self.dropout = dropout
         self.targets = targets
+        self.trainableTokenIndices = trainableTokenIndices
+    }
+
+    /// The configuration that `rank`, `alpha`, `dropout` and comma-separated `targets` options ask for (the
+    /// command-line `--lora-*` options and the experiments' `lora*` fields), or nil when `rank` is 0 (LoRA off).
+    /// `alpha` nil means 2 × rank.
+    ///
+    /// - Throws: `LanguageModelError` naming the bad option.
+    public static func options(rank: Int, alpha: Float?, dropout: Float, targets: String) throws(LanguageModelError) -> LoRAConfig? {
+        guard rank >= 0 else {
+            throw .invalidOption(name: "LoRA rank", value: "\(rank)", fix: "use 0 (LoRA off) or a rank of at least 1, such as 8")
+        }
+        guard rank > 0 else { return nil }
+        let names = targets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let config = LoRAConfig(rank: rank, alpha: alpha ?? Float(2 * rank), dropout: dropout, targets: try LoRATarget.parse(names))
+        try config.validate()
+        return config
     }
 
     /// α / r.
@@ -88,31 +110,59 @@ public struct LoRAConfig: Codable, Equatable, Sendable {
         guard !targets.isEmpty else {
             throw .invalidConfiguration(field: "targets", value: "[]", fix: "name at least one projection, such as c_attn")
         }
+        guard trainableTokenIndices.allSatisfy({ $0 >= 0 }), Set(trainableTokenIndices).count == trainableTokenIndices.count else {
+            throw .invalidConfiguration(field: "trainableTokenIndices", value: "\(trainableTokenIndices)",
+                                        fix: "list distinct, non-negative token ids")
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case rank, alpha, dropout, targets, trainableTokenIndices }
+
+    /// Decodes configurations written before `trainableTokenIndices` existed as having none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(rank: try c.decode(Int.self, forKey: .rank), alpha: try c.decode(Float.self, forKey: .alpha),
+                  dropout: try c.decode(Float.self, forKey: .dropout), targets: try c.decode([LoRATarget].self, forKey: .targets),
+                  trainableTokenIndices: try c.decodeIfPresent([Int].self, forKey: .trainableTokenIndices) ?? [])
     }
 }
 
-/// The adapters of one GPT: an (A, B) pair per block and target.
+/// The adapters of one GPT: an (A, B) pair per block and target, and the replacement rows of the token
+/// embedding when `config.trainableTokenIndices` names any.
 ///
 /// Parameter names are `lora.blocks.N.<target>.lora_A.weight` and `….lora_B.weight`, with `<target>` the Hugging
-/// Face module path (`attn.c_attn`, …).
+/// Face module path (`attn.c_attn`, …), and `lora.tokenEmbedding.trainable_tokens_delta`.
 public final class LoRAAdapters: Module {
     public let config: LoRAConfig
     /// While false the model computes the base model alone (a frozen reference without a second copy).
     public var isEnabled = true
     /// `pairs[layer][target]`: A `[r, in]` and B `[out, r]`.
     let pairs: [[LoRATarget: (a: Variable, b: Variable)]]
+    /// The rows that replace `config.trainableTokenIndices` of the token embedding, `[n, C]` (PEFT's
+    /// `trainable_tokens_delta`, which holds the rows themselves, not differences), or nil when none train.
+    let tokenRows: Variable?
 
-    /// Fresh adapters for a model of shape `model`, initialised as PEFT does: A ~ U(−1/√in, 1/√in) (Kaiming
-    /// uniform with a = √5) and B = 0, so the adapted model starts equal to the base model.
+    /// The name of the replacement token rows.
+    static let tokenRowsName = "lora.tokenEmbedding.trainable_tokens_delta"
+
+    /// Fresh adapters for `model`, initialised as PEFT does: A ~ U(−1/√in, 1/√in) (Kaiming uniform with a = √5)
+    /// and B = 0, and the trainable token rows copied from the model's embedding, so the adapted model starts
+    /// equal to the base model.
     ///
-    /// - Throws: `LanguageModelError.invalidConfiguration` when `config` is invalid.
-    public init<G: RandomNumberGenerator>(config: LoRAConfig, model: GPTConfig, using generator: inout G) throws(LanguageModelError) {
+    /// - Throws: `LanguageModelError.invalidConfiguration` when `config` is invalid or names a token id outside
+    ///   the model's vocabulary.
+    public init<G: RandomNumberGenerator>(config: LoRAConfig, model: GPT, using generator: inout G) throws(LanguageModelError) {
         try config.validate()
+        let shape = model.config
+        if let bad = config.trainableTokenIndices.first(where: { $0 >= shape.vocabularySize }) {
+            throw .invalidConfiguration(field: "trainableTokenIndices", value: "\(bad)",
+                                        fix: "name token ids of the model's vocabulary, 0..<\(shape.vocabularySize)")
+        }
         self.config = config
-        pairs = (0..<model.layerCount).map { _ in
+        pairs = (0..<shape.layerCount).map { _ in
             var layer: [LoRATarget: (a: Variable, b: Variable)] = [:]
             for target in config.targets {
-                let (input, output) = target.features(width: model.embeddingSize)
+                let (input, output) = target.features(width: shape.embeddingSize)
                 let bound = 1 / Float(input).squareRoot()
                 layer[target] = (Variable(Tensor.randomUniform([config.rank, input], low: -bound, high: bound, using: &generator),
                                           requiresGrad: true),
@@ -120,14 +170,24 @@ public final class LoRAAdapters: Module {
             }
             return layer
         }
+        tokenRows = LoRAAdapters.rows(config.trainableTokenIndices, of: model.tokenEmbedding.value, requiresGrad: true)
     }
 
-    /// Adapters with the given A and B per layer and target (shapes checked by the caller).
-    init(config: LoRAConfig, pairs: [[LoRATarget: (a: Tensor, b: Tensor)]], requiresGrad: Bool = true) {
+    /// Adapters with the given A and B per layer and target and token rows (shapes checked by the caller).
+    init(config: LoRAConfig, pairs: [[LoRATarget: (a: Tensor, b: Tensor)]], tokenRows: Tensor?, requiresGrad: Bool = true) {
         self.config = config
         self.pairs = pairs.map { layer in
             layer.mapValues { (Variable($0.a, requiresGrad: requiresGrad), Variable($0.b, requiresGrad: requiresGrad)) }
         }
+        self.tokenRows = tokenRows.map { Variable($0, requiresGrad: requiresGrad) }
+    }
+
+    /// Copies of `table`'s rows at `indices` as one `[n, C]` variable, or nil for no indices.
+    static func rows(_ indices: [Int], of table: Tensor, requiresGrad: Bool) -> Variable? {
+        guard !indices.isEmpty else { return nil }
+        let c = table.shape[1]
+        let values = table.withUnsafeBufferPointer { t in indices.flatMap { Array(t[($0 * c)..<(($0 + 1) * c)]) } }
+        return Variable(Tensor(shape: [indices.count, c], scalars: values), requiresGrad: requiresGrad)
     }
 
     /// The name of one matrix: `lora.blocks.N.<target>.lora_A.weight` (or `lora_B`).
@@ -136,12 +196,13 @@ public final class LoRAAdapters: Module {
     }
 
     public func namedParameters() -> [(String, Variable)] {
-        pairs.enumerated().flatMap { layer, targets in
+        let matrices = pairs.enumerated().flatMap { layer, targets in
             LoRATarget.allCases.compactMap { target in targets[target].map { (layer, target, $0) } }.flatMap { layer, target, pair in
                 [(LoRAAdapters.name(layer: layer, target: target, matrix: "lora_A"), pair.a),
                  (LoRAAdapters.name(layer: layer, target: target, matrix: "lora_B"), pair.b)]
             }
         }
+        return matrices + (tokenRows.map { [(LoRAAdapters.tokenRowsName, $0)] } ?? [])
     }
 
     /// (α / r) · B·A·dropout(x) for the projection `target` of block `layer`, or nil when that projection has no
@@ -154,6 +215,13 @@ public final class LoRAAdapters: Module {
         return input.linear(weight: pair.a, bias: nil).linear(weight: pair.b, bias: nil) * config.scale
     }
 
+    /// The token table the adapted model uses: `table` with the trainable rows replaced (gradients reach only
+    /// those rows when `table` is frozen), or `table` itself when no rows train or the adapters are disabled.
+    func tokenTable(_ table: Variable) -> Variable {
+        guard isEnabled, let tokenRows else { return table }
+        return table.replacingRows(config.trainableTokenIndices, with: tokenRows)
+    }
+
     /// (α / r) · B·A, `[out, in]`: the change this adapter makes to the base weight.
     func weightUpdate(layer: Int, target: LoRATarget) -> Tensor? {
         guard let pair = pairs[layer][target] else { return nil }
@@ -163,7 +231,7 @@ public final class LoRAAdapters: Module {
     /// A copy whose matrices share nothing with these.
     func copy(requiresGrad: Bool) -> LoRAAdapters {
         let copied = LoRAAdapters(config: config, pairs: pairs.map { $0.mapValues { ($0.a.value.deepCopy(), $0.b.value.deepCopy()) } },
-                                  requiresGrad: requiresGrad)
+                                  tokenRows: tokenRows?.value.deepCopy(), requiresGrad: requiresGrad)
         copied.isEnabled = isEnabled
         return copied
     }
@@ -176,16 +244,52 @@ extension GPT {
     ///
     /// - Throws: `LanguageModelError.invalidConfiguration` when `lora` is invalid.
     public func withLoRA<G: RandomNumberGenerator>(_ lora: LoRAConfig, using generator: inout G) throws(LanguageModelError) -> GPT {
-        let adapters = try LoRAAdapters(config: lora, model: config, using: &generator)
+        let adapters = try LoRAAdapters(config: lora, model: self, using: &generator)
         return withAdapters(adapters)
+    }
+
+    /// The model to fine-tune from this one: a copy whose every weight trains, or with `lora`, fresh adapters over
+    /// this model's frozen weights, which it shares. The adapters are drawn from `seed`, so a resumed run rebuilds
+    /// the same ones before loading its checkpoint.
+    ///
+    /// - Throws: `LanguageModelError.invalidConfiguration` when `lora` is invalid.
+    public func fineTunable(lora: LoRAConfig?, seed: UInt64) throws(LanguageModelError) -> GPT {
+        guard let lora else { return copy() }
+        var rng = SeededGenerator(seed: seed &+ 0x10_4A)
+        return try withLoRA(lora, using: &rng)
+    }
+
+    /// This model as a plain GPT, to save or evaluate: itself without adapters, otherwise its adapters merged into
+    /// frozen weights (`mergingLoRA(requiresGrad: false)`).
+    public func withAdaptersMerged() -> GPT { lora == nil ? self : mergingLoRA(requiresGrad: false) }
+
+    /// A model of this one grown by `count` tokens, for fine-tuning with LoRA a model that must learn new
+    /// tokens (Quark's reward tokens): the new embedding rows are drawn as `addTokens(count:using:)` draws them
+    /// and train in full (PEFT's `trainable_token_indices`), beside `lora`'s adapters; every other weight stays
+    /// frozen and shared with this model, except the grown embedding table, which is new.
+    ///
+    /// - Throws: `LanguageModelError` for a bad count or an invalid `lora`.
+    public func withLoRA<G: RandomNumberGenerator>(_ lora: LoRAConfig, addingTokens count: Int,
+                                                   using generator: inout G) throws(LanguageModelError) -> GPT {
+        let grown = sharingFrozenWeights()
+        try grown.addTokens(count: count, using: &generator)
+        var lora = lora
+        let added = config.vocabularySize..<grown.config.vocabularySize
+        lora.trainableTokenIndices += added.filter { !lora.trainableTokenIndices.contains($0) }
+        return try grown.withLoRA(lora, using: &generator)
     }
 
     /// This model's base weights, frozen and shared, with `adapters` attached.
     func withAdapters(_ adapters: LoRAAdapters) -> GPT {
-        let values = Dictionary(uniqueKeysWithValues: baseParameters().map { ($0.0, $0.1.value) })
-        let adapted = GPT(config: config, requiresGrad: false) { name, _ in values[name]! }
+        let adapted = sharingFrozenWeights()
         adapted.lora = adapters
         return adapted
+    }
+
+    /// A model without adapters whose weights are this model's base weights, frozen and shared.
+    func sharingFrozenWeights() -> GPT {
+        let values = Dictionary(uniqueKeysWithValues: baseParameters().map { ($0.0, $0.1.value) })
+        return GPT(config: config, requiresGrad: false) { name, _ in values[name]! }
     }
 
     /// A plain model whose weights are W₀ + (α / r)·B·A: it computes what this model computes with its adapters
@@ -205,11 +309,22 @@ extension GPT {
                     merged.insert(name)
                 }
             }
+            if let rows = lora.tokenRows {
+                values["tokenEmbedding.weight"] = withoutGradients {   // a new tensor
+                    tokenEmbedding.replacingRows(lora.config.trainableTokenIndices, with: rows).value
+                }
+                merged.insert("tokenEmbedding.weight")
+            }
         }
         return GPT(config: config, requiresGrad: requiresGrad) { name, _ in
             requiresGrad && !merged.contains(name) ? values[name]!.deepCopy() : values[name]!
         }
     }
+
+    /// The token table this model computes with: the embedding with the adapters' trainable token rows in place
+    /// (`LoRAConfig.trainableTokenIndices`), or the embedding itself. The input lookup and the tied output
+    /// projection both read it.
+    var tokenTable: Variable { lora?.tokenTable(tokenEmbedding) ?? tokenEmbedding }
 
     /// The base model's parameters (no adapters), in `parameterShapes(_:)` order.
     public func baseParameters() -> [(String, Variable)] {

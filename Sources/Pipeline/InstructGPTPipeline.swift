@@ -91,6 +91,8 @@ public final class InstructGPTPipeline {
     let log: (String) -> Void
     let run: RunDirectory
     let clock: StageClock
+    /// LoRA for every trained stage after pretraining (`config.lora*`), or nil: every weight trains.
+    let lora: LoRAConfig?
 
     /// Whether this run continues an interrupted one in the same directory.
     public let resuming: Bool
@@ -113,6 +115,7 @@ public final class InstructGPTPipeline {
                 log: @escaping (String) -> Void = { _ in }) throws {
         try config.validate()
         self.config = config
+        lora = try config.loraConfiguration()
         self.output = output
         self.resuming = resuming
         self.log = log
@@ -180,7 +183,7 @@ public final class InstructGPTPipeline {
             (c.steps, c.seed) = (config.capped(config.sftSteps), config.seed)
             c.warmupSteps = Swift.min(c.warmupSteps, c.steps)
             c.evaluationInterval = Swift.max(1, Swift.min(100, c.steps))
-            let model = base.copy()
+            let model = try base.fineTunable(lora: lora, seed: config.seed)
             let examples = try SFTExample.encode(data.demonstrations, tokenizer: tokenizer, contextLength: config.contextLength)
             let trainer = try SFTTrainer(model: model, config: c, padToken: pad, training: examples)
             let checkpoints = checkpointDirectory("sft")
@@ -189,8 +192,7 @@ public final class InstructGPTPipeline {
                 self.record(event, phase: "sft")
             }
             try clock.stopUnlessComplete("supervised fine-tuning", done: trainer.step, of: c.steps)
-            try save(model, tokenizer, "sft")
-            return model
+            return try save(model, tokenizer, "sft")
         }
 
         // MARK: 3a. Comparisons of the SFT model's own samples (built-in task), as InstructGPT's labellers made
@@ -230,7 +232,7 @@ public final class InstructGPTPipeline {
             // the stage.
             c.evaluationInterval = 250
             var rng = SeededGenerator(seed: config.seed &+ 11)
-            let model = RewardModel(trunk: sft.copy(), using: &rng)
+            let model = RewardModel(trunk: try sft.fineTunable(lora: lora, seed: config.seed), using: &rng)
             let training = try ComparisonGroup.encode(comparisons, tokenizer: tokenizer, contextLength: config.contextLength)
             let heldOut = try ComparisonGroup.encode(data.heldOutComparisons, tokenizer: tokenizer, contextLength: config.contextLength)
             let trainer = try RewardModelTrainer(model: model, config: c, padToken: pad, training: training,
@@ -245,7 +247,8 @@ public final class InstructGPTPipeline {
                 ComparisonGroup.encode(samplePairs, tokenizer: tokenizer, contextLength: config.contextLength)).accuracy
             let references = try data.demonstrations.map { try tokenizer.encode($0.prompt) + tokenizer.encode($0.completion) }
             let normalizer = try trainer.fitNormalizer(references: references)
-            let function = RewardModelFunction(model: model, tokenizer: tokenizer, normalizer: normalizer)
+            let function = RewardModelFunction(model: RewardModel(trunk: model.trunk.withAdaptersMerged(), head: model.head),
+                                               tokenizer: tokenizer, normalizer: normalizer)
             try function.save(to: rewardDirectory)
             return (function, result.evaluation?.accuracy, sampleAccuracy)
         }
@@ -265,9 +268,9 @@ public final class InstructGPTPipeline {
                 (c.learningRate, c.maximumNewTokens) = (config.ppoLearningRate, config.maximumNewTokens)
                 (c.klCoefficient, c.adaptiveKL, c.klTarget) = (config.klCoefficient, config.klTarget > 0, Swift.max(config.klTarget, 1e-6))
                 c.ptxCoefficient = ptx ? config.ptxCoefficient : 0
-                let policy = sft.copy()
+                let policy = try sft.fineTunable(lora: lora, seed: config.seed)
                 let blocks = ptx ? try pretrainingBlocks(pretrainer.data, pad: pad) : nil
-                let trainer = try PPOTrainer(config: c, policy: policy, reference: sft.frozenCopy(),
+                let trainer = try PPOTrainer(config: c, policy: policy, reference: reference(sft),
                                              reward: .rewardModel(reward.normalizedModel()), tokenizer: tokenizer,
                                              tokens: tokens, pretraining: blocks)
                 let checkpoints = checkpointDirectory(modelName)
@@ -283,8 +286,7 @@ public final class InstructGPTPipeline {
                     return self.record(event, phase: name, logSteps: false)
                 }
                 try clock.stopUnlessComplete(name, done: trainer.iteration, of: c.iterations)
-                try save(policy, tokenizer, modelName)
-                return policy
+                return try save(policy, tokenizer, modelName)
             }
         }
         let ppoModel = try ppo("PPO", ptx: false)
@@ -357,9 +359,18 @@ public final class InstructGPTPipeline {
         return clock.shouldStop() ? .stop : .continue
     }
 
-    func save(_ model: GPT, _ tokenizer: any Tokenizer, _ name: String) throws {
-        try model.save(to: output.appendingPathComponent("models/\(name)")) { try tokenizer.save(to: $0) }
+    /// Saves `model` (its adapters merged, with LoRA) as `models/<name>` and returns what was saved, so a resumed
+    /// run, which loads it, evaluates the same model.
+    @discardableResult
+    func save(_ model: GPT, _ tokenizer: any Tokenizer, _ name: String) throws -> GPT {
+        let plain = model.withAdaptersMerged()
+        try plain.save(to: output.appendingPathComponent("models/\(name)")) { try tokenizer.save(to: $0) }
+        return plain
     }
+
+    /// The frozen reference of a policy fine-tuned from `start`: a frozen copy, or with LoRA `start` itself, whose
+    /// weights the policy shares and never changes (no second copy).
+    func reference(_ start: GPT) -> GPT { lora == nil ? start.frozenCopy() : start }
 
     /// The pretraining stream cut into blocks for PPO-ptx.
     func pretrainingBlocks(_ data: TokenBlocks, pad: Int32) throws -> PretrainingBlocks {

@@ -1,6 +1,7 @@
 // The configuration of the InstructGPT pipeline (`rlft pipeline`): every stage's size in one place, with
 // defaults that finish on two cores in about ten minutes.
 import Foundation
+import LanguageModels
 import Runs
 import TrainingCore
 
@@ -91,8 +92,22 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     public var methodIterations = 40
     /// Learning rate of DPO, IPO, KTO and ORPO (RLOO and GRPO use `ppoLearningRate`). Default 5e-5.
     public var methodLearningRate: Float = 5e-5
+    /// LoRA (Hu et al. 2021, arXiv 2106.09685) for every stage after pretraining (SFT, the reward model's trunk,
+    /// PPO, PPO-ptx and the extra methods): rank (0 = off, every weight trains), α (0 = 2 × rank), dropout and
+    /// comma-separated target modules. Each stage's adapters are merged into its saved model. Default off.
+    public var loraRank = 0
+    public var loraAlpha: Float = 0
+    public var loraDropout: Float = 0
+    public var loraTargets = "c_attn"
 
     public init() {}
+
+    /// The LoRA configuration of the `lora*` fields, or nil when `loraRank` is 0.
+    ///
+    /// - Throws: `LanguageModelError` for a bad rank, α, dropout or target.
+    public func loraConfiguration() throws(LanguageModelError) -> LoRAConfig? {
+        try LoRAConfig.options(rank: loraRank, alpha: loraAlpha > 0 ? loraAlpha : nil, dropout: loraDropout, targets: loraTargets)
+    }
 
     public static let fieldDocumentation: [(name: String, description: String)] = [
         ("seed", "seed of every random choice"),
@@ -124,6 +139,9 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         ("methodEpochs", "epochs of DPO/IPO/KTO/ORPO over the comparisons"),
         ("methodIterations", "iterations of RLOO and GRPO"),
         ("methodLearningRate", "learning rate of DPO/IPO/KTO/ORPO (RLOO and GRPO use ppoLearningRate)"),
+        ("loraRank", "LoRA rank of every stage after pretraining (0 = off: every weight trains)"),
+        ("loraAlpha", "LoRA α (0 = 2 × rank)"), ("loraDropout", "LoRA dropout"),
+        ("loraTargets", "comma-separated GPT-2 modules with adapters: c_attn, c_proj, c_fc, attn.c_proj, mlp.c_proj"),
     ]
 
     public func validate() throws {
@@ -151,6 +169,13 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         try require(bootstrapResamples >= 10, "bootstrapResamples", bootstrapResamples, "use at least 10 (1000 is usual)")
         try require(maximumSteps >= 0, "maximumSteps", maximumSteps, "it must be 0 (no cap) or positive")
         try validateAdditionalMethods()
+        try require(loraAlpha.isFinite && loraAlpha >= 0, "loraAlpha", loraAlpha, "use 0 (2 × loraRank) or a positive α, such as 16")
+        do {
+            _ = try loraConfiguration()
+        } catch {
+            throw ConfigError(field: "lora", value: "rank \(loraRank), α \(loraAlpha), dropout \(loraDropout), targets \(loraTargets)",
+                              requirement: "\(error)")
+        }
     }
 
     /// `steps`, capped by `maximumSteps` when set.

@@ -23,14 +23,21 @@ public final class QuarkPolicy {
     /// K.
     public let quantileCount: Int
 
-    /// Grows `base` (in place) by `quantileCount` reward tokens.
+    /// Grows `base` by `quantileCount` reward tokens: in place without `lora`; with `lora`, a model that shares
+    /// `base`'s weights frozen, trains `lora`'s adapters, and trains the reward tokens' embedding rows in full
+    /// (`GPT.withLoRA(_:addingTokens:using:)`), since the base model has never seen them. `base` is then not
+    /// changed.
     ///
-    /// - Throws: `LanguageModelError` for a bad size.
-    public init<G: RandomNumberGenerator>(base: GPT, quantileCount: Int, using generator: inout G) throws {
+    /// - Throws: `LanguageModelError` for a bad size or LoRA configuration.
+    public init<G: RandomNumberGenerator>(base: GPT, quantileCount: Int, lora: LoRAConfig? = nil, using generator: inout G) throws {
         originalVocabularySize = base.config.vocabularySize
         self.quantileCount = quantileCount
-        try base.addTokens(count: quantileCount, using: &generator)
-        model = base
+        if let lora {
+            model = try base.withLoRA(lora, addingTokens: quantileCount, using: &generator)
+        } else {
+            try base.addTokens(count: quantileCount, using: &generator)
+            model = base
+        }
     }
 
     /// Wraps a model that already has the reward tokens (for example one loaded from a checkpoint).

@@ -96,12 +96,15 @@ public final class QuarkTrainer {
     ///
     /// - Parameters:
     ///   - base: the base model p_0 (not modified: the policy is a grown copy, the reference a frozen copy).
+    ///   - lora: train LoRA adapters and the reward tokens' embedding rows instead of every weight (Hu et al. 2021,
+    ///     arXiv 2106.09685). The policy and the reference then share `base`'s weights instead of copying them:
+    ///     do not train `base` while this trainer uses it.
     ///   - reward: the reward; `.text` needs `tokenizer`.
     ///   - prompts: the training prompts, each with at least one token.
     /// - Throws: `ConfigError` for bad settings, a text reward without tokenizer, a pad token that is a stop
     ///   token, or no prompts; `OptimizerError`.
     public init(config: QuarkConfig, base: GPT, reward: QuarkReward, prompts: [[Int32]], promptTexts: [String]? = nil,
-                tokenizer: (any Tokenizer)?, padToken: Int32, stopTokens: [Int32]) throws {
+                tokenizer: (any Tokenizer)?, padToken: Int32, stopTokens: [Int32], lora: LoRAConfig? = nil) throws {
         try config.validate()
         if case .text = reward, tokenizer == nil {
             throw ConfigError(field: "tokenizer", value: "nil", requirement: "a text reward needs a tokenizer to decode completions; pass one or use a .tokens reward")
@@ -121,9 +124,11 @@ public final class QuarkTrainer {
         self.stopTokens = stopTokens
         self.prompts = prompts
         self.promptTexts = promptTexts
-        reference = base.frozenCopy()
+        // The reference only ever runs without gradients, so with LoRA it is `base` itself: no second copy.
+        reference = lora == nil ? base.frozenCopy() : base
         var initGenerator = SeededGenerator(seed: config.seed &+ 0x51_7cc1)
-        policy = try QuarkPolicy(base: base.copy(), quantileCount: config.quantileCount, using: &initGenerator)
+        policy = try QuarkPolicy(base: lora == nil ? base.copy() : base, quantileCount: config.quantileCount, lora: lora,
+                                 using: &initGenerator)
         pool = QuarkDataPool(quantileCount: config.quantileCount)
         generator = SeededGenerator(seed: config.seed)
         klController = config.adaptiveKL
@@ -139,10 +144,10 @@ public final class QuarkTrainer {
 
     /// Creates a trainer over text prompts, encoded with `tokenizer`.
     public convenience init(config: QuarkConfig, base: GPT, reward: QuarkReward, prompts: [String],
-                            tokenizer: any Tokenizer, padToken: Int32, stopTokens: [Int32]) throws {
+                            tokenizer: any Tokenizer, padToken: Int32, stopTokens: [Int32], lora: LoRAConfig? = nil) throws {
         let ids = try prompts.map { try tokenizer.encode($0) }
         try self.init(config: config, base: base, reward: reward, prompts: ids, promptTexts: prompts,
-                      tokenizer: tokenizer, padToken: padToken, stopTokens: stopTokens)
+                      tokenizer: tokenizer, padToken: padToken, stopTokens: stopTokens, lora: lora)
     }
 
     /// Sampling options of exploration.

@@ -29,6 +29,8 @@ public final class QuarkExperiment {
     let log: (String) -> Void
     let world: ReviewWorld
     let clock: StageClock
+    /// LoRA for every fine-tuned method, or nil (every weight trains).
+    let lora: LoRAConfig?
 
     /// Polled after every training step and between stages; true stops the run after the current step (with a
     /// checkpoint where the stage has one) with `RunInterrupted`. Set it to read a Ctrl-C flag.
@@ -48,6 +50,7 @@ public final class QuarkExperiment {
         self.config = config
         self.directory = try RunDirectory(outputDirectory)
         self.log = log
+        lora = try config.loraConfiguration()
         clock = StageClock(log: log)
         clock.ledger = try StageLedger(run: directory, resuming: resuming, configuration: config, savedTexts: ["task.txt": task.rawValue])
         clock.directory = outputDirectory.path
@@ -64,16 +67,20 @@ public final class QuarkExperiment {
     }
 
     /// A phase that trains one model: in a resumed run, a finished phase's model is loaded from `models/<file>`;
-    /// otherwise `body` trains it (its metrics of `phase` logged anew) and it is saved there.
+    /// otherwise `body` trains it (its metrics of `phase` logged anew) and it is saved there, merged when it has
+    /// LoRA adapters, so a resumed run evaluates the same model.
     func modelPhase(_ name: String, file: String, metricsPhase: String? = nil, _ body: () throws -> GPT) throws -> GPT {
         let url = directory.file("models/\(file)")
         return try clock.resumable(name, restore: { _ in try GPT.load(from: url).model }) {
             if let metricsPhase { try directory.removeMetrics { $0["phase"] as? String == metricsPhase } }
-            let model = try body()
+            let model = try body().withAdaptersMerged()
             try model.save(to: url)
             return model
         }
     }
+
+    /// The model a method fine-tunes from `base`: a copy, or with LoRA, adapters over `base`'s shared weights.
+    func trainable(_ base: GPT) throws -> GPT { try base.fineTunable(lora: lora, seed: config.seed) }
 
     /// A phase that trains the experiment's classifier: in a resumed run a finished one is loaded from
     /// `models/classifier` with its calibration; otherwise `train` fits it and it is saved there.
@@ -177,8 +184,10 @@ public final class QuarkExperiment {
         ppo.missingStopPenalty = 0
         ppo.klCoefficient = config.ppoKLCoefficient
         ppo.learningRate = config.ppoLearningRate
-        let policy = base.copy()
-        let trainer = try PPOTrainer(config: ppo, policy: policy, reward: .function(reward), tokenizer: tokens.tokenizer,
+        let policy = try trainable(base)
+        // With LoRA the frozen reference is `base` itself, which the policy shares: no second copy.
+        let trainer = try PPOTrainer(config: ppo, policy: policy, reference: lora == nil ? nil : base, reward: .function(reward),
+                                     tokenizer: tokens.tokenizer,
                                      tokens: PPOTokenConventions(padToken: tokens.pad, stopTokens: [tokens.endOfText]))
         let checkpoints = directory.file("checkpoints/ppo")
         try clock.continueTrainer(run: directory, phase: "ppo", checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.iteration }
@@ -212,8 +221,10 @@ public final class QuarkExperiment {
         return try clock.resumable(phase, restore: { _ in
             QuarkPolicy(model: try GPT.load(from: url).model, originalVocabularySize: original, quantileCount: QuarkConfig().quantileCount)
         }) {
-            let policy = try runQuark(name: name, base: base, reward: reward, prompts: prompts, tokens: tokens,
-                                      responseLength: responseLength, steps: steps, stop: stop).policy
+            let trained = try runQuark(name: name, base: base, reward: reward, prompts: prompts, tokens: tokens,
+                                       responseLength: responseLength, steps: steps, stop: stop).policy
+            let policy = QuarkPolicy(model: trained.model.withAdaptersMerged(), originalVocabularySize: original,
+                                     quantileCount: trained.quantileCount)
             try policy.model.save(to: url)
             return policy
         }
@@ -233,7 +244,8 @@ public final class QuarkExperiment {
         quark.maximumNewTokens = responseLength ?? config.maximumNewTokens
         quark.minimumNewTokens = stop ? 3 : 0
         let trainer = try QuarkTrainer(config: quark, base: base, reward: reward, prompts: prompts.ids, promptTexts: prompts.texts,
-                                       tokenizer: tokens.tokenizer, padToken: tokens.pad, stopTokens: stop ? [tokens.endOfText] : [])
+                                       tokenizer: tokens.tokenizer, padToken: tokens.pad, stopTokens: stop ? [tokens.endOfText] : [],
+                                       lora: lora)
         let checkpoints = directory.file("checkpoints/\(name)")
         try clock.continueTrainer(run: directory, phase: name, checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.step }
         var failure: Error?

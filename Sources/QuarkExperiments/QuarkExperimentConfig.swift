@@ -1,6 +1,7 @@
 // The settings of the three Quark experiments (toxicity, sentiment, repetition) on the review world, scaled so
 // that each runs in at most ~10 minutes on two cores.
 import Foundation
+import LanguageModels
 import TrainingCore
 
 /// Which Quark table to reproduce.
@@ -74,6 +75,20 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
     public var avoid = "negative"
     /// Bootstrap resamples of the confidence intervals.
     public var bootstrapResamples = 1000
+    /// LoRA (Hu et al. 2021, arXiv 2106.09685) for every fine-tuned method of the table (DAPT, PPO, Quark, MLE,
+    /// unlikelihood): rank (0 = off, every weight trains), α (0 = 2 × rank), dropout and comma-separated target
+    /// modules. Quark's reward-token embedding rows train in full beside the adapters.
+    public var loraRank = 0
+    public var loraAlpha: Float = 0
+    public var loraDropout: Float = 0
+    public var loraTargets = "c_attn"
+
+    /// The LoRA configuration of the `lora*` fields, or nil when `loraRank` is 0.
+    ///
+    /// - Throws: `LanguageModelError` for a bad rank, α, dropout or target.
+    public func loraConfiguration() throws(LanguageModelError) -> LoRAConfig? {
+        try LoRAConfig.options(rank: loraRank, alpha: loraAlpha > 0 ? loraAlpha : nil, dropout: loraDropout, targets: loraTargets)
+    }
 
     public init() {}
 
@@ -102,6 +117,8 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
         try read(.unlikelihoodAlpha, &unlikelihoodAlpha); try read(.repetitionNewTokens, &repetitionNewTokens)
         try read(.repetitionQuarkSteps, &repetitionQuarkSteps)
         try read(.avoid, &avoid); try read(.bootstrapResamples, &bootstrapResamples)
+        try read(.loraRank, &loraRank); try read(.loraAlpha, &loraAlpha); try read(.loraDropout, &loraDropout)
+        try read(.loraTargets, &loraTargets)
     }
 
     /// `value` capped by `steps` when it is set.
@@ -126,6 +143,13 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
         try check(["negative", "positive"].contains(avoid), "avoid", avoid, "use negative or positive")
         try check(ppoBatchSize >= 8 && trainPrompts % ppoBatchSize == 0 || ppoBatchSize >= trainPrompts, "ppoBatchSize", ppoBatchSize,
                   "use at least 8 episodes that divide trainPrompts (\(trainPrompts))")
+        try check(loraAlpha.isFinite && loraAlpha >= 0, "loraAlpha", loraAlpha, "use 0 (2 × loraRank) or a positive α, such as 16")
+        do {
+            _ = try loraConfiguration()
+        } catch {
+            throw ConfigError(field: "lora", value: "rank \(loraRank), α \(loraAlpha), dropout \(loraDropout), targets \(loraTargets)",
+                              requirement: "\(error)")
+        }
     }
 
     /// One line per field, for `--help`.
@@ -149,5 +173,8 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
         ("unlikelihoodAlpha", "unlikelihood α"), ("repetitionNewTokens", "greedy continuation length (repetition)"),
         ("repetitionQuarkSteps", "Quark steps of the repetition table"),
         ("avoid", "sentiment to steer away from: negative or positive"), ("bootstrapResamples", "bootstrap resamples"),
+        ("loraRank", "LoRA rank of every fine-tuned method (0 = off: every weight trains)"),
+        ("loraAlpha", "LoRA α (0 = 2 × rank)"), ("loraDropout", "LoRA dropout"),
+        ("loraTargets", "comma-separated GPT-2 modules with adapters: c_attn, c_proj, c_fc, attn.c_proj, mlp.c_proj"),
     ]
 }

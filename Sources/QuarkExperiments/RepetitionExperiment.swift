@@ -15,7 +15,7 @@ extension QuarkExperiment {
         let tokens = s.tokens
         let length = config.repetitionNewTokens
         let unlikelihood = try modelPhase("unlikelihood training", file: "unlikelihood") { () throws -> GPT in
-            let model = s.base.copy()
+            let model = try trainable(s.base)
             try ExperimentModels.fineTune(model, documents: s.documents, tokens: tokens, steps: config.capped(config.unlikelihoodSteps),
                                           learningRate: config.fineTuneLearningRate, batchSize: config.pretrainBatchSize,
                                           unlikelihoodAlpha: config.unlikelihoodAlpha, seed: config.seed &+ 4)

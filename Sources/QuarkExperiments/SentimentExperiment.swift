@@ -33,7 +33,7 @@ extension QuarkExperiment {
 
         let prompts = try trainingPrompts(kinds: ["neutral", "positive", "negative"], tokens: tokens)
         let dapt = try modelPhase("DAPT on the \(target) part of the corpus", file: "dapt") { () throws -> GPT in
-            let model = s.base.copy()
+            let model = try trainable(s.base)
             let kept = s.documents.filter { target == "positive" ? ReviewLexicon.sentiment($0) > 0 : ReviewLexicon.sentiment($0) < 0 }
             try ExperimentModels.fineTune(model, documents: kept, tokens: tokens, steps: config.capped(config.daptSteps),
                                           learningRate: config.fineTuneLearningRate, batchSize: config.pretrainBatchSize,

@@ -27,7 +27,7 @@ extension QuarkExperiment {
         // Training prompts of the evaluation's kinds (disjoint prompts).
         let prompts = try trainingPrompts(kinds: ["rude", "negative", "neutral"], tokens: tokens)
         let dapt = try modelPhase("DAPT on the non-toxic corpus", file: "dapt") { () throws -> GPT in
-            let model = s.base.copy()
+            let model = try trainable(s.base)
             try ExperimentModels.fineTune(model, documents: s.documents.filter { !ReviewLexicon.isToxic($0) }, tokens: tokens,
                                           steps: config.capped(config.daptSteps), learningRate: config.fineTuneLearningRate,
                                           batchSize: config.pretrainBatchSize, unlikelihoodAlpha: nil, seed: config.seed &+ 4)

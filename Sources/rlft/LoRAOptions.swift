@@ -29,13 +29,8 @@ enum LoRAOptions {
             guard let x = Float(text), x.isFinite else { throw ConfigurationError.badValue(field: key, value: text, expected: "a finite number, such as \(value)") }
             return x
         }
-        let targets = try LoRATarget.parse((arguments.options["lora-targets"] ?? "c_attn").split(separator: ",").map {
-            $0.trimmingCharacters(in: .whitespaces)
-        })
-        let config = LoRAConfig(rank: rank, alpha: try number("lora-alpha", default: Float(2 * rank)),
-                                dropout: try number("lora-dropout", default: 0), targets: targets)
-        try config.validate()
-        return config
+        return try LoRAConfig.options(rank: rank, alpha: try number("lora-alpha", default: Float(2 * rank)),
+                                      dropout: try number("lora-dropout", default: 0), targets: arguments.options["lora-targets"] ?? "c_attn")
     }
 
     /// The model to train from `loaded`, and the frozen model it starts from (a trainer's reference π_ref, or the
@@ -50,9 +45,7 @@ enum LoRAOptions {
 
     /// `loaded` with fresh, seeded adapters when `lora` is set, or `loaded` itself.
     static func adapt(_ loaded: GPT, _ lora: LoRAConfig?, seed: UInt64) throws -> GPT {
-        guard let lora else { return loaded }
-        var rng = SeededGenerator(seed: seed &+ 0x10_4A)
-        return try loaded.withLoRA(lora, using: &rng)
+        lora == nil ? loaded : try loaded.fineTunable(lora: lora, seed: seed)
     }
 
     /// Writes `model` to `directory` as a plain GPT-2 directory with the tokenizer (merged, when it has adapters)
@@ -63,7 +56,7 @@ enum LoRAOptions {
     @discardableResult
     static func save(_ model: GPT, tokenizer: any Tokenizer, to directory: URL, adapterDirectory: URL, baseModel: String,
                      metadata: [String: String] = [:]) throws -> String? {
-        let plain = model.lora == nil ? model : model.mergingLoRA(requiresGrad: false)
+        let plain = model.withAdaptersMerged()
         try TrainingRun.saveModel(at: directory) { try plain.save(to: $0, metadata: metadata) { try tokenizer.save(to: $0) } }
         guard let adapters = model.lora else { return nil }
         try TrainingRun.saveModel(at: adapterDirectory) { try adapters.savePEFT(to: $0, baseModel: baseModel) }

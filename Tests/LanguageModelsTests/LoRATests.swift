@@ -86,6 +86,82 @@ final class LoRATests: XCTestCase {
         assertClose(ours, committedLogits.logits, tolerance: 1e-6, "logits PEFT was checked against")
     }
 
+    // MARK: - Trainable tokens (PEFT's trainable_token_indices)
+
+    func testAdapterWithTrainableTokensMadeByPEFTGivesPEFTsLogits() throws {
+        let reference = try JSONDecoder().decode(Logits.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("lora_peft_tokens_logits.json")))
+        let adapted = try base().loadingPEFTAdapter(from: Self.fixtures.appendingPathComponent("lora_peft_tokens"))
+        XCTAssertEqual(adapted.lora?.config, LoRAConfig(rank: 2, alpha: 4, dropout: 0, targets: [.attention], trainableTokenIndices: [3, 60]))
+        assertClose(try logits(adapted, reference.input_ids), reference.logits, tolerance: 1e-4, "adapted")
+        let merged = adapted.mergingLoRA()
+        assertClose(try logits(merged, reference.input_ids), try XCTUnwrap(reference.merged_logits), tolerance: 1e-4, "merged vs PEFT's merged")
+        // The replaced rows are in the merged table, for the input lookup and the tied output projection alike.
+        let rows = try Safetensors.read(contentsOf: Self.fixtures.appendingPathComponent("lora_peft_tokens/adapter_model.safetensors"))[
+            "base_model.model.transformer.wte.token_adapter.trainable_tokens_delta"]!
+        XCTAssertEqual(Array(merged.tokenEmbedding.value.scalars[(60 * 32)..<(61 * 32)]), Array(rows.scalars[32...]))
+    }
+
+    func testAdapterWithTrainableTokensSavedHereIsReadByPEFT() throws {
+        var rng = SeededGenerator(seed: 12)
+        let adapted = try base().withLoRA(LoRAConfig(rank: 2, alpha: 4, targets: [.attention], trainableTokenIndices: [5, 63]), using: &rng)
+        for (name, p) in adapted.lora!.namedParameters() where !name.contains("lora_A") {
+            p.value = Tensor.randomNormal(p.shape, standardDeviation: 0.3, using: &rng)
+        }
+        let ids: [[Int32]] = [[5, 9, 63, 2, 60, 17, 8], [1, 63, 40, 5, 42, 0, 63]]
+        let ours = try logits(adapted, ids)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lora-tokens-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try adapted.lora!.savePEFT(to: directory, baseModel: "gpt2_tiny")
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("adapter_config.json"))) as! [String: Any]
+        XCTAssertEqual(config["trainable_token_indices"] as? [Int], [5, 63])
+        XCTAssertEqual(try logits(base().loadingPEFTAdapter(from: directory), ids), ours)
+
+        // The committed copy that PEFT reads in make_lora_fixture.py: this code must still write exactly it.
+        let committed = Self.fixtures.appendingPathComponent("lora_rlft_tokens")
+        if ProcessInfo.processInfo.environment["RLFT_WRITE_FIXTURES"] == "1" {
+            try? FileManager.default.removeItem(at: committed)
+            try adapted.lora!.savePEFT(to: committed, baseModel: "gpt2_tiny")
+            try JSONEncoder().encode(Logits(input_ids: ids, logits: ours)).write(to: committed.appendingPathComponent("logits.json"))
+        }
+        XCTAssertEqual(try Safetensors.read(contentsOf: committed.appendingPathComponent("adapter_model.safetensors")),
+                       try Safetensors.read(contentsOf: directory.appendingPathComponent("adapter_model.safetensors")))
+        let committedLogits = try JSONDecoder().decode(Logits.self, from: Data(contentsOf: committed.appendingPathComponent("logits.json")))
+        assertClose(ours, committedLogits.logits, tolerance: 1e-6, "logits PEFT was checked against")
+    }
+
+    func testAddedTokensTrainBesideTheAdaptersAndNothingElseChanges() throws {
+        var rng = SeededGenerator(seed: 3)
+        let model = try base()
+        let before = model.stateDictionary()
+        let grown = try model.withLoRA(LoRAConfig(rank: 2, alpha: 4, targets: [.attention]), addingTokens: 3, using: &rng)
+        XCTAssertEqual(grown.config.vocabularySize, 67)
+        XCTAssertEqual(grown.lora?.config.trainableTokenIndices, [64, 65, 66])
+        // At the start the old tokens' logits are the base model's (the new rows only add columns).
+        let ids: [[Int32]] = [[3, 4, 5, 6]]
+        let grownLogits = try logits(grown, ids), baseLogits = try logits(model, ids)
+        for t in 0..<4 { XCTAssertEqual(Array(grownLogits[(t * 67)..<(t * 67 + 64)]), Array(baseLogits[(t * 64)..<(t * 64 + 64)])) }
+
+        // Teach the model to follow token 64 with token 10: only the adapters and rows 64–66 may change.
+        let optimizer = try AdamW(parameters: grown.namedParameters(), learningRate: 3e-2, weightDecay: 0)
+        let data = batch([[64, 10, 64, 10, 64, 10], [7, 64, 10, 8, 64, 10]])
+        var losses: [Float] = []
+        for _ in 0..<40 {
+            let loss = try grown.languageModelLoss(data)
+            losses.append(loss.value.item)
+            try loss.backward()
+            XCTAssertTrue(grown.baseParameters().allSatisfy { $0.1.grad == nil }, "no gradient for frozen weights")
+            optimizer.step()
+            optimizer.zeroGradients()
+        }
+        XCTAssertLessThan(losses.last!, losses.first! - 0.5, "\(losses)")
+        XCTAssertEqual(model.stateDictionary(), before, "the base model never changes")
+        let merged = grown.mergingLoRA(requiresGrad: false)
+        let table = merged.tokenEmbedding.value.scalars, grownTable = grown.tokenEmbedding.value.scalars
+        XCTAssertEqual(Array(table[..<(64 * 32)]), model.tokenEmbedding.value.scalars, "the base tokens' rows are untouched")
+        XCTAssertNotEqual(Array(table[(64 * 32)..<(65 * 32)]), Array(grownTable[(64 * 32)..<(65 * 32)]), "the added token's row trained")
+        assertClose(try logits(merged, [[64, 10, 64]]), try logits(grown, [[64, 10, 64]]), tolerance: 1e-5, "merged vs adapted")
+    }
+
     // MARK: - Training only the adapters
 
     func testFreshAdaptersStartAtTheBaseModelAndFreezeIt() throws {
@@ -143,6 +219,7 @@ final class LoRATests: XCTestCase {
     // MARK: - Bad input
 
     func testBadTargetsAndConfigurationsAreRefusedWithTheFix() throws {
+        var rng = SeededGenerator(seed: 0)
         XCTAssertEqual(try LoRATarget.parse(["c_proj"]), [.attentionOutput, .mlpOutput])
         XCTAssertEqual(try LoRATarget.parse(["c_fc", "attn.c_attn"]), [.attention, .mlpExpansion])
         XCTAssertThrowsError(try LoRATarget.parse(["q_proj"])) { error in
@@ -151,6 +228,15 @@ final class LoRATests: XCTestCase {
         XCTAssertThrowsError(try LoRAConfig(rank: 0).validate())
         XCTAssertThrowsError(try LoRAConfig(dropout: 1).validate())
         XCTAssertThrowsError(try LoRAConfig(alpha: .nan).validate())
+        XCTAssertThrowsError(try LoRAConfig(trainableTokenIndices: [2, 2]).validate())
+        XCTAssertThrowsError(try base().withLoRA(LoRAConfig(trainableTokenIndices: [64]), using: &rng)) { XCTAssertTrue("\($0)".contains("0..<64"), "\($0)") }
+        XCTAssertNil(try LoRAConfig.options(rank: 0, alpha: nil, dropout: 0, targets: "c_attn"))
+        XCTAssertEqual(try LoRAConfig.options(rank: 4, alpha: nil, dropout: 0.1, targets: "c_attn, c_fc"),
+                       LoRAConfig(rank: 4, alpha: 8, dropout: 0.1, targets: [.attention, .mlpExpansion]))
+        XCTAssertThrowsError(try LoRAConfig.options(rank: -1, alpha: nil, dropout: 0, targets: "c_attn"))
+        // Configurations written before trainable tokens existed still decode.
+        let old = #"{"rank":2,"alpha":4,"dropout":0,"targets":["attn.c_attn"]}"#
+        XCTAssertEqual(try JSONDecoder().decode(LoRAConfig.self, from: Data(old.utf8)), LoRAConfig(rank: 2, alpha: 4, targets: [.attention]))
     }
 
     func testMalformedPEFTDirectoriesAreRefused() throws {
@@ -185,5 +271,24 @@ final class LoRATests: XCTestCase {
         XCTAssertThrowsError(try model.loadingPEFTAdapter(from: directory)) { XCTAssertTrue("\($0)".contains("h.5"), "\($0)") }
 
         XCTAssertThrowsError(try model.loadingPEFTAdapter(from: directory.appendingPathComponent("nothing")))
+    }
+
+    func testTrainableTokensOutsideTheVocabularyOrWithoutRowsAreRefused() throws {
+        let source = Self.fixtures.appendingPathComponent("lora_peft_tokens")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lora-bad-tokens-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(at: source, to: directory)
+        let model = try base()
+        let configURL = directory.appendingPathComponent("adapter_config.json")
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
+        config["trainable_token_indices"] = [3, 64]
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        XCTAssertThrowsError(try model.loadingPEFTAdapter(from: directory)) { XCTAssertTrue("\($0)".contains("trainable_token_indices"), "\($0)") }
+        config["trainable_token_indices"] = [3, 60, 61]
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        XCTAssertThrowsError(try model.loadingPEFTAdapter(from: directory)) { XCTAssertTrue("\($0)".contains("trainable_tokens_delta"), "\($0)") }
+        config["trainable_token_indices"] = nil
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
+        XCTAssertThrowsError(try model.loadingPEFTAdapter(from: directory)) { XCTAssertTrue("\($0)".contains("trainable_tokens_delta"), "\($0)") }
     }
 }

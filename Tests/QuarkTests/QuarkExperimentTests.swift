@@ -44,4 +44,21 @@ final class QuarkExperimentTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("report.md").path))
         }
     }
+
+    func testWithLoRAEveryMethodTrainsAdaptersAndTheRunCompletes() throws {
+        var config = Self.tinyConfig()
+        config.loraRank = 2
+        config.loraTargets = "c_attn,c_fc"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quark-lora-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let report = try QuarkExperiment(task: .toxicity, config: config, outputDirectory: directory).run()
+        XCTAssertTrue(report.contains("| method"), report)
+        let saved = try JSONDecoder().decode(QuarkExperimentConfig.self, from: Data(contentsOf: directory.appendingPathComponent("config.json")))
+        XCTAssertEqual(saved.loraRank, 2)
+
+        config.loraTargets = "q_proj"
+        XCTAssertThrowsError(try QuarkExperiment(task: .toxicity, config: config, outputDirectory: directory)) {
+            XCTAssertTrue("\($0)".contains("c_attn"), "\($0)")
+        }
+    }
 }

@@ -12,21 +12,21 @@ final class QuarkTrainerTests: XCTestCase {
         responses.map { r in Float(r.filter { $0 == target }.count) / 8 }
     }
 
-    func makeTrainer(steps: Int, interval: Int, seed: UInt64 = 0) throws -> QuarkTrainer {
+    func makeTrainer(steps: Int, interval: Int, seed: UInt64 = 0, lora: LoRAConfig? = nil, base: GPT? = nil) throws -> QuarkTrainer {
         var rng = SeededGenerator(seed: 11)
-        let base = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 32, contextLength: 16, vocabularySize: 8), using: &rng)
+        let base = try base ?? GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 32, contextLength: 16, vocabularySize: 8), using: &rng)
         var config = QuarkConfig()
         config.seed = seed
         config.totalSteps = steps
         config.sampleInterval = interval
         config.batchSize = 32
-        config.learningRate = 3e-3
+        config.learningRate = lora == nil ? 3e-3 : 1e-2
         config.warmupSteps = 0
         config.maximumNewTokens = 8
         config.minimumNewTokens = 0
         let prompts: [[Int32]] = (0..<32).map { [1, Int32(2 + $0 % 6)] }
         return try QuarkTrainer(config: config, base: base, reward: .tokens(QuarkTrainerTests.reward), prompts: prompts,
-                                tokenizer: nil, padToken: 0, stopTokens: [])
+                                tokenizer: nil, padToken: 0, stopTokens: [], lora: lora)
     }
 
     func meanReward(_ trainer: QuarkTrainer, quantile: Int) throws -> Double {
@@ -57,27 +57,57 @@ final class QuarkTrainerTests: XCTestCase {
         XCTAssertNotNil(last["loss/nll"])
     }
 
-    func testResumeAfterKStepsEqualsAnUninterruptedRun() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quark-resume-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let straight = try makeTrainer(steps: 7, interval: 3)
-        try straight.train()
-
-        let first = try makeTrainer(steps: 7, interval: 3)
-        try first.train(checkpointDirectory: directory, checkpointEvery: 4) { event in
-            if case .step(let step, _, _) = event, step == 4 { return .stop }
+    /// With LoRA only the adapters and the reward tokens' rows train (arXiv 2106.09685; the rows as PEFT's
+    /// trainable tokens), the reference is the base model itself, and conditioning on r_0 still works.
+    func testWithLoRAOnlyAdaptersAndRewardTokensTrainAndConditioningStillWorks() throws {
+        var rng = SeededGenerator(seed: 11)
+        let base = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 32, contextLength: 16, vocabularySize: 8), using: &rng)
+        // The tied output layer stays frozen under LoRA, and at GPT-2's initial scale (std 0.02) its rows are too
+        // short for any change of the hidden state to move the logits (the loss stays at ln 8); a trained model's
+        // rows are far longer. Five times longer rows (std 0.1) make a base that LoRA can steer.
+        base.tokenEmbedding.value = base.tokenEmbedding.value * 5
+        let before = base.stateDictionary()
+        let lora = LoRAConfig(rank: 4, alpha: 8, targets: LoRATarget.allCases)
+        let trainer = try makeTrainer(steps: 120, interval: 20, lora: lora, base: base)
+        XCTAssertTrue(trainer.reference === base, "the reference is the base model, not a copy")
+        XCTAssertEqual(trainer.policy.model.lora?.config.trainableTokenIndices, [8, 9, 10, 11, 12])
+        XCTAssertEqual(trainer.policy.model.namedParameters().filter(\.1.requiresGrad).map(\.0).last,
+                       "lora.tokenEmbedding.trainable_tokens_delta")
+        var first: Double?
+        try trainer.train { event in
+            if case .step(_, _, let m) = event, first == nil { first = m["explore/reward"] }
             return .continue
         }
-        XCTAssertEqual(first.step, 4)
-        let resumed = try makeTrainer(steps: 7, interval: 3)
-        XCTAssertEqual(try resumed.resume(from: directory), 4)
-        try resumed.train()
-        XCTAssertEqual(resumed.step, 7)
-        XCTAssertEqual(resumed.pool, straight.pool)
-        for ((name, a), (_, b)) in zip(resumed.policy.model.namedParameters(), straight.policy.model.namedParameters()) {
-            XCTAssertEqual(a.value, b.value, name)
+        XCTAssertEqual(base.stateDictionary(), before, "the base model's weights never change")
+        let r0 = try meanReward(trainer, quantile: 0), r4 = try meanReward(trainer, quantile: 4)
+        XCTAssertGreaterThan(r0, r4 + 0.1, "r0 \(r0) r4 \(r4)")
+        XCTAssertGreaterThan(r0, 2 * first!, "best-token samples \(r0) vs base exploration \(first!)")
+    }
+
+    func testResumeAfterKStepsEqualsAnUninterruptedRun() throws {
+        // Full fine-tuning, and LoRA (adapters and reward-token rows in the checkpoint, rebuilt from the seed).
+        for lora in [nil, LoRAConfig(rank: 2, alpha: 4, targets: [.attention, .mlpOutput])] {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quark-resume-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let straight = try makeTrainer(steps: 7, interval: 3, lora: lora)
+            try straight.train()
+
+            let first = try makeTrainer(steps: 7, interval: 3, lora: lora)
+            try first.train(checkpointDirectory: directory, checkpointEvery: 4) { event in
+                if case .step(let step, _, _) = event, step == 4 { return .stop }
+                return .continue
+            }
+            XCTAssertEqual(first.step, 4)
+            let resumed = try makeTrainer(steps: 7, interval: 3, lora: lora)
+            XCTAssertEqual(try resumed.resume(from: directory), 4)
+            try resumed.train()
+            XCTAssertEqual(resumed.step, 7)
+            XCTAssertEqual(resumed.pool, straight.pool)
+            for ((name, a), (_, b)) in zip(resumed.policy.model.namedParameters(), straight.policy.model.namedParameters()) {
+                XCTAssertEqual(a.value, b.value, name)
+            }
+            XCTAssertEqual(resumed.generator, straight.generator)
         }
-        XCTAssertEqual(resumed.generator, straight.generator)
     }
 
     func testAdaptiveControllersMoveTowardsTheirTargets() throws {

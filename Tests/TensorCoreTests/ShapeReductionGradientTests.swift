@@ -78,6 +78,20 @@ final class ShapeReductionGradientTests: XCTestCase {
         assertClose(Variable.concatenate([a, b], axis: 1).value, shape: [2, 3], [1, 3, 4, 2, 5, 6])
     }
 
+    func testReplacingRows() throws {
+        let table = variable([5, 3]), rows = variable([2, 3])
+        try checkGradients(of: [table, rows], "replacing rows") { $0[0].replacingRows([4, 1], with: $0[1]) * $0[0] }
+        // A frozen table: only the replacement rows get a gradient.
+        let frozen = Variable(Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6]))
+        let r = Variable(Tensor(shape: [1, 2], scalars: [7, 8]), requiresGrad: true)
+        let replaced = frozen.replacingRows([1], with: r)
+        assertClose(replaced.value, shape: [3, 2], [1, 2, 7, 8, 5, 6])
+        assertClose(frozen.value, shape: [3, 2], [1, 2, 3, 4, 5, 6])
+        try (replaced * replaced).sum().backward()
+        assertClose(r.grad!, shape: [1, 2], [14, 16])
+        XCTAssertNil(frozen.grad)
+    }
+
     // MARK: - Reductions
 
     func testSumAndMeanOverAxis() throws {

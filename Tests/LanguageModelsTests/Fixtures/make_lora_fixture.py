@@ -7,6 +7,11 @@
 2. lora_rlft/: an adapter saved by this project (LoRATests writes it when RLFT_WRITE_FIXTURES=1, with its own
    logits in lora_rlft/logits.json). This script loads it with PeftModel.from_pretrained and checks that PEFT
    computes this project's logits (max |difference| < 1e-4), so the project's files are PEFT's format.
+3. lora_peft_tokens/: a PEFT adapter with trainable tokens beside LoRA (r 2 on c_attn, trainable_token_indices
+   [3, 60]: those rows of the tied wte train in full, as for tokens added to a vocabulary), with random A, B and
+   rows, and lora_peft_tokens_logits.json: its logits and merge_and_unload()'s.
+4. lora_rlft_tokens/: the same kind of adapter saved by this project (LoRATests, RLFT_WRITE_FIXTURES=1), read by
+   PEFT here and checked against this project's logits as in 2.
 
 Run (from this folder; needs `python3 -m pip install torch transformers peft`):
     python3 make_lora_fixture.py
@@ -30,6 +35,24 @@ def base_model():
 g = torch.Generator().manual_seed(2)
 input_ids = torch.randint(0, 64, (2, 10), generator=g)
 
+
+def save_with_logits(model, folder, logits_file):
+    """Saves `model`'s adapter into `folder` and its adapted and merged logits on `input_ids` into `logits_file`."""
+    # A path relative to this folder, not the machine's, and no model card.
+    model.peft_config["default"].base_model_name_or_path = "gpt2_tiny"
+    model.save_pretrained(os.path.join(here, folder))
+    os.remove(os.path.join(here, folder, "README.md"))
+    with torch.no_grad():
+        adapted = model(input_ids=input_ids).logits
+        merged = model.merge_and_unload()(input_ids=input_ids).logits
+    print(folder, "PEFT: adapted vs merged max |diff|", float((adapted - merged).abs().max()))
+    with open(os.path.join(here, logits_file), "w") as f:
+        json.dump(dict(versions=dict(torch=torch.__version__, transformers=transformers.__version__, peft=peft.__version__),
+                       input_ids=input_ids.tolist(),
+                       logits=[round(float(x), 7) for x in adapted.flatten()],
+                       merged_logits=[round(float(x), 7) for x in merged.flatten()]), f)
+
+
 # 1. PEFT's adapter and its logits.
 torch.manual_seed(3)
 config = LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules=["c_attn", "c_proj", "c_fc"],
@@ -39,29 +62,34 @@ with torch.no_grad():
     for name, p in model.named_parameters():
         if "lora_A" in name or "lora_B" in name:
             p.copy_(0.2 * torch.randn(p.shape, generator=g))
-# A path relative to this folder, not the machine's, and no model card.
-model.peft_config["default"].base_model_name_or_path = "gpt2_tiny"
-model.save_pretrained(os.path.join(here, "lora_peft"))
-os.remove(os.path.join(here, "lora_peft", "README.md"))
-with torch.no_grad():
-    adapted = model(input_ids=input_ids).logits
-    merged = model.merge_and_unload()(input_ids=input_ids).logits
-print("PEFT: adapted vs merged max |diff|", float((adapted - merged).abs().max()))
-with open(os.path.join(here, "lora_peft_logits.json"), "w") as f:
-    json.dump(dict(versions=dict(torch=torch.__version__, transformers=transformers.__version__, peft=peft.__version__),
-                   input_ids=input_ids.tolist(),
-                   logits=[round(float(x), 7) for x in adapted.flatten()],
-                   merged_logits=[round(float(x), 7) for x in merged.flatten()]), f)
+save_with_logits(model, "lora_peft", "lora_peft_logits.json")
 
-# 2. The project's adapter, read by PEFT.
-ours_dir = os.path.join(here, "lora_rlft")
-if os.path.exists(os.path.join(ours_dir, "adapter_config.json")):
+# 3. PEFT's adapter with trainable tokens.
+torch.manual_seed(4)
+config = LoraConfig(r=2, lora_alpha=4, lora_dropout=0.0, target_modules=["c_attn"], fan_in_fan_out=True,
+                    trainable_token_indices=[3, 60], task_type="CAUSAL_LM")
+model = get_peft_model(base_model(), config).eval()
+with torch.no_grad():
+    for name, p in model.named_parameters():
+        if "lora_A" in name or "lora_B" in name or "trainable_tokens_delta" in name:
+            p.copy_(0.2 * torch.randn(p.shape, generator=g))
+save_with_logits(model, "lora_peft_tokens", "lora_peft_tokens_logits.json")
+
+
+# 2 and 4. The project's adapters, read by PEFT.
+def check_ours(folder):
+    ours_dir = os.path.join(here, folder)
+    if not os.path.exists(os.path.join(ours_dir, "adapter_config.json")):
+        print(folder + "/ not found: run `RLFT_WRITE_FIXTURES=1 swift test --filter LoRATests` first, then this again")
+        return
     ours = json.load(open(os.path.join(ours_dir, "logits.json")))
     model = PeftModel.from_pretrained(base_model(), ours_dir).eval()
     with torch.no_grad():
         logits = model(input_ids=torch.tensor(ours["input_ids"])).logits.flatten()
     difference = float((logits - torch.tensor(ours["logits"])).abs().max())
-    print("PEFT reading lora_rlft: max |diff| against the project's logits", difference)
+    print("PEFT reading " + folder + ": max |diff| against the project's logits", difference)
     assert difference < 1e-4, difference
-else:
-    print("lora_rlft/ not found: run `RLFT_WRITE_FIXTURES=1 swift test --filter LoRATests` first, then this again")
+
+
+check_ours("lora_rlft")
+check_ours("lora_rlft_tokens")
