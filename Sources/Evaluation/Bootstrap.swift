@@ -112,3 +112,28 @@ public func bootstrapConfidenceInterval<G: RandomNumberGenerator>(
         return sum / Double(indices.count)
     }
 }
+
+/// A paired percentile-bootstrap interval for mean(a) − mean(b), where `a[i]` and `b[i]` measure two systems on
+/// the same item i (the same prompt): items are resampled together, so the interval reflects the per-item
+/// differences rather than two independent spreads. It is the interval to read when two systems answer the same
+/// prompts: theirs can overlap while the paired difference excludes 0.
+///
+/// - Parameters:
+///   - a: One value per item for the first system.
+///   - b: The second system's values on the same items, in the same order.
+///   - confidence: The coverage in (0, 1). Default 0.95.
+///   - resamples: The number of resamples. Default 1000.
+///   - generator: The random source.
+/// - Returns: The mean difference and its interval.
+/// - Throws: ``EvaluationError/invalidParameter(name:value:reason:)`` when the counts differ; otherwise as
+///   ``bootstrapConfidenceInterval(values:confidence:resamples:using:)``.
+public func pairedDifferenceInterval<G: RandomNumberGenerator>(
+    _ a: [Double], _ b: [Double], confidence: Double = 0.95, resamples: Int = 1000, using generator: inout G
+) throws(EvaluationError) -> ConfidenceInterval {
+    guard a.count == b.count else {
+        throw .invalidParameter(name: "b", value: "\(b.count) values",
+                                reason: "pair one value per item of a (\(a.count) values), in the same order")
+    }
+    return try bootstrapConfidenceInterval(values: zip(a, b).map { $0 - $1 }, confidence: confidence,
+                                           resamples: resamples, using: &generator)
+}

@@ -36,6 +36,11 @@ public struct PipelineRow: Sendable {
     public var heldOutLanguageModelLoss: Double?
     /// Wall-clock seconds of the system's training stage (nil for base, SFT and best-of-n).
     public var trainingSeconds: Double? = nil
+    /// Per evaluation prompt, in prompt order: gold scores and win credits by each annotator group (empty without
+    /// judges). Paired comparisons between systems resample these together.
+    public var goldScores: [Double] = []
+    public var winCreditsTraining: [Double] = []
+    public var winCreditsHeldOut: [Double] = []
 }
 
 /// What a pipeline run produced.
@@ -47,6 +52,10 @@ public struct PipelineResult: Sendable {
     public var stageSeconds: [(String, Double)]
     /// The results table in Markdown.
     public var table: String
+    /// Each system's paired difference from SFT over the evaluation prompts.
+    public var differences: [PairedDifference] = []
+    /// InstructGPT's claims, each checked against this run.
+    public var claims: [PaperClaim] = []
 }
 
 /// The reward model's agreement with the training annotators, beside the ceiling their own noise sets.
@@ -312,7 +321,9 @@ public final class InstructGPTPipeline {
 
         // MARK: 6. Report
         let table = try PipelineReport.table(rows)
-        let result = PipelineResult(rows: rows, rewardModel: rewardModel, stageSeconds: stageSeconds, table: table)
+        let differences = try PipelineClaims.pairedDifferences(rows, resamples: config.bootstrapResamples, seed: config.seed &+ 51)
+        let result = PipelineResult(rows: rows, rewardModel: rewardModel, stageSeconds: stageSeconds, table: table,
+                                    differences: differences, claims: PipelineClaims.claims(rows, differences))
         try PipelineReport.write(result, config: config, to: run)
         try writeCurves()
         return result

@@ -81,6 +81,7 @@ struct PipelineEvaluator {
             let h = try scoreCompletions(prompts: prompts, completions: completions, judge: heldOut,
                                          resamples: config.bootstrapResamples, seed: config.seed &+ 22)
             (row.winRateTraining, row.winRateHeldOut, row.gold) = (t.winRate, h.winRate, t.gold)
+            (row.goldScores, row.winCreditsTraining, row.winCreditsHeldOut) = (t.goldScores, t.winCredits, h.winCredits)
             gold = t.goldScores
         }
         for (i, (prompt, completion)) in zip(prompts, completions).enumerated() {

@@ -32,6 +32,18 @@ enum PipelineReport {
         lines.append(result.table)
         lines.append("")
         lines.append("Win-rates are the annotators' expected preference for the system's completion over the reference system's, ties counting ½; intervals are 95 % bootstrap intervals over evaluation prompts. KL from SFT is the mean sequence log-ratio log π(y|x) − log π_SFT(y|x) of the system's own samples (for best-of-n, the analytic bound log n − (n−1)/n). The held-out LM loss is the token-mean negative log-likelihood of held-out pretraining text: its rise is the alignment tax, which PPO-ptx is meant to reduce.")
+        if !result.differences.isEmpty {
+            lines.append("")
+            lines.append("Paired differences from SFT on the same evaluation prompts (95 % paired bootstrap intervals: prompts resampled together, so an interval that excludes 0 is a difference the independent intervals above can hide):")
+            lines.append("")
+            lines.append(try PipelineClaims.table(result.differences))
+        }
+        if !result.claims.isEmpty {
+            lines.append("")
+            lines.append("Paper shape (InstructGPT, arXiv 2203.02155):")
+            lines.append("")
+            lines += result.claims.map { "- " + $0.line }
+        }
         if !result.rewardModel.lines.isEmpty {
             lines.append("")
             lines += result.rewardModel.lines

@@ -29,6 +29,14 @@ enum PipelineCommand: Command {
         guard let result = try resume.interruptible(printer, { try pipeline.runAll() }) else { return }
         print("")
         print(result.table)
+        if !result.differences.isEmpty {
+            print("\nPaired differences from SFT (same prompts, 95 % paired bootstrap):")
+            print(try PipelineClaims.table(result.differences))
+        }
+        if !result.claims.isEmpty {
+            print("\nPaper shape (InstructGPT, arXiv 2203.02155):")
+            for claim in result.claims { print("  " + claim.line) }
+        }
         for line in result.rewardModel.lines { print(line) }
         print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))
     }

@@ -49,6 +49,21 @@ final class BootstrapAndTableTests: XCTestCase {
         XCTAssertThrowsError(try bootstrapConfidenceInterval(values: [1], confidence: 1, using: &g))
     }
 
+    func testPairedDifferenceExcludesZeroWhereIndependentIntervalsOverlap() throws {
+        // Two systems on 200 items with a large shared per-item effect; b is a + 0.05 on every item but noise.
+        var noise = SplitMix64(seed: 9)
+        let a = (0..<200).map { _ in Double(noise.next() % 1000) / 1000 }
+        let b = a.enumerated().map { $1 + 0.05 + (Double($0 % 5) - 2) * 0.01 }
+        var g = SplitMix64(seed: 4)
+        let paired = try pairedDifferenceInterval(b, a, resamples: 1000, using: &g)
+        XCTAssertEqual(paired.estimate, 0.05, accuracy: 1e-12)
+        XCTAssertGreaterThan(paired.lower, 0.04)
+        let ia = try bootstrapConfidenceInterval(values: a, resamples: 1000, using: &g)
+        let ib = try bootstrapConfidenceInterval(values: b, resamples: 1000, using: &g)
+        XCTAssertLessThan(ib.lower, ia.upper, "the independent intervals overlap")
+        XCTAssertThrowsError(try pairedDifferenceInterval([1, 2], [1], using: &g)) { XCTAssertTrue("\($0)".contains("same order"), "\($0)") }
+    }
+
     func testMarkdownTable() throws {
         var table = ResultTable(columns: ["policy", "gold", "win-rate"])
         try table.addRow(["base", .number(0.25), .missing])

@@ -19,6 +19,15 @@ final class PipelineSmokeTests: XCTestCase {
             XCTAssertNotNil(row.gold, row.system)
             XCTAssertNotNil(row.heldOutLanguageModelLoss, row.system)
         }
+        // Paired differences from SFT for every other system but base, and each claim printed ✓ or ✗.
+        XCTAssertEqual(result.differences.map(\.system), ["best-of-1", "best-of-2", "PPO", "PPO-ptx"])
+        let ppo = result.rows[4], sft = result.rows[1]
+        XCTAssertEqual(result.differences[2].gold.estimate,
+                       ppo.goldScores.reduce(0, +) / 8 - sft.goldScores.reduce(0, +) / 8, accuracy: 1e-12)
+        XCTAssertEqual(result.claims.count, 6)
+        let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("Paper shape"))
+        for claim in result.claims { XCTAssertTrue(report.contains(claim.line), claim.line) }
         // The SFT model's KL from itself is 0 up to the sampler/scorer rounding.
         XCTAssertEqual(result.rows[1].klFromSFT!.estimate, 0, accuracy: 1e-3)
         for file in ["config.json", "report.md", "reward.svg", "kl.svg", "metrics.jsonl", "samples.jsonl",
