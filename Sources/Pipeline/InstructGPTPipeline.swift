@@ -34,6 +34,9 @@ public struct PipelineRow: Sendable {
     public var rewardModelScore: Double
     /// Token-mean negative log-likelihood on held-out pretraining text (the alignment tax).
     public var heldOutLanguageModelLoss: Double?
+    /// Accuracy on the corpus probes: skills of the pretraining text that the reward does not ask for
+    /// (`InstructionTask.corpusProbes`; built-in task only), the other measure of the alignment tax.
+    public var probeAccuracy: Double? = nil
     /// Wall-clock seconds of the system's training stage (nil for base, SFT and best-of-n).
     public var trainingSeconds: Double? = nil
     /// Per evaluation prompt, in prompt order: gold scores and win credits by each annotator group (empty without
@@ -73,6 +76,8 @@ public struct RewardModelSummary: Sendable {
     public var samplePairs: Int
     /// Comparisons of SFT samples added to the training comparisons.
     public var addedComparisons: Int
+    /// Rankings among the training comparisons, and K.
+    public var rankings = 0, rankingSize = 2
 
     /// One line per measured accuracy, for logs and reports.
     public var lines: [String] {
@@ -85,6 +90,9 @@ public struct RewardModelSummary: Sendable {
         line("the held-out comparisons", heldOutAccuracy, noiseCeiling)
         line("\(samplePairs) held-out pairs of SFT samples", sampleAccuracy, sampleCeiling)
         if addedComparisons > 0 { out.append("Its training comparisons include \(addedComparisons) labelled pairs of SFT samples.") }
+        if rankings > 0 {
+            out.append("It also trains on \(rankings) rankings of \(rankingSize) completions, each as its \(rankingSize * (rankingSize - 1) / 2) pairs weighted 1/\(rankingSize * (rankingSize - 1) / 2) (InstructGPT §3.5).")
+        }
         return out
     }
 }
@@ -243,6 +251,7 @@ public final class InstructGPTPipeline {
             var rng = SeededGenerator(seed: config.seed &+ 11)
             let model = RewardModel(trunk: try sft.fineTunable(lora: lora, seed: config.seed), using: &rng)
             let training = try ComparisonGroup.encode(comparisons, tokenizer: tokenizer, contextLength: config.contextLength)
+                + (data.rankings.isEmpty ? [] : ComparisonGroup.encode(data.rankings, tokenizer: tokenizer, contextLength: config.contextLength))
             let heldOut = try ComparisonGroup.encode(data.heldOutComparisons, tokenizer: tokenizer, contextLength: config.contextLength)
             let trainer = try RewardModelTrainer(model: model, config: c, padToken: pad, training: training,
                                                  validation: heldOut)
@@ -264,7 +273,8 @@ public final class InstructGPTPipeline {
         let rewardModel = RewardModelSummary(
             heldOutAccuracy: accuracy, noiseCeiling: data.noiseCeiling, sampleAccuracy: sampleAccuracy,
             sampleCeiling: samplePairs.isEmpty ? nil : try data.task?.noiseCeiling(of: samplePairs),
-            samplePairs: samplePairs.count, addedComparisons: comparisons.count - data.comparisons.count)
+            samplePairs: samplePairs.count, addedComparisons: comparisons.count - data.comparisons.count,
+            rankings: data.rankings.count, rankingSize: config.rankingSize)
         for line in rewardModel.lines { log(line) }
 
         // MARK: 4. PPO and PPO-ptx from the SFT model against the reward model
@@ -307,7 +317,8 @@ public final class InstructGPTPipeline {
         try run.removeSamples { _ in true }   // the evaluation writes every sample; an interrupted one starts over
         let rows = try stage("evaluation") { () throws -> [PipelineRow] in
             let evaluator = PipelineEvaluator(config: config, data: data, tokenizer: tokenizer, sft: sft, reward: reward,
-                                              heldOutText: heldOutText, padToken: pad, stopTokens: stopTokens, run: run)
+                                              heldOutText: heldOutText, padToken: pad, stopTokens: stopTokens, run: run,
+                                              probes: data.task?.corpusProbes(count: config.maximumSteps > 0 ? 5 : 100) ?? [])
             var rows: [PipelineRow] = []
             for (name, model) in [("base", base), ("SFT", sft)] { rows.append(try evaluator.evaluate(name, model)) }
             rows += try evaluator.evaluateBestOfN()

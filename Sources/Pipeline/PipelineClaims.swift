@@ -63,14 +63,17 @@ public enum PipelineClaims {
             claims.append(PaperClaim(claim: "§4.1: annotators who trained nothing prefer PPO to SFT (held-out group, paired CI above 0)",
                                      measured: "Δ win-rate \(ci(ppo.winRateHeldOut))", holds: ppo.winRateHeldOut.lower > 0))
         }
-        if let sft = row("SFT")?.heldOutLanguageModelLoss, let ppo = row("PPO")?.heldOutLanguageModelLoss,
-           let ptx = row("PPO-ptx")?.heldOutLanguageModelLoss {
-            let tax = ppo - sft
-            claims.append(PaperClaim(claim: "§4.2: PPO pays an alignment tax (held-out LM loss above SFT's)",
-                                     measured: "PPO \(f(ppo)) vs SFT \(f(sft)) (Δ \(f(tax)))", holds: tax > 0))
-            claims.append(PaperClaim(claim: "§4.2: PPO-ptx recovers at least half of that tax",
-                                     measured: "PPO-ptx \(f(ptx)): recovers \(tax > 0 ? f((ppo - ptx) / tax) : "—") of it",
-                                     holds: tax > 0 && ppo - ptx >= tax / 2))
+        // The tax on each capability measure: PPO's regression from SFT (worse = higher loss, lower accuracy).
+        for (measure, value, higherIsWorse) in [("held-out LM loss", { (r: PipelineRow) in r.heldOutLanguageModelLoss }, true),
+                                                ("corpus-probe accuracy", { (r: PipelineRow) in r.probeAccuracy }, false)] {
+            guard let sft = row("SFT").flatMap(value), let ppo = row("PPO").flatMap(value), let ptx = row("PPO-ptx").flatMap(value) else { continue }
+            let tax = higherIsWorse ? ppo - sft : sft - ppo
+            let recovered = higherIsWorse ? ppo - ptx : ptx - ppo
+            claims.append(PaperClaim(claim: "§4.2: PPO pays an alignment tax on \(measure) (worse than SFT)",
+                                     measured: "PPO \(f(ppo)) vs SFT \(f(sft)) (tax \(f(tax)))", holds: tax > 0))
+            claims.append(PaperClaim(claim: "§4.2: PPO-ptx recovers at least half of that tax on \(measure)",
+                                     measured: "PPO-ptx \(f(ptx)): recovers \(tax > 0 ? f(recovered / tax) : "—") of it",
+                                     holds: tax > 0 && recovered >= tax / 2))
         }
         if let ppo = difference("PPO"), let ptx = difference("PPO-ptx") {
             let kept = ppo.gold.estimate > 0 ? ptx.gold.estimate / ppo.gold.estimate : 0

@@ -43,12 +43,18 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     /// only; 0 = the task's comparisons alone). Default 2000.
     public var policyComparisons = 2000
     /// Further comparisons on the comparison split, labelled by the training annotators like the task's own
-    /// (`InstructionTask.moreComparisons(count:stream:)`; built-in task only). Simulated labels are cheap and the
-    /// reward model's held-out accuracy grows with them, slowly (seed 0, 4 layers, 2000 made-up words: 0.80 with
-    /// 10 000 at 2 epochs; at 1 epoch 0.79–0.83 with 30 000, 0.82–0.84 with 60 000 and 0.848 with 90 000; noise
-    /// ceiling 0.886). Default 90 000 (about four minutes of the pipeline, since each prompt is computed once per
-    /// pair).
-    public var moreComparisons = 90_000
+    /// (built-in task only): rankings of `rankingSize` completions
+    /// (`InstructionTask.moreRankedComparisons(count:rankSize:stream:)`), or pairs when `rankingSize` is 2
+    /// (`InstructionTask.moreComparisons(count:stream:)`). Simulated labels are cheap and the reward model's
+    /// held-out accuracy grows with them, slowly (seed 0, 4 layers, 2000 made-up words, pairs: 0.80 with 10 000 at
+    /// 2 epochs; at 1 epoch 0.79–0.83 with 30 000, 0.82–0.84 with 60 000 and 0.848 with 90 000; noise ceiling
+    /// 0.886). Default 45 000 rankings of 4: the 180 000 scored completions of 90 000 pairs, with three times the
+    /// pairs (about four minutes of the pipeline).
+    public var moreComparisons = 45_000
+    /// K, completions per further comparison: InstructGPT's labellers ranked K = 4 to 9 outputs per prompt and the
+    /// reward model trains on all C(K, 2) pairs of a ranking in one batch element, each weighted 1/C(K, 2)
+    /// (arXiv 2203.02155 §3.5, eq. 1). 2 = pairwise comparisons. Default 4.
+    public var rankingSize = 4
     /// Made-up words added to the real ones as arguments of the spelling and repetition families
     /// (`InstructionTaskConfig.madeUpWordCount`; built-in task only). Without them each split holds a few dozen
     /// words per family and the reward model memorises answers instead of checking them. Default 2000.
@@ -124,7 +130,8 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         ("policyComparisons", "pairs of SFT samples labelled by the training annotators and added to the reward model's comparisons (built-in task only; 0 = none)"),
         ("madeUpWords", "made-up words (\"tomer\", \"bivak\") added to the real words of the spelling and repetition families, so that the models learn the operations rather than memorise answers (built-in task only)"),
         ("pretrainingDrills", "fraction of pretraining sentences that are skill drills on made-up words (reverse, capitals, first letter, repeat, larger; built-in task only)"),
-        ("moreComparisons", "further comparisons on the comparison split labelled by the training annotators, added to the reward model's (built-in task only; 0 = none)"),
+        ("moreComparisons", "further comparisons (rankings of rankingSize completions) on the comparison split labelled by the training annotators, added to the reward model's (built-in task only; 0 = none)"),
+        ("rankingSize", "K, completions per further comparison: rankings of K trained on their C(K,2) pairs weighted 1/C(K,2) as InstructGPT's (2 = pairs; at most 9)"),
         ("ppoIterations", "PPO iterations"), ("ppoBatchSize", "prompts per PPO iteration"),
         ("ppoLearningRate", "PPO learning rate"),
         ("klCoefficient", "initial KL coefficient β"),
@@ -158,6 +165,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         try require((0...20_000).contains(madeUpWords), "madeUpWords", madeUpWords, "it must be in 0...20000, such as 0 or 2000")
         try require(pretrainingDrills >= 0 && pretrainingDrills <= 1, "pretrainingDrills", pretrainingDrills, "it must be in [0, 1], such as 0 or 0.3")
         try require(moreComparisons >= 0, "moreComparisons", moreComparisons, "it must be 0 (none) or a positive count such as 90000")
+        try require((2...9).contains(rankingSize), "rankingSize", rankingSize, "it must be in 2...9 (InstructGPT ranked 4 to 9; 2 = pairs)")
         try require(policyComparisons >= 0, "policyComparisons", policyComparisons, "it must be 0 (none) or a positive count such as 2000")
         try require(ppoBatchSize >= 8, "ppoBatchSize", ppoBatchSize, "use at least 8 prompts (reward whitening needs 8 samples)")
         try require(rewardLearningRate > 0 && rewardLearningRate.isFinite, "rewardLearningRate", rewardLearningRate, "it must be a positive number such as 1e-3")

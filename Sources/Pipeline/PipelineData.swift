@@ -8,6 +8,8 @@ import TrainingData
 struct PipelineData {
     var demonstrations: [PromptCompletionRecord]
     var comparisons: [PreferenceRecord]
+    /// Ranked comparisons (best first) for the reward model, beside `comparisons`.
+    var rankings: [RankedRecord] = []
     var heldOutComparisons: [PreferenceRecord]
     var rlPrompts: [String]
     var evaluation: [PromptCompletionRecord]
@@ -35,9 +37,12 @@ struct PipelineData {
         }
         let task = try InstructionTask(config: taskConfig)
         _ = try task.writeSplits(to: directory)
-        let more = task.moreComparisons(count: config.maximumSteps > 0 ? Swift.min(config.moreComparisons, 64) : config.moreComparisons)
+        let count = config.maximumSteps > 0 ? Swift.min(config.moreComparisons, 64) : config.moreComparisons
+        let morePairs = config.rankingSize == 2 ? task.moreComparisons(count: count) : []
+        let moreRankings = config.rankingSize == 2 ? [] : try task.moreRankedComparisons(count: count, rankSize: config.rankingSize)
         return PipelineData(
-            demonstrations: task.demonstrations, comparisons: task.comparisons + more, heldOutComparisons: task.heldOutComparisons,
+            demonstrations: task.demonstrations, comparisons: task.comparisons + morePairs, rankings: moreRankings,
+            heldOutComparisons: task.heldOutComparisons,
             rlPrompts: task.rlPrompts.map(\.prompt), evaluation: task.evaluation,
             pretraining: task.pretrainingCorpus().map(\.text),
             trainingJudge: InstructionTaskJudge(task: task, judgeGroup: .training),

@@ -5,6 +5,7 @@ import BestOfN
 import Evaluation
 import LanguageModels
 import RewardModeling
+import Tasks
 import Runs
 import TensorCore
 import Tokenizers
@@ -20,6 +21,8 @@ struct PipelineEvaluator {
     let padToken: Int32
     let stopTokens: [Int32]
     let run: RunDirectory
+    /// Skills of the pretraining corpus the reward does not ask for (empty for the user's own data).
+    let probes: [CorpusProbe]
 
     var prompts: [String] { data.evaluation.map(\.prompt) }
 
@@ -54,6 +57,31 @@ struct PipelineEvaluator {
         return (completions, ratios)
     }
 
+    /// Multiple-choice accuracy of `model` on the corpus probes (each choice scored by its summed log-likelihood
+    /// after the context, as zero-shot benchmarks are scored), or nil without probes.
+    func probeAccuracy(_ model: GPT) throws -> Double? {
+        guard !probes.isEmpty else { return nil }
+        let rows = try probes.flatMap { probe in
+            try probe.choices.map { (try tokenizer.encode(probe.context), try tokenizer.encode($0)) }
+        }
+        var likelihoods: [Double] = []
+        for start in stride(from: 0, to: rows.count, by: 64) {
+            let chunk = rows[start..<Swift.min(start + 64, rows.count)]
+            let prompts = TokenBatch(leftPadding: chunk.map(\.0), padToken: padToken)
+            let responses = TokenBatch(rightPadding: chunk.map(\.1), padToken: padToken)
+            let scores = try withoutGradients { try model.scoreResponses(prompts: prompts, responses: responses).logProbabilities.value }
+            let width = responses.length, values = scores.scalars
+            for row in 0..<chunk.count { likelihoods.append(values[(row * width)..<((row + 1) * width)].reduce(0) { $0 + Double($1) }) }
+        }
+        var offset = 0, correct = 0
+        for probe in probes {
+            let scores = likelihoods[offset..<(offset + probe.choices.count)]
+            if scores.firstIndex(of: scores.max()!)! - offset == probe.answer { correct += 1 }
+            offset += probe.choices.count
+        }
+        return Double(correct) / Double(probes.count)
+    }
+
     /// Token-mean NLL of `model` on held-out pretraining text.
     func heldOutLoss(_ model: GPT) throws -> Double? {
         guard !heldOutText.isEmpty else { return nil }
@@ -69,11 +97,11 @@ struct PipelineEvaluator {
 
     /// Judges completions by both annotator groups and records them in samples.jsonl.
     func judged(_ name: String, _ completions: [String], klFromSFT: ConfidenceInterval?, klBound: Double?,
-                heldOutLoss: Double?) throws -> PipelineRow {
+                heldOutLoss: Double?, probeAccuracy: Double?) throws -> PipelineRow {
         let scores = try reward.scores(prompts: prompts, completions: completions).map(Double.init)
         var row = PipelineRow(system: name, klFromSFT: klFromSFT, klBound: klBound,
                               rewardModelScore: scores.reduce(0, +) / Double(Swift.max(scores.count, 1)),
-                              heldOutLanguageModelLoss: heldOutLoss)
+                              heldOutLanguageModelLoss: heldOutLoss, probeAccuracy: probeAccuracy)
         var gold: [Double] = []
         if let training = data.trainingJudge, let heldOut = data.heldOutJudge {
             let t = try scoreCompletions(prompts: prompts, completions: completions, judge: training,
@@ -96,7 +124,7 @@ struct PipelineEvaluator {
     func evaluate(_ name: String, _ model: GPT) throws -> PipelineRow {
         let (completions, ratios) = try sample(model, seed: config.seed &+ 31)
         return try judged(name, completions, klFromSFT: try interval(ratios, seed: config.seed &+ 23), klBound: nil,
-                          heldOutLoss: try heldOutLoss(model))
+                          heldOutLoss: try heldOutLoss(model), probeAccuracy: try probeAccuracy(model))
     }
 
     /// Best-of-n from the SFT model with the reward model, for each n of the configuration.
@@ -106,9 +134,10 @@ struct PipelineEvaluator {
         let sampler = try BestOfNSampler(policy: TextPolicy(model: sft, tokenizer: tokenizer, padToken: padToken, stopTokens: stopTokens),
                                          reward: reward, config: c)
         let samples = try sampler.sample(prompts: prompts)
-        let loss = try heldOutLoss(sft)
+        let loss = try heldOutLoss(sft), accuracy = try probeAccuracy(sft)
         return try config.bestOfN.map { n in
-            try judged("best-of-\(n)", samples.best(n: n), klFromSFT: nil, klBound: bestOfNKLBound(n), heldOutLoss: loss)
+            try judged("best-of-\(n)", samples.best(n: n), klFromSFT: nil, klBound: bestOfNKLBound(n), heldOutLoss: loss,
+                       probeAccuracy: accuracy)
         }
     }
 }

@@ -6,7 +6,7 @@ import Runs
 enum PipelineReport {
     static func table(_ rows: [PipelineRow]) throws -> String {
         var table = ResultTable(columns: ["system", "win-rate (training annotators)", "win-rate (held-out annotators)",
-                                          "gold score", "KL from SFT (nats)", "reward-model score", "held-out LM loss", "training time (s)"])
+                                          "gold score", "KL from SFT (nats)", "reward-model score", "held-out LM loss", "corpus probes", "training time (s)"])
         for row in rows {
             let kl: ResultCell = row.klFromSFT.map { .interval($0) } ?? row.klBound.map { .text(String(format: "≤ %.3f (bound)", $0)) } ?? .missing
             try table.addRow([
@@ -17,6 +17,7 @@ enum PipelineReport {
                 kl,
                 .number(row.rewardModelScore),
                 row.heldOutLanguageModelLoss.map { .number($0) } ?? .missing,
+                row.probeAccuracy.map { .number($0) } ?? .missing,
                 row.trainingSeconds.map { .text(String(format: "%.0f", $0)) } ?? .missing,
             ])
         }
@@ -31,7 +32,7 @@ enum PipelineReport {
         lines.append("")
         lines.append(result.table)
         lines.append("")
-        lines.append("Win-rates are the annotators' expected preference for the system's completion over the reference system's, ties counting ½; intervals are 95 % bootstrap intervals over evaluation prompts. KL from SFT is the mean sequence log-ratio log π(y|x) − log π_SFT(y|x) of the system's own samples (for best-of-n, the analytic bound log n − (n−1)/n). The held-out LM loss is the token-mean negative log-likelihood of held-out pretraining text: its rise is the alignment tax, which PPO-ptx is meant to reduce.")
+        lines.append("Win-rates are the annotators' expected preference for the system's completion over the reference system's, ties counting ½; intervals are 95 % bootstrap intervals over evaluation prompts. KL from SFT is the mean sequence log-ratio log π(y|x) − log π_SFT(y|x) of the system's own samples (for best-of-n, the analytic bound log n − (n−1)/n). The held-out LM loss is the token-mean negative log-likelihood of held-out pretraining text; corpus probes is the accuracy on four-way multiple-choice questions in the corpus's own wording about skills the reward does not ask for (antonyms, categories, letter counts, sums, minus the task's own families), each choice scored by its likelihood. A rise of the one and a fall of the other is the alignment tax, which PPO-ptx is meant to reduce.")
         if !result.differences.isEmpty {
             lines.append("")
             lines.append("Paired differences from SFT on the same evaluation prompts (95 % paired bootstrap intervals: prompts resampled together, so an interval that excludes 0 is a difference the independent intervals above can hide):")

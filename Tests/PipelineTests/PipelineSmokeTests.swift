@@ -24,7 +24,7 @@ final class PipelineSmokeTests: XCTestCase {
         let ppo = result.rows[4], sft = result.rows[1]
         XCTAssertEqual(result.differences[2].gold.estimate,
                        ppo.goldScores.reduce(0, +) / 8 - sft.goldScores.reduce(0, +) / 8, accuracy: 1e-12)
-        XCTAssertEqual(result.claims.count, 6)
+        XCTAssertEqual(result.claims.count, 8)
         let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         XCTAssertTrue(report.contains("Paper shape"))
         for claim in result.claims { XCTAssertTrue(report.contains(claim.line), claim.line) }
