@@ -10,11 +10,13 @@ enum PipelineCommand: Command {
     static var help: String {
         PipelineConfig.helpText(command: name, summary: summary, extraOptions: [
             ("out DIR", "the run directory: config.json, data/, models/, checkpoints/, stages.json, metrics.jsonl, samples.jsonl, report.md, reward.svg, kl.svg (required unless --resume)"),
+            ("seeds LIST", "run one pipeline per seed (comma-separated, e.g. 0,1,2) into OUT/seed-N and write OUT/report.md with every row as mean ± 95 % t-interval over seeds; a seed whose run exists continues or reloads it"),
             ResumedExperiment.option,
         ])
     }
 
     static func run(_ arguments: CommandLineArguments) throws {
+        if arguments.options["seeds"] != nil { return try runSeeds(arguments) }
         let resume = try ResumedExperiment(arguments, command: name)
         let arguments = resume.arguments
         let out = URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/pipeline"))
@@ -38,6 +40,45 @@ enum PipelineCommand: Command {
             for claim in result.claims { print("  " + claim.line) }
         }
         for line in result.rewardModel.lines { print(line) }
+        print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))
+    }
+
+    /// `--seeds 0,1,2`: one run per seed in OUT/seed-N, then the summary over seeds in OUT/report.md.
+    static func runSeeds(_ arguments: CommandLineArguments) throws {
+        let text = arguments.options["seeds"]!
+        let seeds = text.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        guard !seeds.isEmpty, seeds.allSatisfy({ $0 != nil }), Set(seeds).count == seeds.count else {
+            throw ConfigurationError.badValue(field: "seeds", value: text, expected: "distinct non-negative integers separated by commas, such as 0,1,2")
+        }
+        for conflicting in ["seed", "resume"] where arguments.options[conflicting] != nil {
+            throw UsageError("--seeds runs one pipeline per seed; drop --\(conflicting) (a seed whose run exists in OUT/seed-N continues by itself)")
+        }
+        let out = URL(fileURLWithPath: try arguments.required("out", "the directory of the runs, e.g. --out runs/pipeline-seeds"))
+        let base = try PipelineConfig.load(arguments: arguments, reserved: ["out", "seeds"])
+        let start = Date()
+        let printer = ProgressPrinter(keys: [])
+        Interrupt.install()
+        var runs: [(seed: UInt64, result: PipelineResult)] = []
+        for seed in seeds.map({ $0! }) {
+            var config = base
+            config.seed = seed
+            let directory = out.appendingPathComponent("seed-\(seed)")
+            let resuming = FileManager.default.fileExists(atPath: directory.appendingPathComponent("stages.json").path)
+            let pipeline = try InstructGPTPipeline(config: config, output: directory, resuming: resuming) { line in
+                printer.line(String(format: "[%6.1fs] seed %llu: ", Date().timeIntervalSince(start), seed) + line)
+            }
+            pipeline.shouldStop = { Interrupt.requested }
+            do {
+                runs.append((seed, try pipeline.runAll()))
+            } catch let stop as RunInterrupted {
+                printer.line("interrupted: \(stop); run the same command again to continue")
+                return
+            }
+        }
+        let summary = "# InstructGPT pipeline over seeds\n\n" + (try PipelineSeeds.summary(runs))
+        try Data(summary.utf8).write(to: out.appendingPathComponent("report.md"), options: .atomic)
+        print("")
+        print(summary)
         print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))
     }
 }

@@ -64,6 +64,21 @@ final class BootstrapAndTableTests: XCTestCase {
         XCTAssertThrowsError(try pairedDifferenceInterval([1, 2], [1], using: &g)) { XCTAssertTrue("\($0)".contains("same order"), "\($0)") }
     }
 
+    func testSeedMeanIntervalIsTheStudentTInterval() throws {
+        let ci = try seedMeanInterval([0.50, 0.56, 0.53])
+        XCTAssertEqual(ci.estimate, 0.53, accuracy: 1e-12)
+        // s = 0.03, t(2) = 4.303: ± 4.303 · 0.03 / √3.
+        XCTAssertEqual(ci.upper - ci.estimate, 4.303 * 0.03 / 3.0.squareRoot(), accuracy: 1e-9)
+        XCTAssertEqual(try seedMeanInterval([0.4]), ConfidenceInterval(estimate: 0.4, lower: 0.4, upper: 0.4))
+        // Past the table the expansion meets the normal quantile's neighbourhood (t(40) = 2.021, t(120) = 1.980).
+        let values = (0..<41).map { Double($0 % 2) }
+        let mean = values.reduce(0, +) / 41
+        let s = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 40).squareRoot()
+        let forty = try seedMeanInterval(values)
+        XCTAssertEqual((forty.upper - forty.estimate) / (s / 41.0.squareRoot()), 2.021, accuracy: 0.005)
+        XCTAssertThrowsError(try seedMeanInterval([]))
+    }
+
     func testMarkdownTable() throws {
         var table = ResultTable(columns: ["policy", "gold", "win-rate"])
         try table.addRow(["base", .number(0.25), .missing])
