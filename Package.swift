@@ -17,8 +17,8 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("Evaluation", []),
     ("Tasks", ["TrainingData", "Evaluation"]),
     // Training infrastructure
-    ("TrainingCore", ["TensorCore", "NeuralNetworks", "Runs"]),
-    ("Runs", []),
+    ("TrainingCore", ["TensorCore", "NeuralNetworks"]),
+    ("Runs", ["TrainingCore"]),
     ("Pretraining", ["LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "NeuralNetworks", "TensorCore", "Runs"]),
     // Algorithms
     ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
