@@ -11,7 +11,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("TensorCore", ["COpenBLAS", "CPUInfo"]),
     ("NeuralNetworks", ["TensorCore"]),
     ("Tokenizers", []),
-    ("LanguageModels", ["TensorCore", "NeuralNetworks"]),
+    ("LanguageModels", ["TensorCore", "NeuralNetworks", "Tokenizers"]),
     // Data, metrics and the built-in task (Foundation only: usable without the model)
     ("TrainingData", []),
     ("Evaluation", []),
@@ -23,7 +23,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     // Algorithms
     ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
     ("RewardModeling", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Evaluation"]),
-    ("BestOfN", ["TensorCore", "LanguageModels", "Tokenizers", "TrainingCore", "Evaluation", "Tasks"]),
+    ("BestOfN", ["TensorCore", "LanguageModels", "TrainingCore", "Evaluation"]),
     ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
     // Beyond the papers: offline preference losses and critic-free RL
     ("DirectPreference", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
@@ -54,7 +54,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("TokenizersTests", ["Tokenizers", "Evaluation"]),
     ("LanguageModelsTests", ["LanguageModels", "NeuralNetworks", "TensorCore", "TestSupport"]),
     ("PretrainingTests", ["Pretraining", "LanguageModels", "Tokenizers", "TensorCore", "TrainingCore", "Runs"]),
-    ("SFTTests", ["SFT", "Runs", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "TestSupport"]),
+    ("SFTTests", ["SFT", "Runs", "Evaluation", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "TestSupport"]),
     ("RewardModelingTests", ["RewardModeling", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Evaluation", "TestSupport"]),
     ("BestOfNTests", ["BestOfN", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
     ("PipelineTests", ["Pipeline", "Runs", "TestSupport"]),
