@@ -36,10 +36,15 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("ReviewWorld", []),
     ("QuarkExperiments", ["Quark", "ReviewWorld", "Pretraining", "RewardModeling", "PPO", "Evaluation", "Runs", "LanguageModels",
                           "Tokenizers", "TrainingCore", "TensorCore", "NeuralNetworks"]),
-    ("RLP", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "LanguageModels", "NeuralNetworks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),
+    // RLP (reward learning on policy): the algorithm, and its experiment on the built-in instruction task
+    ("RLP", ["RewardModeling", "LanguageModels", "NeuralNetworks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData", "Evaluation"]),
+    ("RLPExperiments", ["RLP", "Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "LanguageModels",
+                        "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),
     // Rainier: a knowledge introspector trained by imitation, then PPO against a fixed QA model
-    ("CommonsenseWorld", ["Evaluation"]),
-    ("Rainier", ["CommonsenseWorld", "SFT", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "TensorCore", "Evaluation", "Runs"]),
+    ("CommonsenseWorld", ["Evaluation", "TrainingData"]),
+    ("Rainier", ["SFT", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "TensorCore"]),
+    ("RainierExperiments", ["Rainier", "CommonsenseWorld", "SFT", "LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "TensorCore",
+                            "Evaluation", "Runs"]),
 ]
 
 /// Test targets and what they import (`Scripts/check_dependencies.py` checks that the two agree).
@@ -62,10 +67,10 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("DirectPreferenceTests", ["DirectPreference", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
     ("CriticFreeRLTests", ["CriticFreeRL", "PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
     ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
-    ("RLPTests", ["RLP", "RewardModeling", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "Runs", "TestSupport"]),
+    ("RLPTests", ["RLP", "RLPExperiments", "RewardModeling", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "Runs", "TestSupport"]),
     // The Swift examples of README.md and the DocC articles (Scripts/doc_examples.py writes them), compiled.
     ("DocumentationExamplesTests", ["RLFineTuning"]),
-    ("RainierTests", ["Rainier", "CommonsenseWorld", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
+    ("RainierTests", ["Rainier", "RainierExperiments", "CommonsenseWorld", "TrainingData", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
@@ -101,8 +106,8 @@ let package = Package(
 
             // MARK: Tools
             .executableTarget(name: "rlft", dependencies: ["RLFineTuning", "BestOfN", "CriticFreeRL", "DirectPreference", "Evaluation",
-                                                  "LanguageModels", "PPO", "Pipeline", "Pretraining", "QuarkExperiments", "RLP",
-                                                  "Rainier", "RewardModeling", "Runs", "SFT", "Tasks", "TensorCore", "Tokenizers",
+                                                  "LanguageModels", "PPO", "Pipeline", "Pretraining", "QuarkExperiments", "RLPExperiments",
+                                                  "RainierExperiments", "RewardModeling", "Runs", "SFT", "Tasks", "TensorCore", "Tokenizers",
                                                   "TrainingCore", "TrainingData"],
                               path: "Sources/rlft"),
             .executableTarget(name: "rlft-bench", dependencies: ["LanguageModels", "NeuralNetworks", "PPO", "TensorCore"], path: "Sources/rlft-bench"),

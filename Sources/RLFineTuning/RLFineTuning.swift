@@ -20,8 +20,10 @@
 @_exported import ReviewWorld
 @_exported import QuarkExperiments
 @_exported import RLP
+@_exported import RLPExperiments
 @_exported import CommonsenseWorld
 @_exported import Rainier
+@_exported import RainierExperiments
 
 /// This package's identity, for `rlft --version` and reports.
 public enum RLFineTuningPackage {

@@ -7,6 +7,7 @@ import Evaluation
 import LanguageModels
 import PPO
 import Pretraining
+import RLP
 import RewardModeling
 import Runs
 import SFT
