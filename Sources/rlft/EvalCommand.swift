@@ -3,6 +3,7 @@
 // dist-n, diversity and length — printing one JSON object.
 import Foundation
 import RLFineTuning
+import Tasks
 
 /// Settings of `rlft eval`.
 struct EvalConfig: DocumentedConfiguration {
