@@ -18,7 +18,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     // What every trainer shares, then the bookkeeping of runs above it
     ("TrainingCore", ["TensorCore", "NeuralNetworks"]),
     ("Runs", ["TrainingCore"]),
-    // Algorithms: InstructGPT's (Ouyang et al. 2022) stages
+    // Algorithms: InstructGPT's stages (Ouyang et al. 2022, arXiv 2203.02155)
     ("Pretraining", ["LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "NeuralNetworks", "TensorCore", "Runs"]),
     ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
     ("RewardModeling", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Evaluation"]),
