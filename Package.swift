@@ -3,43 +3,55 @@
 import Foundation
 import PackageDescription
 
-/// Every library target, bottom up, with its dependencies: exactly the package modules it imports, which
-/// `Scripts/check_dependencies.py` (run by `make test`) checks. Each is also a library product, and the
-/// `RLFineTuning` umbrella re-exports them all.
+/// The library, bottom up: every target with its dependencies, which are exactly the package modules it imports
+/// (`Scripts/check_dependencies.py`, run by `make test`, checks this, and that no library target depends on an
+/// experiment target). Each is a library product, and the `RLFineTuning` umbrella re-exports them all.
 let libraries: [(name: String, dependencies: [Target.Dependency])] = [
-    // Core
+    // Tensors, modules, tokenizers and the language model
     ("TensorCore", ["COpenBLAS", "CPUInfo"]),
     ("NeuralNetworks", ["TensorCore"]),
     ("Tokenizers", []),
-    ("LanguageModels", ["TensorCore", "NeuralNetworks"]),
-    // Data, metrics and the built-in task (Foundation only: usable without the model)
+    ("LanguageModels", ["TensorCore", "NeuralNetworks", "Tokenizers"]),
+    // Data and metrics (Foundation only: usable without the model)
     ("TrainingData", []),
     ("Evaluation", []),
-    ("Tasks", ["TrainingData", "Evaluation"]),
-    // Training infrastructure
-    ("TrainingCore", ["TensorCore", "NeuralNetworks", "Runs"]),
-    ("Runs", []),
+    // What every trainer shares, then the bookkeeping of runs above it
+    ("TrainingCore", ["TensorCore", "NeuralNetworks"]),
+    ("Runs", ["TrainingCore"]),
+    // Algorithms: InstructGPT's stages (Ouyang et al. 2022, arXiv 2203.02155)
     ("Pretraining", ["LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "NeuralNetworks", "TensorCore", "Runs"]),
-    // Algorithms
     ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
     ("RewardModeling", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Evaluation"]),
-    ("BestOfN", ["TensorCore", "LanguageModels", "Tokenizers", "TrainingCore", "Evaluation", "Tasks"]),
+    ("BestOfN", ["TensorCore", "LanguageModels", "TrainingCore", "Evaluation"]),
     ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
     // Beyond the papers: offline preference losses and critic-free RL
     ("DirectPreference", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
     ("CriticFreeRL", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
+    // Quark (quantized reward conditioning), RLP (reward learning on policy), Rainier (a knowledge introspector
+    // trained by imitation, then PPO against a fixed QA model)
+    ("Quark", ["LanguageModels", "TrainingCore", "NeuralNetworks", "TensorCore", "Tokenizers"]),
+    ("RLP", ["RewardModeling", "LanguageModels", "NeuralNetworks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData", "Evaluation"]),
+    ("Rainier", ["SFT", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "TensorCore"]),
+]
+
+/// Above the library: the built-in task, the toy worlds and the experiments that run on them, bottom up, with their
+/// dependencies (checked as the library's are). Each is a library product, and the `RLFineTuningExperiments`
+/// umbrella re-exports them with the library.
+let experiments: [(name: String, dependencies: [Target.Dependency])] = [
+    // The built-in instruction task and the toy worlds (Foundation only)
+    ("Tasks", ["TrainingData", "Evaluation"]),
+    ("ReviewWorld", []),
+    ("CommonsenseWorld", ["Evaluation", "TrainingData"]),
     // The InstructGPT pipeline (the main job)
     ("Pipeline", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "DirectPreference", "CriticFreeRL",
                    "LanguageModels", "NeuralNetworks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),
-    // Quark (quantized reward conditioning), its review world and its three experiments
-    ("Quark", ["LanguageModels", "TrainingCore", "NeuralNetworks", "TensorCore", "Tokenizers"]),
-    ("ReviewWorld", []),
+    // The papers' experiments in miniature
     ("QuarkExperiments", ["Quark", "ReviewWorld", "Pretraining", "RewardModeling", "PPO", "Evaluation", "Runs", "LanguageModels",
                           "Tokenizers", "TrainingCore", "TensorCore", "NeuralNetworks"]),
-    ("RLP", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "LanguageModels", "NeuralNetworks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),
-    // Rainier: a knowledge introspector trained by imitation, then PPO against a fixed QA model
-    ("CommonsenseWorld", ["Evaluation"]),
-    ("Rainier", ["CommonsenseWorld", "SFT", "PPO", "LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "TensorCore", "Evaluation", "Runs"]),
+    ("RLPExperiments", ["RLP", "Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "LanguageModels",
+                        "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),
+    ("RainierExperiments", ["Rainier", "CommonsenseWorld", "SFT", "LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "TensorCore",
+                            "Evaluation", "Runs"]),
 ]
 
 /// Test targets and what they import (`Scripts/check_dependencies.py` checks that the two agree).
@@ -54,7 +66,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("TokenizersTests", ["Tokenizers", "Evaluation"]),
     ("LanguageModelsTests", ["LanguageModels", "NeuralNetworks", "TensorCore", "TestSupport"]),
     ("PretrainingTests", ["Pretraining", "LanguageModels", "Tokenizers", "TensorCore", "TrainingCore", "Runs"]),
-    ("SFTTests", ["SFT", "Runs", "BestOfN", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "TestSupport"]),
+    ("SFTTests", ["SFT", "Runs", "Evaluation", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "TestSupport"]),
     ("RewardModelingTests", ["RewardModeling", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Evaluation", "TestSupport"]),
     ("BestOfNTests", ["BestOfN", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
     ("PipelineTests", ["Pipeline", "LanguageModels", "TensorCore", "Runs", "TestSupport"]),
@@ -62,10 +74,10 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("DirectPreferenceTests", ["DirectPreference", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
     ("CriticFreeRLTests", ["CriticFreeRL", "PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
     ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
-    ("RLPTests", ["RLP", "RewardModeling", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "Runs", "TestSupport"]),
+    ("RLPTests", ["RLP", "RLPExperiments", "RewardModeling", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "Runs", "TestSupport"]),
     // The Swift examples of README.md and the DocC articles (Scripts/doc_examples.py writes them), compiled.
-    ("DocumentationExamplesTests", ["RLFineTuning"]),
-    ("RainierTests", ["Rainier", "CommonsenseWorld", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
+    ("DocumentationExamplesTests", ["RLFineTuning", "RLFineTuningExperiments"]),
+    ("RainierTests", ["Rainier", "RainierExperiments", "CommonsenseWorld", "TrainingData", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.
@@ -77,8 +89,11 @@ func excludedTestFolders(_ name: String) -> [String] {
 
 let package = Package(
     name: "RLFineTuning",
-    products: [.library(name: "RLFineTuning", targets: ["RLFineTuning"])]
-        + libraries.map { .library(name: $0.name, targets: [$0.name]) }
+    products: [
+        .library(name: "RLFineTuning", targets: ["RLFineTuning"]),
+        .library(name: "RLFineTuningExperiments", targets: ["RLFineTuningExperiments"]),
+    ]
+        + (libraries + experiments).map { .library(name: $0.name, targets: [$0.name]) }
         + [
             .executable(name: "rlft", targets: ["rlft"]),
             .executable(name: "rlft-bench", targets: ["rlft-bench"]),
@@ -93,16 +108,19 @@ let package = Package(
         // CPUID in C (Swift has no intrinsic for it): which vector extensions this processor executes.
         .target(name: "CPUInfo"),
     ]
-        // MARK: Libraries
-        + libraries.map { .target(name: $0.name, dependencies: $0.dependencies) }
+        // MARK: Library and experiments
+        + (libraries + experiments).map { .target(name: $0.name, dependencies: $0.dependencies) }
         + [
-            // MARK: Umbrella
+            // MARK: Umbrellas
+            // `import RLFineTuning`: the library. `import RLFineTuningExperiments`: the library, the built-in task, the
+            // toy worlds and the experiments.
             .target(name: "RLFineTuning", dependencies: libraries.map { .target(name: $0.name) }),
+            .target(name: "RLFineTuningExperiments", dependencies: ["RLFineTuning"] + experiments.map { .target(name: $0.name) }),
 
             // MARK: Tools
             .executableTarget(name: "rlft", dependencies: ["RLFineTuning", "BestOfN", "CriticFreeRL", "DirectPreference", "Evaluation",
-                                                  "LanguageModels", "PPO", "Pipeline", "Pretraining", "QuarkExperiments", "RLP",
-                                                  "Rainier", "RewardModeling", "Runs", "SFT", "Tasks", "TensorCore", "Tokenizers",
+                                                  "LanguageModels", "PPO", "Pipeline", "Pretraining", "QuarkExperiments", "RLPExperiments",
+                                                  "RainierExperiments", "RewardModeling", "Runs", "SFT", "Tasks", "TensorCore", "Tokenizers",
                                                   "TrainingCore", "TrainingData"],
                               path: "Sources/rlft"),
             .executableTarget(name: "rlft-bench", dependencies: ["LanguageModels", "NeuralNetworks", "PPO", "TensorCore"], path: "Sources/rlft-bench"),
@@ -112,9 +130,9 @@ let package = Package(
                               dependencies: ["BestOfN", "Evaluation", "LanguageModels", "NeuralNetworks", "RewardModeling", "Runs", "SFT",
                                              "Tasks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"],
                               path: "Examples/instruction-tuning"),
-            .executableTarget(name: "quark", dependencies: ["RLFineTuning"], path: "Examples/quark"),
-            .executableTarget(name: "rlp", dependencies: ["RLFineTuning"], path: "Examples/rlp"),
-            .executableTarget(name: "rainier", dependencies: ["RLFineTuning"], path: "Examples/rainier"),
+            .executableTarget(name: "quark", dependencies: ["RLFineTuningExperiments"], path: "Examples/quark"),
+            .executableTarget(name: "rlp", dependencies: ["RLFineTuningExperiments"], path: "Examples/rlp"),
+            .executableTarget(name: "rainier", dependencies: ["RLFineTuningExperiments"], path: "Examples/rainier"),
 
             // MARK: Test support (not public API)
             .target(name: "TestSupport", dependencies: ["TensorCore", "Runs"]),

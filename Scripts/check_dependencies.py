@@ -16,7 +16,12 @@ Dispatch, XCTest, Glibc and other toolchain modules are not. An import is any fo
 declared dependency for it to be stable. Comments and string literals are ignored, so code examples in documentation
 comments do not count.
 
-Exit status 0 when the manifest matches the imports, 1 with one line per problem otherwise.
+The library must also stand alone: every target that the `RLFineTuning` umbrella re-exports may depend only on
+targets that it re-exports too, on system libraries and on C targets, never on an experiment target (a built-in task,
+a toy world, an experiment runner) that only the `RLFineTuningExperiments` umbrella brings in.
+
+Exit status 0 when the manifest matches the imports and the library stands alone, 1 with one line per problem
+otherwise.
 """
 import argparse
 import json
@@ -141,8 +146,39 @@ def swift_files(directory, excluded):
                 yield path
 
 
+# The umbrella target whose dependencies are the library; the check that the library stands alone is skipped in a
+# package without it.
+LIBRARY_UMBRELLA = "RLFineTuning"
+
+
+def layering_problems(targets, root):
+    """One message per dependency of a library target (one the library umbrella depends on) on a Swift target outside
+    the library."""
+    by_name = {t["name"]: t for t in targets}
+    umbrella = by_name.get(LIBRARY_UMBRELLA)
+    if umbrella is None:
+        return []
+    library = set(dependency_names(umbrella)) & set(by_name)
+
+    def outside_library(name):
+        target = by_name.get(name)
+        if target is None or name in library or target["type"] == "system":
+            return False
+        return any(swift_files(target_directory(target, root), target.get("exclude", [])))  # C targets are leaves
+
+    problems = []
+    for name in sorted(library):
+        for dependency in sorted(set(dependency_names(by_name[name]))):
+            if outside_library(dependency):
+                problems.append(f"{name}: is in the library ({LIBRARY_UMBRELLA} re-exports it) but depends on {dependency}, "
+                                f"which {LIBRARY_UMBRELLA} does not re-export; move what {name} needs from {dependency} "
+                                "into the library, or move the code that needs it above the library")
+    return problems
+
+
 def check(manifest, root):
-    """One message per problem: undeclared imports of package modules and declared targets never imported."""
+    """One message per problem: undeclared imports of package modules, declared targets never imported, and library
+    targets that depend on targets outside the library."""
     targets = manifest["targets"]
     package_modules = {t["name"] for t in targets if t["type"] != "test"}
     problems = []
@@ -160,7 +196,7 @@ def check(manifest, root):
             problems.append(f"{name}: imports {module} but does not declare it as a dependency")
         for module in sorted(declared - used):
             problems.append(f"{name}: declares {module} as a dependency but never imports it")
-    return problems
+    return problems + layering_problems(targets, root)
 
 
 def main(argv):
@@ -185,10 +221,11 @@ def main(argv):
         print(f"Package.swift: {problem}")
     if problems:
         print(f"check_dependencies: {len(problems)} problem(s); make each target's dependencies in Package.swift "
-              "match its imports")
+              "match its imports, and keep the library below the experiments")
         return 1
     checked = sum(1 for t in manifest["targets"] if t["type"] != "system")
-    print(f"check_dependencies: the dependencies of all {checked} targets match their imports")
+    print(f"check_dependencies: the dependencies of all {checked} targets match their imports, and the library "
+          "stands alone")
     return 0
 
 

@@ -121,6 +121,31 @@ class CheckTests(unittest.TestCase):
         ]}
         self.assertEqual(checker.check(manifest, root), [])
 
+    def test_library_targets_must_not_depend_on_targets_outside_the_library(self):
+        root = self.package({
+            "Sources/Core/Core.swift": "import CLib\n",
+            "Sources/CLib/include/clib.h": "int f(void);\n",
+            "Sources/World/World.swift": "import Core\n",
+            "Sources/Algorithm/Algorithm.swift": "import Core\nimport World\n",
+            "Sources/Experiment/Experiment.swift": "import Algorithm\nimport World\n",
+            "Sources/RLFineTuning/RLFineTuning.swift": "@_exported import Core\n@_exported import Algorithm\n",
+        })
+        manifest = {"targets": [
+            self.target("CLib"),
+            self.target("Core", dependencies=["CLib"]),
+            self.target("World", dependencies=["Core"]),
+            self.target("Algorithm", dependencies=["Core", "World"]),
+            self.target("Experiment", dependencies=["Algorithm", "World"]),
+            self.target("RLFineTuning", dependencies=["Core", "Algorithm"]),
+        ]}
+        problems = checker.check(manifest, root)
+        self.assertEqual(len(problems), 1, problems)
+        self.assertTrue(problems[0].startswith("Algorithm: is in the library (RLFineTuning re-exports it) but depends "
+                                               "on World, which RLFineTuning does not re-export"), problems[0])
+        # Without the umbrella there is no library to check.
+        manifest["targets"] = manifest["targets"][:-1]
+        self.assertEqual(checker.layering_problems(manifest["targets"], root), [])
+
     def test_dependency_forms_of_the_dumped_manifest(self):
         target = {"dependencies": [{"byName": ["A", None]}, {"target": ["B", None]},
                                    {"product": ["C", "other-package", None, None]}]}

@@ -188,7 +188,8 @@ func run() throws {
     for (name, model) in [("base", base), ("SFT", sftModel)] {
         let policy = TextPolicy(model: model, tokenizer: tokenizer)
         let completions = try policy.complete(prompts, options: policy.options(temperature: 1), using: &sampling)
-        let score = try scoreCompletions(prompts: prompts, completions: completions, judge: judge, seed: seed)
+        var bootstrap = SeededGenerator(seed: seed)
+        let score = try scoreCompletions(prompts: prompts, completions: completions, judge: judge, using: &bootstrap)
         try table.addRow([.text(name), .interval(score.gold), .interval(score.winRate), .missing])
         log("\(name) evaluated")
     }

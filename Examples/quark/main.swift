@@ -47,7 +47,7 @@
 // phrases); steering away from positive, Quark (60 % on neutral prompts) falls well short of PPO (100 %).
 // At this scale both RL methods narrow the output distribution, so dist-n falls for both.
 import Foundation
-import RLFineTuning
+import RLFineTuningExperiments
 
 var options: [String: String] = [:]
 for argument in CommandLine.arguments.dropFirst() where argument.hasPrefix("--") {

@@ -3,7 +3,7 @@
 //
 //   swift run -c release rainier [runs/rainier-example]
 import Foundation
-import RLFineTuning
+import RLFineTuningExperiments
 
 let out = URL(fileURLWithPath: CommandLine.arguments.dropFirst().first ?? "runs/rainier-example")
 let config = RainierExperimentConfig()            // every default; see `rlft rainier --help`

@@ -5,7 +5,7 @@
 //
 //   swift run -c release rlp [DIR]          (default DIR: runs/rlp-example)
 import Foundation
-import RLFineTuning
+import RLFineTuningExperiments
 
 let out = URL(fileURLWithPath: CommandLine.arguments.dropFirst().first ?? "runs/rlp-example")
 let start = Date()

@@ -142,9 +142,10 @@ public struct BestOfNSampler {
     /// Judges the selected completions for each n of the configuration.
     public func report(_ samples: BestOfNSamples, judge: any CompletionJudge) throws -> [BestOfNRow] {
         try config.ns.map { n in
-            BestOfNRow(n: n, score: try scoreCompletions(prompts: samples.prompts, completions: samples.best(n: n), judge: judge,
-                                                          resamples: config.bootstrapResamples, seed: config.seed &+ UInt64(n)),
-                       meanReward: samples.meanSelectedReward(n: n), klBound: bestOfNKLBound(n))
+            var bootstrap = SeededGenerator(seed: config.seed &+ UInt64(n))
+            return BestOfNRow(n: n, score: try scoreCompletions(prompts: samples.prompts, completions: samples.best(n: n), judge: judge,
+                                                                 resamples: config.bootstrapResamples, using: &bootstrap),
+                              meanReward: samples.meanSelectedReward(n: n), klBound: bestOfNKLBound(n))
         }
     }
 }

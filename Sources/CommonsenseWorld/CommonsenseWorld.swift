@@ -2,6 +2,7 @@
 // with statements rendered from templates and parsed back (the CommonsenseWorld article describes it).
 import Evaluation
 import Foundation
+import TrainingData
 
 /// A relation that holds between the entities of one category and one of a few values: "lives in", "is made of".
 public struct CommonsenseRelation: Codable, Hashable, Sendable {

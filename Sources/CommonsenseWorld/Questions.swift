@@ -2,38 +2,7 @@
 // and the training and test questions of each.
 import Evaluation
 import Foundation
-
-/// A question with a few answer choices, one of them right.
-public struct MultipleChoiceQuestion: Codable, Hashable, Sendable {
-    /// The question without its choices, such as `where does the fox live?`.
-    public var stem: String
-    /// The answer choices, in presentation order.
-    public var choices: [String]
-    /// The index of the right choice.
-    public var answer: Int
-    /// The family the question belongs to.
-    public var family: String
-    /// The entity and relation the question asks about (empty for questions from elsewhere).
-    public var entity: String
-    public var relation: String
-
-    public init(stem: String, choices: [String], answer: Int, family: String = "", entity: String = "", relation: String = "") {
-        precondition(choices.indices.contains(answer), "MultipleChoiceQuestion: answer \(answer) is not one of \(choices.count) choices")
-        self.stem = stem
-        self.choices = choices
-        self.answer = answer
-        self.family = family
-        self.entity = entity
-        self.relation = relation
-    }
-
-    /// UnifiedQA's format with a literal backslash-n: `where does the fox live? \n (A) cave (B) forest …`.
-    public var text: String {
-        let letters = Array("ABCDEFGHIJ")
-        let listed = choices.enumerated().map { "(\(letters[$0.offset % letters.count])) \($0.element)" }
-        return stem + " \\n " + listed.joined(separator: " ")
-    }
-}
+import TrainingData
 
 /// One way of asking about one relation; the introspector and the question-answering model are trained on the
 /// seen families only.
@@ -71,21 +40,6 @@ public enum QuestionSplit: String, Codable, Sendable {
     case training
     /// Every family: `testVariants` questions per fact, drawn with another seed.
     case test
-}
-
-/// A (question, knowledge, answer) reading example for the question-answering model.
-public struct ReadingExample: Codable, Hashable, Sendable {
-    public var question: MultipleChoiceQuestion
-    /// The knowledge shown with the question (nil: the question alone).
-    public var knowledge: String?
-    /// The choice the model should pick: the right answer, or what the knowledge says when it states a value.
-    public var target: Int
-
-    public init(question: MultipleChoiceQuestion, knowledge: String?, target: Int) {
-        self.question = question
-        self.knowledge = knowledge
-        self.target = target
-    }
 }
 
 extension CommonsenseWorld {

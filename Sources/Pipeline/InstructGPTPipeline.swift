@@ -2,7 +2,6 @@
 // demonstrations, a reward model on comparisons, then PPO and PPO-ptx against it and best-of-n as the baseline,
 // and one evaluation table in the shape of the paper's. This is what `rlft pipeline` and `make demo` run.
 import Foundation
-import BestOfN
 import Evaluation
 import LanguageModels
 import NeuralNetworks

@@ -1,6 +1,6 @@
 // Where the pipeline's data comes from: the built-in instruction task, or a directory of the user's JSONL files.
 import Foundation
-import BestOfN
+import Evaluation
 import Tasks
 import TrainingData
 

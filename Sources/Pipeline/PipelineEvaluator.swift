@@ -104,10 +104,11 @@ struct PipelineEvaluator {
                               heldOutLanguageModelLoss: heldOutLoss, probeAccuracy: probeAccuracy)
         var gold: [Double] = []
         if let training = data.trainingJudge, let heldOut = data.heldOutJudge {
+            var trainingBootstrap = SeededGenerator(seed: config.seed &+ 21), heldOutBootstrap = SeededGenerator(seed: config.seed &+ 22)
             let t = try scoreCompletions(prompts: prompts, completions: completions, judge: training,
-                                         resamples: config.bootstrapResamples, seed: config.seed &+ 21)
+                                         resamples: config.bootstrapResamples, using: &trainingBootstrap)
             let h = try scoreCompletions(prompts: prompts, completions: completions, judge: heldOut,
-                                         resamples: config.bootstrapResamples, seed: config.seed &+ 22)
+                                         resamples: config.bootstrapResamples, using: &heldOutBootstrap)
             (row.winRateTraining, row.winRateHeldOut, row.gold) = (t.winRate, h.winRate, t.gold)
             (row.goldScores, row.winCreditsTraining, row.winCreditsHeldOut) = (t.goldScores, t.winCredits, h.winCredits)
             gold = t.goldScores

@@ -2,7 +2,6 @@
 // so the reward model learns on the distribution it will judge. Without them a reward model trained only on the
 // task's fixed candidate mix ranks the SFT model's typical mistakes badly, and best-of-n and PPO exploit it.
 import Foundation
-import BestOfN
 import LanguageModels
 import Tasks
 import TensorCore

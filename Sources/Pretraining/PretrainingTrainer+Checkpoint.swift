@@ -78,21 +78,9 @@ extension PretrainingTrainer {
         trainer.dataGenerator = state.dataGenerator
         trainer.dropoutGenerator = state.dropoutGenerator
         trainer.sampleGenerator = state.sampleGenerator
-        try truncateLog(runDirectory.appendingPathComponent("metrics.jsonl"), afterStep: state.step) { $0["step"] as? Int }
-        try truncateLog(runDirectory.appendingPathComponent("samples.jsonl"), afterStep: state.step) {
-            ($0["step"] as? Double).map { Int($0) } ?? ($0["step"] as? Int)
+        for log in ["metrics.jsonl", "samples.jsonl"] {
+            try RunDirectory.truncateLog(runDirectory.appendingPathComponent(log), afterStep: state.step)
         }
         return trainer
-    }
-
-    /// Drops the lines of a JSONL log whose step is after `step` (written after the checkpoint).
-    static func truncateLog(_ url: URL, afterStep step: Int, stepOf: ([String: Any]) -> Int?) throws {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
-        let kept = text.split(separator: "\n").filter { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let s = stepOf(object) else { return true }
-            return s <= step
-        }
-        try RunDirectory.writeAtomically(Data(kept.map { $0 + "\n" }.joined().utf8), to: url)
     }
 }

@@ -1,11 +1,11 @@
-// The umbrella module: `import RLFineTuning` brings in every library target.
+// The library umbrella: `import RLFineTuning` brings in every library target, from tensors to the algorithms. The
+// built-in task, the toy worlds and the experiments are in the RLFineTuningExperiments umbrella.
 @_exported import TensorCore
 @_exported import NeuralNetworks
 @_exported import Tokenizers
 @_exported import LanguageModels
 @_exported import TrainingData
 @_exported import Evaluation
-@_exported import Tasks
 @_exported import TrainingCore
 @_exported import Runs
 @_exported import Pretraining
@@ -13,14 +13,10 @@
 @_exported import RewardModeling
 @_exported import BestOfN
 @_exported import PPO
-@_exported import Pipeline
 @_exported import DirectPreference
 @_exported import CriticFreeRL
 @_exported import Quark
-@_exported import ReviewWorld
-@_exported import QuarkExperiments
 @_exported import RLP
-@_exported import CommonsenseWorld
 @_exported import Rainier
 
 /// This package's identity, for `rlft --version` and reports.

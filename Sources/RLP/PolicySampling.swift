@@ -1,7 +1,7 @@
 // RLP's policy-sample set P: n responses per unlabelled prompt, and gold-labelled pairs of them for measuring how
 // well a reward model judges the policy's own outputs.
 import Foundation
-import BestOfN
+import LanguageModels
 import Evaluation
 import RewardModeling
 import TensorCore

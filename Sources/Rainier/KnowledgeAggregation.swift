@@ -32,7 +32,8 @@ public enum KnowledgeAggregation: String, Codable, CaseIterable, Sendable {
     /// The predicted choice: the argmax of ``aggregate(_:)`` (the lowest index on ties).
     public func predict(_ vectors: [[Double]]) -> Int { KnowledgeAggregation.argmax(aggregate(vectors)) }
 
-    static func argmax(_ x: [Double]) -> Int {
+    /// The index of the largest value of `x` (the lowest index on ties; 0 for an empty `x`).
+    public static func argmax(_ x: [Double]) -> Int {
         var best = 0
         for i in x.indices where x[i] > x[best] { best = i }
         return best

@@ -1,7 +1,7 @@
 // Answering with sampled knowledge (Rainier's inference; the authors' `ppo.py::eval`): score each question without
 // knowledge and with each statement, then aggregate the M + 1 probability vectors.
-import CommonsenseWorld
 import Foundation
+import TrainingData
 
 /// The answer to one question with knowledge.
 public struct KnowledgeAnswer: Equatable, Sendable {

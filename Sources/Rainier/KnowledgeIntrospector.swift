@@ -1,6 +1,5 @@
 // The knowledge introspector of Rainier (Liu et al. 2022, arXiv 2210.03078): a decoder-only GPT that reads a question
 // and writes a short knowledge statement. Prompt and completion formats, sampling M statements, and imitation data.
-import CommonsenseWorld
 import Foundation
 import LanguageModels
 import PPO
@@ -8,6 +7,7 @@ import SFT
 import TensorCore
 import Tokenizers
 import TrainingCore
+import TrainingData
 
 /// A GPT that writes knowledge statements for questions: prompt `q \n (A) … \nknowledge:`, completion
 /// `" <statement>\n"`.

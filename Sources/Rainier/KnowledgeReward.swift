@@ -1,9 +1,9 @@
 // Rainier's reward (Liu et al. 2022, arXiv 2210.03078; shape 4, the default of the authors' `reward.py`) and its
 // normalisation to mean 0 and standard deviation 1 on stage-I samples (the authors' `ppo.py::set_reward_norm`), as a
 // RewardFunction that PPO calls with prompts and sampled knowledge.
-import CommonsenseWorld
 import Foundation
 import TrainingCore
+import TrainingData
 
 /// The raw reward shapes of Rainier.
 public enum RainierRewardShape {

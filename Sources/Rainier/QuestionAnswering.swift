@@ -1,7 +1,6 @@
 // The fixed question-answering model of Rainier (Liu et al. 2022, arXiv 2210.03078; the authors'
 // `rainier/model/reward.py::get_reward`): scores the choices of a multiple-choice question, with or without a
 // knowledge statement, by the mean per-token log-likelihood of each choice.
-import CommonsenseWorld
 import Foundation
 import LanguageModels
 import TensorCore

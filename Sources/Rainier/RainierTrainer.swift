@@ -1,12 +1,12 @@
 // Rainier's training (Liu et al. 2022, arXiv 2210.03078): stage I imitates silver knowledge with SFT; the reward is
 // then normalised on stage-I samples; stage II is PPO against the fixed QA model with a KL penalty to stage I.
-import CommonsenseWorld
 import Foundation
 import LanguageModels
 import PPO
 import SFT
 import TensorCore
 import TrainingCore
+import TrainingData
 
 /// Trains a knowledge introspector in two stages against a fixed question-answering model.
 ///

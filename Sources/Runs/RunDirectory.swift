@@ -163,14 +163,31 @@ public final class RunDirectory {
     /// Rewrites a log without the records `drop` selects and without a last line that lacks its newline (the
     /// torn write of a killed process, which the next append would otherwise run into).
     private func removeRecords(from name: String, where drop: ([String: Any]) -> Bool) throws {
-        guard let text = try? String(contentsOf: file(name), encoding: .utf8) else { return }
+        try RunDirectory.rewriteLog(file(name), where: drop)
+    }
+
+    /// Drops the lines of a JSONL log (such as `metrics.jsonl` or `samples.jsonl`) whose numeric `"step"` is after
+    /// `step`: the lines a stopped run wrote after its last checkpoint, which the resumed run writes again. Lines
+    /// without a step are kept, except a last line without its newline: the torn write of a killed process, which
+    /// the next append would otherwise run into. The file is rewritten atomically; a missing file is left missing.
+    public static func truncateLog(_ url: URL, afterStep step: Int) throws {
+        try rewriteLog(url) { record in
+            guard let number = record["step"] as? NSNumber else { return false }
+            return number.intValue > step
+        }
+    }
+
+    /// Rewrites the log at `url` atomically without the records `drop` selects and without a last line that lacks
+    /// its newline; lines that are not JSON objects are kept. A missing file is left missing.
+    private static func rewriteLog(_ url: URL, where drop: ([String: Any]) -> Bool) throws {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        lines.removeLast()
+        lines.removeLast()  // what follows the last newline: empty, or a torn line
         let kept = lines.filter { !$0.isEmpty }.filter { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return true }
             return !drop(object)
         }
-        try writeAtomically(Data(kept.map { $0 + "\n" }.joined().utf8), to: name)
+        try writeAtomically(Data(kept.map { $0 + "\n" }.joined().utf8), to: url)
     }
 
     deinit {

@@ -13,6 +13,8 @@ public enum TaskError: Error, Equatable, Sendable, CustomStringConvertible {
     case lengthMismatch(expected: Int, found: Int)
     /// Writing the task's files failed.
     case writeFailed(path: String, reason: String)
+    /// A judged prompt has no reference completion to compare against.
+    case missingReference(prompt: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,9 @@ public enum TaskError: Error, Equatable, Sendable, CustomStringConvertible {
             return "expected \(expected) items but found \(found); pass one completion per prompt"
         case .writeFailed(let path, let reason):
             return "\(path): cannot write (\(reason)); check that the directory is writable"
+        case .missingReference(let prompt):
+            return "no reference completion for prompt \(String(reflecting: prompt)); give every judged prompt its "
+                + "reference (the `completion` of its record)"
         }
     }
 }

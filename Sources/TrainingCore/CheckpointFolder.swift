@@ -1,9 +1,8 @@
 // Checkpoint folders shared by the trainers that resume exactly: `step-NNNNNN` folders written under a temporary
-// name and renamed into place (a crash never leaves a half-written checkpoint as the latest), pruning of old ones,
-// and trimming a run's JSONL logs back to a checkpoint's step.
+// name and renamed into place (a crash never leaves a half-written checkpoint as the latest), and pruning of old
+// ones. Trimming a run's logs back to a checkpoint's step is the run directory's job (Runs).
 import Foundation
 import NeuralNetworks
-import Runs
 import TensorCore
 
 /// A checkpoint could not be written: the run stops, and the previous checkpoint stays the latest.
@@ -143,28 +142,6 @@ public enum CheckpointFolder {
             return String(cString: strerror(Int32(underlying.code)))
         }
         return (error as NSError).localizedDescription
-    }
-
-    /// Drops the lines of a JSONL log (such as `metrics.jsonl`) whose integer `"step"` is after `step`: the
-    /// lines a stopped run wrote after its last checkpoint, which the resumed run writes again. Lines without a
-    /// step are kept, except a last line without its newline: the torn write of a killed process, which the
-    /// next append would otherwise run into. The file is rewritten atomically; a missing file is left missing.
-    public static func truncateLog(_ url: URL, afterStep step: Int) throws {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
-        let kept = completeLines(text).filter { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let number = object["step"] as? NSNumber else { return true }
-            return number.intValue <= step
-        }
-        // A temporary file named after this process, which RunDirectory deletes if a kill leaves it behind.
-        try RunDirectory.writeAtomically(Data(kept.map { $0 + "\n" }.joined().utf8), to: url)
-    }
-
-    /// The lines of a log that end in a newline (a last line without one was cut off by a killed writer).
-    public static func completeLines(_ text: String) -> [Substring] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        lines.removeLast()  // what follows the last newline: empty, or a torn line
-        return lines.filter { !$0.isEmpty }
     }
 
     /// Reads `state.json` of a checkpoint folder.

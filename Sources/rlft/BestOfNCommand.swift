@@ -1,9 +1,12 @@
 // `rlft best-of-n`: sample n completions from a policy, keep the reward model's favourite, report n = 1 … 16.
+import Foundation
 import BestOfN
 import Evaluation
-import Foundation
+import LanguageModels
 import RewardModeling
 import Runs
+import Tasks
+import TensorCore
 import TrainingData
 
 extension BestOfNConfig: DocumentedConfiguration {
@@ -57,8 +60,9 @@ enum BestOfNCommand: Command {
         var table = ResultTable(columns: ["n", "mean reward", "gold score", "win-rate", "KL bound (nats)"])
         for n in config.ns {
             let picked = samples.best(n: n)
+            var bootstrap = SeededGenerator(seed: config.seed &+ UInt64(n))
             let score = judged ? try scoreCompletions(prompts: prompts, completions: picked, judge: judge,
-                                                      resamples: config.bootstrapResamples, seed: config.seed &+ UInt64(n)) : nil
+                                                      resamples: config.bootstrapResamples, using: &bootstrap) : nil
             for (i, prompt) in prompts.enumerated() {
                 var scores = ["reward": Double(samples.rewards[i][samples.completions[i].firstIndex(of: picked[i])!])]
                 if let score { scores["gold"] = score.goldScores[i]; scores["win_credit"] = score.winCredits[i] }

@@ -1,7 +1,6 @@
 // `rlft dpo`, `rlft kto`, `rlft orpo`: offline preference optimisation of an SFT model on comparisons (KTO also
 // on unpaired labelled completions); writes config.json, options.json, metrics.jsonl, checkpoints, the final
 // model, samples.jsonl, report.md and SVG curves.
-import BestOfN
 import DirectPreference
 import Evaluation
 import Foundation

@@ -3,6 +3,7 @@
 // dist-n, diversity and length — printing one JSON object.
 import Foundation
 import RLFineTuning
+import Tasks
 
 /// Settings of `rlft eval`.
 struct EvalConfig: DocumentedConfiguration {
@@ -71,8 +72,9 @@ enum EvalCommand: Command {
         if InstructionReferenceJudge.recognizes(prompts), records.allSatisfy({ $0.reference != nil }) {
             let references = Dictionary(records.map { ($0.prompt, $0.reference!) }, uniquingKeysWith: { a, _ in a })
             for (key, group) in [("training", AnnotatorGroup.training), ("held_out", AnnotatorGroup.heldOut)] {
+                var bootstrap = SeededGenerator(seed: config.seed)
                 let score = try scoreCompletions(prompts: prompts, completions: first, judge: InstructionReferenceJudge(references: references, group: group),
-                                                 resamples: config.bootstrapResamples, seed: config.seed)
+                                                 resamples: config.bootstrapResamples, using: &bootstrap)
                 result["win_rate_\(key)"] = interval(score.winRate)
                 result["gold"] = interval(score.gold)
                 gold = score.goldScores

@@ -4,6 +4,7 @@ import Foundation
 import PPO
 import RewardModeling
 import RLFineTuning
+import Tasks
 
 extension PPOConfig: DocumentedConfiguration {}
 

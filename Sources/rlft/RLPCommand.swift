@@ -1,6 +1,6 @@
 // `rlft rlp --out DIR`: RLP (reward learning on policy) against PPO, SFT and best-of-n on the built-in task.
 import Foundation
-import RLP
+import RLPExperiments
 import Runs
 
 enum RLPCommand: Command {

@@ -1,6 +1,6 @@
 // `rlft rainier --out DIR`: Rainier on the built-in commonsense world — QA model, stage I, stage II, the table.
 import Foundation
-import Rainier
+import RainierExperiments
 import Runs
 
 enum RainierCommand: Command {

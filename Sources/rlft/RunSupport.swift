@@ -1,9 +1,10 @@
 // Helpers shared by the sft, reward and best-of-n commands: reading JSONL, padding ids, evaluation with
 // samples.jsonl. Ctrl-C handling is in Interrupt.swift.
-import BestOfN
-import Evaluation
 import Foundation
+import Evaluation
+import LanguageModels
 import Runs
+import Tasks
 import TensorCore
 import Tokenizers
 import TrainingData
@@ -28,7 +29,8 @@ enum RunSupport {
         var score: PolicyScore?
         if InstructionReferenceJudge.recognizes(prompts) {
             let judge = InstructionReferenceJudge(references: Dictionary(records.map { ($0.prompt, $0.completion) }) { a, _ in a })
-            score = try scoreCompletions(prompts: prompts, completions: completions, judge: judge)
+            var bootstrap = SeededGenerator(seed: 0)
+            score = try scoreCompletions(prompts: prompts, completions: completions, judge: judge, using: &bootstrap)
         }
         for i in prompts.indices {
             var scores: [String: Double] = [:]

@@ -1,5 +1,4 @@
 // `rlft sft`: supervised fine-tuning of a model directory on prompt–completion JSONL, with a run directory.
-import BestOfN
 import Evaluation
 import Foundation
 import LanguageModels

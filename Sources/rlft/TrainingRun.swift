@@ -108,7 +108,7 @@ enum TrainingRun {
 
     /// Drops metrics written after the checkpoint a run resumes from (the resumed run writes them again).
     static func truncateLogs(_ run: RunDirectory, afterStep step: Int) throws {
-        try CheckpointFolder.truncateLog(run.file("metrics.jsonl"), afterStep: step)
+        try RunDirectory.truncateLog(run.file("metrics.jsonl"), afterStep: step)
     }
 
     /// One SVG line chart of metric keys against the step, from metrics.jsonl.

@@ -3,13 +3,12 @@ import Foundation
 import RLFineTuning
 
 /// Example 1 of Sources/BestOfN/Documentation.docc/BestOfN.md.
-func documentationExample_BestOfN_1(sftModel: GPT, tokenizer: any Tokenizer, rewardFunction: any RewardFunction) throws {
-    let task = try InstructionTask()
+func documentationExample_BestOfN_1(sftModel: GPT, tokenizer: any Tokenizer, rewardFunction: any RewardFunction, prompts: [String], judge: any CompletionJudge) throws {
     let policy = TextPolicy(model: sftModel, tokenizer: tokenizer)
     let sampler = try BestOfNSampler(policy: policy, reward: rewardFunction, config: BestOfNConfig())
-    let samples = try sampler.sample(prompts: task.evaluation.map(\.prompt))
-    for row in try sampler.report(samples, judge: InstructionTaskJudge(task: task)) {
+    let samples = try sampler.sample(prompts: prompts)
+    for row in try sampler.report(samples, judge: judge) {       // e.g. InstructionTaskJudge(task: task)
         print(row.n, row.score.gold, row.score.winRate, row.klBound)
     }
-    _ = (task, policy, sampler, samples)
+    _ = (policy, sampler, samples)
 }

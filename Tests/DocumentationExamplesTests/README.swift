@@ -4,16 +4,18 @@ import RLFineTuning
 
 /// Example 1 of README.md.
 func documentationExample_README_1() throws {
-    let task = try InstructionTask()                                     // or your own PromptCompletionRecords
+    let demonstrations = ["lamp", "tree", "stone"].map { word in      // or JSONLReader().read(PromptCompletionRecord.self, from: url).records
+        PromptCompletionRecord(prompt: "Q: Reverse the word \(word).\nA:", completion: " \(String(word.reversed()))\n")
+    }
     let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
     var rng = SeededGenerator(seed: 0)
     let model = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 32, contextLength: 128,
                                           vocabularySize: tokenizer.vocabularySize), using: &rng)
     var config = SFTConfig()
     config.steps = 20
-    let examples = try SFTExample.encode(task.demonstrations, tokenizer: tokenizer, contextLength: 128)
+    let examples = try SFTExample.encode(demonstrations, tokenizer: tokenizer, contextLength: 128)
     let trainer = try SFTTrainer(model: model, config: config, padToken: tokenizer.id(forSpecialToken: "<|pad|>")!,
                                  training: examples)
     try trainer.train { event in print(event); return .continue }
-    _ = (task, tokenizer, rng, model, config, examples, trainer)
+    _ = (demonstrations, tokenizer, rng, model, config, examples, trainer)
 }

@@ -3,14 +3,14 @@ import Foundation
 import RLFineTuning
 
 /// Example 1 of Sources/RLP/Documentation.docc/RLP.md.
-func documentationExample_RLP_1(ppoPolicy: GPT, tokenizer: any Tokenizer, unlabelled: [String], pad: Int32, sft: GPT, reward: RewardModelFunction, comparisons: [PreferenceRecord], referenceRows: [[Int32]], task: InstructionTask) throws {
+func documentationExample_RLP_1(ppoPolicy: GPT, tokenizer: any Tokenizer, unlabelled: [String], pad: Int32, sft: GPT, reward: RewardModelFunction, comparisons: [PreferenceRecord], referenceRows: [[Int32]], sameAnswer: (String, String, String) throws -> Bool) throws {
     var rng = SeededGenerator(seed: 0)
     let samples = try samplePolicy(TextPolicy(model: ppoPolicy, tokenizer: tokenizer), prompts: unlabelled, n: 10,
                                    maximumNewTokens: 24, using: &rng)
     let retrainer = try RewardRetrainer(config: RLPConfig(), rewardConfig: RewardModelConfig(), tokenizer: tokenizer, padToken: pad)
     let spg = try retrainer.retrain(.spg, sft: sft, previous: reward, human: comparisons, policySamples: samples,
                                     references: referenceRows,
-                                    equivalent: { prompt, a, b in try task.statesSameAnswer(prompt: prompt, a, b) })
+                                    equivalent: sameAnswer)   // e.g. the instruction task's statesSameAnswer(prompt:_:_:)
     // then PPO from the SFT model against spg.reward
     _ = (rng, samples, retrainer, spg)
 }

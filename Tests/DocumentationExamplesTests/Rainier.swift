@@ -3,18 +3,14 @@ import Foundation
 import RLFineTuning
 
 /// Example 1 of Sources/Rainier/Documentation.docc/Rainier.md.
-func documentationExample_Rainier_1(introspector: KnowledgeIntrospector, qa: any QuestionAnsweringModel) throws {
-    let world = try CommonsenseWorld()
-    let training = world.questions(.training)
+func documentationExample_Rainier_1(introspector: KnowledgeIntrospector, qa: any QuestionAnsweringModel, training: [MultipleChoiceQuestion], silver: [[String]], test: [MultipleChoiceQuestion]) throws {
     let trainer = try RainierTrainer(config: RainierConfig(), introspector: introspector,
                                      questionAnswering: qa, questions: training)
-    var rng = SplitMix64(seed: 0)
-    try trainer.imitate(silver: training.map { world.silverKnowledge(for: $0, count: 5, using: &rng) })
+    try trainer.imitate(silver: silver)
     try trainer.calibrateReward()
     try trainer.reinforce()
-    let test = world.questions(.test)
     var sampling = SeededGenerator(seed: 1)
     let statements = try trainer.introspector.sample(test, count: 10, options: trainer.inferenceOptions, using: &sampling)
     let answers = try answerWithKnowledge(test, knowledge: statements, questionAnswering: qa, aggregation: .max)
-    _ = (world, training, trainer, rng, test, sampling, statements, answers)
+    _ = (trainer, sampling, statements, answers)
 }

@@ -3,26 +3,25 @@ import Foundation
 import RLFineTuning
 
 /// Example 1 of Sources/RewardModeling/Documentation.docc/RewardModeling.md.
-func documentationExample_RewardModeling_1(sftModel: GPT, model: RewardModel, config: RewardModelConfig, groups: [ComparisonGroup], checkpoints: URL) throws {
-    let task = try InstructionTask()
+func documentationExample_RewardModeling_1(sftModel: GPT, model: RewardModel, config: RewardModelConfig, groups: [ComparisonGroup], checkpoints: URL, rankedComparisons: [RankedRecord], heldOutComparisons: [PreferenceRecord], demonstrations: [PromptCompletionRecord]) throws {
     let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
     var rng = SeededGenerator(seed: 0)
     let model = RewardModel(trunk: sftModel.copy(), using: &rng)
-    let training = try ComparisonGroup.encode(task.rankedComparisons, tokenizer: tokenizer, contextLength: 128)
-    let heldOut = try ComparisonGroup.encode(task.heldOutComparisons, tokenizer: tokenizer, contextLength: 128)
+    let training = try ComparisonGroup.encode(rankedComparisons, tokenizer: tokenizer, contextLength: 128)
+    let heldOut = try ComparisonGroup.encode(heldOutComparisons, tokenizer: tokenizer, contextLength: 128)
     let trainer = try RewardModelTrainer(model: model, config: RewardModelConfig(), padToken: 257,
                                          training: training, validation: heldOut)
     let result = try trainer.train()
-    print(result.evaluation!.accuracy, try task.noiseCeiling(of: task.heldOutComparisons))
-    let references = try task.demonstrations.map { try tokenizer.encode($0.prompt) + tokenizer.encode($0.completion) }
+    print(result.evaluation!.accuracy)   // against the labellers' noise ceiling, e.g. InstructionTask.noiseCeiling(of:)
+    let references = try demonstrations.map { try tokenizer.encode($0.prompt) + tokenizer.encode($0.completion) }
     let reward = RewardModelFunction(model: model, tokenizer: tokenizer,
                                      normalizer: try trainer.fitNormalizer(references: references))
     try reward.save(to: URL(fileURLWithPath: "runs/rm/model"))
-    _ = (task, tokenizer, rng, model, training, heldOut, trainer, result, references, reward)
+    _ = (tokenizer, rng, model, training, heldOut, trainer, result, references, reward)
 }
 
 /// Example 2 of Sources/RewardModeling/Documentation.docc/RewardModeling.md.
-func documentationExample_RewardModeling_2(sftModel: GPT, model: RewardModel, config: RewardModelConfig, groups: [ComparisonGroup], checkpoints: URL) throws {
+func documentationExample_RewardModeling_2(sftModel: GPT, model: RewardModel, config: RewardModelConfig, groups: [ComparisonGroup], checkpoints: URL, rankedComparisons: [RankedRecord], heldOutComparisons: [PreferenceRecord], demonstrations: [PromptCompletionRecord]) throws {
     let trainer = try RewardModelTrainer(model: model, config: config, padToken: 257, training: groups)
     try trainer.resume(from: checkpoints)               // the newest step-NNNNNN folder
     try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: 50)

@@ -3,13 +3,12 @@ import Foundation
 import RLFineTuning
 
 /// Example 1 of Sources/SFT/Documentation.docc/SFT.md.
-func documentationExample_SFT_1(model: GPT, config: SFTConfig, examples: [SFTExample], checkpoints: URL) throws {
-    let task = try InstructionTask()
+func documentationExample_SFT_1(model: GPT, config: SFTConfig, examples: [SFTExample], checkpoints: URL, demonstrations: [PromptCompletionRecord]) throws {
     let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
     var rng = SeededGenerator(seed: 0)
     let model = try GPT(config: GPTConfig(layerCount: 2, headCount: 4, embeddingSize: 64, contextLength: 96,
                                           vocabularySize: tokenizer.vocabularySize), using: &rng)
-    let examples = try SFTExample.encode(task.demonstrations, tokenizer: tokenizer, contextLength: 96)
+    let examples = try SFTExample.encode(demonstrations, tokenizer: tokenizer, contextLength: 96)
     var config = SFTConfig()
     config.steps = 150
     let trainer = try SFTTrainer(model: model, config: config, padToken: 257, training: examples)
@@ -17,11 +16,11 @@ func documentationExample_SFT_1(model: GPT, config: SFTConfig, examples: [SFTExa
         if case .evaluation(let step, let metrics) = event { print(step, metrics["sft/validation_loss"]!) }
         return .continue
     }
-    _ = (task, tokenizer, rng, model, examples, config, trainer, result)
+    _ = (tokenizer, rng, model, examples, config, trainer, result)
 }
 
 /// Example 2 of Sources/SFT/Documentation.docc/SFT.md.
-func documentationExample_SFT_2(model: GPT, config: SFTConfig, examples: [SFTExample], checkpoints: URL) throws {
+func documentationExample_SFT_2(model: GPT, config: SFTConfig, examples: [SFTExample], checkpoints: URL, demonstrations: [PromptCompletionRecord]) throws {
     let trainer = try SFTTrainer(model: model, config: config, padToken: 257, training: examples)
     try trainer.resume(from: checkpoints)               // the newest step-NNNNNN folder
     try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: 50)

@@ -3,7 +3,7 @@
 import XCTest
 import TestSupport
 import Foundation
-import RLP
+import RLPExperiments
 import Runs
 
 final class RLPExperimentResumeTests: XCTestCase {

@@ -1,6 +1,6 @@
 // A smoke run of the whole RLP experiment at toy size: every stage runs and the run directory has its files.
 import XCTest
-import RLP
+import RLPExperiments
 
 final class RLPExperimentTests: XCTestCase {
     func testSmokeRunWritesTableReportSamplesAndMetrics() throws {

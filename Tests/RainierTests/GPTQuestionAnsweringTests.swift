@@ -1,5 +1,5 @@
 // The GPT-backed QA model: choice scores are mean per-token log-likelihoods of " <choice>\n", batched and cached.
-import CommonsenseWorld
+import TrainingData
 import Foundation
 import LanguageModels
 import Rainier

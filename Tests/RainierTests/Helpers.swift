@@ -3,6 +3,7 @@
 import CommonsenseWorld
 import Foundation
 import Rainier
+import TrainingData
 
 /// A fixed scorer that stands in for Rainier's UnifiedQA model: without knowledge, known facts score 1 for the answer
 /// and 0 elsewhere, unknown ones get seeded noise in [0, 1); a statement of the asked relation adds 2 to the choice

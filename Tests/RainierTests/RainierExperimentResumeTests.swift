@@ -2,6 +2,7 @@
 // resumed, the run ends with the tables, samples, metrics and models of a run that was never stopped.
 import Foundation
 import Rainier
+import RainierExperiments
 import Runs
 import XCTest
 import TestSupport

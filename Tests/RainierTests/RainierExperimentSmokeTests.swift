@@ -2,6 +2,7 @@
 // directory holds config, metrics, samples (one per statement used) and the report.
 import Foundation
 import Rainier
+import RainierExperiments
 import XCTest
 
 final class RainierExperimentSmokeTests: XCTestCase {

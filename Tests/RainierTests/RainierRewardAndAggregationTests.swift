@@ -2,6 +2,7 @@
 import CommonsenseWorld
 import Foundation
 import Rainier
+import TrainingData
 import TrainingCore
 import XCTest
 

@@ -1,5 +1,5 @@
 // Behaviour on the built-in instruction task: a short SFT run beats the base model on gold score and win-rate.
-import BestOfN
+import Evaluation
 import LanguageModels
 import SFT
 import Tasks
@@ -34,7 +34,8 @@ final class SFTInstructionTaskTests: XCTestCase {
         func evaluate(_ model: GPT) throws -> PolicyScore {
             let policy = TextPolicy(model: model, tokenizer: tokenizer)
             let completions = try policy.complete(prompts, options: policy.options(greedy: true), using: &sampling)
-            return try scoreCompletions(prompts: prompts, completions: completions, judge: judge, resamples: 200)
+            var bootstrap = SeededGenerator(seed: 0)
+            return try scoreCompletions(prompts: prompts, completions: completions, judge: judge, resamples: 200, using: &bootstrap)
         }
         let before = try evaluate(base), after = try evaluate(model)
         print("SFT \(config.steps) steps in \(trained)s; loss \(result.finalTrainingLoss), val \(result.bestValidationLoss ?? .nan); gold \(before.gold.estimate) → \(after.gold.estimate) \(after.gold); win-rate \(before.winRate.estimate) → \(after.winRate.estimate)")

@@ -1,5 +1,5 @@
-// Checkpoint folders: atomic replacement, pruning to the newest K, half-written folders ignored, and trimming a
-// run's metrics log back to a checkpoint's step.
+// Checkpoint folders: atomic replacement, pruning to the newest K, half-written folders ignored. (Trimming a run's
+// logs back to a checkpoint's step is tested with the run directory, in RunsTests.)
 import Foundation
 import TensorCore
 import TrainingCore
@@ -35,16 +35,6 @@ final class CheckpointFolderTests: XCTestCase {
         XCTAssertEqual(text, "again")
     }
 
-    func testTruncateLogDropsLinesAfterTheStep() throws {
-        let url = try temporaryDirectory().appendingPathComponent("metrics.jsonl")
-        try Data("{\"step\":1,\"a\":1}\n{\"note\":\"no step\"}\n{\"step\":2,\"a\":2}\n{\"step\":3,\"a\":3}\n".utf8).write(to: url)
-        try CheckpointFolder.truncateLog(url, afterStep: 2)
-        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8),
-                       "{\"step\":1,\"a\":1}\n{\"note\":\"no step\"}\n{\"step\":2,\"a\":2}\n")
-    }
-
-    /// A process killed in the middle of an append leaves a last line without its newline; the resumed run must not
-    /// keep it (the next append would run into it and make one unreadable line of two records).
     /// A process killed while writing (or swapping) a checkpoint leaves a temporary folder of that step; the next
     /// complete write deletes it.
     func testAWriteDeletesTemporaryFoldersAKilledWriterLeft() throws {
@@ -54,17 +44,6 @@ final class CheckpointFolderTests: XCTestCase {
         }
         try CheckpointFolder.write(in: directory, step: 4, keep: 2) { try Data("4".utf8).write(to: $0.appendingPathComponent("state.json")) }
         XCTAssertEqual(try names(directory), ["step-000004"])
-    }
-
-    func testTruncateLogDropsATornLastLine() throws {
-        let url = try temporaryDirectory().appendingPathComponent("metrics.jsonl")
-        try Data("{\"step\":1,\"a\":1}\n{\"step\":2,\"a\":2}\n{\"step\":3,\"a\"".utf8).write(to: url)
-        try CheckpointFolder.truncateLog(url, afterStep: 5)
-        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "{\"step\":1,\"a\":1}\n{\"step\":2,\"a\":2}\n")
-        // Even a torn line that happens to parse (cut right after its closing brace) lacks its newline.
-        try Data("{\"step\":1}\n{\"step\":2}".utf8).write(to: url)
-        try CheckpointFolder.truncateLog(url, afterStep: 5)
-        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "{\"step\":1}\n")
     }
 
     /// The names in a directory, hidden ones included (a left-over `.partial-*` folder is hidden).

@@ -1,26 +1,29 @@
-// consumer: supervised fine-tuning of a tiny GPT on the built-in instruction task through the public API only.
+// consumer: supervised fine-tuning of a tiny GPT on its own demonstrations through the library's public API only
+// (the RLFineTuning product; the built-in task and the experiments are in RLFineTuningExperiments).
 //
 //   swift run -c release --package-path Examples/consumer
 //
-// It builds a small instruction task, tokenises its demonstrations with the byte tokenizer, fine-tunes a freshly
+// It writes 32 demonstrations (reverse a word), tokenises them with the byte tokenizer, fine-tunes a freshly
 // initialised 1-layer GPT for 20 steps and prints the metrics the trainer reports, then one sampled completion
 // (still noise after 20 steps: the point is the API, not the model). About 1 s once built (the first build
 // compiles the whole library, a few minutes); it prints, seed 0:
 //
-//   step 5: sft/grad_norm 2.2917, sft/learning_rate 0.0029, sft/loss 5.0670, sft/supervised_tokens 30.0000
+//   step 5: sft/grad_norm 1.5968, sft/learning_rate 0.0029, sft/loss 4.9956, sft/supervised_tokens 56.0000
 //   ...
-//   step 20: validation loss 4.3576
-//   done: 20 steps, final training loss 4.1694
+//   step 20: validation loss 3.9898
+//   done: 20 steps, final training loss 3.9101
 import Foundation
 import RLFineTuning
 
 /// Fine-tunes for 20 steps and prints the trainer's metrics.
 func run() throws {
-    var taskConfig = InstructionTaskConfig()
-    (taskConfig.demonstrationCount, taskConfig.comparisonCount, taskConfig.rankedCount) = (32, 8, 1)
-    (taskConfig.rlPromptCount, taskConfig.evaluationCount, taskConfig.heldOutComparisonCount) = (8, 8, 8)
-    taskConfig.pretrainingCharacterCount = 2_000
-    let task = try InstructionTask(config: taskConfig)
+    let words = ["lamp", "tree", "stone", "river", "cloud", "apple", "chair", "house", "bread", "music", "light", "grass",
+                 "table", "water", "plant", "horse", "sugar", "paper", "smile", "train", "glass", "dream", "green", "ocean",
+                 "night", "sound", "heart", "field", "storm", "crown", "brush", "flame", "tiger"]
+    func demonstration(_ word: String) -> PromptCompletionRecord {
+        PromptCompletionRecord(prompt: "Q: Reverse the word \(word).\nA:", completion: " \(String(word.reversed()))\n")
+    }
+    let demonstrations = words.dropLast().map(demonstration)   // the last word is held out
 
     let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
     let pad = tokenizer.id(forSpecialToken: "<|pad|>")!
@@ -34,7 +37,7 @@ func run() throws {
     config.learningRate = 3e-3
     config.warmupSteps = 2
     config.evaluationInterval = 10
-    let examples = try SFTExample.encode(task.demonstrations, tokenizer: tokenizer, contextLength: 128)
+    let examples = try SFTExample.encode(demonstrations, tokenizer: tokenizer, contextLength: 128)
     let trainer = try SFTTrainer(model: model, config: config, padToken: pad, training: examples)
     let result = try trainer.train { event in
         switch event {
@@ -49,7 +52,7 @@ func run() throws {
     print(String(format: "done: %d steps, final training loss %.4f", result.steps, result.finalTrainingLoss))
 
     let policy = TextPolicy(model: model, tokenizer: tokenizer)
-    let prompt = task.evaluation[0].prompt
+    let prompt = demonstration(words.last!).prompt
     let completion = try policy.complete([prompt], options: policy.options(temperature: 1), using: &rng)[0]
     print("prompt: \(prompt.debugDescription)\ncompletion: \(completion.debugDescription)")
 }

@@ -7,6 +7,7 @@ import Evaluation
 import LanguageModels
 import PPO
 import Pretraining
+import RLP
 import RewardModeling
 import Runs
 import SFT
@@ -245,8 +246,11 @@ public final class RLPExperiment {
         func policy(_ model: GPT) -> TextPolicy { TextPolicy(model: model, tokenizer: s.tokenizer, padToken: s.pad, stopTokens: s.stopTokens) }
         func evaluate(_ name: String, _ completions: [String], accuracy: Double? = nil, kept: Double? = nil) throws -> RLPSystemResult {
             let prompts = s.evaluationPrompts
-            let t = try scoreCompletions(prompts: prompts, completions: completions, judge: InstructionTaskJudge(task: s.task, judgeGroup: .training), resamples: 10)
-            let h = try scoreCompletions(prompts: prompts, completions: completions, judge: InstructionTaskJudge(task: s.task, judgeGroup: .heldOut), resamples: 10)
+            var trainingBootstrap = SeededGenerator(seed: 0), heldOutBootstrap = SeededGenerator(seed: 0)
+            let t = try scoreCompletions(prompts: prompts, completions: completions, judge: InstructionTaskJudge(task: s.task, judgeGroup: .training),
+                                         resamples: 10, using: &trainingBootstrap)
+            let h = try scoreCompletions(prompts: prompts, completions: completions, judge: InstructionTaskJudge(task: s.task, judgeGroup: .heldOut),
+                                         resamples: 10, using: &heldOutBootstrap)
             for (i, (prompt, completion)) in zip(prompts, completions).enumerated() {
                 try run.appendSample(method: name, prompt: prompt, completion: completion,
                                      scores: ["seed": Double(seed), "gold": t.goldScores[i], "win_training": t.winCredits[i], "win_held_out": h.winCredits[i]])

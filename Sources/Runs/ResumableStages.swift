@@ -1,8 +1,8 @@
-// The trainer side of resumable multi-stage runs: a stage whose trainer writes `step-NNNNNN` checkpoints continues
-// from the newest one when the run is resumed, and a trainer that returned early (it was asked to stop) ends the
-// run with `RunInterrupted`.
+// The trainer side of resumable multi-stage runs: a stage whose trainer writes `step-NNNNNN` checkpoints
+// (TrainingCore's `CheckpointFolder`) continues from the newest one when the run is resumed, and a trainer that
+// returned early (it was asked to stop) ends the run with `RunInterrupted`.
 import Foundation
-import Runs
+import TrainingCore
 
 extension StageClock {
     /// Prepares a trainer stage: in a resumed run, `load` restores the trainer from the newest checkpoint in

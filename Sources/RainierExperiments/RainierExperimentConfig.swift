@@ -2,6 +2,7 @@
 // stages and inference, sized to finish in about ten minutes on two cores.
 import CommonsenseWorld
 import Foundation
+import Rainier
 import Runs
 import TrainingCore
 

@@ -5,6 +5,7 @@ import CommonsenseWorld
 import Evaluation
 import Foundation
 import LanguageModels
+import Rainier
 import Runs
 import SFT
 import TensorCore

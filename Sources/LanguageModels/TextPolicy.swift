@@ -1,10 +1,7 @@
 // TextPolicy: a language model with its tokenizer, sampling completions of text prompts in batches with the
 // KV-cache generator (left-padded prompts, stop at the task's stop token, PAD after it).
 import Foundation
-import LanguageModels
-import TensorCore
 import Tokenizers
-import TrainingCore
 
 /// A policy over text: prompts in, sampled completions out.
 ///
@@ -14,7 +11,9 @@ import TrainingCore
 /// let answers = try policy.complete(["Q: Reverse the word lamp.\nA:"], options: policy.options(temperature: 1), using: &rng)
 /// ```
 public struct TextPolicy {
+    /// The language model that samples.
     public let model: GPT
+    /// Encodes prompts and decodes completions; its ids must be the model's vocabulary.
     public let tokenizer: any Tokenizer
     /// The id that left-pads prompts and fills rows after their stop token.
     public let padToken: Int32
@@ -57,14 +56,17 @@ public struct TextPolicy {
     /// A completion is the decoded text up to and including its stop token (special tokens other than the stop
     /// token are dropped); a completion that never stops is cut at `maximumNewTokens`.
     ///
-    /// - Throws: `TrainingError.invalidInput` for a prompt too long for the context with `maximumNewTokens`, or
-    ///   a generation error.
+    /// - Throws: `LanguageModelError.invalidOption` naming a prompt that is empty or too long for the context with
+    ///   `maximumNewTokens`, or a generation error.
     public func complete<G: RandomNumberGenerator>(_ prompts: [String], options: GenerationOptions, batchSize: Int = 64,
                                                    using generator: inout G) throws -> [String] {
         let encoded = try prompts.map { try tokenizer.encode($0) }
         let room = model.config.contextLength - options.maximumNewTokens
         if let long = encoded.firstIndex(where: { $0.count > room || $0.isEmpty }) {
-            throw TrainingError.invalidInput("prompt \(long + 1) has \(encoded[long].count) tokens; with maximumNewTokens \(options.maximumNewTokens) it must have 1...\(room) to fit the context of \(model.config.contextLength)")
+            throw LanguageModelError.invalidOption(
+                name: "prompt \(long + 1)", value: "\(encoded[long].count) tokens",
+                fix: "with maximumNewTokens \(options.maximumNewTokens) a prompt must have 1...\(room) tokens to fit the context of "
+                    + "\(model.config.contextLength); shorten the prompt or lower maximumNewTokens")
         }
         var out: [String] = []
         out.reserveCapacity(prompts.count)
