@@ -66,7 +66,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("TokenizersTests", ["Tokenizers", "Evaluation"]),
     ("LanguageModelsTests", ["LanguageModels", "NeuralNetworks", "TensorCore", "TestSupport"]),
     ("PretrainingTests", ["Pretraining", "LanguageModels", "Tokenizers", "TensorCore", "TrainingCore", "Runs"]),
-    ("SFTTests", ["SFT", "Runs", "Evaluation", "Tasks", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "TestSupport"]),
+    ("SFTTests", ["SFT", "Runs", "Evaluation", "Tasks", "LanguageModels", "NeuralNetworks", "Tokenizers", "TrainingCore", "TensorCore", "TestSupport"]),
     ("RewardModelingTests", ["RewardModeling", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Evaluation", "TestSupport"]),
     ("BestOfNTests", ["BestOfN", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore"]),
     ("PipelineTests", ["Pipeline", "LanguageModels", "TensorCore", "Runs", "TestSupport"]),

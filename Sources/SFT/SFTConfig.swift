@@ -51,6 +51,13 @@ public struct SFTConfig: Codable, Equatable, Sendable {
     public var keepBestCheckpoint: Bool = true
     /// Seed of data order and dropout. Default 0.
     public var seed: UInt64 = 0
+    /// γ, the weight of a language-modelling loss on pretraining text added to every update: the pretraining mix of
+    /// PPO-ptx (arXiv 2203.02155, §3.5 eq. 2) applied to SFT, so the model keeps its language ability while it
+    /// learns the demonstrations. Needs pretraining blocks (`SFTTrainer(…, pretraining:)`). Default 0 (off, as
+    /// InstructGPT's SFT).
+    public var ptxCoefficient: Double = 0
+    /// Pretraining blocks per update when `ptxCoefficient` > 0. Default 8.
+    public var ptxBatchSize: Int = 8
 
     /// A configuration with every default.
     public init() {}
@@ -72,6 +79,8 @@ public struct SFTConfig: Codable, Equatable, Sendable {
         try check(validationFraction >= 0 && validationFraction < 1, "validationFraction", validationFraction, "must be in [0, 1), such as 0.05; use 0 to skip validation")
         try check(evaluationInterval >= 1, "evaluationInterval", evaluationInterval, "must be at least 1, such as 50")
         try check(validationBatchSize >= 1, "validationBatchSize", validationBatchSize, "must be at least 1, such as 64")
+        try check(ptxCoefficient >= 0 && ptxCoefficient.isFinite, "ptxCoefficient", ptxCoefficient, "must be ≥ 0 (0 = no pretraining mix), such as 1")
+        try check(ptxBatchSize >= 1, "ptxBatchSize", ptxBatchSize, "must be at least 1, such as 8")
     }
 
     private func check(_ condition: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ConfigError) {

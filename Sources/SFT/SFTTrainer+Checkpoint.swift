@@ -17,6 +17,8 @@ struct SFTCheckpointState: Codable {
     var bestValidationLoss: Double?
     var bestStep: Int?
     var lastTrainingLoss: Double?
+    /// Blocks of the pretraining mix served so far (nil without a mix).
+    var pretrainingPosition: Int?
     /// Kernel threads of the run; a resumed run uses the same count, so reductions add in the same order.
     var threads: Int
 }
@@ -32,7 +34,8 @@ extension SFTTrainer {
     public func saveCheckpoint(in directory: URL, keep: Int = 2) throws -> URL {
         let state = SFTCheckpointState(step: step, config: config, generator: generator, order: order, cursor: cursor,
                                        bestValidationLoss: bestValidationLoss, bestStep: bestStep,
-                                       lastTrainingLoss: lastTrainingLoss, threads: Compute.threadCount)
+                                       lastTrainingLoss: lastTrainingLoss, pretrainingPosition: pretraining?.position,
+                                       threads: Compute.threadCount)
         return try CheckpointFolder.write(in: directory, step: step, keep: keep) { folder in
             try CheckpointFolder.writeModelAndOptimizer(model, optimizer, to: folder)
             if let bestParameters { try Safetensors.write(bestParameters, to: folder.appendingPathComponent("best.safetensors")) }
@@ -70,6 +73,7 @@ extension SFTTrainer {
         bestStep = state.bestStep
         bestParameters = best
         lastTrainingLoss = state.lastTrainingLoss
+        if let position = state.pretrainingPosition { pretraining?.position = position }
     }
 
     /// Restores the newest checkpoint in `directory` (see `loadCheckpoint(from:)`).

@@ -44,6 +44,8 @@ public final class SFTTrainer {
     public let trainingExamples: [SFTExample]
     public let validationExamples: [SFTExample]
     public let optimizer: AdamW
+    /// The pretraining text of the mix (nil when `config.ptxCoefficient` is 0).
+    public let pretraining: PretrainingBlocks?
     /// Updates taken so far.
     public internal(set) var step = 0
     public internal(set) var bestValidationLoss: Double?
@@ -68,11 +70,18 @@ public final class SFTTrainer {
     ///   - training: The training examples.
     ///   - validation: Validation examples; when nil, `config.validationFraction` of `training` is held out
     ///     (seeded), and with a fraction of 0 there is no validation.
-    /// - Throws: `ConfigError` for a bad configuration, `TrainingError.emptyData` for no training examples,
-    ///   `TrainingError.invalidInput` for an example longer than the model's context.
+    ///   - pretraining: Blocks of pretraining text for the mix; required when `config.ptxCoefficient` > 0.
+    /// - Throws: `ConfigError` for a bad configuration or a mix without pretraining blocks,
+    ///   `TrainingError.emptyData` for no training examples, `TrainingError.invalidInput` for an example longer
+    ///   than the model's context.
     public init(model: GPT, config: SFTConfig, padToken: Int32, training: [SFTExample],
-                validation: [SFTExample]? = nil) throws {
+                validation: [SFTExample]? = nil, pretraining: PretrainingBlocks? = nil) throws {
         try config.validate()
+        if config.ptxCoefficient > 0 && pretraining == nil {
+            throw ConfigError(field: "ptxCoefficient", value: "\(config.ptxCoefficient)",
+                              requirement: "the pretraining mix needs pretraining text; pass `pretraining:` blocks (rlft sft: --ptx-data FILE) or set ptxCoefficient to 0")
+        }
+        self.pretraining = config.ptxCoefficient > 0 ? pretraining : nil
         guard !training.isEmpty else { throw TrainingError.emptyData(what: "the SFT training set") }
         let context = model.config.contextLength
         if let index = (training + (validation ?? [])).firstIndex(where: { $0.promptTokens.count + $0.completionTokens.count > context }) {
@@ -143,6 +152,13 @@ public final class SFTTrainer {
         let value = Double(loss.value.scalars[0])
         guard value.isFinite else { throw TrainingError.nonFinite(quantity: "sft/loss", step: step + 1) }
         try loss.backward()
+        var mixLoss: Double?
+        if let pretraining {
+            let ptx = try model.languageModelLoss(pretraining.next(count: config.ptxBatchSize))
+            mixLoss = Double(ptx.value.item)
+            guard mixLoss!.isFinite else { throw TrainingError.nonFinite(quantity: "sft/ptx_loss", step: step + 1) }
+            try (ptx * Float(config.ptxCoefficient)).backward()
+        }
         // The norm is measured even without clipping (an infinite bound scales nothing): a finite loss can still
         // have a NaN gradient, and one AdamW step with it would make every later checkpoint NaN.
         let clipping = config.maximumGradientNorm > 0
@@ -156,6 +172,7 @@ public final class SFTTrainer {
         var metrics = ["sft/loss": value, "sft/learning_rate": Double(rate),
                        "sft/supervised_tokens": Double(batch.supervisedTokenCount)]
         if clipping { metrics["sft/grad_norm"] = Double(norm) }
+        if let mixLoss { metrics["sft/ptx_loss"] = mixLoss }
         return metrics
     }
 

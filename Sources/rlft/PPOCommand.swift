@@ -71,13 +71,9 @@ enum PPOCommand: Command {
         }
         var pretraining: PretrainingBlocks?
         if config.ptxCoefficient > 0 {
-            let file = URL(fileURLWithPath: try arguments.required("ptx-data", "pretraining text for PPO-ptx, e.g. --ptx-data data/instructions/pretrain.jsonl"))
-            let texts = try JSONLReader().read(LanguageModelingRecord.self, from: file).records.map(\.text)
-            let width = policy.config.contextLength
-            var blocks = try texts.map { Array(try tokenizer.encode($0).prefix(width)) }
-            var rng = SeededGenerator(seed: config.seed &+ 17)
-            blocks.shuffle(using: &rng)
-            pretraining = try PretrainingBlocks(blocks: blocks, padToken: tokens.padToken)
+            let file = try arguments.required("ptx-data", "pretraining text for PPO-ptx, e.g. --ptx-data data/instructions/pretrain.jsonl")
+            pretraining = try RunSupport.pretrainingBlocks(file, tokenizer: tokenizer, contextLength: policy.config.contextLength,
+                                                          padToken: tokens.padToken, seed: config.seed)
         }
         let trainer = try PPOTrainer(config: config, policy: policy, reference: reference, critic: critic, reward: reward, tokenizer: tokenizer,
                                      tokens: tokens, pretraining: pretraining)

@@ -10,6 +10,17 @@ import Tokenizers
 import TrainingData
 
 enum RunSupport {
+    /// Blocks of the pretraining text in `path` (`{"text"}` JSONL) for a pretraining mix (SFT's, PPO-ptx's): each
+    /// document's first `contextLength` tokens, in a seeded order.
+    static func pretrainingBlocks(_ path: String, tokenizer: any Tokenizer, contextLength: Int, padToken: Int32,
+                                  seed: UInt64) throws -> PretrainingBlocks {
+        let texts = try JSONLReader().read(LanguageModelingRecord.self, from: URL(fileURLWithPath: path)).records.map(\.text)
+        var blocks = try texts.map { Array(try tokenizer.encode($0).prefix(contextLength)) }
+        var rng = SeededGenerator(seed: seed &+ 17)
+        blocks.shuffle(using: &rng)
+        return try PretrainingBlocks(blocks: blocks, padToken: padToken)
+    }
+
     /// Reads and validates a JSONL file, failing on the first invalid record.
     static func read<R: DatasetRecord>(_ type: R.Type, _ path: String) throws -> [R] {
         try JSONLReader().read(type, from: URL(fileURLWithPath: path)).records

@@ -30,6 +30,8 @@ extension SFTConfig: DocumentedConfiguration {
         ("validationBatchSize", "examples per validation forward pass"),
         ("keepBestCheckpoint", "save and keep the parameters with the lowest validation loss"),
         ("seed", "seed of data order, dropout and evaluation sampling"),
+        ("ptxCoefficient", "γ: weight of a language-modelling loss on --ptx-data text added to every update, to keep the model's language ability (0 = off)"),
+        ("ptxBatchSize", "pretraining blocks per update when ptxCoefficient > 0"),
     ]
 }
 
@@ -43,6 +45,7 @@ enum SFTCommand: Command {
         ("validation FILE", "prompt–completion JSONL for the validation loss (default: validationFraction of --train)"),
         ("eval FILE", "prompt–completion JSONL of evaluation prompts with reference completions, e.g. data/eval.jsonl; base and fine-tuned models are sampled on it and, for instruction-task prompts, scored by gold score and win-rate"),
         ("eval-limit N", "evaluate on at most N prompts of --eval (default 200)"),
+        ("ptx-data FILE", "pretraining text ({\"text\"} JSONL) for the pretraining mix, e.g. data/instructions/pretrain.jsonl (required when ptxCoefficient > 0)"),
     ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption] + LoRAOptions.help
     static var help: String {
         SFTConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
@@ -50,11 +53,11 @@ enum SFTCommand: Command {
             + "\nWith --lora-rank, OUT/adapter/ holds the adapter in Hugging Face PEFT's format and OUT/model/ the merged model."
     }
     /// Options saved in options.json so that --resume needs only the run directory.
-    static let dataKeys: Set<String> = Set(["train", "model", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints"])
+    static let dataKeys: Set<String> = Set(["train", "model", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints", "ptx-data"])
         .union(LoRAOptions.keys)
 
     static func run(_ given: CommandLineArguments) throws {
-        let reserved = Set<String>(["train", "model", "out", "validation", "eval", "eval-limit", "quiet", "overwrite"]).union(TrainingRun.checkpointKeys)
+        let reserved = Set<String>(["train", "model", "out", "validation", "eval", "eval-limit", "quiet", "overwrite", "ptx-data"]).union(TrainingRun.checkpointKeys)
             .union(LoRAOptions.keys)
         let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         let trainPath = try arguments.required("train", "the prompt–completion JSONL to train on, e.g. --train data/sft.jsonl")
@@ -74,7 +77,11 @@ enum SFTCommand: Command {
         let validation = try arguments.options["validation"].map {
             try SFTExample.encode(try RunSupport.read(PromptCompletionRecord.self, $0), tokenizer: tokenizer, contextLength: context)
         }
-        let trainer = try SFTTrainer(model: model, config: config, padToken: pad, training: training, validation: validation)
+        let pretraining = try config.ptxCoefficient > 0 ? RunSupport.pretrainingBlocks(
+            try arguments.required("ptx-data", "pretraining text for the mix, e.g. --ptx-data data/instructions/pretrain.jsonl"),
+            tokenizer: tokenizer, contextLength: context, padToken: pad, seed: config.seed) : nil
+        let trainer = try SFTTrainer(model: model, config: config, padToken: pad, training: training, validation: validation,
+                                     pretraining: pretraining)
         // Everything is checked: only now does the run directory appear.
         let out = try TrainingRun.openRun(outURL, arguments, resuming: resuming)
         if !resuming {

@@ -1,10 +1,10 @@
-// The pretraining data of PPO-ptx (Ouyang et al. 2022, arXiv 2203.02155, §3.5 eq. 2 and App. C.4): token blocks
-// served in order, cyclically, with a position that checkpoints save so a resumed run sees the same blocks.
+// The pretraining data mixed into fine-tuning: PPO-ptx's (Ouyang et al. 2022, arXiv 2203.02155, §3.5 eq. 2 and
+// App. C.4) and SFT's when it mixes pretraining text. Token blocks served in order, cyclically, with a position that
+// checkpoints save so a resumed run sees the same blocks.
 import Foundation
-import LanguageModels
-import TrainingCore
 
-/// A cyclic source of pretraining token blocks for PPO-ptx.
+/// A cyclic source of pretraining token blocks for a language-modelling term beside a fine-tuning loss (PPO-ptx,
+/// or SFT with a pretraining mix).
 ///
 /// Blocks are served in the given order (shuffle them first if they come sorted) and wrap around at the end.
 /// `position` counts blocks served so far; restoring it resumes the stream exactly.
@@ -16,10 +16,13 @@ public final class PretrainingBlocks {
     /// Blocks served so far.
     public var position: Int
 
-    /// - Throws: `TrainingError.emptyData` when no block has at least two tokens.
-    public init(blocks: [[Int32]], padToken: Int32, position: Int = 0) throws {
+    /// - Throws: `LanguageModelError.invalidOption` when no block has at least two tokens.
+    public init(blocks: [[Int32]], padToken: Int32, position: Int = 0) throws(LanguageModelError) {
         let usable = blocks.filter { $0.count >= 2 }
-        guard !usable.isEmpty else { throw TrainingError.emptyData(what: "the PPO-ptx pretraining data (blocks of at least 2 tokens)") }
+        guard !usable.isEmpty else {
+            throw .invalidOption(name: "pretraining blocks", value: "\(blocks.count) blocks, none of 2 or more tokens",
+                                 fix: "give pretraining text long enough for blocks of at least 2 tokens")
+        }
         self.blocks = usable
         self.padToken = padToken
         self.position = position
