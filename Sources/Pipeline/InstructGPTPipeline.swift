@@ -199,9 +199,11 @@ public final class InstructGPTPipeline {
             (c.steps, c.seed) = (config.capped(config.sftSteps), config.seed)
             c.warmupSteps = Swift.min(c.warmupSteps, c.steps)
             c.evaluationInterval = Swift.max(1, Swift.min(100, c.steps))
+            c.ptxCoefficient = config.sftPtxCoefficient
             let model = try base.fineTunable(lora: lora, seed: config.seed)
             let examples = try SFTExample.encode(data.demonstrations, tokenizer: tokenizer, contextLength: config.contextLength)
-            let trainer = try SFTTrainer(model: model, config: c, padToken: pad, training: examples)
+            let trainer = try SFTTrainer(model: model, config: c, padToken: pad, training: examples,
+                                         pretraining: c.ptxCoefficient > 0 ? try pretrainingBlocks(pretrainer.data, pad: pad) : nil)
             let checkpoints = checkpointDirectory("sft")
             try clock.continueTrainer(run: run, phase: "sft", checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.step }
             _ = try trainer.train(checkpointDirectory: checkpoints, checkpointEvery: checkpointInterval, keepCheckpoints: 1) { event in
@@ -393,7 +395,8 @@ public final class InstructGPTPipeline {
     /// weights the policy shares and never changes (no second copy).
     func reference(_ start: GPT) -> GPT { lora == nil ? start.frozenCopy() : start }
 
-    /// The pretraining stream cut into blocks for PPO-ptx.
+    /// The training split of the pretraining stream cut into blocks, for SFT's mix and PPO-ptx (the held-out LM loss
+    /// is measured on the validation split, which neither sees).
     func pretrainingBlocks(_ data: TokenBlocks, pad: Int32) throws -> PretrainingBlocks {
         let length = Swift.min(64, data.blockLength)
         let blocks = stride(from: 0, to: data.trainingCount - length, by: length).map { Array(data.tokens[$0..<($0 + length)]) }
