@@ -77,7 +77,8 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("RLPTests", ["RLP", "RLPExperiments", "RewardModeling", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "Runs", "TestSupport"]),
     // The Swift examples of README.md and the DocC articles (Scripts/doc_examples.py writes them), compiled.
     ("DocumentationExamplesTests", ["RLFineTuning", "RLFineTuningExperiments"]),
-    ("RainierTests", ["Rainier", "RainierExperiments", "CommonsenseWorld", "TrainingData", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
+    ("RainierTests", ["Rainier", "RainierExperiments", "CommonsenseWorld", "TrainingData", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),    // The command-line tool: every command's configuration, checked against its `--help` documentation.
+    ("rlftTests", ["rlft", "Runs", "CriticFreeRL", "DirectPreference", "PPO"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.

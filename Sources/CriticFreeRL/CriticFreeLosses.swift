@@ -5,8 +5,9 @@ import Foundation
 import TensorCore
 import TrainingCore
 
-/// How GRPO reduces its per-token losses ℓ_{i,t} to one number (TRL `loss_type`).
-public enum GRPOLossAggregation: String, Codable, CaseIterable, Sendable {
+/// How GRPO reduces its per-token losses ℓ_{i,t} to one number (TRL `loss_type`); ``GRPOConfig/lossAggregation``,
+/// spelled `grpo`, `bnpo`, `dr_grpo` or `dapo` in configuration files.
+public enum GRPOLossAggregation: String, ConfigurationChoice {
     /// Mean over sequences of each sequence's token mean (the GRPO paper).
     case grpo
     /// Σ ℓ / #tokens of each micro-batch, averaged over the micro-batches of the step.

@@ -31,18 +31,16 @@ struct SharedSettings {
     var seed: UInt64
 
     init(_ algorithm: CriticFreeAlgorithm) {
+        let c: any CriticFreeConfiguration
         switch algorithm {
-        case .rloo(let c):
-            (iterations, promptsPerIteration, generations, epochs, microBatchSize, maximumNewTokens) =
-                (c.iterations, c.promptsPerIteration, c.generations, c.epochs, c.microBatchSize, c.maximumNewTokens)
-            (klCoefficient, clipLow, clipHigh, learningRate) = (c.klCoefficient, c.clipRange, c.clipRangeHigh > 0 ? c.clipRangeHigh : c.clipRange, c.learningRate)
-            (maximumGradientNorm, temperature, missingStopPenalty, seed) = (c.maximumGradientNorm, c.temperature, c.missingStopPenalty, c.seed)
-        case .grpo(let c):
-            (iterations, promptsPerIteration, generations, epochs, microBatchSize, maximumNewTokens) =
-                (c.iterations, c.promptsPerIteration, c.generations, c.epochs, c.microBatchSize, c.maximumNewTokens)
-            (klCoefficient, clipLow, clipHigh, learningRate) = (c.klCoefficient, c.clipRange, c.clipRangeHigh > 0 ? c.clipRangeHigh : c.clipRange, c.learningRate)
-            (maximumGradientNorm, temperature, missingStopPenalty, seed) = (c.maximumGradientNorm, c.temperature, c.missingStopPenalty, c.seed)
+        case .rloo(let rloo): c = rloo
+        case .grpo(let grpo): c = grpo
         }
+        let s = c.shared
+        (iterations, promptsPerIteration, generations, epochs, microBatchSize, maximumNewTokens) =
+            (s.iterations, s.promptsPerIteration, c.generations, s.epochs, s.microBatchSize, s.maximumNewTokens)
+        (klCoefficient, clipLow, clipHigh, learningRate) = (c.klCoefficient, s.clipRange, s.clipRangeHigh > 0 ? s.clipRangeHigh : s.clipRange, s.learningRate)
+        (maximumGradientNorm, temperature, missingStopPenalty, seed) = (s.maximumGradientNorm, s.temperature, s.missingStopPenalty, s.seed)
     }
 }
 
@@ -153,7 +151,7 @@ public final class CriticFreeTrainer {
             let rewards = zip(rollout.scores, kl).map { $0 - Float(c.klCoefficient) * $1 }
             return (leaveOneOutAdvantages(rewards: rewards, groupSize: c.generations, normalize: c.normalizeAdvantages), rewards, kl)
         case .grpo(let c):
-            return (groupNormalizedAdvantages(rewards: rollout.scores, groupSize: c.generations, scaling: c.rewardScaling!),
+            return (groupNormalizedAdvantages(rewards: rollout.scores, groupSize: c.generations, scaling: c.scaleRewards),
                     rollout.scores, kl)
         }
     }
@@ -222,7 +220,7 @@ public final class CriticFreeTrainer {
                                   advantages: partAdvantages, mask: part.mask, sequenceWeight: 1 / Float(b),
                                   clipLow: settings.clipLow, clipHigh: settings.clipHigh)
             case .grpo(let c):
-                let weights = grpoTokenWeights(mask: part.mask, aggregation: c.aggregation!, totalSequences: b, totalTokens: totalTokens,
+                let weights = grpoTokenWeights(mask: part.mask, aggregation: c.lossAggregation, totalSequences: b, totalTokens: totalTokens,
                                                microBatchCount: microBatchCount, maximumCompletionLength: c.maximumNewTokens)
                 result = grpoLoss(logProbabilities: scores.logProbabilities, oldLogProbabilities: part.logProbabilities,
                                   referenceLogProbabilities: part.referenceLogProbabilities, advantages: partAdvantages,

@@ -2,9 +2,11 @@
 // (arXiv 2402.03300, §4.1.2).
 // Rewards are laid out in groups of G consecutive samples of the same prompt: [prompt 0 × G, prompt 1 × G, …].
 import Foundation
+import TrainingCore
 
-/// How GRPO scales the group-centred rewards (TRL `scale_rewards`).
-public enum GRPORewardScaling: String, Codable, CaseIterable, Sendable {
+/// How GRPO scales the group-centred rewards (TRL `scale_rewards`); ``GRPOConfig/scaleRewards``, spelled `group`,
+/// `batch` or `none` in configuration files.
+public enum GRPORewardScaling: String, ConfigurationChoice {
     /// Divide by the group's standard deviation (Bessel-corrected) + 1e−4 (the GRPO paper).
     case group
     /// Divide by the whole batch's standard deviation + 1e−4.

@@ -20,8 +20,9 @@ public enum DirectPreferenceMethod: String, Codable, CaseIterable, Sendable {
 /// λ_D = λ_U = 1). TRL's learning rate (1e−6, for billion-parameter models) is far too small for the toy
 /// byte-level models of this library; the default here is 5e−5, and `learningRate` should be tuned per model.
 public struct DirectPreferenceConfig: Codable, Equatable, Sendable {
-    /// The DPO-family loss (``DirectPreferenceMethod/dpo`` only): `sigmoid`, `hinge`, `robust` or `ipo`. Default sigmoid.
-    public var loss = "sigmoid"
+    /// The DPO-family loss (``DirectPreferenceMethod/dpo`` only), spelled `sigmoid`, `hinge`, `robust` or `ipo` in
+    /// configuration files. Default sigmoid.
+    public var loss: DPOLossType = .sigmoid
     /// β: the strength of the implicit KL regularisation (DPO, IPO, KTO) or the weight of the odds-ratio
     /// term (ORPO's λ). Default 0.1.
     public var beta = 0.1
@@ -54,14 +55,10 @@ public struct DirectPreferenceConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// ``loss`` as an enum (nil when it names no loss; `validate()` rejects that).
-    public var lossType: DPOLossType? { DPOLossType(rawValue: loss) }
-
     /// Checks every field.
     ///
     /// - Throws: `ConfigError` naming the first bad field, its value and what to use instead.
     public func validate() throws {
-        try require(lossType != nil, "loss", loss, "it must be one of sigmoid, hinge, robust, ipo")
         try require(beta > 0 && beta.isFinite, "beta", beta, "it must be positive, such as 0.1")
         try require(labelSmoothing >= 0 && labelSmoothing < 0.5, "labelSmoothing", labelSmoothing, "it must be in [0, 0.5), such as 0 or 0.1")
         try require(desirableWeight > 0 && undesirableWeight > 0, "desirableWeight", "\(desirableWeight)/\(undesirableWeight)",
@@ -79,7 +76,7 @@ public struct DirectPreferenceConfig: Codable, Equatable, Sendable {
 
     /// One line per field, for `--help` (`rlft dpo`, `rlft kto`, `rlft orpo`).
     public static let fieldDocumentation: [(name: String, description: String)] = [
-        ("loss", "DPO loss: sigmoid (DPO), hinge, robust, ipo (rlft dpo only)"),
+        ("loss", "DPO loss, one of \(DPOLossType.allowedSpellings) (sigmoid is DPO; rlft dpo only)"),
         ("beta", "β: implicit KL strength (DPO/IPO/KTO) or odds-ratio weight λ (ORPO)"),
         ("labelSmoothing", "label smoothing ε in [0, 0.5) for the sigmoid and robust losses"),
         ("desirableWeight", "λ_D, weight of desirable examples (KTO)"),

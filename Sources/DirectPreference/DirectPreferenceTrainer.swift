@@ -172,7 +172,7 @@ public final class DirectPreferenceTrainer {
             }
             return dpoLoss(policyChosen: chosen, policyRejected: rejected, referenceChosen: indices.map { referenceChosen[$0] },
                            referenceRejected: indices.map { referenceRejected[$0] }, chosenLengths: Array(lengths[0..<n]),
-                           rejectedLengths: Array(lengths[n...]), beta: config.beta, type: config.lossType!,
+                           rejectedLengths: Array(lengths[n...]), beta: config.beta, type: config.loss,
                            labelSmoothing: config.labelSmoothing)
         case .kto:
             let batch = indices.map { examples[$0] }
@@ -234,7 +234,7 @@ public final class DirectPreferenceTrainer {
         let rejected = try sequenceLogProbabilityValues(policy, prompts: prompts, completions: validation.map(\.rejectedTokens),
                                                         padToken: padToken, chunkSize: config.scoringBatchSize)
         var correct = 0.0, margin = 0.0, rewardW = 0.0, rewardL = 0.0
-        let averaged = method == .orpo || (method == .dpo && config.lossType == .ipo)
+        let averaged = method == .orpo || (method == .dpo && config.loss == .ipo)
         for i in validation.indices {
             let lw = Double(validation[i].chosenTokens.count), ll = Double(validation[i].rejectedTokens.count)
             var w = Double(chosen[i]), l = Double(rejected[i])

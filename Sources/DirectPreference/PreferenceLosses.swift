@@ -6,9 +6,11 @@
 // computed in Double with closed-form derivatives, so saturated sigmoids and log(1 − p) near p = 1 stay finite.
 import Foundation
 import TensorCore
+import TrainingCore
 
-/// The DPO-family loss of TRL's `loss_type` switch.
-public enum DPOLossType: String, Codable, CaseIterable, Sendable {
+/// The DPO-family loss of TRL's `loss_type` switch; ``DirectPreferenceConfig/loss``, spelled `sigmoid`, `hinge`,
+/// `robust` or `ipo` in configuration files.
+public enum DPOLossType: String, ConfigurationChoice {
     /// `−log σ(βΔ)` (DPO, Rafailov et al. 2023), with optional label smoothing ε (conservative DPO):
     /// `−(1−ε) log σ(βΔ) − ε log σ(−βΔ)`.
     case sigmoid

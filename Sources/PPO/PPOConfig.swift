@@ -1,6 +1,7 @@
 // PPOConfig: every hyperparameter of PPO-RLHF (InstructGPT, arXiv 2203.02155, App. C.4) at toy scale, with validation
 // that names the field, shows the value and says how to fix it.
 import Foundation
+import NeuralNetworks
 import TrainingCore
 
 /// The hyperparameters of a PPO-RLHF run (InstructGPT §3.5; lm-human-preferences; TRL's `PPOConfig`).
@@ -88,8 +89,9 @@ public struct PPOConfig: Codable, Equatable, Sendable {
     public var learningRate: Float = 1e-4
     /// Learning rate of a separate value model (0 = same as `learningRate`). Default 0.
     public var valueLearningRate: Float = 0
-    /// Learning-rate shape over the iterations: constant, linear or cosine (decay to 0 at `iterations`). Default constant.
-    public var learningRateDecay = "constant"
+    /// Learning-rate shape over the iterations after the warm-up: constant, or linear or cosine decay to 0 at
+    /// `iterations`. Default constant.
+    public var learningRateDecay: PPOLearningRateDecay = .constant
     /// Iterations of linear warm-up from 0 (InstructGPT warms up for 10). Default 0.
     public var warmupIterations = 0
     /// AdamW β₁. Default 0.9.
@@ -165,7 +167,7 @@ public struct PPOConfig: Codable, Equatable, Sendable {
         ("valueCoefficient", "value-loss coefficient"),
         ("learningRate", "peak AdamW learning rate"),
         ("valueLearningRate", "learning rate of a separate value model (0 = learningRate)"),
-        ("learningRateDecay", "constant, linear or cosine decay to 0 over the iterations"),
+        ("learningRateDecay", "learning-rate shape after warm-up, one of \(PPOLearningRateDecay.allowedSpellings) (linear and cosine decay to 0 at the last iteration)"),
         ("warmupIterations", "iterations of linear learning-rate warm-up"),
         ("adamBeta1", "AdamW beta1"),
         ("adamBeta2", "AdamW beta2"),
@@ -176,9 +178,6 @@ public struct PPOConfig: Codable, Equatable, Sendable {
         ("ptxBatchSize", "pretraining blocks per minibatch for PPO-ptx"),
         ("emaDecay", "decay of an EMA of the policy weights after each optimizer step (0 = off)"),
     ]
-
-    /// The learning-rate decay shapes `learningRateDecay` accepts.
-    public static let learningRateDecays = ["constant", "linear", "cosine"]
 
     /// Checks every field and the relations between them.
     ///
@@ -223,8 +222,6 @@ public struct PPOConfig: Codable, Equatable, Sendable {
         try check(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "it must be positive (e.g. 1e-4)")
         try check(valueLearningRate >= 0 && valueLearningRate.isFinite, "valueLearningRate", valueLearningRate,
                   "it must be 0 (same as learningRate) or positive (e.g. 1e-4)")
-        try check(PPOConfig.learningRateDecays.contains(learningRateDecay), "learningRateDecay", learningRateDecay,
-                  "it must be one of \(PPOConfig.learningRateDecays.joined(separator: ", "))")
         try check(warmupIterations >= 0 && warmupIterations <= iterations, "warmupIterations", warmupIterations,
                   "it must lie in 0...iterations (\(iterations))")
         try check(adamBeta1 >= 0 && adamBeta1 < 1, "adamBeta1", adamBeta1, "it must lie in [0, 1) (e.g. 0.9)")
@@ -246,5 +243,29 @@ public struct PPOConfig: Codable, Equatable, Sendable {
     /// The KL controller these settings start from.
     public var initialKLController: KLController {
         adaptiveKL ? .adaptive(initial: klCoefficient, target: klTarget, horizon: klHorizon) : .fixed(klCoefficient)
+    }
+}
+
+/// The shape of PPO's learning rate over the iterations, after `warmupIterations` of linear warm-up
+/// (``PPOConfig/learningRateDecay``); the raw values are the spellings of configuration files.
+public enum PPOLearningRateDecay: String, ConfigurationChoice {
+    /// The peak learning rate throughout (lm-human-preferences and TRL's PPO default).
+    case constant
+    /// Linear decay to 0 at the last iteration.
+    case linear
+    /// Cosine decay to 0 at the last iteration.
+    case cosine
+
+    /// The schedule of the learning-rate multiplier (peak 1) for `iterations` iterations after `warmupIterations`
+    /// of warm-up.
+    public func schedule(warmupIterations: Int, iterations: Int) -> LearningRateSchedule {
+        switch self {
+        case .constant:
+            return .warmupLinear(peak: 1, warmupSteps: warmupIterations, totalSteps: warmupIterations, minimumRatio: 1)
+        case .linear:
+            return .warmupLinear(peak: 1, warmupSteps: warmupIterations, totalSteps: iterations, minimumRatio: 0)
+        case .cosine:
+            return .warmupCosine(peak: 1, warmupSteps: warmupIterations, totalSteps: iterations, minimumRatio: 0)
+        }
     }
 }

@@ -116,14 +116,7 @@ public final class PPOTrainer {
         } else {
             valueOptimizer = nil
         }
-        switch config.learningRateDecay {
-        case "linear":
-            schedule = .warmupLinear(peak: 1, warmupSteps: config.warmupIterations, totalSteps: config.iterations, minimumRatio: 0)
-        case "cosine":
-            schedule = .warmupCosine(peak: 1, warmupSteps: config.warmupIterations, totalSteps: config.iterations, minimumRatio: 0)
-        default:
-            schedule = .warmupLinear(peak: 1, warmupSteps: config.warmupIterations, totalSteps: config.warmupIterations, minimumRatio: 1)
-        }
+        schedule = config.learningRateDecay.schedule(warmupIterations: config.warmupIterations, iterations: config.iterations)
     }
 
     /// Every trainable parameter: the policy, then the critic.

@@ -64,7 +64,7 @@ extension InstructGPTPipeline {
                     var c = DirectPreferenceConfig()
                     (c.epochs, c.learningRate, c.batchSize, c.seed) = (config.methodEpochs, Double(config.methodLearningRate), 16, config.seed)
                     let kind: DirectPreferenceMethod = method == "kto" ? .kto : (method == "orpo" ? .orpo : .dpo)
-                    if method == "ipo" { c.loss = "ipo" }
+                    if method == "ipo" { c.loss = .ipo }
                     let trainer = try DirectPreferenceTrainer(method: kind, config: c, policy: policy, reference: reference(sft),
                                                               padToken: tokens.padToken, training: .paired(comparisons), validation: heldOut)
                     if let initial = try trainer.evaluate() { _ = self.record(.evaluation(step: 0, metrics: initial), phase: name) }

@@ -55,7 +55,7 @@ public struct RainierConfig: Codable, Equatable, Sendable {
         c.valueClipRange = 0.2
         c.valueCoefficient = 1
         c.learningRate = 3e-4
-        c.learningRateDecay = "linear"
+        c.learningRateDecay = .linear
         c.maximumGradientNorm = 0
         return c
     }

@@ -62,7 +62,7 @@ enum DirectPreferenceRun {
         let trainPath = try arguments.required("train", "the preference JSONL, e.g. --train data/instructions/comparisons.jsonl")
         let outURL = try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/\(method.rawValue)")
         let config = try DirectPreferenceConfig.load(arguments: arguments, reserved: reserved)
-        if method != .dpo && config.loss != "sigmoid" {
+        if method != .dpo && config.loss != .sigmoid {
             throw UsageError("--loss selects the DPO variant and applies to rlft dpo only")
         }
         let lora = try LoRAOptions.config(arguments)
@@ -99,7 +99,7 @@ enum DirectPreferenceRun {
             try? FileManager.default.removeItem(at: out.file("samples.jsonl"))
             printer.line("rlft \(method.rawValue): resuming \(out.url.path) at step \(step) of \(trainer.totalSteps)")
         }
-        let variant = method == .dpo ? " (\(config.loss) loss)" : ""
+        let variant = method == .dpo ? " (\(config.loss.rawValue) loss)" : ""
         printer.line("rlft \(method.rawValue)\(variant): \(max(trainer.pairs.count, trainer.examples.count)) training items, \(validation.count) held-out comparisons, \(trainer.totalSteps) steps, \(policy.parameterCount) parameters")
         var initial: [String: Double]?
         if !resuming, let evaluation = try trainer.evaluate() {
@@ -128,7 +128,7 @@ enum DirectPreferenceRun {
         var table = ResultTable(columns: ["model", "held-out implicit-reward accuracy", "gold score", "win-rate"])
         let final = try trainer.evaluate()
         // At π = π_ref every implicit reward is 0, so the SFT row's accuracy is shown only for ORPO (no reference).
-        let label = method == .dpo && config.loss != "sigmoid" ? "DPO (\(config.loss))" : method.rawValue.uppercased()
+        let label = method == .dpo && config.loss != .sigmoid ? "DPO (\(config.loss.rawValue))" : method.rawValue.uppercased()
         var rows: [(String, GPT, Double?)] = [("SFT", sft, method == .orpo ? initial?["eval/rewards/accuracy"] : nil),
                                               (label, policy, final?["eval/rewards/accuracy"])]
         if let evalPath = arguments.options["eval"] {

@@ -89,10 +89,20 @@ final class CriticFreeTrainerTests: XCTestCase {
         }
     }
 
-    func testBadSettingsAreConfigurationErrors() {
-        var grpo = GRPOConfig()
-        grpo.lossAggregation = "sum"
-        XCTAssertThrowsError(try grpo.validate()) { XCTAssertEqual(($0 as? ConfigError)?.field, "lossAggregation") }
+    func testBadSettingsAreConfigurationErrors() throws {
+        // A spelling that names no aggregation fails while decoding, naming the field, the value and the choices.
+        var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(GRPOConfig())) as! [String: Any]
+        object["lossAggregation"] = "sum"
+        XCTAssertThrowsError(try JSONDecoder().decode(GRPOConfig.self, from: JSONSerialization.data(withJSONObject: object))) {
+            XCTAssertEqual("\($0)", "`lossAggregation` is sum, but it must be one of grpo, bnpo, dr_grpo, dapo")
+        }
+        object["lossAggregation"] = "dr_grpo"
+        let decoded = try JSONDecoder().decode(GRPOConfig.self, from: JSONSerialization.data(withJSONObject: object))
+        XCTAssertEqual(decoded.lossAggregation, .drGRPO)
+        // The shared fields stay flat in JSON, under their own names.
+        let keys = Set((try JSONSerialization.jsonObject(with: JSONEncoder().encode(RLOOConfig())) as! [String: Any]).keys)
+        XCTAssertEqual(keys, Set(RLOOConfig.fieldDocumentation.map(\.name)))
+        XCTAssertFalse(keys.contains("shared"))
         var rloo = RLOOConfig()
         rloo.generations = 1
         XCTAssertThrowsError(try CriticFreeTrainer(algorithm: .rloo(rloo), policy: makeTinyPolicy(), reward: .function(letterReward),

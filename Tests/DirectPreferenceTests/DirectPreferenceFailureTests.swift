@@ -11,8 +11,8 @@ import XCTest
 final class DirectPreferenceFailureTests: XCTestCase {
     func testANaNLossStopsEveryMethodNamingTheStep() throws {
         let pairs = toyPairs(count: 16, seed: 4)
-        let cases: [(String, DirectPreferenceMethod, String)] = [("DPO", .dpo, "sigmoid"), ("IPO", .dpo, "ipo"),
-                                                                 ("KTO", .kto, "sigmoid"), ("ORPO", .orpo, "sigmoid")]
+        let cases: [(String, DirectPreferenceMethod, DPOLossType)] = [("DPO", .dpo, .sigmoid), ("IPO", .dpo, .ipo),
+                                                                      ("KTO", .kto, .sigmoid), ("ORPO", .orpo, .sigmoid)]
         for (name, method, loss) in cases {
             var config = DirectPreferenceConfig()
             (config.loss, config.batchSize, config.epochs, config.learningRate) = (loss, 4, 2, 1e-3)

@@ -33,8 +33,8 @@ final class DirectPreferenceTrainerTests: XCTestCase {
     /// 0): DPO, IPO, KTO 0.000 → 1.000, ORPO 0.604 → 1.000, 0.1–0.2 s each.
     func testHeldOutImplicitRewardAccuracyRisesForEveryMethod() throws {
         let training = toyPairs(count: 64, seed: 1), heldOut = toyPairs(count: 48, seed: 2)
-        let cases: [(String, DirectPreferenceMethod, String)] = [("DPO", .dpo, "sigmoid"), ("IPO", .dpo, "ipo"),
-                                                                 ("KTO", .kto, "sigmoid"), ("ORPO", .orpo, "sigmoid")]
+        let cases: [(String, DirectPreferenceMethod, DPOLossType)] = [("DPO", .dpo, .sigmoid), ("IPO", .dpo, .ipo),
+                                                                      ("KTO", .kto, .sigmoid), ("ORPO", .orpo, .sigmoid)]
         for (name, method, loss) in cases {
             var config = DirectPreferenceConfig()
             (config.loss, config.batchSize, config.epochs, config.learningRate) = (loss, 16, 3, 2e-3)
@@ -80,10 +80,9 @@ final class DirectPreferenceTrainerTests: XCTestCase {
     }
 
     func testBadConfigurationAndDataAreReported() throws {
-        var config = DirectPreferenceConfig()
-        config.loss = "softmax"
-        XCTAssertThrowsError(try config.validate()) { error in
-            XCTAssertEqual((error as? ConfigError)?.field, "loss")
+        // A loss that names no DPOLossType fails while decoding, with the field, the value and the allowed spellings.
+        XCTAssertThrowsError(try JSONDecoder().decode(DirectPreferenceConfig.self, from: Data(#"{"loss": "softmax"}"#.utf8))) { error in
+            XCTAssertEqual("\(error)", "`loss` is softmax, but it must be one of sigmoid, hinge, robust, ipo")
         }
         // KTO's balance advice: split comparisons give λ_D·n_D / (λ_U·n_U) = 1 (fine); doubling λ_D gives 2 (warned).
         var kto = DirectPreferenceConfig()

@@ -6,7 +6,7 @@ import RLFineTuning
 func documentationExample_CriticFreeRL_1(sft: GPT, goldScore: any RewardFunction, tokenizer: any Tokenizer, prompts: [String]) throws {
     var config = GRPOConfig()
     config.iterations = 60
-    config.lossAggregation = "dr_grpo"
+    config.lossAggregation = .drGRPO     // "dr_grpo" in a JSON file, --loss-aggregation dr_grpo
     let trainer = try CriticFreeTrainer(algorithm: .grpo(config), policy: sft.copy(), reward: .function(goldScore),
                                         tokenizer: tokenizer, tokens: .instructionTask)
     try trainer.train(prompts: prompts) { event in

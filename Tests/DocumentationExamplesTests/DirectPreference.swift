@@ -7,7 +7,7 @@ func documentationExample_DirectPreference_1(comparisons: [PreferenceRecord], sf
     let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
     let pairs = try PreferencePair.encode(comparisons, tokenizer: tokenizer, contextLength: sft.config.contextLength)
     var config = DirectPreferenceConfig()
-    config.loss = "ipo"                                        // or sigmoid (DPO), hinge, robust
+    config.loss = .ipo                                         // or .sigmoid (DPO), .hinge, .robust
     let trainer = try DirectPreferenceTrainer(method: .dpo, config: config, policy: sft.copy(), reference: sft,
                                               padToken: 257, training: .paired(pairs), validation: heldOutPairs)
     try trainer.train { event in

@@ -32,8 +32,11 @@ final class PPOConfigAndShapingTests: XCTestCase {
                        "`microBatchSize` is 5, but it must divide the minibatch (16 episodes); choose a divisor such as 2, 4, 8 or 16, or 0 for the whole minibatch")
         XCTAssertEqual(message { $0.missingStopPenalty = 1 },
                        "`missingStopPenalty` is 1.0, but it is added to the score, so it must be 0 (off) or negative (e.g. -1)")
-        XCTAssertEqual(message { $0.learningRateDecay = "step" },
-                       "`learningRateDecay` is step, but it must be one of constant, linear, cosine")
+        // An enum field cannot hold a bad value; a bad spelling in a file fails while decoding, with the same message.
+        XCTAssertThrowsError(try JSONDecoder().decode(PPOConfig.self, from: Data(#"{"learningRateDecay": "step"}"#.utf8))) {
+            XCTAssertEqual("\($0)", "`learningRateDecay` is step, but it must be one of constant, linear, cosine")
+        }
+        XCTAssertEqual(try JSONDecoder().decode(PPOConfig.self, from: Data(#"{"learningRateDecay": "cosine"}"#.utf8)).learningRateDecay, .cosine)
         XCTAssertEqual(message { $0.batchSize = 4 },
                        "`batchSize` is 4, but reward whitening needs at least 8 samples (a variance over fewer is too noisy; lm-human-preferences and TRL assert the same); use a batch of 8 or more, or set whitenRewards to false")
         XCTAssertEqual(message { $0.clipRange = 0 }, "`clipRange` is 0.0, but it must lie in (0, 1) (e.g. 0.2)")
