@@ -84,16 +84,35 @@ public protocol CriticFreeConfiguration {
     /// The fields RLOO and GRPO share.
     var shared: CriticFreeSharedConfig { get set }
     /// Completions sampled per prompt (≥ 2): RLOO's k, GRPO's G.
-    var generations: Int { get }
+    var generations: Int { get set }
     /// β of the method's KL term.
-    var klCoefficient: Double { get }
+    var klCoefficient: Double { get set }
 }
+
+/// The JSON keys of the fields every critic-free configuration declares itself.
+private enum GroupCodingKeys: String, CodingKey { case generations, klCoefficient }
 
 extension CriticFreeConfiguration {
     /// A shared field, as if declared here: `config.learningRate`.
     public subscript<Value>(dynamicMember field: WritableKeyPath<CriticFreeSharedConfig, Value>) -> Value {
         get { shared[keyPath: field] }
         set { shared[keyPath: field] = newValue }
+    }
+
+    /// Reads the shared fields, the group size and the KL coefficient from the flat JSON object of `decoder`.
+    mutating func decodeCommonFields(from decoder: Decoder) throws {
+        shared = try CriticFreeSharedConfig(from: decoder)
+        let c = try decoder.container(keyedBy: GroupCodingKeys.self)
+        generations = try c.decode(Int.self, forKey: .generations)
+        klCoefficient = try c.decode(Double.self, forKey: .klCoefficient)
+    }
+
+    /// Writes the shared fields, the group size and the KL coefficient into the flat JSON object of `encoder`.
+    func encodeCommonFields(to encoder: Encoder) throws {
+        try shared.encode(to: encoder)
+        var c = encoder.container(keyedBy: GroupCodingKeys.self)
+        try c.encode(generations, forKey: .generations)
+        try c.encode(klCoefficient, forKey: .klCoefficient)
     }
 
     /// Checks the shared fields, the group size and the KL coefficient.
@@ -123,23 +142,18 @@ public struct RLOOConfig: CriticFreeConfiguration, Codable, Equatable, Sendable 
     /// Every default.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey { case generations, klCoefficient, normalizeAdvantages }
+    private enum CodingKeys: String, CodingKey { case normalizeAdvantages }
 
     /// Decodes the flat JSON object: the shared fields and RLOO's own, side by side.
     public init(from decoder: Decoder) throws {
-        shared = try CriticFreeSharedConfig(from: decoder)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        generations = try c.decode(Int.self, forKey: .generations)
-        klCoefficient = try c.decode(Double.self, forKey: .klCoefficient)
-        normalizeAdvantages = try c.decode(Bool.self, forKey: .normalizeAdvantages)
+        try decodeCommonFields(from: decoder)
+        normalizeAdvantages = try decoder.container(keyedBy: CodingKeys.self).decode(Bool.self, forKey: .normalizeAdvantages)
     }
 
     /// Encodes one flat JSON object: the shared fields and RLOO's own, side by side.
     public func encode(to encoder: Encoder) throws {
-        try shared.encode(to: encoder)
+        try encodeCommonFields(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(generations, forKey: .generations)
-        try c.encode(klCoefficient, forKey: .klCoefficient)
         try c.encode(normalizeAdvantages, forKey: .normalizeAdvantages)
     }
 
@@ -177,24 +191,20 @@ public struct GRPOConfig: CriticFreeConfiguration, Codable, Equatable, Sendable 
     /// Every default.
     public init() {}
 
-    private enum CodingKeys: String, CodingKey { case generations, klCoefficient, scaleRewards, lossAggregation }
+    private enum CodingKeys: String, CodingKey { case scaleRewards, lossAggregation }
 
     /// Decodes the flat JSON object: the shared fields and GRPO's own, side by side.
     public init(from decoder: Decoder) throws {
-        shared = try CriticFreeSharedConfig(from: decoder)
+        try decodeCommonFields(from: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        generations = try c.decode(Int.self, forKey: .generations)
-        klCoefficient = try c.decode(Double.self, forKey: .klCoefficient)
         scaleRewards = try c.decode(GRPORewardScaling.self, forKey: .scaleRewards)
         lossAggregation = try c.decode(GRPOLossAggregation.self, forKey: .lossAggregation)
     }
 
     /// Encodes one flat JSON object: the shared fields and GRPO's own, side by side.
     public func encode(to encoder: Encoder) throws {
-        try shared.encode(to: encoder)
+        try encodeCommonFields(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(generations, forKey: .generations)
-        try c.encode(klCoefficient, forKey: .klCoefficient)
         try c.encode(scaleRewards, forKey: .scaleRewards)
         try c.encode(lossAggregation, forKey: .lossAggregation)
     }
