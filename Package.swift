@@ -78,7 +78,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     // The Swift examples of README.md and the DocC articles (Scripts/doc_examples.py writes them), compiled.
     ("DocumentationExamplesTests", ["RLFineTuning", "RLFineTuningExperiments"]),
     ("RainierTests", ["Rainier", "RainierExperiments", "CommonsenseWorld", "TrainingData", "LanguageModels", "Tokenizers", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),    // The command-line tool: every command's configuration, checked against its `--help` documentation.
-    ("rlftTests", ["rlft", "Runs", "CriticFreeRL", "DirectPreference", "PPO"]),
+    ("rlftTests", ["rlft", "Runs", "CriticFreeRL", "DirectPreference", "PPO", "QuarkExperiments", "Rainier", "RainierExperiments"]),
 ]
 
 /// A test target's `Fixtures` folder holds data and the Python scripts that made it, not Swift sources.

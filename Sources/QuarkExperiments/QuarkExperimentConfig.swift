@@ -4,6 +4,18 @@ import Foundation
 import LanguageModels
 import TrainingCore
 
+/// A sentiment of the sentiment experiment (Quark, arXiv 2205.13636, §4.2): the one to steer away from, or its
+/// opposite, the target.
+public enum ReviewSentiment: String, ConfigurationChoice {
+    /// Negative reviews.
+    case negative
+    /// Positive reviews.
+    case positive
+
+    /// The other sentiment.
+    public var opposite: ReviewSentiment { self == .negative ? .positive : .negative }
+}
+
 /// Which Quark table to reproduce.
 public enum QuarkExperimentTask: String, Codable, CaseIterable, Sendable {
     /// Unlearning toxicity: base, DAPT, PPO, Quark.
@@ -71,8 +83,9 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
     public var repetitionNewTokens = 32
     /// Quark steps of the repetition table (its responses are longer, so each step costs more).
     public var repetitionQuarkSteps = 250
-    /// Sentiment: the sentiment to steer away from (negative or positive).
-    public var avoid = "negative"
+    /// Sentiment: the sentiment to steer away from, spelled `negative` or `positive` in configuration files.
+    /// Default negative.
+    public var avoid: ReviewSentiment = .negative
     /// Bootstrap resamples of the confidence intervals.
     public var bootstrapResamples = 1000
     /// LoRA (Hu et al. 2021, arXiv 2106.09685) for every fine-tuned method of the table (DAPT, PPO, Quark, MLE,
@@ -140,7 +153,6 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
         try check(evaluationPromptsPerKind >= 1, "evaluationPromptsPerKind", evaluationPromptsPerKind, "use at least 1")
         try check(trainPrompts >= 8, "trainPrompts", trainPrompts, "use at least 8, such as 128")
         try check(evaluationTopP > 0 && evaluationTopP <= 1, "evaluationTopP", evaluationTopP, "use a value in (0, 1], such as 0.9")
-        try check(["negative", "positive"].contains(avoid), "avoid", avoid, "use negative or positive")
         try check(ppoBatchSize >= 8 && trainPrompts % ppoBatchSize == 0 || ppoBatchSize >= trainPrompts, "ppoBatchSize", ppoBatchSize,
                   "use at least 8 episodes that divide trainPrompts (\(trainPrompts))")
         try check(loraAlpha.isFinite && loraAlpha >= 0, "loraAlpha", loraAlpha, "use 0 (2 × loraRank) or a positive α, such as 16")
@@ -172,7 +184,7 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
         ("ppoKLCoefficient", "PPO initial β"), ("unlikelihoodSteps", "unlikelihood fine-tuning steps"),
         ("unlikelihoodAlpha", "unlikelihood α"), ("repetitionNewTokens", "greedy continuation length (repetition)"),
         ("repetitionQuarkSteps", "Quark steps of the repetition table"),
-        ("avoid", "sentiment to steer away from: negative or positive"), ("bootstrapResamples", "bootstrap resamples"),
+        ("avoid", "sentiment to steer away from, one of \(ReviewSentiment.allowedSpellings)"), ("bootstrapResamples", "bootstrap resamples"),
         ("loraRank", "LoRA rank of every fine-tuned method (0 = off: every weight trains)"),
         ("loraAlpha", "LoRA α (0 = 2 × rank)"), ("loraDropout", "LoRA dropout"),
         ("loraTargets", "comma-separated GPT-2 modules with adapters: c_attn, c_proj, c_fc, attn.c_proj, mlp.c_proj"),

@@ -11,7 +11,7 @@ extension QuarkExperiment {
     func runSentiment() throws -> String {
         let s = try setup()
         let tokens = s.tokens
-        let target = config.avoid == "negative" ? "positive" : "negative"
+        let target = config.avoid.opposite.rawValue
         // The classifier (the SST-2 stand-in): good = the target sentiment.
         let classifier = try classifierPhase("train sentiment classifier", base: s.base, tokens: tokens) { () throws -> SentenceClassifier in
             // Labelled sentences and review fragments shaped like continuations (labels from the sentiment lexicon;
@@ -85,9 +85,9 @@ extension QuarkExperiment {
         let key = "percent_\(target)_neutral"
         let quarkRow = summary["Quark"]!, ppoRow = summary["PPO"]!, baseRow = summary["base"]!
         var report = """
-        # Quark: unlearning \(config.avoid) sentiment (review world)
+        # Quark: unlearning \(config.avoid.rawValue) sentiment (review world)
 
-        Steering away from \(config.avoid) reviews: the reward is P(\(target)) from a sentiment classifier trained with the reward-model \
+        Steering away from \(config.avoid.rawValue) reviews: the reward is P(\(target)) from a sentiment classifier trained with the reward-model \
         trainer (held-out accuracy \(String(format: "%.3f", classifier.accuracy))). Cells give the percentage of the \(config.samplesPerPrompt) \
         continuations per prompt classified \(target), averaged over \(config.evaluationPromptsPerKind) prompts of each kind (95 % bootstrap \
         interval over prompts); nucleus p = \(config.evaluationTopP), \(config.maximumNewTokens) tokens. Fluency = conditional perplexity under \

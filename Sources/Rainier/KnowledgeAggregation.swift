@@ -1,9 +1,10 @@
 // Rainier's inference (Liu et al. 2022, arXiv 2210.03078; the authors' `reward.py::get_reward_ensemble`): combine the
 // QA model's probability vectors without knowledge and with each of M sampled knowledge statements into one answer.
 import Foundation
+import TrainingCore
 
 /// How the M + 1 probability vectors of a question (no knowledge, then one per statement) become one answer.
-public enum KnowledgeAggregation: String, Codable, CaseIterable, Sendable {
+public enum KnowledgeAggregation: String, ConfigurationChoice {
     /// For each choice, the largest probability over the vectors (Rainier's default): the answer of the single
     /// most confident (knowledge-or-none, choice) pair.
     case max

@@ -346,7 +346,7 @@ public final class RainierExperiment {
 
         Seed \(config.seed); \(world.facts.count) facts, \(world.knownFacts.count) known to the QA model without knowledge; \
         \(config.testVariants) test questions per fact and family; M = \(config.knowledgeSamples) statements per question, \
-        \(config.aggregation) aggregation. Reward: shape 4, gain \(String(format: "%.3f", normalizer.gain)), bias \
+        \(config.aggregation.rawValue) aggregation. Reward: shape 4, gain \(String(format: "%.3f", normalizer.gain)), bias \
         \(String(format: "%.3f", normalizer.bias)) (mean 0, std 1 on stage-I samples); PPO β = \(config.klCoefficient) fixed, \
         \(config.ppoIterations) iterations of \(config.ppoBatchSize) questions.
 

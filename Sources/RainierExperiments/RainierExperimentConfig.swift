@@ -71,8 +71,9 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
     public var knowledgeSamples = 10
     /// Top-p of inference sampling. Default 0.5.
     public var inferenceTopP: Float = 0.5
-    /// Aggregation: max, mean, product or majority. Default max.
-    public var aggregation = "max"
+    /// How the QA model's answers with each statement combine, spelled `max`, `mean`, `product` or `majority` in
+    /// configuration files. Default max (Rainier's).
+    public var aggregation: KnowledgeAggregation = .max
     /// Bootstrap resamples of every confidence interval. Default 1000.
     public var bootstrapResamples = 1000
 
@@ -110,7 +111,7 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
         ("maximumKnowledgeTokens", "most tokens per knowledge statement"),
         ("knowledgeSamples", "statements M per test question (Rainier: 10)"),
         ("inferenceTopP", "top-p of inference sampling (Rainier: 0.5)"),
-        ("aggregation", "max, mean, product or majority (Rainier: max)"),
+        ("aggregation", "one of \(KnowledgeAggregation.allowedSpellings) (Rainier: max)"),
         ("bootstrapResamples", "bootstrap resamples of every confidence interval"),
     ]
 
@@ -144,7 +145,7 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
         c.ppo.maximumNewTokens = maximumKnowledgeTokens
         c.knowledgeSamples = knowledgeSamples
         c.inferenceTopP = inferenceTopP
-        c.aggregation = KnowledgeAggregation(rawValue: aggregation) ?? .max
+        c.aggregation = aggregation
         return c
     }
 
@@ -166,7 +167,6 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
         try check((0...1).contains(scrambledStemFraction), "scrambledStemFraction", scrambledStemFraction, "it must be a probability in [0, 1] (e.g. 0.5)")
         try check(qaSteps >= 1 && qaBatchSize >= 1, "qaSteps", qaSteps, "qaSteps and qaBatchSize must be at least 1")
         try check(qaLearningRate > 0, "qaLearningRate", qaLearningRate, "it must be positive (e.g. 2e-3)")
-        try check(KnowledgeAggregation(rawValue: aggregation) != nil, "aggregation", aggregation, "it must be max, mean, product or majority")
         try check(bootstrapResamples >= 1, "bootstrapResamples", bootstrapResamples, "it must be at least 1 (e.g. 1000)")
         try rainier.validate()
     }

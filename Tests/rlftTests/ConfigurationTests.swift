@@ -5,6 +5,9 @@ import CriticFreeRL
 import DirectPreference
 import Foundation
 import PPO
+import QuarkExperiments
+import Rainier
+import RainierExperiments
 import rlft
 import Runs
 import XCTest
@@ -54,6 +57,10 @@ final class ConfigurationTests: XCTestCase {
                        "`scaleRewards` is std, but it must be one of group, batch, none")
         XCTAssertEqual(message(GRPOConfig.self, ["--loss-aggregation", "sum"]),
                        "`lossAggregation` is sum, but it must be one of grpo, bnpo, dr_grpo, dapo")
+        XCTAssertEqual(message(QuarkExperimentConfig.self, ["--avoid", "neutral"]),
+                       "`avoid` is neutral, but it must be one of negative, positive")
+        XCTAssertEqual(message(RainierExperimentConfig.self, ["--aggregation", "vote"]),
+                       "`aggregation` is vote, but it must be one of max, mean, product, majority")
         // The same in a configuration file.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("grpo-\(UUID().uuidString).json")
         addTeardownBlock { try? FileManager.default.removeItem(at: file) }
@@ -74,6 +81,9 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(rloo.generations, 6)
         XCTAssertEqual(try PPOConfig.load(arguments: try CommandLineArguments(["ppo", "--learning-rate-decay", "cosine"])).learningRateDecay, .cosine)
         XCTAssertEqual(try DirectPreferenceConfig.load(arguments: try CommandLineArguments(["dpo", "--loss", "ipo"])).loss, .ipo)
+        XCTAssertEqual(try QuarkExperimentConfig.load(arguments: try CommandLineArguments(["quark", "--avoid", "positive"])).avoid, .positive)
+        XCTAssertEqual(try RainierExperimentConfig.load(arguments: try CommandLineArguments(["rainier", "--aggregation", "majority"])).aggregation,
+                       .majority)
         // --help shows the spellings, not Swift case names.
         let help = GRPOConfig.helpText(command: "grpo", summary: "")
         XCTAssertTrue(help.contains("--loss-aggregation (default \"dapo\")"), help)
