@@ -35,8 +35,8 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     /// γ of SFT's pretraining mix: the weight of a language-modelling loss on the pretraining corpus added to every
     /// SFT update (the PPO-ptx term of arXiv 2203.02155 eq. 2; InstructGPT's SFT has none). Without it SFT forgets
     /// the base model's language modelling (held-out LM loss 5.65 against the base model's 0.78 nats per byte,
-    /// seed 0), and PPO's alignment tax cannot be measured against it. Default 1.
-    public var sftPtxCoefficient = 1.0
+    /// seed 0), and PPO's alignment tax cannot be measured against it. Default 2 (γ = 1 still left 1.57× the base model's loss).
+    public var sftPtxCoefficient = 2.0
     /// Reward-model epochs over the comparisons. Default 1 (InstructGPT's; fresh comparisons beat repeated ones).
     public var rewardEpochs = 1
     /// The reward model's peak learning rate. Default 3e-4.

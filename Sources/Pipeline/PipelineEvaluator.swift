@@ -57,8 +57,9 @@ struct PipelineEvaluator {
         return (completions, ratios)
     }
 
-    /// Multiple-choice accuracy of `model` on the corpus probes (each choice scored by its summed log-likelihood
-    /// after the context, as zero-shot benchmarks are scored), or nil without probes.
+    /// Multiple-choice accuracy of `model` on the corpus probes, each choice scored by its mean log-likelihood per
+    /// token after the context (the length-normalised score, lm-evaluation-harness's `acc_norm`: with byte tokens,
+    /// per byte), so a longer choice is not penalised for its length; nil without probes.
     func probeAccuracy(_ model: GPT) throws -> Double? {
         guard !probes.isEmpty else { return nil }
         let rows = try probes.flatMap { probe in
@@ -71,7 +72,9 @@ struct PipelineEvaluator {
             let responses = TokenBatch(rightPadding: chunk.map(\.1), padToken: padToken)
             let scores = try withoutGradients { try model.scoreResponses(prompts: prompts, responses: responses).logProbabilities.value }
             let width = responses.length, values = scores.scalars
-            for row in 0..<chunk.count { likelihoods.append(values[(row * width)..<((row + 1) * width)].reduce(0) { $0 + Double($1) }) }
+            for (row, tokens) in chunk.map(\.1).enumerated() {
+                likelihoods.append(values[(row * width)..<((row + 1) * width)].reduce(0) { $0 + Double($1) } / Double(tokens.count))
+            }
         }
         var offset = 0, correct = 0
         for probe in probes {
