@@ -6,7 +6,7 @@ import Runs
 import TrainingCore
 
 /// Settings of the full pipeline: pretrain → SFT → reward model → PPO, PPO-ptx and best-of-n → evaluation.
-public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfiguration {
+public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfiguration, LoRAFields {
     /// Seed of every random choice. Default 0.
     public var seed: UInt64 = 0
     /// Threads for the kernels (0 = all cores). Default 0.
@@ -113,12 +113,6 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
 
     public init() {}
 
-    /// The LoRA configuration of the `lora*` fields, or nil when `loraRank` is 0.
-    ///
-    /// - Throws: `LanguageModelError` for a bad rank, α, dropout or target.
-    public func loraConfiguration() throws(LanguageModelError) -> LoRAConfig? {
-        try LoRAConfig.options(rank: loraRank, alpha: loraAlpha > 0 ? loraAlpha : nil, dropout: loraDropout, targets: loraTargets)
-    }
 
     public static let fieldDocumentation: [(name: String, description: String)] = [
         ("seed", "seed of every random choice"),
@@ -152,10 +146,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         ("methodEpochs", "epochs of DPO/IPO/KTO/ORPO over the comparisons"),
         ("methodIterations", "iterations of RLOO and GRPO"),
         ("methodLearningRate", "learning rate of DPO/IPO/KTO/ORPO (RLOO and GRPO use ppoLearningRate)"),
-        ("loraRank", "LoRA rank of every stage after pretraining (0 = off: every weight trains)"),
-        ("loraAlpha", "LoRA α (0 = 2 × rank)"), ("loraDropout", "LoRA dropout"),
-        ("loraTargets", "comma-separated GPT-2 modules with adapters: c_attn, c_proj, c_fc, attn.c_proj, mlp.c_proj"),
-    ]
+    ] + loraFieldDocumentation(scope: "every stage after pretraining")
 
     public func validate() throws {
         try require(threads >= 0, "threads", threads, "it must be 0 (all cores) or a positive count")
@@ -184,13 +175,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         try require(bootstrapResamples >= 10, "bootstrapResamples", bootstrapResamples, "use at least 10 (1000 is usual)")
         try require(maximumSteps >= 0, "maximumSteps", maximumSteps, "it must be 0 (no cap) or positive")
         try validateAdditionalMethods()
-        try require(loraAlpha.isFinite && loraAlpha >= 0, "loraAlpha", loraAlpha, "use 0 (2 × loraRank) or a positive α, such as 16")
-        do {
-            _ = try loraConfiguration()
-        } catch {
-            throw ConfigError(field: "lora", value: "rank \(loraRank), α \(loraAlpha), dropout \(loraDropout), targets \(loraTargets)",
-                              requirement: "\(error)")
-        }
+        _ = try loraConfiguration()
     }
 
     /// `steps`, capped by `maximumSteps` when set.

@@ -27,7 +27,7 @@ public enum QuarkExperimentTask: String, Codable, CaseIterable, Sendable {
 }
 
 /// Every knob of a Quark experiment. Each field decodes with its default when missing.
-public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
+public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
     /// Seed of the world, the models and every sampler.
     public var seed: UInt64 = 0
     /// Caps every training phase at this many steps (0 = off), for smoke runs.
@@ -96,12 +96,6 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
     public var loraDropout: Float = 0
     public var loraTargets = "c_attn"
 
-    /// The LoRA configuration of the `lora*` fields, or nil when `loraRank` is 0.
-    ///
-    /// - Throws: `LanguageModelError` for a bad rank, α, dropout or target.
-    public func loraConfiguration() throws(LanguageModelError) -> LoRAConfig? {
-        try LoRAConfig.options(rank: loraRank, alpha: loraAlpha > 0 ? loraAlpha : nil, dropout: loraDropout, targets: loraTargets)
-    }
 
     public init() {}
 
@@ -155,12 +149,10 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
         try check(evaluationTopP > 0 && evaluationTopP <= 1, "evaluationTopP", evaluationTopP, "use a value in (0, 1], such as 0.9")
         try check(ppoBatchSize >= 8 && trainPrompts % ppoBatchSize == 0 || ppoBatchSize >= trainPrompts, "ppoBatchSize", ppoBatchSize,
                   "use at least 8 episodes that divide trainPrompts (\(trainPrompts))")
-        try check(loraAlpha.isFinite && loraAlpha >= 0, "loraAlpha", loraAlpha, "use 0 (2 × loraRank) or a positive α, such as 16")
         do {
             _ = try loraConfiguration()
         } catch {
-            throw ConfigError(field: "lora", value: "rank \(loraRank), α \(loraAlpha), dropout \(loraDropout), targets \(loraTargets)",
-                              requirement: "\(error)")
+            throw ConfigError(field: "lora", value: "--lora-rank \(loraRank)", requirement: error.description)
         }
     }
 
@@ -185,8 +177,5 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable {
         ("unlikelihoodAlpha", "unlikelihood α"), ("repetitionNewTokens", "greedy continuation length (repetition)"),
         ("repetitionQuarkSteps", "Quark steps of the repetition table"),
         ("avoid", "sentiment to steer away from, one of \(ReviewSentiment.allowedSpellings)"), ("bootstrapResamples", "bootstrap resamples"),
-        ("loraRank", "LoRA rank of every fine-tuned method (0 = off: every weight trains)"),
-        ("loraAlpha", "LoRA α (0 = 2 × rank)"), ("loraDropout", "LoRA dropout"),
-        ("loraTargets", "comma-separated GPT-2 modules with adapters: c_attn, c_proj, c_fc, attn.c_proj, mlp.c_proj"),
-    ]
+    ] + loraFieldDocumentation(scope: "every fine-tuned method")
 }
