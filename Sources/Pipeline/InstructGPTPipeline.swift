@@ -232,11 +232,8 @@ public final class InstructGPTPipeline {
                 try JSONLWriter.write(evaluation, to: heldOut)
                 return (training, evaluation)
             }
-            // A sample that is the end-of-text token alone decodes to "": such a pair has nothing to score on one
-            // side, so it is left out (the reward model reads a completion's reward at its last token).
-            func scorable(_ pair: PreferenceRecord) -> Bool { !pair.chosen.isEmpty && !pair.rejected.isEmpty }
-            comparisons += pairs.0.filter(scorable)
-            samplePairs = pairs.1.filter(scorable)
+            comparisons += pairs.0
+            samplePairs = pairs.1
         }
 
         // MARK: 3b. Reward model on comparisons, initialised from the SFT model

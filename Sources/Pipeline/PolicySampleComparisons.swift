@@ -18,7 +18,10 @@ extension InstructGPTPipeline {
         let options = policy.options(temperature: 1, maximumNewTokens: config.maximumNewTokens)
         let first = try policy.complete(prompts, options: options, using: &rng)
         let second = try policy.complete(prompts, options: options, using: &rng)
+        // A sample that is the end-of-text token alone decodes to "": such a pair has nothing to score on one side
+        // (the reward model reads a completion's reward at its last token), so it is left out.
         return try task.labelPairs(prompts: prompts, first: first, second: second, using: &rng)
+            .filter { !$0.chosen.isEmpty && !$0.rejected.isEmpty }
     }
 
     /// `count` prompts taken in order from `prompts`, cycling when there are fewer.
