@@ -13,7 +13,8 @@
 # A module that imports other package modules (LanguageModels: TensorCore, NeuralNetworks) is linked against them,
 # each built first as its own instrumented static library into .build/fuzz/modules/.
 # Each runs SECONDS (default 60) from a copy of its seed corpus (Fuzz/Corpus/<target>, made by
-# Fuzz/Corpus/make_corpus.py); a crash is saved under .build/fuzz/artifacts/<target>/ and fails the script.
+# Fuzz/Corpus/make_corpus.py) and prints its inputs run, edges covered and corpus size; a crash is saved under
+# .build/fuzz/artifacts/<target>/ and fails the script.
 #
 #   Scripts/fuzz.sh                     # every target, 60 s each
 #   Scripts/fuzz.sh 300 safetensors     # one target, 5 minutes
@@ -102,7 +103,9 @@ for target in $TARGETS; do
         -artifact_prefix="$artifacts" \
         "$corpus" >"$BUILD/$target.log" 2>&1; then
         runs=$(grep -oE '#[0-9]+' "$BUILD/$target.log" | tail -1 | tr -d '#')
-        echo "PASS $target: ${runs:-?} inputs in ${SECONDS_PER_TARGET} s, no crash (corpus $(ls "$corpus" | wc -l) files)"
+        edges=$(grep -oE 'cov: [0-9]+' "$BUILD/$target.log" | tail -1 | cut -d' ' -f2)
+        echo "PASS $target: ${runs:-?} inputs in ${SECONDS_PER_TARGET} s, ${edges:-?} edges covered, no crash" \
+            "(corpus $(ls "$corpus" | wc -l) files)"
     else
         echo "FAIL $target: crash saved in $artifacts (log $BUILD/$target.log):"
         grep -E 'ERROR|Fatal error|precondition|SUMMARY' "$BUILD/$target.log" | head -5
