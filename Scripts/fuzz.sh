@@ -7,9 +7,14 @@
 #   gpt2-encode      GPT-2 BPE encoding of arbitrary bytes, decoded back (Sources/Tokenizers, Vocabularies/GPT2)
 #   chat-template    ChatTemplate over arbitrary messages            (Sources/TrainingData)
 #   arguments        CommandLineArguments and --config loading       (Sources/Runs)
+#   peft-adapter     LoRAAdapters.loadPEFT: adapter_config.json, NUL,  (Sources/LanguageModels)
+#                    then adapter_model.safetensors
 # Each target is the module's sources plus Fuzz/Targets/<entry points>, compiled as one module into .build/fuzz/.
+# A module that imports other package modules (LanguageModels: TensorCore, NeuralNetworks) is linked against them,
+# each built first as its own instrumented static library into .build/fuzz/modules/.
 # Each runs SECONDS (default 60) from a copy of its seed corpus (Fuzz/Corpus/<target>, made by
-# Fuzz/Corpus/make_corpus.py); a crash is saved under .build/fuzz/artifacts/<target>/ and fails the script.
+# Fuzz/Corpus/make_corpus.py) and prints its inputs run, edges covered and corpus size; a crash is saved under
+# .build/fuzz/artifacts/<target>/ and fails the script.
 #
 #   Scripts/fuzz.sh                     # every target, 60 s each
 #   Scripts/fuzz.sh 300 safetensors     # one target, 5 minutes
@@ -18,10 +23,11 @@ set -uo pipefail
 
 SECONDS_PER_TARGET=${1:-60}
 shift || true
-TARGETS=${*:-safetensors tokenizer-json vocab-merges jsonl gpt2-encode chat-template arguments}
+KNOWN="safetensors tokenizer-json vocab-merges jsonl gpt2-encode chat-template arguments peft-adapter"
+TARGETS=${*:-$KNOWN}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/.build/fuzz
-mkdir -p "$BUILD"
+mkdir -p "$BUILD/modules"
 cd "$ROOT" || exit 2
 
 sources() {
@@ -34,8 +40,30 @@ sources() {
         gpt2-encode) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzGPT2Encoding.swift ;;
         chat-template) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzChatTemplate.swift ;;
         arguments) echo Sources/Runs/*.swift Fuzz/Targets/FuzzArguments.swift ;;
+        peft-adapter) echo Sources/LanguageModels/*.swift Fuzz/Targets/FuzzPEFTAdapter.swift \
+            "$BUILD/modules/libNeuralNetworks.a" "$BUILD/modules/libTensorCore.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
         *) return 1 ;;
     esac
+}
+
+# The package modules a target imports, bottom up (as in Package.swift).
+modules() {
+    case $1 in
+        peft-adapter) echo TensorCore NeuralNetworks ;;
+    esac
+}
+
+# Builds package module $1 (every Swift file under Sources/$1) once per run, instrumented as the targets are, as a
+# static library and a .swiftmodule in $BUILD/modules/.
+built_modules=" "
+build_module() {
+    case $built_modules in *" $1 "*) return 0 ;; esac
+    # shellcheck disable=SC2046
+    swiftc -O -sanitize=fuzzer,address -parse-as-library -suppress-warnings -module-name "$1" \
+        -emit-module -emit-module-path "$BUILD/modules/$1.swiftmodule" -emit-library -static -o "$BUILD/modules/lib$1.a" \
+        -I "$BUILD/modules" -I Sources/COpenBLAS -I Sources/CPUInfo/include $(find "Sources/$1" -name '*.swift' | sort) \
+        >"$BUILD/modules/$1.build.log" 2>&1 || return 1
+    built_modules="$built_modules$1 "
 }
 
 failures=0
@@ -46,14 +74,21 @@ if ! clang -c -O2 -fsanitize=fuzzer-no-link,address -I Sources/CPUInfo/include S
 fi
 for target in $TARGETS; do
     if ! files=$(sources "$target"); then
-        echo "fuzz: unknown target $target (known: safetensors tokenizer-json vocab-merges jsonl gpt2-encode chat-template arguments)" >&2
+        echo "fuzz: unknown target $target (known: $KNOWN)" >&2
         exit 2
     fi
+    for module in $(modules "$target"); do
+        if ! build_module "$module"; then
+            echo "FAIL $target: module $module does not build (see $BUILD/modules/$module.build.log)"
+            failures=$((failures + 1))
+            continue 2
+        fi
+    done
     binary=$BUILD/$target
     # One module of the library's sources and the entry point; -parse-as-library because libFuzzer provides main.
     # shellcheck disable=SC2086
     if ! swiftc -O -sanitize=fuzzer,address -parse-as-library -suppress-warnings -module-name Fuzz \
-        -I Sources/COpenBLAS $files -o "$binary" >"$BUILD/$target.build.log" 2>&1; then
+        -I Sources/COpenBLAS -I "$BUILD/modules" $files -o "$binary" >"$BUILD/$target.build.log" 2>&1; then
         echo "FAIL $target: does not build (see $BUILD/$target.build.log)"
         failures=$((failures + 1))
         continue
@@ -68,7 +103,9 @@ for target in $TARGETS; do
         -artifact_prefix="$artifacts" \
         "$corpus" >"$BUILD/$target.log" 2>&1; then
         runs=$(grep -oE '#[0-9]+' "$BUILD/$target.log" | tail -1 | tr -d '#')
-        echo "PASS $target: ${runs:-?} inputs in ${SECONDS_PER_TARGET} s, no crash (corpus $(ls "$corpus" | wc -l) files)"
+        edges=$(grep -oE 'cov: [0-9]+' "$BUILD/$target.log" | tail -1 | cut -d' ' -f2)
+        echo "PASS $target: ${runs:-?} inputs in ${SECONDS_PER_TARGET} s, ${edges:-?} edges covered, no crash" \
+            "(corpus $(ls "$corpus" | wc -l) files)"
     else
         echo "FAIL $target: crash saved in $artifacts (log $BUILD/$target.log):"
         grep -E 'ERROR|Fatal error|precondition|SUMMARY' "$BUILD/$target.log" | head -5

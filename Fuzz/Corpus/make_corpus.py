@@ -8,6 +8,13 @@ from the interesting structure instead of discovering JSON and headers from scra
   tokenizer-json/       the tiny byte-level BPE of Tests/TokenizersTests/Fixtures/tiny-bpe, and variations of it
   vocab-merges/         the same vocabulary as vocab.json, a NUL byte, then merges.txt
   jsonl/                one file per record shape, with escapes, U+2028 and non-BMP text, and broken lines
+  gpt2-encode/          English, Unicode, invalid UTF-8, and runs of digits and whitespace
+  chat-template/        messages as role, NUL, content, NUL, …
+  arguments/            a --config file's JSON, NUL, then the arguments separated by NULs
+  peft-adapter/         adapter_config.json, a NUL byte, then adapter_model.safetensors: the two PEFT adapters of
+                        Tests/LanguageModelsTests/Fixtures (lora_peft made by PEFT, lora_rlft by this project), a
+                        rank-1 adapter, and near-misses (DoRA, rsLoRA, trained biases, per-module ranks, a missing B,
+                        a wrong shape, a block the model lacks, rank 0, no tensors file)
 
 Run from the repository root: python3 Fuzz/Corpus/make_corpus.py
 """
@@ -17,6 +24,7 @@ import struct
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 TINY = os.path.join(ROOT, "..", "..", "Tests", "TokenizersTests", "Fixtures", "tiny-bpe")
+LORA = os.path.join(ROOT, "..", "..", "Tests", "LanguageModelsTests", "Fixtures")
 
 
 def write(target, name, data):
@@ -114,6 +122,39 @@ def make_arguments():
     write("arguments", "bad-values", b'{"steps": "many"}\0--steps\0' + b"3.5\0--stpes\0" + b"1\0--learningRate\0nan")
 
 
+def make_peft_adapter():
+    """The fuzz target's model is gpt2_tiny's shape: 2 blocks of width 32."""
+    for name in ("lora_peft", "lora_rlft"):
+        with open(os.path.join(LORA, name, "adapter_config.json"), "rb") as f:
+            config = f.read()
+        with open(os.path.join(LORA, name, "adapter_model.safetensors"), "rb") as f:
+            tensors = f.read()
+        write("peft-adapter", name.replace("_", "-"), config + b"\0" + tensors)
+
+    def adapter(config, entries):
+        base = {"peft_type": "LORA", "task_type": "CAUSAL_LM", "r": 1, "lora_alpha": 2, "lora_dropout": 0.0,
+                "target_modules": ["attn.c_proj"], "fan_in_fan_out": True, "bias": "none"}
+        return json.dumps(dict(base, **config)).encode("utf-8") + b"\0" + safetensors(entries, metadata={"format": "pt"})
+
+    def key(layer, target, matrix):
+        return "base_model.model.transformer.h.%d.%s.%s.weight" % (layer, target, matrix)
+
+    a = ("F32", [1, 32], struct.pack("<32f", *[0.01 * i for i in range(32)]))
+    b = ("F32", [32, 1], struct.pack("<32f", *[-0.02 * i for i in range(32)]))
+    rank1 = [(key(1, "attn.c_proj", "lora_A"),) + a, (key(1, "attn.c_proj", "lora_B"),) + b]
+    write("peft-adapter", "rank-1", adapter({}, rank1))
+    write("peft-adapter", "dora", adapter({"use_dora": True}, rank1))
+    write("peft-adapter", "rslora", adapter({"use_rslora": True}, rank1))
+    write("peft-adapter", "trained-bias", adapter({"bias": "lora_only", "modules_to_save": ["lm_head"]}, rank1))
+    write("peft-adapter", "rank-pattern", adapter({"rank_pattern": {"c_proj": 2}, "alpha_pattern": {"c_proj": 4}}, rank1))
+    write("peft-adapter", "missing-b", adapter({}, rank1[:1]))
+    write("peft-adapter", "wrong-shape", adapter({"r": 2}, rank1))
+    write("peft-adapter", "block-5", adapter({}, [(key(5, "attn.c_proj", "lora_A"),) + a, (key(5, "attn.c_proj", "lora_B"),) + b]))
+    write("peft-adapter", "rank-0", adapter({"r": 0}, [(key(0, "mlp.c_fc", "lora_A"), "F32", [0, 32], b""),
+                                                       (key(0, "mlp.c_fc", "lora_B"), "F32", [128, 0], b"")]))
+    write("peft-adapter", "no-tensors-file", json.dumps({"peft_type": "LORA", "r": 4, "lora_alpha": 8}))
+
+
 if __name__ == "__main__":
     make_safetensors()
     make_tokenizers()
@@ -121,3 +162,4 @@ if __name__ == "__main__":
     make_gpt2_encode()
     make_chat_template()
     make_arguments()
+    make_peft_adapter()
