@@ -10,7 +10,7 @@
 #   peft-adapter     LoRAAdapters.loadPEFT: adapter_config.json, NUL,  (Sources/LanguageModels)
 #                    then adapter_model.safetensors
 # Each target is the module's sources plus Fuzz/Targets/<entry points>, compiled as one module into .build/fuzz/.
-# A module that imports other package modules (LanguageModels: TensorCore, NeuralNetworks) is linked against them,
+# A module that imports other package modules (LanguageModels: TensorCore, NeuralNetworks, Tokenizers) is linked against them,
 # each built first as its own instrumented static library into .build/fuzz/modules/.
 # Each runs SECONDS (default 60) from a copy of its seed corpus (Fuzz/Corpus/<target>, made by
 # Fuzz/Corpus/make_corpus.py) and prints its inputs run, edges covered and corpus size; a crash is saved under
@@ -41,7 +41,7 @@ sources() {
         chat-template) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzChatTemplate.swift ;;
         arguments) echo Sources/Runs/*.swift Fuzz/Targets/FuzzArguments.swift ;;
         peft-adapter) echo Sources/LanguageModels/*.swift Fuzz/Targets/FuzzPEFTAdapter.swift \
-            "$BUILD/modules/libNeuralNetworks.a" "$BUILD/modules/libTensorCore.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
+            "$BUILD/modules/libTokenizers.a" "$BUILD/modules/libNeuralNetworks.a" "$BUILD/modules/libTensorCore.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
         *) return 1 ;;
     esac
 }
@@ -49,7 +49,7 @@ sources() {
 # The package modules a target imports, bottom up (as in Package.swift).
 modules() {
     case $1 in
-        peft-adapter) echo TensorCore NeuralNetworks ;;
+        peft-adapter) echo TensorCore NeuralNetworks Tokenizers ;;
     esac
 }
 

@@ -12,7 +12,8 @@ from the interesting structure instead of discovering JSON and headers from scra
   chat-template/        messages as role, NUL, content, NUL, …
   arguments/            a --config file's JSON, NUL, then the arguments separated by NULs
   peft-adapter/         adapter_config.json, a NUL byte, then adapter_model.safetensors: the two PEFT adapters of
-                        Tests/LanguageModelsTests/Fixtures (lora_peft made by PEFT, lora_rlft by this project), a
+                        Tests/LanguageModelsTests/Fixtures (lora_peft made by PEFT, lora_rlft by this project, and
+                        their *_tokens pairs with trainable token rows), a
                         rank-1 adapter, and near-misses (DoRA, rsLoRA, trained biases, per-module ranks, a missing B,
                         a wrong shape, a block the model lacks, rank 0, no tensors file)
 
@@ -124,7 +125,7 @@ def make_arguments():
 
 def make_peft_adapter():
     """The fuzz target's model is gpt2_tiny's shape: 2 blocks of width 32."""
-    for name in ("lora_peft", "lora_rlft"):
+    for name in ("lora_peft", "lora_rlft", "lora_peft_tokens", "lora_rlft_tokens"):
         with open(os.path.join(LORA, name, "adapter_config.json"), "rb") as f:
             config = f.read()
         with open(os.path.join(LORA, name, "adapter_model.safetensors"), "rb") as f:

@@ -34,8 +34,8 @@ public func fuzzPEFTAdapter(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// A loaded adapter is valid: its config validates, and every A is [r, in] and every B [out, r] for a target it
-/// names, in a block of the model.
+/// A loaded adapter is valid: its config validates, every A is [r, in] and every B [out, r] for a target it
+/// names, in a block of the model, and its trainable token rows are [ids, C] for ids of the vocabulary.
 private func fuzzCheckShapes(_ adapters: LoRAAdapters) {
     let config = adapters.config
     precondition((try? config.validate()) != nil, "loaded an invalid config \(config)")
@@ -50,4 +50,9 @@ private func fuzzCheckShapes(_ adapters: LoRAAdapters) {
             precondition(pair.b.value.shape.reduce(1, *) == pair.b.value.count, "B count \(pair.b.value.count)")
         }
     }
+    // Trainable token rows: one per listed id, each an id of the vocabulary, exactly when ids are listed.
+    let ids = config.trainableTokenIndices
+    precondition(ids.allSatisfy { (0..<model.vocabularySize).contains($0) }, "token ids \(ids)")
+    precondition((adapters.tokenRows == nil) == ids.isEmpty, "rows \(String(describing: adapters.tokenRows?.shape)) for ids \(ids)")
+    if let rows = adapters.tokenRows { precondition(rows.shape == [ids.count, model.embeddingSize], "rows \(rows.shape)") }
 }

@@ -72,8 +72,8 @@ extension LoRAAdapters {
     /// projection of a block of the model, with A `[r, in]` and B `[out, r]`; `trainable_token_indices` must be
     /// ids of the model's vocabulary, with their rows `[n, C]` in the file.
     ///
-    /// - Throws: `CheckpointError` for a missing or malformed file, an unexpected tensor, a missing partner
-    ///   matrix or a wrong shape; `LanguageModelError.invalidConfiguration` for a PEFT option this
+    /// - Throws: `CheckpointError` for a missing or malformed file, a missing partner matrix or a wrong shape;
+    ///   `LanguageModelError.invalidConfiguration` for a tensor this reader does not load, or a PEFT option this
     ///   implementation does not compute (rsLoRA, DoRA, trained biases, per-module ranks, saved modules).
     public static func loadPEFT(from directory: URL, model: GPTConfig, requiresGrad: Bool = true) throws -> LoRAAdapters {
         let configURL = directory.appendingPathComponent("adapter_config.json")
@@ -122,13 +122,17 @@ extension LoRAAdapters {
             throw unsupported("trainable_token_indices", "\(bad)", "load the adapter onto the model it was trained for, with \(bad + 1) or more tokens")
         }
         if tokenIndices.isEmpty {
-            if tokenRows != nil { throw CheckpointError.unexpectedParameter(name: peftTokenRowsKey) }
+            if tokenRows != nil {
+                throw unsupported("tensor", peftTokenRowsKey, "list the rows' token ids in adapter_config.json's trainable_token_indices, or remove the tensor")
+            }
         } else {
             guard let tokenRows else { throw CheckpointError.missingParameter(name: peftTokenRowsKey) }
             let expected = [tokenIndices.count, model.embeddingSize]
             guard tokenRows.shape == expected else { throw CheckpointError.shapeMismatch(name: peftTokenRowsKey, expected: expected, found: tokenRows.shape) }
         }
-        if let extra = tensors.keys.sorted().first { throw CheckpointError.unexpectedParameter(name: extra) }
+        if let extra = tensors.keys.sorted().first {
+            throw unsupported("tensor", extra, "this reader loads GPT-2's LoRA matrices (c_attn, c_proj, c_fc of blocks 0..<\(model.layerCount)) and trainable token rows only; remove the tensor, or save the adapter without it")
+        }
         let config = LoRAConfig(rank: peft.r, alpha: peft.lora_alpha, dropout: peft.lora_dropout ?? 0,
                                 targets: LoRATarget.allCases.filter(targets.contains), trainableTokenIndices: tokenIndices)
         try config.validate()
