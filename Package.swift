@@ -7,14 +7,15 @@ import PackageDescription
 /// (`Scripts/check_dependencies.py`, run by `make test`, checks this, and that no library target depends on an
 /// experiment target). Each is a library product, and the `RLFineTuning` umbrella re-exports them all.
 let libraries: [(name: String, dependencies: [Target.Dependency])] = [
-    // Tensors, modules, tokenizers and the language model
-    ("TensorCore", ["COpenBLAS", "CPUInfo"]),
+    // Tensors, modules, tokenizers and the language model (SplitMix64 below all: one generator for every layer)
+    ("Randomness", []),
+    ("TensorCore", ["COpenBLAS", "CPUInfo", "Randomness"]),
     ("NeuralNetworks", ["TensorCore"]),
     ("Tokenizers", []),
     ("LanguageModels", ["TensorCore", "NeuralNetworks", "Tokenizers"]),
     // Data and metrics (Foundation only: usable without the model)
     ("TrainingData", []),
-    ("Evaluation", []),
+    ("Evaluation", ["Randomness"]),
     // What every trainer shares, then the bookkeeping of runs above it
     ("TrainingCore", ["TensorCore", "NeuralNetworks"]),
     ("Runs", ["TrainingCore"]),

@@ -10,7 +10,8 @@
 #   peft-adapter     LoRAAdapters.loadPEFT: adapter_config.json, NUL,  (Sources/LanguageModels)
 #                    then adapter_model.safetensors
 # Each target is the module's sources plus Fuzz/Targets/<entry points>, compiled as one module into .build/fuzz/.
-# A module that imports other package modules (LanguageModels: TensorCore, NeuralNetworks, Tokenizers) is linked against them,
+# A module that imports other package modules (TensorCore: Randomness; Runs: TrainingCore and below; LanguageModels:
+# TensorCore, NeuralNetworks, Tokenizers) is linked against them,
 # each built first as its own instrumented static library into .build/fuzz/modules/.
 # Each runs SECONDS (default 60) from a copy of its seed corpus (Fuzz/Corpus/<target>, made by
 # Fuzz/Corpus/make_corpus.py) and prints its inputs run, edges covered and corpus size; a crash is saved under
@@ -33,15 +34,19 @@ cd "$ROOT" || exit 2
 sources() {
     case $1 in
         # TensorCore imports the C target CPUInfo: its object, built below, and its module map.
-        safetensors) echo Sources/TensorCore/*.swift Fuzz/Targets/FuzzSafetensors.swift "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
+        safetensors) echo Sources/TensorCore/*.swift Fuzz/Targets/FuzzSafetensors.swift "$BUILD/modules/libRandomness.a" \
+            "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
         tokenizer-json) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzTokenizerJSON.swift Fuzz/Targets/TokenizerRoundTrip.swift ;;
         vocab-merges) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzVocabularyAndMerges.swift Fuzz/Targets/TokenizerRoundTrip.swift ;;
         jsonl) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzJSONL.swift ;;
         gpt2-encode) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzGPT2Encoding.swift ;;
         chat-template) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzChatTemplate.swift ;;
-        arguments) echo Sources/Runs/*.swift Fuzz/Targets/FuzzArguments.swift ;;
+        arguments) echo Sources/Runs/*.swift Fuzz/Targets/FuzzArguments.swift "$BUILD/modules/libTrainingCore.a" \
+            "$BUILD/modules/libNeuralNetworks.a" "$BUILD/modules/libTensorCore.a" "$BUILD/modules/libRandomness.a" \
+            "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
         peft-adapter) echo Sources/LanguageModels/*.swift Fuzz/Targets/FuzzPEFTAdapter.swift \
-            "$BUILD/modules/libTokenizers.a" "$BUILD/modules/libNeuralNetworks.a" "$BUILD/modules/libTensorCore.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
+            "$BUILD/modules/libTokenizers.a" "$BUILD/modules/libNeuralNetworks.a" "$BUILD/modules/libTensorCore.a" \
+            "$BUILD/modules/libRandomness.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
         *) return 1 ;;
     esac
 }
@@ -49,7 +54,9 @@ sources() {
 # The package modules a target imports, bottom up (as in Package.swift).
 modules() {
     case $1 in
-        peft-adapter) echo TensorCore NeuralNetworks Tokenizers ;;
+        safetensors) echo Randomness ;;
+        arguments) echo Randomness TensorCore NeuralNetworks TrainingCore ;;
+        peft-adapter) echo Randomness TensorCore NeuralNetworks Tokenizers ;;
     esac
 }
 

@@ -1,5 +1,6 @@
 // A small, fast, seedable random number generator (xoshiro256**) whose state can be saved and restored.
 import Foundation
+import Randomness
 
 /// A deterministic random number generator: the same seed gives the same stream on every machine.
 ///
@@ -11,16 +12,8 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
 
     /// Creates a generator whose stream is determined by `seed` (expanded with SplitMix64).
     public init(seed: UInt64) {
-        var x = seed
-        var words = [UInt64]()
-        for _ in 0..<4 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            words.append(z ^ (z >> 31))
-        }
-        state = words
+        var expander = SplitMix64(seed: seed)
+        state = (0..<4).map { _ in expander.next() }
     }
 
     @inlinable

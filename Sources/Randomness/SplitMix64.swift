@@ -1,11 +1,13 @@
-// A tiny seedable random number generator for metrics and tasks that do not depend on TensorCore.
+// SplitMix64, the one implementation in the package: the generator of the metrics, tasks and toy worlds, and the
+// seed expander of TensorCore's SeededGenerator (xoshiro256**'s recommended seeding).
 import Foundation
 
 /// SplitMix64 (Steele, Lea and Flood 2014): a small, fast, seedable generator.
 ///
 /// The same seed gives the same stream on every platform, so bootstrap intervals and generated tasks are
 /// reproducible. Any other `RandomNumberGenerator` (such as TensorCore's `SeededGenerator`) can be passed to the
-/// functions that take one.
+/// functions that take one. `SeededGenerator(seed:)` fills its xoshiro256** state with this generator's first four
+/// outputs.
 public struct SplitMix64: RandomNumberGenerator, Codable, Equatable, Sendable {
     /// The generator's state: the next output is a mix of `state + 0x9E3779B97F4A7C15`.
     public private(set) var state: UInt64
@@ -21,12 +23,5 @@ public struct SplitMix64: RandomNumberGenerator, Codable, Equatable, Sendable {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-}
-
-extension RandomNumberGenerator {
-    /// A uniform double in [0, 1) with 53 random bits (module-internal so it cannot clash with other modules).
-    mutating func evaluationUnitDouble() -> Double {
-        Double(next() >> 11) * (1.0 / Double(UInt64(1) << 53))
     }
 }
