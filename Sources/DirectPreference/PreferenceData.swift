@@ -1,9 +1,7 @@
-// Tokenised preference data for the offline methods and the sequence log-probabilities they train on
-// (sums of log π over completion tokens, prompt and padding excluded, as TRL's DPO trainer; the indexing is the
-// LanguageModels article's).
+// Tokenised preference data for the offline methods (pairs and unpaired labelled completions), checked against
+// the model's context. The sequence log-probabilities they train on are LanguageModels' sequenceLogProbabilities
+// (sums of log π over completion tokens, prompt and padding excluded, as TRL's DPO trainer).
 import Foundation
-import LanguageModels
-import TensorCore
 import Tokenizers
 import TrainingCore
 import TrainingData
@@ -78,36 +76,5 @@ func checkFits(_ prompt: [Int32], _ completions: [[Int32]], what: String, contex
     let longest = prompt.count + completions.map(\.count).max()!
     guard longest <= contextLength else {
         throw TrainingError.invalidInput("\(what) is \(longest) tokens (prompt‖completion), more than the model's context of \(contextLength); shorten it or use a model with a longer context")
-    }
-}
-
-/// `Σ_t log π(y_t | x)` over the completion tokens of each (prompt, completion) row, in one teacher-forced forward
-/// pass (prompts left-padded, completions right-padded), at temperature 1.
-///
-/// - Returns: the sums `[N]` (differentiable when gradients are recorded) and the completion lengths.
-/// - Throws: `LanguageModelError` for bad ids or rows longer than the context.
-public func sequenceLogProbabilities(_ model: GPT, prompts: [[Int32]], completions: [[Int32]],
-                                     padToken: Int32) throws -> (sums: Variable, lengths: [Int]) {
-    precondition(prompts.count == completions.count && !prompts.isEmpty, "sequenceLogProbabilities: need as many prompts as completions")
-    let promptBatch = TokenBatch(leftPadding: prompts, padToken: padToken)
-    let completionBatch = TokenBatch(rightPadding: completions, padToken: padToken)
-    let scores = try model.scoreResponses(prompts: promptBatch, responses: completionBatch, temperature: 1,
-                                          computeEntropies: false)
-    return (scores.logProbabilities.sum(axis: 1), completions.map(\.count))
-}
-
-/// `sequenceLogProbabilities` without gradients, in chunks of `chunkSize` rows (for reference log-probabilities
-/// precomputed once, and for evaluation).
-public func sequenceLogProbabilityValues(_ model: GPT, prompts: [[Int32]], completions: [[Int32]], padToken: Int32,
-                                         chunkSize: Int = 64) throws -> [Float] {
-    try withoutGradients {
-        var out: [Float] = []
-        out.reserveCapacity(prompts.count)
-        for start in stride(from: 0, to: prompts.count, by: max(chunkSize, 1)) {
-            let end = min(start + chunkSize, prompts.count)
-            out += try sequenceLogProbabilities(model, prompts: Array(prompts[start..<end]),
-                                                completions: Array(completions[start..<end]), padToken: padToken).sums.value.scalars
-        }
-        return out
     }
 }

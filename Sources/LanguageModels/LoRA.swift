@@ -259,6 +259,11 @@ extension GPT {
         return try withLoRA(lora, using: &rng)
     }
 
+    /// The frozen reference of a policy fine-tuned from this model by `fineTunable(lora:seed:)`: a frozen copy, or
+    /// with LoRA this model itself, whose weights the policy shares and never changes (no second copy). Use it only
+    /// where no gradient is recorded, as trainers use their references.
+    public func frozenReference(lora: LoRAConfig?) -> GPT { lora == nil ? frozenCopy() : self }
+
     /// This model as a plain GPT, to save or evaluate: itself without adapters, otherwise its adapters merged into
     /// frozen weights (`mergingLoRA(requiresGrad: false)`).
     public func withAdaptersMerged() -> GPT { lora == nil ? self : mergingLoRA(requiresGrad: false) }

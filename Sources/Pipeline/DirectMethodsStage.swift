@@ -50,7 +50,7 @@ extension InstructGPTPipeline {
                         (c.epochs, c.missingStopPenalty) = (4, -1)   // PPO's update budget and stop penalty
                         algorithm = .grpo(c)
                     }
-                    let trainer = try CriticFreeTrainer(algorithm: algorithm, policy: policy, reference: reference(sft),
+                    let trainer = try CriticFreeTrainer(algorithm: algorithm, policy: policy, reference: sft.frozenReference(lora: lora),
                                                         reward: .rewardModel(reward.normalizedModel()), tokenizer: tokenizer, tokens: tokens)
                     try trainer.train(prompts: data.rlPrompts) { event in
                         if case .step(let step, let total, let metrics) = event, step % 10 == 0 || step == total {
@@ -65,7 +65,7 @@ extension InstructGPTPipeline {
                     (c.epochs, c.learningRate, c.batchSize, c.seed) = (config.methodEpochs, Double(config.methodLearningRate), 16, config.seed)
                     let kind: DirectPreferenceMethod = method == "kto" ? .kto : (method == "orpo" ? .orpo : .dpo)
                     if method == "ipo" { c.loss = .ipo }
-                    let trainer = try DirectPreferenceTrainer(method: kind, config: c, policy: policy, reference: reference(sft),
+                    let trainer = try DirectPreferenceTrainer(method: kind, config: c, policy: policy, reference: sft.frozenReference(lora: lora),
                                                               padToken: tokens.padToken, training: .paired(comparisons), validation: heldOut)
                     if let initial = try trainer.evaluate() { _ = self.record(.evaluation(step: 0, metrics: initial), phase: name) }
                     try trainer.train { event in

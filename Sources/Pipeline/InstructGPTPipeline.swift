@@ -290,7 +290,7 @@ public final class InstructGPTPipeline {
                 c.ptxCoefficient = ptx ? config.ptxCoefficient : 0
                 let policy = try sft.fineTunable(lora: lora, seed: config.seed)
                 let blocks = ptx ? try pretrainingBlocks(pretrainer.data, pad: pad) : nil
-                let trainer = try PPOTrainer(config: c, policy: policy, reference: reference(sft),
+                let trainer = try PPOTrainer(config: c, policy: policy, reference: sft.frozenReference(lora: lora),
                                              reward: .rewardModel(reward.normalizedModel()), tokenizer: tokenizer,
                                              tokens: tokens, pretraining: blocks)
                 let checkpoints = checkpointDirectory(modelName)
@@ -390,10 +390,6 @@ public final class InstructGPTPipeline {
         try plain.save(to: output.appendingPathComponent("models/\(name)")) { try tokenizer.save(to: $0) }
         return plain
     }
-
-    /// The frozen reference of a policy fine-tuned from `start`: a frozen copy, or with LoRA `start` itself, whose
-    /// weights the policy shares and never changes (no second copy).
-    func reference(_ start: GPT) -> GPT { lora == nil ? start.frozenCopy() : start }
 
     /// The training split of the pretraining stream cut into blocks, for SFT's mix and PPO-ptx (the held-out LM loss
     /// is measured on the validation split, which neither sees).

@@ -62,24 +62,16 @@ struct PipelineEvaluator {
     /// per byte), so a longer choice is not penalised for its length; nil without probes.
     func probeAccuracy(_ model: GPT) throws -> Double? {
         guard !probes.isEmpty else { return nil }
-        let rows = try probes.flatMap { probe in
-            try probe.choices.map { (try tokenizer.encode(probe.context), try tokenizer.encode($0)) }
+        var prompts: [[Int32]] = [], completions: [[Int32]] = []
+        for probe in probes {
+            let context = try tokenizer.encode(probe.context)
+            for choice in probe.choices { prompts.append(context); completions.append(try tokenizer.encode(choice)) }
         }
-        var likelihoods: [Double] = []
-        for start in stride(from: 0, to: rows.count, by: 64) {
-            let chunk = rows[start..<Swift.min(start + 64, rows.count)]
-            let prompts = TokenBatch(leftPadding: chunk.map(\.0), padToken: padToken)
-            let responses = TokenBatch(rightPadding: chunk.map(\.1), padToken: padToken)
-            let scores = try withoutGradients { try model.scoreResponses(prompts: prompts, responses: responses).logProbabilities.value }
-            let width = responses.length, values = scores.scalars
-            for (row, tokens) in chunk.map(\.1).enumerated() {
-                likelihoods.append(values[(row * width)..<((row + 1) * width)].reduce(0) { $0 + Double($1) } / Double(tokens.count))
-            }
-        }
+        let sums = try sequenceLogProbabilityValues(model, prompts: prompts, completions: completions, padToken: padToken)
         var offset = 0, correct = 0
         for probe in probes {
-            let scores = likelihoods[offset..<(offset + probe.choices.count)]
-            if scores.firstIndex(of: scores.max()!)! - offset == probe.answer { correct += 1 }
+            let scores = (offset..<(offset + probe.choices.count)).map { Double(sums[$0]) / Double(completions[$0].count) }
+            if scores.firstIndex(of: scores.max()!) == probe.answer { correct += 1 }
             offset += probe.choices.count
         }
         return Double(correct) / Double(probes.count)

@@ -124,8 +124,7 @@ public final class QuarkTrainer {
         self.stopTokens = stopTokens
         self.prompts = prompts
         self.promptTexts = promptTexts
-        // The reference only ever runs without gradients, so with LoRA it is `base` itself: no second copy.
-        reference = lora == nil ? base.frozenCopy() : base
+        reference = base.frozenReference(lora: lora)
         var initGenerator = SeededGenerator(seed: config.seed &+ 0x51_7cc1)
         policy = try QuarkPolicy(base: lora == nil ? base.copy() : base, quantileCount: config.quantileCount, lora: lora,
                                  using: &initGenerator)

@@ -185,8 +185,7 @@ public final class QuarkExperiment {
         ppo.klCoefficient = config.ppoKLCoefficient
         ppo.learningRate = config.ppoLearningRate
         let policy = try trainable(base)
-        // With LoRA the frozen reference is `base` itself, which the policy shares: no second copy.
-        let trainer = try PPOTrainer(config: ppo, policy: policy, reference: lora == nil ? nil : base, reward: .function(reward),
+        let trainer = try PPOTrainer(config: ppo, policy: policy, reference: base.frozenReference(lora: lora), reward: .function(reward),
                                      tokenizer: tokens.tokenizer,
                                      tokens: PPOTokenConventions(padToken: tokens.pad, stopTokens: [tokens.endOfText]))
         let checkpoints = directory.file("checkpoints/ppo")

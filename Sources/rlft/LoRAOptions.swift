@@ -40,7 +40,7 @@ enum LoRAOptions {
     /// weights (seeded, so a resumed run rebuilds the same ones before loading its checkpoint), and `loaded`
     /// itself, whose weights the adapted model shares and never changes: no second copy of the weights.
     static func prepare(_ loaded: GPT, _ lora: LoRAConfig?, seed: UInt64) throws -> (model: GPT, start: GPT) {
-        lora == nil ? (loaded, loaded.frozenCopy()) : (try adapt(loaded, lora, seed: seed), loaded)
+        (try adapt(loaded, lora, seed: seed), loaded.frozenReference(lora: lora))
     }
 
     /// `loaded` with fresh, seeded adapters when `lora` is set, or `loaded` itself.
