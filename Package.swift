@@ -51,7 +51,7 @@ let experiments: [(name: String, dependencies: [Target.Dependency])] = [
                           "Tokenizers", "TrainingCore", "TensorCore", "NeuralNetworks"]),
     ("RLPExperiments", ["RLP", "Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "LanguageModels",
                         "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),
-    ("RainierExperiments", ["Rainier", "CommonsenseWorld", "SFT", "LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "TensorCore",
+    ("RainierExperiments", ["Rainier", "CommonsenseWorld", "Pretraining", "SFT", "LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "TensorCore",
                             "Evaluation", "Runs"]),
 ]
 

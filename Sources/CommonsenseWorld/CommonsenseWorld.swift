@@ -56,11 +56,16 @@ public struct CommonsenseFact: Codable, Hashable, Sendable {
 public struct CommonsenseWorldConfig: Codable, Equatable, Sendable {
     /// Seed of the facts, the known facts and the questions. Default 0.
     public var seed: UInt64 = 0
-    /// Entities per category (at most 12). Default 12.
-    public var entitiesPerCategory = 12
+    /// Entities per category (2 to 48). Default 48.
+    public var entitiesPerCategory = 48
+    /// Fraction of each category's entities held out for testing: no training question, silver statement or reading
+    /// lesson names them, so a test question can only be answered from knowledge the introspector brought from its
+    /// pretraining corpus (or the QA model's own memory). Default 0.5.
+    public var testEntityFraction = 0.5
     /// Choices per question (2 to 5). Default 4.
     public var choiceCount = 4
-    /// Fraction of the facts the question-answering model is taught to answer without knowledge. Default 0.4.
+    /// Fraction of the facts of asked relations (those of seen families) that the question-answering model is taught
+    /// to answer without knowledge. Default 0.4.
     public var knownFraction = 0.4
     /// Fraction of silver knowledge statements that state the asked fact (the rest are wrong or irrelevant).
     /// Default 0.5.
@@ -73,8 +78,8 @@ public struct CommonsenseWorldConfig: Codable, Equatable, Sendable {
     public var misbeliefFraction = 0.3
     /// Training questions per fact of a seen family (different distractors and orders). Default 4.
     public var trainingVariants = 4
-    /// Test questions per fact and family. Default 2.
-    public var testVariants = 2
+    /// Test questions per fact and family (different distractors and orders). Default 5.
+    public var testVariants = 5
 
     public init() {}
 
@@ -85,7 +90,9 @@ public struct CommonsenseWorldConfig: Codable, Equatable, Sendable {
         func check(_ ok: Bool, _ field: String, _ value: Any, _ fix: String) throws {
             if !ok { throw CommonsenseWorldError.invalidConfiguration(field: field, value: "\(value)", fix: fix) }
         }
-        try check((1...12).contains(entitiesPerCategory), "entitiesPerCategory", entitiesPerCategory, "use 1 to 12")
+        try check((2...48).contains(entitiesPerCategory), "entitiesPerCategory", entitiesPerCategory, "use 2 to 48")
+        try check(testEntityFraction > 0 && testEntityFraction < 1, "testEntityFraction", testEntityFraction,
+                  "use a fraction in (0, 1), such as 0.5, so that both the training and the test entities are non-empty")
         try check((2...5).contains(choiceCount), "choiceCount", choiceCount, "use 2 to 5 (each relation has 5 values)")
         try check((0...1).contains(knownFraction), "knownFraction", knownFraction, "use a fraction in [0, 1], such as 0.4")
         try check((0...1).contains(silverCorrectFraction), "silverCorrectFraction", silverCorrectFraction, "use a fraction in [0, 1], such as 0.5")
@@ -93,7 +100,7 @@ public struct CommonsenseWorldConfig: Codable, Equatable, Sendable {
                   silverWrongFraction, "use a fraction ≥ 0 with silverCorrectFraction + silverWrongFraction ≤ 1, such as 0.25")
         try check((0...1).contains(misbeliefFraction), "misbeliefFraction", misbeliefFraction, "use a fraction in [0, 1], such as 0.3")
         try check(trainingVariants >= 1, "trainingVariants", trainingVariants, "use at least 1, such as 4")
-        try check(testVariants >= 1, "testVariants", testVariants, "use at least 1, such as 2")
+        try check(testVariants >= 1, "testVariants", testVariants, "use at least 1, such as 5")
     }
 }
 
@@ -108,13 +115,21 @@ public enum CommonsenseWorldError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// A seeded world of animals, tools and foods, what they are made of, where they live, what they can do and how
-/// they taste, with multiple-choice question families, true statements and noisy silver knowledge.
+/// A seeded world of animals, tools and foods, what they are made of, where they live, what they can do, how
+/// they taste and what colour they are, with multiple-choice question families, true statements, noisy silver
+/// knowledge and a pretraining corpus.
 ///
 /// The facts are drawn at random from the seed — they are the facts of this world, not of ours ("the lemon
-/// tastes sweet" may hold) — so a model can only know them by being told. A `knownFraction` of the facts is
-/// marked *known*: the question-answering model is taught those without knowledge, so it answers the others
-/// at chance unless a knowledge statement helps.
+/// tastes sweet" may hold) — so a model can only know them by being told. The world keeps apart where knowledge
+/// lives and where supervision happens:
+/// - every fact is stated in ``pretrainingDocuments(repeats:statementsPerDocument:using:)``, the corpus the
+///   introspector's base model reads;
+/// - the entities are split: training questions, silver statements and reading lessons name only the
+///   ``trainingEntities``; test questions ask only about the ``testEntities``;
+/// - the unseen families include a relation (colour) that no training question asks about.
+///
+/// A `knownFraction` of the facts of asked relations is marked *known*: the question-answering model is taught
+/// those without knowledge, so it answers the others at chance unless a knowledge statement helps.
 ///
 /// ```swift
 /// let world = try CommonsenseWorld(config: CommonsenseWorldConfig())
@@ -129,7 +144,11 @@ public struct CommonsenseWorld: Sendable {
     public let families: [QuestionFamily]
     /// Every fact that holds, one per (entity, relation of its category).
     public let facts: [CommonsenseFact]
-    /// The facts the question-answering model is taught without knowledge.
+    /// The names of the entities that training questions, silver statements and reading lessons may name.
+    public let trainingEntities: Set<String>
+    /// The names of the held-out entities, the only ones test questions ask about.
+    public let testEntities: Set<String>
+    /// The facts the question-answering model is taught without knowledge (only of relations a seen family asks).
     public let knownFacts: Set<CommonsenseFact>
     /// The silver source's wrong beliefs: for these facts it mostly states the believed value (see
     /// `misbeliefFraction`), keyed by the true fact.
@@ -147,13 +166,24 @@ public struct CommonsenseWorld: Sendable {
                             statementTemplate: "the {entity} is made of {value}."),
         CommonsenseRelation(name: "taste", category: "food", values: ["sweet", "sour", "salty", "bitter", "spicy"],
                             statementTemplate: "the {entity} tastes {value}."),
+        CommonsenseRelation(name: "colour", category: "food", values: ["red", "green", "yellow", "brown", "purple"],
+                            statementTemplate: "the {entity} is {value}."),
     ]
 
     /// The entity names of each category (the first `entitiesPerCategory` are used).
     public static let builtInEntities: [(category: String, names: [String])] = [
-        ("animal", ["fox", "owl", "crab", "bear", "frog", "mole", "hawk", "goat", "seal", "wolf", "lynx", "newt"]),
-        ("tool", ["hammer", "spoon", "ladder", "bucket", "knife", "kettle", "shovel", "brush", "needle", "bowl", "jar", "axe"]),
-        ("food", ["apple", "lemon", "bread", "cheese", "olive", "pepper", "honey", "plum", "onion", "melon", "radish", "fig"]),
+        ("animal", ["fox", "owl", "crab", "bear", "frog", "mole", "hawk", "goat", "seal", "wolf", "lynx", "newt",
+                    "ant", "bat", "bee", "cat", "cow", "crow", "deer", "dog", "duck", "eel", "elk", "emu",
+                    "hare", "hen", "lark", "mink", "moth", "mouse", "mule", "otter", "ox", "pig", "rat", "slug",
+                    "snail", "swan", "toad", "wasp", "yak", "badger", "beaver", "bison", "camel", "crane", "dove", "ferret"]),
+        ("tool", ["hammer", "spoon", "ladder", "bucket", "knife", "kettle", "shovel", "brush", "needle", "bowl", "jar", "axe",
+                  "saw", "drill", "rake", "hoe", "broom", "fork", "pan", "pot", "cup", "mug", "plate", "chisel",
+                  "wrench", "pliers", "trowel", "sieve", "funnel", "ruler", "scissors", "tongs", "whisk", "ladle", "mallet", "anvil",
+                  "bench", "chain", "hook", "lamp", "lock", "key", "bell", "pipe", "rope", "vase", "tray", "cart"]),
+        ("food", ["apple", "lemon", "bread", "cheese", "olive", "pepper", "honey", "plum", "onion", "melon", "radish", "fig",
+                  "pear", "peach", "grape", "cherry", "lime", "bean", "pea", "corn", "rice", "carrot", "leek", "beet",
+                  "kale", "garlic", "ginger", "mango", "kiwi", "date", "berry", "tomato", "potato", "squash", "pumpkin", "yam",
+                  "oat", "cake", "pie", "soup", "jam", "nut", "bun", "cookie", "muffin", "walnut", "almond", "turnip"]),
     ]
 
     /// Builds the world from `config.seed`.
@@ -183,10 +213,23 @@ public struct CommonsenseWorld: Sendable {
                 }
             }
         }
-        var order = Array(facts.indices)
+        // The held-out entities: the same fraction of every category, drawn with its own stream.
+        var splitRNG = SplitMix64(seed: config.seed &+ 0x5B117)
+        var testEntities = Set<String>()
+        for group in CommonsenseWorld.builtInEntities {
+            var names = Array(group.names.prefix(config.entitiesPerCategory))
+            names.shuffle(using: &splitRNG)
+            let count = min(names.count - 1, max(1, Int((Double(names.count) * config.testEntityFraction).rounded())))
+            testEntities.formUnion(names.prefix(count))
+        }
+        self.testEntities = testEntities
+        trainingEntities = Set(entities.map(\.name)).subtracting(testEntities)
+        let asked = Set(families.filter(\.isSeen).map(\.relation))
+        var order = facts.indices.filter { asked.contains(facts[$0].relation) }
         order.shuffle(using: &rng)
-        let knownCount = Int((Double(facts.count) * config.knownFraction).rounded())
+        let knownCount = Int((Double(order.count) * config.knownFraction).rounded())
         knownFacts = Set(order.prefix(knownCount).map { facts[$0] })
+        order = Array(facts.indices)
         order.shuffle(using: &rng)
         var misbeliefs: [CommonsenseFact: String] = [:]
         for i in order.prefix(Int((Double(facts.count) * config.misbeliefFraction).rounded())) {
@@ -199,6 +242,9 @@ public struct CommonsenseWorld: Sendable {
         self.valueOf = valueOf
         self.statements = statements
     }
+
+    /// Whether `entity` is held out for testing.
+    public func isTestEntity(_ entity: String) -> Bool { testEntities.contains(entity) }
 
     /// The relation named `name`.
     public func relation(_ name: String) -> CommonsenseRelation? { relations.first { $0.name == name } }
@@ -239,5 +285,30 @@ public struct CommonsenseWorld: Sendable {
         }
         for relation in relations { texts.append(relation.values.joined(separator: " ")) }
         return texts
+    }
+
+    /// The pretraining corpus of the introspector's base model: for every entity, training and test, `repeats`
+    /// short articles that name it and then state each of its facts — of every relation, asked or not — in a
+    /// fresh order ("the fox. the fox can swim. the fox lives in the forest."), shuffled and joined
+    /// `articlesPerDocument` to a document. It holds no question:
+    /// the base model learns what holds in the world, and that statements following a name are about that name,
+    /// not how to answer a question.
+    public func pretrainingDocuments<G: RandomNumberGenerator>(repeats: Int, articlesPerDocument: Int = 3,
+                                                               using generator: inout G) -> [String] {
+        var byEntity: [String: [String]] = [:]
+        for fact in facts { byEntity[fact.entity, default: []].append(relation(fact.relation)!.statement(entity: fact.entity, value: fact.value)) }
+        var articles: [String] = []
+        for _ in 0..<max(repeats, 1) {
+            for entity in entities {
+                var statements = byEntity[entity.name] ?? []
+                statements.shuffle(using: &generator)
+                articles.append((["the \(entity.name)."] + statements).joined(separator: " "))
+            }
+        }
+        articles.shuffle(using: &generator)
+        // A few articles per document, so that a statement's subject is the most recently named entity, wherever
+        // it stands, and not the document's first words.
+        let size = max(articlesPerDocument, 1)
+        return stride(from: 0, to: articles.count, by: size).map { articles[$0..<min($0 + size, articles.count)].joined(separator: " ") }
     }
 }

@@ -137,3 +137,46 @@ public func pairedDifferenceInterval<G: RandomNumberGenerator>(
     return try bootstrapConfidenceInterval(values: zip(a, b).map { $0 - $1 }, confidence: confidence,
                                            resamples: resamples, using: &generator)
 }
+
+/// A percentile-bootstrap interval that resamples whole clusters within strata: each resample draws, in every
+/// stratum, as many clusters as it has, with replacement. Use it when items are not independent — several
+/// questions about one entity, several seeds of one experiment — so that the interval reflects the clusters'
+/// spread, not the items'. Pass `a − b` statistics of the same resample to get a paired difference.
+///
+/// - Parameters:
+///   - clusterCounts: The number of clusters in each stratum (each ≥ 1).
+///   - confidence: The coverage in (0, 1). Default 0.95.
+///   - resamples: The number of resamples, ≥ 1. Default 1000.
+///   - generator: The random source; the same seed gives the same interval.
+///   - statistic: The metric of one cluster multiset per stratum (indices may repeat).
+/// - Returns: The estimate on all clusters and the interval.
+/// - Throws: ``EvaluationError/emptyInput(metric:)`` for no strata or an empty stratum; as
+///   ``bootstrapConfidenceInterval(itemCount:confidence:resamples:using:statistic:)`` for a bad `confidence` or
+///   `resamples`.
+public func clusterBootstrapInterval<G: RandomNumberGenerator>(
+    clusterCounts: [Int], confidence: Double = 0.95, resamples: Int = 1000, using generator: inout G,
+    statistic: ([[Int]]) -> Double
+) throws(EvaluationError) -> ConfidenceInterval {
+    guard !clusterCounts.isEmpty, clusterCounts.allSatisfy({ $0 >= 1 }) else { throw .emptyInput(metric: "clusterBootstrapInterval") }
+    guard confidence > 0, confidence < 1 else {
+        throw .invalidParameter(name: "confidence", value: "\(confidence)", reason: "must be in (0, 1), such as 0.95")
+    }
+    guard resamples >= 1 else {
+        throw .invalidParameter(name: "resamples", value: "\(resamples)", reason: "must be at least 1, such as 1000")
+    }
+    var picks = clusterCounts.map { Array(0..<$0) }
+    let estimate = statistic(picks)
+    var values: [Double] = []
+    values.reserveCapacity(resamples)
+    for _ in 0..<resamples {
+        for s in picks.indices {
+            let n = clusterCounts[s]
+            for k in 0..<n { picks[s][k] = Int(generator.next(upperBound: UInt64(n))) }
+        }
+        values.append(statistic(picks))
+    }
+    values.sort()
+    let alpha = (1 - confidence) / 2
+    return ConfidenceInterval(estimate: estimate, lower: try quantile(sortedValues: values, alpha),
+                              upper: try quantile(sortedValues: values, 1 - alpha), confidence: confidence)
+}

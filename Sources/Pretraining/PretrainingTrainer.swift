@@ -68,7 +68,23 @@ public final class PretrainingTrainer {
         }
     }
 
-    init(config: PretrainingConfig, model: GPT, tokenizer: any Tokenizer, documents: [String], outputDirectory: URL?) throws {
+    /// Continues pretraining a model that already exists (its own size and tokenizer; the configuration's model
+    /// and tokenizer fields are not used), for example a fresh model on a tokenizer trained elsewhere.
+    ///
+    /// - Parameters:
+    ///   - config: the settings of the run (steps, batch, learning rate, blocks, seed); validated here.
+    ///   - model: the model to train in place.
+    ///   - tokenizer: its tokenizer, with `<|endoftext|>`.
+    ///   - documents: the training texts.
+    ///   - outputDirectory: where to write the run; nil keeps it in memory.
+    /// - Throws: `ConfigError` for bad settings or a tokenizer without `<|endoftext|>`; `TrainingError.emptyData`
+    ///   for too little text.
+    public init(config: PretrainingConfig, model: GPT, tokenizer: any Tokenizer, documents: [String], outputDirectory: URL?) throws {
+        try config.validate()
+        guard config.blockLength <= model.config.contextLength else {
+            throw ConfigError(field: "blockLength", value: "\(config.blockLength)",
+                              requirement: "a block must fit the model's context of \(model.config.contextLength) tokens; use at most that")
+        }
         guard let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") else {
             throw ConfigError(field: "tokenizer", value: "\"\(config.tokenizer)\"",
                               requirement: "the tokenizer needs the special token <|endoftext|> to separate documents; add it to the tokenizer files")

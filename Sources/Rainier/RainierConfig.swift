@@ -18,6 +18,12 @@ public struct RainierConfig: Codable, Equatable, Sendable {
     public var imitationBatchSize = 32
     /// Stage-I learning rate. Default 3e−3.
     public var imitationLearningRate = 3e-3
+    /// γ, the weight of a language-modelling loss on the introspector's pretraining text added to every stage-I
+    /// update (InstructGPT's pretraining mix, arXiv 2203.02155 §3.5, applied to imitation), so that fine-tuning a
+    /// small model at a high learning rate does not erase what it read in pretraining — Rainier fine-tunes T5-large
+    /// at 1e−5, which barely moves it. Needs ``RainierTrainer/pretraining``. Default 0 (off, as in the paper).
+    /// Stage II's mix is `ppo.ptxCoefficient`.
+    public var imitationPtxCoefficient = 0.0
     /// Stage II: PPO against the knowledge reward; see ``RainierConfig/rainierPPO()``.
     public var ppo = RainierConfig.rainierPPO()
     /// Whether the critic is a separate value model initialised from the stage-I model (Rainier's
@@ -70,6 +76,8 @@ public struct RainierConfig: Codable, Equatable, Sendable {
         try check(imitationSteps >= 1, "imitationSteps", imitationSteps, "it must be at least 1 (e.g. 300)")
         try check(imitationBatchSize >= 1, "imitationBatchSize", imitationBatchSize, "it must be at least 1 (e.g. 32)")
         try check(imitationLearningRate > 0 && imitationLearningRate.isFinite, "imitationLearningRate", imitationLearningRate, "it must be positive (e.g. 1e-3)")
+        try check(imitationPtxCoefficient >= 0 && imitationPtxCoefficient.isFinite, "imitationPtxCoefficient", imitationPtxCoefficient,
+                  "it must be ≥ 0 (0 = no pretraining mix), such as 1")
         try check(knowledgeSamples >= 1, "knowledgeSamples", knowledgeSamples, "it must be at least 1 (Rainier uses 10)")
         try check(inferenceTopP > 0 && inferenceTopP <= 1, "inferenceTopP", inferenceTopP, "it must lie in (0, 1] (Rainier uses 0.5)")
         try ppo.validate()

@@ -33,6 +33,9 @@ public final class RainierTrainer {
     public private(set) var ppo: PPOTrainer?
     /// The raw rewards of the calibration samples (empty before ``calibrateReward()``).
     public private(set) var calibrationRewards: [Double] = []
+    /// Blocks of the introspector's pretraining text, for the pretraining mix of stage I
+    /// (`imitationPtxCoefficient`) and stage II (`ppo.ptxCoefficient`); required when either is positive.
+    public var pretraining: PretrainingBlocks?
 
     /// - Throws: `ConfigError` for bad settings, `TrainingError.emptyData` for no questions.
     public init(config: RainierConfig, introspector: KnowledgeIntrospector, questionAnswering: any QuestionAnsweringModel,
@@ -74,8 +77,9 @@ public final class RainierTrainer {
         sft.validationFraction = 0
         sft.keepBestCheckpoint = false
         sft.evaluationInterval = max(config.imitationSteps, 1)
+        sft.ptxCoefficient = config.imitationPtxCoefficient
         let trainer = try SFTTrainer(model: introspector.model, config: sft, padToken: introspector.tokens.padToken,
-                                     training: examples, validation: [])
+                                     training: examples, validation: [], pretraining: pretraining)
         let result = try trainer.train(progress: progress)
         stageIModel = introspector.model.frozenCopy()
         return result
@@ -114,7 +118,7 @@ public final class RainierTrainer {
         stageIModel = reference
         let critic: PPOCritic = config.separateValueModel ? .separate(ValueModel(policy: introspector.model)) : .sharedHead(for: introspector.model)
         let trainer = try PPOTrainer(config: config.ppo, policy: introspector.model, reference: reference, critic: critic, reward: .function(reward),
-                                     tokenizer: introspector.tokenizer, tokens: introspector.tokens)
+                                     tokenizer: introspector.tokenizer, tokens: introspector.tokens, pretraining: pretraining)
         ppo = trainer
         return trainer
     }

@@ -5,6 +5,7 @@ import CommonsenseWorld
 import Evaluation
 import Foundation
 import LanguageModels
+import Pretraining
 import Rainier
 import Runs
 import SFT
@@ -17,6 +18,12 @@ import TrainingData
 public struct RainierExperimentResult {
     /// The accuracy table (Markdown).
     public var accuracyTable: String
+    /// Each method's paired difference from QA alone, and Rainier's from stage I (Markdown).
+    public var differenceTable: String
+    /// The paper's claims checked on this run.
+    public var claims: [RainierClaim]
+    /// Every test question with each method's correctness (for pooling seeds).
+    public var items: [RainierItem]
     /// The knowledge-quality table (Markdown).
     public var knowledgeTable: String
     /// Seen and unseen average accuracy of QA + stage I and QA + Rainier under each aggregation (Markdown).
@@ -25,6 +32,9 @@ public struct RainierExperimentResult {
     public var accuracy: [String: [String: ConfidenceInterval]]
     /// Fraction of statements that are true and relevant, per method and group ("seen", "unseen").
     public var trueAndRelevant: [String: [String: Double]]
+    /// How often the introspector's pretrained base model ranks a fact's true statement first among its relation's
+    /// values, per group ("training entities", "test entities", "unasked relation").
+    public var baseRecall: [String: Double]
     /// Wall-clock seconds of the whole run.
     public var seconds: Double
 }
@@ -84,6 +94,8 @@ public final class RainierExperiment {
     /// Checkpoints of a trainer stage, when there is a run directory.
     func checkpoints(_ stage: String) -> URL? { run?.file("checkpoints/\(stage)") }
 
+    func percent(_ value: Double?) -> String { value.map { String(format: "%.0f %%", 100 * $0) } ?? "—" }
+
     func say(_ line: String) { log(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line) }
 
     func modelConfig(vocabulary: Int) -> GPTConfig {
@@ -96,7 +108,7 @@ public final class RainierExperiment {
         if let run { try run.writeAtomically(config.jsonData(), to: "config.json") }
         let world = try CommonsenseWorld(config: config.world)
         let training = world.questions(.training), test = world.questions(.test)
-        say("world: \(world.entities.count) entities, \(world.facts.count) facts (\(world.knownFacts.count) known to the QA model), \(training.count) training and \(test.count) test questions in \(world.families.count) families")
+        say("world: \(world.entities.count) entities (\(world.testEntities.count) held out for testing), \(world.facts.count) facts (\(world.knownFacts.count) known to the QA model), \(training.count) training and \(test.count) test questions in \(world.families.count) families")
 
         // Tokenizer: byte-level BPE on the world's texts.
         let corpus = world.corpus + training.map { QuestionAnsweringFormat.input($0, knowledge: world.trueStatement(for: $0)) + " " + $0.choices[$0.answer] + "\nknowledge:" }
@@ -109,7 +121,10 @@ public final class RainierExperiment {
         var rng = SeededGenerator(seed: config.seed &+ 1)
         let qaModel = try GPT(config: modelConfig(vocabulary: vocabulary), using: &rng)
         var lessonRNG = SplitMix64(seed: config.seed &+ 2)
+        // Reading on the training entities; its own memory of the known facts of the test entities (the QA model is
+        // fixed and shared by every method, like UnifiedQA, which knows some answers without knowledge).
         let lessons = (0..<config.readingRounds).flatMap { _ in world.readingExamples(for: training, scrambledStemFraction: config.scrambledStemFraction, using: &lessonRNG) }
+            + (0..<config.readingRounds).flatMap { _ in world.memoryLessons(variants: config.trainingVariants, using: &lessonRNG) }
         let qaExamples = try SFTExample.encode(lessons.map(QuestionAnsweringFormat.record), tokenizer: tokenizer,
                                                contextLength: config.contextLength)
         var qaConfig = SFTConfig()
@@ -138,11 +153,47 @@ public final class RainierExperiment {
         // Stage I: imitation of silver knowledge.
         var silverRNG = SplitMix64(seed: config.seed &+ 4)
         let silver = training.map { world.silverKnowledge(for: $0, count: config.silverPerQuestion, using: &silverRNG) }
+        // The introspector's base model: pretrained on the world's statements (every fact, no question), the way
+        // T5 read the web before Rainier's stage I.
         var introspectorRNG = SeededGenerator(seed: config.seed &+ 5)
-        let introspector = try KnowledgeIntrospector(model: GPT(config: modelConfig(vocabulary: vocabulary), using: &introspectorRNG),
-                                                     tokenizer: tokenizer)
+        let base = try GPT(config: modelConfig(vocabulary: vocabulary), using: &introspectorRNG)
+        var corpusRNG = SplitMix64(seed: config.seed &+ 8)
+        let documents = world.pretrainingDocuments(repeats: config.pretrainingRepeats, using: &corpusRNG)
+        if config.pretrainingSteps > 0 {
+            var c = PretrainingConfig()
+            c.steps = config.pretrainingSteps
+            c.batchSize = config.pretrainingBatchSize
+            c.blockLength = min(64, config.contextLength)
+            c.contextLength = config.contextLength
+            c.learningRate = config.pretrainingLearningRate
+            c.warmupSteps = min(50, config.pretrainingSteps)
+            c.validationFraction = 0
+            c.sampleInterval = 0
+            c.sampleLength = 16
+            c.seed = config.seed &+ 9
+            say("introspector pretraining: \(config.pretrainingSteps) steps on \(documents.count) documents (every fact stated \(config.pretrainingRepeats) times)")
+            try modelStage("introspector pretraining", model: base, file: "base") {
+                try run?.removeMetrics { $0["phase"] as? String == "pretrain" }   // the stage starts over when stopped
+                let pretrainer = try PretrainingTrainer(config: c, model: base, tokenizer: tokenizer, documents: documents, outputDirectory: nil)
+                try pretrainer.train(progress: metricsLogger(phase: "pretrain", every: 250, keys: ["loss/train"]))
+                try clock.stopUnlessComplete("introspector pretraining", done: pretrainer.step, of: c.steps)
+            }
+        }
+        let baseRecall = try recall(of: base, world: world, tokenizer: tokenizer)
+        try run?.removeMetrics { $0["base/recall_test"] != nil }
+        try run?.appendMetrics(step: config.pretrainingSteps, phase: "pretrain", [
+            "base/recall_training": baseRecall["training entities"]!, "base/recall_test": baseRecall["test entities"]!,
+            "base/recall_unasked": baseRecall["unasked relation"]!])
+        say(String(format: "base model recalls %.2f of the training entities' facts, %.2f of the test entities', %.2f of the unasked relation's (chance 0.20)",
+                   baseRecall["training entities"]!, baseRecall["test entities"]!, baseRecall["unasked relation"]!))
+        let introspector = try KnowledgeIntrospector(model: base, tokenizer: tokenizer)
         let rainierConfig = config.rainier
         let trainer = try RainierTrainer(config: rainierConfig, introspector: introspector, questionAnswering: qa, questions: training)
+        if config.imitationPtxCoefficient > 0 || config.ppoPtxCoefficient > 0 {
+            let eos = tokenizer.id(forSpecialToken: "<|endoftext|>")!
+            let blocks = try documents.map { Array(([eos] + (try tokenizer.encode($0))).prefix(config.contextLength)) }
+            trainer.pretraining = try PretrainingBlocks(blocks: blocks, padToken: pad)
+        }
         say("stage I: \(config.imitationSteps) imitation steps on \(training.count * config.silverPerQuestion) (question, silver statement) pairs")
         try modelStage("stage I", model: introspector.model, file: "stage1") {
             try run?.removeMetrics { $0["phase"] as? String == "stage1" }   // stage I starts over when stopped
@@ -160,6 +211,7 @@ public final class RainierExperiment {
         // Stage II: PPO.
         say("stage II: \(config.ppoIterations) PPO iterations of \(config.ppoBatchSize) questions, β = \(config.klCoefficient)")
         try modelStage("stage II", model: introspector.model, file: "stage2") {
+            trainer.pretraining?.position = 0   // stage II's mix starts at the first block, resumed or not
             let ppo = try trainer.stageII()
             if let run, let directory = checkpoints("stage2") {
                 try clock.continueTrainer(run: run, phase: "stage2", checkpoints: directory) { try ppo.loadCheckpoint(from: $0); return ppo.iteration }
@@ -202,6 +254,7 @@ public final class RainierExperiment {
             trueAndRelevant[method] = counts.mapValues { Double($0.good) / Double(max($0.all, 1)) }
         }
         var result = try tabulate(world: world, test: test, correct: correct, trueAndRelevant: trueAndRelevant)
+        result.baseRecall = baseRecall
         // The same statements under every aggregation (QA scores are cached, so this is cheap).
         var aggregationTable = ResultTable(columns: ["method", "aggregation", "seen average", "unseen average"])
         for method in ["QA + stage I", "QA + Rainier"] {
@@ -290,43 +343,76 @@ public final class RainierExperiment {
 
     func tabulate(world: CommonsenseWorld, test: [MultipleChoiceQuestion], correct: [String: [Double]],
                   trueAndRelevant: [String: [String: Double]]) throws -> RainierExperimentResult {
-        var accuracy: [String: [String: ConfidenceInterval]] = [:]
-        var table = ResultTable(columns: ["family", "seen"] + rainierMethods)
-        let seenFamilies = world.families.filter(\.isSeen).map(\.name), unseenFamilies = world.families.filter { !$0.isSeen }.map(\.name)
-        func interval(_ items: [Int], method: String, seed: UInt64) throws -> ConfidenceInterval {
-            // The unweighted mean of the per-family accuracies of a resample of the items.
-            var rng = SplitMix64(seed: seed)
-            let values = correct[method]!
-            return try bootstrapConfidenceInterval(itemCount: items.count, resamples: config.bootstrapResamples, using: &rng) { picks in
-                var sums: [String: (Double, Double)] = [:]
-                for p in picks {
-                    let i = items[p]
-                    sums[test[i].family, default: (0, 0)].0 += values[i]
-                    sums[test[i].family, default: (0, 0)].1 += 1
-                }
-                return sums.values.reduce(0) { $0 + $1.0 / $1.1 } / Double(sums.count)
+        let items = test.enumerated().map { i, q in
+            RainierItem(seed: config.seed, family: q.family, isSeen: world.family(q.family)!.isSeen, entity: q.entity,
+                        correct: Dictionary(uniqueKeysWithValues: rainierMethods.map { ($0, correct[$0]![i] > 0) }))
+        }
+        let comparison = try RainierComparison(items: items, families: world.families.map { ($0.name, $0.isSeen) },
+                                               resamples: config.bootstrapResamples, seed: config.seed)
+        return RainierExperimentResult(accuracyTable: comparison.accuracyTable, differenceTable: comparison.differenceTable,
+                                       claims: comparison.claims, items: items,
+                                       knowledgeTable: try knowledgeTable([trueAndRelevant]), aggregationTable: "",
+                                       accuracy: comparison.accuracy, trueAndRelevant: trueAndRelevant, baseRecall: [:],
+                                       seconds: Date().timeIntervalSince(start))
+    }
+
+    /// How often `model` ranks each fact's true statement first among the statements of its relation's values
+    /// (the sum of the value's and the full stop's log-probabilities after the statement's opening words), per
+    /// group: the training entities' facts of asked relations, the test entities' facts of asked relations, and
+    /// every fact of the relation no seen family asks.
+    func recall(of model: GPT, world: CommonsenseWorld, tokenizer: any Tokenizer) throws -> [String: Double] {
+        let asked = Set(world.families.filter(\.isSeen).map(\.relation))
+        let eos = tokenizer.id(forSpecialToken: "<|endoftext|>")!, pad = tokenizer.id(forSpecialToken: "<|pad|>")!
+        var prompts: [[Int32]] = [], completions: [[Int32]] = [], owners: [(group: String, truth: Bool)] = []
+        for fact in world.facts {
+            let relation = world.relation(fact.relation)!
+            let group = !asked.contains(fact.relation) ? "unasked relation" : (world.isTestEntity(fact.entity) ? "test entities" : "training entities")
+            let opening = relation.statementTemplate.components(separatedBy: "{value}")[0].replacingOccurrences(of: "{entity}", with: fact.entity)
+            let prompt = [eos] + (try tokenizer.encode(opening.trimmingCharacters(in: .whitespaces)))
+            for value in relation.values {
+                let full = try tokenizer.encode(relation.statement(entity: fact.entity, value: value))
+                let openingTokens = Array(prompt.dropFirst())
+                // The completion is what follows the opening in the statement's own tokenisation.
+                let completion = full.starts(with: openingTokens) ? Array(full.dropFirst(openingTokens.count))
+                    : (try tokenizer.encode(" " + value + "."))
+                prompts.append(prompt)
+                completions.append(completion)
+                owners.append((group, value == fact.value))
             }
         }
-        let rows: [(String, String, [String])] = world.families.map { ($0.name, $0.isSeen ? "yes" : "no", [$0.name]) }
-            + [("seen average", "yes", seenFamilies), ("unseen average", "no", unseenFamilies)]
-        for (r, (name, seen, families)) in rows.enumerated() {
-            let items = test.indices.filter { families.contains(test[$0].family) }
-            var cells: [ResultCell] = [.text(name), .text(seen)]
-            for (k, method) in rainierMethods.enumerated() {
-                let ci = try interval(items, method: method, seed: config.seed &+ UInt64(100 * r + k))
-                accuracy[method, default: [:]][name] = ci
-                cells.append(.interval(ci, decimals: 2))
-            }
-            try table.addRow(cells)
+        let scores = try sequenceLogProbabilityValues(model, prompts: prompts, completions: completions, padToken: pad)
+        var hits: [String: (Double, Double)] = [:]
+        var start = 0
+        for fact in world.facts {
+            let n = world.relation(fact.relation)!.values.count
+            let best = (start..<(start + n)).max { scores[$0] < scores[$1] }!
+            let group = owners[start].group
+            hits[group, default: (0, 0)].0 += owners[best].truth ? 1 : 0
+            hits[group, default: (0, 0)].1 += 1
+            start += n
         }
-        var knowledgeTable = ResultTable(columns: ["knowledge source", "true & relevant (seen)", "true & relevant (unseen)"])
+        return ["training entities", "test entities", "unasked relation"].reduce(into: [:]) { out, g in
+            out[g] = hits[g].map { $0.0 / max($0.1, 1) } ?? .nan
+        }
+    }
+
+    /// The knowledge-quality table: the fraction of true and relevant statements per source and group, averaged
+    /// over the given runs.
+    func knowledgeTable(_ runs: [[String: [String: Double]]]) throws -> String {
+        try RainierExperiment.knowledgeTable(runs)
+    }
+
+    static func knowledgeTable(_ runs: [[String: [String: Double]]]) throws -> String {
+        var table = ResultTable(columns: ["knowledge source", "true & relevant (seen)", "true & relevant (unseen)"])
+        func mean(_ method: String, _ group: String) -> Double {
+            let values = runs.compactMap { $0[method]?[group] }
+            return values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
+        }
         for method in rainierMethods.dropFirst() {
-            try knowledgeTable.addRow([.text(method.replacingOccurrences(of: "QA + ", with: "")),
-                                       .number(trueAndRelevant[method]?["seen"] ?? .nan, decimals: 3),
-                                       .number(trueAndRelevant[method]?["unseen"] ?? .nan, decimals: 3)])
+            try table.addRow([.text(method.replacingOccurrences(of: "QA + ", with: "")),
+                              .number(mean(method, "seen"), decimals: 3), .number(mean(method, "unseen"), decimals: 3)])
         }
-        return RainierExperimentResult(accuracyTable: table.markdown(), knowledgeTable: knowledgeTable.markdown(), aggregationTable: "", accuracy: accuracy,
-                                       trueAndRelevant: trueAndRelevant, seconds: Date().timeIntervalSince(start))
+        return table.markdown()
     }
 
     func writeReport(_ result: RainierExperimentResult, world: CommonsenseWorld, normalizer: RewardNormalizer) throws {
@@ -344,15 +430,27 @@ public final class RainierExperiment {
         let report = """
         # Rainier on the commonsense world
 
-        Seed \(config.seed); \(world.facts.count) facts, \(world.knownFacts.count) known to the QA model without knowledge; \
+        Seed \(config.seed); \(world.facts.count) facts; \(world.testEntities.count) of \(world.entities.count) entities held out: \
+        test questions ask only about them, and no training question, silver statement or reading lesson names them. \
+        The introspector's base model read every fact in its pretraining corpus (\(config.pretrainingSteps) steps); it \
+        ranks the true value first for \(percent(result.baseRecall["training entities"])) of the training entities' facts, \
+        \(percent(result.baseRecall["test entities"])) of the test entities' and \(percent(result.baseRecall["unasked relation"])) \
+        of the unasked relation's (colour; chance 20 %). The QA model knows \(world.knownFacts.count) facts without knowledge. \
         \(config.testVariants) test questions per fact and family; M = \(config.knowledgeSamples) statements per question, \
         \(config.aggregation.rawValue) aggregation. Reward: shape 4, gain \(String(format: "%.3f", normalizer.gain)), bias \
         \(String(format: "%.3f", normalizer.bias)) (mean 0, std 1 on stage-I samples); PPO β = \(config.klCoefficient) fixed, \
         \(config.ppoIterations) iterations of \(config.ppoBatchSize) questions.
 
-        ## Accuracy (bootstrap 95 % intervals; averages are unweighted over families)
+        ## Accuracy (95 % bootstrap intervals over test entities; averages are unweighted over families)
 
         \(result.accuracyTable)
+        ## Paired differences (same questions, same entity resamples)
+
+        \(result.differenceTable)
+        ## Paper shape (Rainier, arXiv 2210.03078)
+
+        \(result.claims.map { "- " + $0.line }.joined(separator: "\n"))
+
         ## Knowledge statements that are true and relevant (all M statements per test question)
 
         \(result.knowledgeTable)

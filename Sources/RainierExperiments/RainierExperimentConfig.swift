@@ -12,8 +12,10 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
     public var seed: UInt64 = 0
     /// Threads for the kernels (0 = all cores). Default 0.
     public var threads = 0
-    /// Entities per category (animals, tools, foods; at most 12). Default 12.
-    public var entitiesPerCategory = 12
+    /// Entities per category (animals, tools, foods; 2 to 48). Default 48.
+    public var entitiesPerCategory = 48
+    /// Fraction of each category's entities held out for testing (never named in training). Default 0.5.
+    public var testEntityFraction = 0.5
     /// Choices per question. Default 4.
     public var choiceCount = 4
     /// Fraction of facts the QA model is taught without knowledge. Default 0.4.
@@ -26,8 +28,8 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
     public var silverPerQuestion = 5
     /// Training questions per fact of a seen family. Default 4.
     public var trainingVariants = 4
-    /// Test questions per fact and family. Default 2.
-    public var testVariants = 2
+    /// Test questions per fact and family. Default 5.
+    public var testVariants = 5
     /// BPE vocabulary size of the world's tokenizer (large enough that every word is one token). Default 800.
     public var vocabularySize = 800
     /// Transformer layers of both models. Default 2.
@@ -38,6 +40,15 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
     public var heads = 4
     /// Context length in tokens. Default 96.
     public var contextLength = 96
+    /// Pretraining updates of the introspector's base model on the world's statements (every fact, no question).
+    /// Default 1500.
+    public var pretrainingSteps = 1500
+    /// Blocks per pretraining update. Default 32.
+    public var pretrainingBatchSize = 32
+    /// Pretraining peak learning rate (cosine decay). Default 3e-3.
+    public var pretrainingLearningRate: Float = 3e-3
+    /// Times each fact's statement occurs in the pretraining corpus. Default 20.
+    public var pretrainingRepeats = 20
     /// Rounds of reading lessons per training question (each round draws new stated values). Default 4.
     public var readingRounds = 4
     /// Probability that an unknown fact's reading lesson is repeated with a scrambled question stem (teaches the QA
@@ -55,6 +66,11 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
     public var imitationBatchSize = 32
     /// Stage-I learning rate. Default 3e-3.
     public var imitationLearningRate = 3e-3
+    /// Weight of the language-modelling loss on the pretraining corpus mixed into every stage-I update (0 = none):
+    /// it keeps the held-out entities' names and facts alive while imitation trains on the others. Default 1.
+    public var imitationPtxCoefficient = 1.0
+    /// Weight of the same pretraining mix in stage II (PPO-ptx's γ; 0 = plain PPO). Default 1.
+    public var ppoPtxCoefficient: Float = 1
     /// Stage-II PPO iterations. Default 60.
     public var ppoIterations = 60
     /// Questions per PPO iteration. Default 64.
@@ -82,7 +98,8 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
     public static let fieldDocumentation: [(name: String, description: String)] = [
         ("seed", "seed of every random choice"),
         ("threads", "threads for the kernels (0 = all cores)"),
-        ("entitiesPerCategory", "entities per category (animals, tools, foods; at most 12)"),
+        ("entitiesPerCategory", "entities per category (animals, tools, foods; 2-48)"),
+        ("testEntityFraction", "fraction of each category's entities held out for testing (never named in training)"),
         ("choiceCount", "choices per question (2-5)"),
         ("knownFraction", "fraction of facts the QA model is taught without knowledge"),
         ("silverCorrectFraction", "fraction of silver statements that are true and relevant"),
@@ -95,6 +112,10 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
         ("width", "embedding width of both models"),
         ("heads", "attention heads"),
         ("contextLength", "context length in tokens"),
+        ("pretrainingSteps", "pretraining updates of the introspector's base model on the world's statements"),
+        ("pretrainingBatchSize", "blocks per pretraining update"),
+        ("pretrainingLearningRate", "pretraining peak learning rate (cosine decay)"),
+        ("pretrainingRepeats", "times each fact's statement occurs in the pretraining corpus"),
         ("readingRounds", "rounds of reading lessons per training question (new stated values each round)"),
         ("scrambledStemFraction", "probability of an extra reading lesson with a scrambled question stem (unknown facts)"),
         ("qaSteps", "training steps of the QA model"),
@@ -103,6 +124,8 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
         ("imitationSteps", "stage-I (imitation) steps"),
         ("imitationBatchSize", "stage-I examples per step"),
         ("imitationLearningRate", "stage-I learning rate"),
+        ("imitationPtxCoefficient", "weight of the pretraining-corpus LM loss mixed into stage I (0 = none)"),
+        ("ppoPtxCoefficient", "weight of the pretraining-corpus LM loss mixed into stage II (PPO-ptx's gamma; 0 = none)"),
         ("ppoIterations", "stage-II PPO iterations"),
         ("ppoBatchSize", "questions per PPO iteration"),
         ("ppoLearningRate", "PPO learning rate (linear decay)"),
@@ -120,6 +143,7 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
         var c = CommonsenseWorldConfig()
         c.seed = seed
         c.entitiesPerCategory = entitiesPerCategory
+        c.testEntityFraction = testEntityFraction
         c.choiceCount = choiceCount
         c.knownFraction = knownFraction
         c.silverCorrectFraction = silverCorrectFraction
@@ -136,6 +160,8 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
         c.imitationSteps = imitationSteps
         c.imitationBatchSize = imitationBatchSize
         c.imitationLearningRate = imitationLearningRate
+        c.imitationPtxCoefficient = imitationPtxCoefficient
+        c.ppo.ptxCoefficient = ppoPtxCoefficient
         c.ppo.seed = seed &+ 13
         c.ppo.iterations = ppoIterations
         c.ppo.batchSize = ppoBatchSize
@@ -163,6 +189,10 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
         try check(layers >= 1 && heads >= 1 && width >= heads && width % heads == 0, "width", width,
                   "it must be a positive multiple of heads (\(heads)), with layers ≥ 1")
         try check(contextLength >= 32, "contextLength", contextLength, "it must be at least 32 tokens (e.g. 64)")
+        try check(pretrainingSteps >= 0, "pretrainingSteps", pretrainingSteps, "it must be 0 (no pretraining) or positive (e.g. 1500)")
+        try check(pretrainingBatchSize >= 1, "pretrainingBatchSize", pretrainingBatchSize, "it must be at least 1 (e.g. 32)")
+        try check(pretrainingLearningRate > 0 && pretrainingLearningRate.isFinite, "pretrainingLearningRate", pretrainingLearningRate, "it must be positive (e.g. 3e-3)")
+        try check(pretrainingRepeats >= 1, "pretrainingRepeats", pretrainingRepeats, "it must be at least 1 (e.g. 20)")
         try check(readingRounds >= 1, "readingRounds", readingRounds, "it must be at least 1 (e.g. 4)")
         try check((0...1).contains(scrambledStemFraction), "scrambledStemFraction", scrambledStemFraction, "it must be a probability in [0, 1] (e.g. 0.5)")
         try check(qaSteps >= 1 && qaBatchSize >= 1, "qaSteps", qaSteps, "qaSteps and qaBatchSize must be at least 1")

@@ -45,11 +45,7 @@ enum PipelineCommand: Command {
 
     /// `--seeds 0,1,2`: one run per seed in OUT/seed-N, then the summary over seeds in OUT/report.md.
     static func runSeeds(_ arguments: CommandLineArguments) throws {
-        let text = arguments.options["seeds"]!
-        let seeds = text.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
-        guard !seeds.isEmpty, seeds.allSatisfy({ $0 != nil }), Set(seeds).count == seeds.count else {
-            throw ConfigurationError.badValue(field: "seeds", value: text, expected: "distinct non-negative integers separated by commas, such as 0,1,2")
-        }
+        let seeds = try SeedList.parse(arguments.options["seeds"]!)
         for conflicting in ["seed", "resume"] where arguments.options[conflicting] != nil {
             throw UsageError("--seeds runs one pipeline per seed; drop --\(conflicting) (a seed whose run exists in OUT/seed-N continues by itself)")
         }
@@ -59,7 +55,7 @@ enum PipelineCommand: Command {
         let printer = ProgressPrinter(keys: [])
         Interrupt.install()
         var runs: [(seed: UInt64, result: PipelineResult)] = []
-        for seed in seeds.map({ $0! }) {
+        for seed in seeds {
             var config = base
             config.seed = seed
             let directory = out.appendingPathComponent("seed-\(seed)")

@@ -9,11 +9,13 @@ enum RainierCommand: Command {
     static var help: String {
         RainierExperimentConfig.helpText(command: name, summary: summary, extraOptions: [
             ("out DIR", "the run directory: config.json, metrics.jsonl, samples.jsonl (every knowledge statement used), report.md, reward.svg, models/, checkpoints/, stages.json (required unless --resume)"),
+            ("seeds LIST", "run one experiment per seed (comma-separated, e.g. 0,1,2) into OUT/seed-N and write OUT/report.md with the table pooled over seeds (entities resampled within each seed); a seed whose run exists continues or reloads it"),
             ResumedExperiment.option,
         ])
     }
 
     static func run(_ arguments: CommandLineArguments) throws {
+        if arguments.options["seeds"] != nil { return try runSeeds(arguments) }
         let resume = try ResumedExperiment(arguments, command: name)
         let arguments = resume.arguments
         let out = URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/rainier"))
@@ -26,10 +28,52 @@ enum RainierCommand: Command {
         print("")
         print("Accuracy (95 % bootstrap intervals):")
         print(result.accuracyTable)
+        print("Paired differences (95 % bootstrap over test entities):")
+        print(result.differenceTable)
+        print("Paper shape (Rainier, arXiv 2210.03078):")
+        for claim in result.claims { print("  " + claim.line) }
+        print("")
         print("Knowledge statements that are true and relevant:")
         print(result.knowledgeTable)
         print("Aggregations:")
         print(result.aggregationTable)
         print(String(format: "Total %.1f s. Report: %@", result.seconds, out.appendingPathComponent("report.md").path))
+    }
+
+    /// `--seeds 0,1,2`: one run per seed in OUT/seed-N, then the pooled summary in OUT/report.md.
+    static func runSeeds(_ arguments: CommandLineArguments) throws {
+        let seeds = try SeedList.parse(arguments.options["seeds"]!)
+        for conflicting in ["seed", "resume"] where arguments.options[conflicting] != nil {
+            throw UsageError("--seeds runs one experiment per seed; drop --\(conflicting) (a seed whose run exists in OUT/seed-N continues by itself)")
+        }
+        let out = URL(fileURLWithPath: try arguments.required("out", "the directory of the runs, e.g. --out runs/rainier-seeds"))
+        let base = try RainierExperimentConfig.load(arguments: arguments, reserved: ["out", "seeds"])
+        let start = Date()
+        let printer = ProgressPrinter(keys: [])
+        Interrupt.install()
+        var runs: [(seed: UInt64, result: RainierExperimentResult)] = []
+        for seed in seeds {
+            var config = base
+            config.seed = seed
+            let directory = out.appendingPathComponent("seed-\(seed)")
+            let resuming = FileManager.default.fileExists(atPath: directory.appendingPathComponent("stages.json").path)
+            let experiment = try RainierExperiment(config: config, output: directory, resuming: resuming) { line in
+                printer.line(String(format: "[%6.1fs] seed %llu: ", Date().timeIntervalSince(start), seed) + line)
+            }
+            experiment.shouldStop = { Interrupt.requested }
+            do {
+                runs.append((seed, try experiment.runAll()))
+            } catch let stop as RunInterrupted {
+                printer.line("interrupted: \(stop); run the same command again to continue")
+                return
+            }
+        }
+        let summary = "# Rainier on the commonsense world over seeds\n\n"
+            + (try RainierSeeds.summary(runs, resamples: base.bootstrapResamples))
+            + String(format: "\nWall-clock time: %.0f s for %d seeds.\n", Date().timeIntervalSince(start), runs.count)
+        try Data(summary.utf8).write(to: out.appendingPathComponent("report.md"), options: .atomic)
+        print("")
+        print(summary)
+        print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))
     }
 }

@@ -64,6 +64,34 @@ final class BootstrapAndTableTests: XCTestCase {
         XCTAssertThrowsError(try pairedDifferenceInterval([1, 2], [1], using: &g)) { XCTAssertTrue("\($0)".contains("same order"), "\($0)") }
     }
 
+    /// Ten clusters of ten identical items: the cluster bootstrap's interval is as wide as ten independent values
+    /// give, where treating the hundred items as independent gives a far narrower one; strata are resampled apart.
+    func testClusterBootstrapResamplesWholeClustersWithinStrata() throws {
+        var noise = SplitMix64(seed: 5)
+        let clusterValues = (0..<10).map { _ in Double(noise.next() % 1000) / 1000 }
+        let items = clusterValues.flatMap { Array(repeating: $0, count: 10) }
+        var g = SplitMix64(seed: 1)
+        let clustered = try clusterBootstrapInterval(clusterCounts: [10], resamples: 2000, using: &g) { picks in
+            picks[0].reduce(0) { $0 + clusterValues[$1] } / Double(picks[0].count)
+        }
+        let flat = try bootstrapConfidenceInterval(values: items, resamples: 2000, using: &g)
+        let perCluster = try bootstrapConfidenceInterval(values: clusterValues, resamples: 2000, using: &g)
+        XCTAssertEqual(clustered.estimate, flat.estimate, accuracy: 1e-12)
+        XCTAssertGreaterThan(clustered.upper - clustered.lower, 2 * (flat.upper - flat.lower))
+        XCTAssertEqual(clustered.upper - clustered.lower, perCluster.upper - perCluster.lower, accuracy: 0.05)
+        // Two strata: each resample keeps each stratum's own clusters (a stratum of one never varies).
+        let strata = try clusterBootstrapInterval(clusterCounts: [1, 3], resamples: 200, using: &g) { picks in
+            XCTAssertEqual(picks[0], [0])
+            XCTAssertEqual(picks[1].count, 3)
+            XCTAssertTrue(picks[1].allSatisfy { (0..<3).contains($0) })
+            return Double(picks[1].reduce(0, +))
+        }
+        XCTAssertEqual(strata.estimate, 3)
+        XCTAssertThrowsError(try clusterBootstrapInterval(clusterCounts: [2, 0], using: &g) { _ in 0 }) {
+            XCTAssertEqual($0 as? EvaluationError, .emptyInput(metric: "clusterBootstrapInterval"))
+        }
+    }
+
     func testSeedMeanIntervalIsTheStudentTInterval() throws {
         let ci = try seedMeanInterval([0.50, 0.56, 0.53])
         XCTAssertEqual(ci.estimate, 0.53, accuracy: 1e-12)

@@ -13,6 +13,7 @@ final class RainierExperimentResumeTests: XCTestCase {
         var config = RainierExperimentConfig()
         (config.entitiesPerCategory, config.trainingVariants, config.testVariants) = (3, 2, 1)
         (config.qaSteps, config.imitationSteps, config.ppoIterations, config.ppoBatchSize) = (6, 5, 3, 8)
+        config.pretrainingSteps = 4
         (config.knowledgeSamples, config.bootstrapResamples, config.width, config.threads) = (2, 20, 32, 1)
         let fm = FileManager.default
         let straight = fm.temporaryDirectory.appendingPathComponent("rainier-straight-\(UUID())")
@@ -21,7 +22,7 @@ final class RainierExperimentResumeTests: XCTestCase {
         let expected = try RainierExperiment(config: config, output: straight).runAll()
 
         var lines: [String] = []
-        let stages = interruptedStages(stoppingAt: [3, 20]) { resuming, shouldStop in
+        let stages = interruptedStages(stoppingAt: [3, 24]) { resuming, shouldStop in
             let experiment = try RainierExperiment(config: config, output: stopped, resuming: resuming) { lines.append($0) }
             experiment.shouldStop = shouldStop
             _ = try experiment.runAll()
@@ -32,11 +33,12 @@ final class RainierExperimentResumeTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.hasPrefix("stage2: continuing from the checkpoint of step") }, "\(lines)")
 
         XCTAssertEqual(resumed.accuracyTable, expected.accuracyTable)
+        XCTAssertEqual(resumed.differenceTable, expected.differenceTable)
         XCTAssertEqual(resumed.knowledgeTable, expected.knowledgeTable)
         XCTAssertEqual(resumed.aggregationTable, expected.aggregationTable)
         XCTAssertEqual(try String(contentsOf: stopped.appendingPathComponent("samples.jsonl"), encoding: .utf8),
                        try String(contentsOf: straight.appendingPathComponent("samples.jsonl"), encoding: .utf8))
-        for file in ["models/qa/model.safetensors", "models/stage1/model.safetensors", "models/stage2/model.safetensors"] {
+        for file in ["models/qa/model.safetensors", "models/base/model.safetensors", "models/stage1/model.safetensors", "models/stage2/model.safetensors"] {
             XCTAssertEqual(try Data(contentsOf: stopped.appendingPathComponent(file)), try Data(contentsOf: straight.appendingPathComponent(file)), file)
         }
         let (a, b) = (try metricsWithoutTimings(stopped), try metricsWithoutTimings(straight))

@@ -12,6 +12,7 @@ final class RainierExperimentSmokeTests: XCTestCase {
         config.trainingVariants = 2
         config.testVariants = 1
         config.qaSteps = 5
+        config.pretrainingSteps = 5
         config.imitationSteps = 5
         config.ppoIterations = 1
         config.ppoBatchSize = 8
@@ -22,15 +23,19 @@ final class RainierExperimentSmokeTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: out) }
         var lines: [String] = []
         let result = try RainierExperiment(config: config, output: out) { lines.append($0) }.runAll()
-        for family in ["habitat", "ability", "material", "taste", "find-place", "which-material", "flavour", "seen average", "unseen average"] {
+        for family in ["habitat", "ability", "material", "taste", "find-place", "colour", "seen average", "unseen average"] {
             XCTAssertTrue(result.accuracyTable.contains("| \(family) "), family)
+            XCTAssertTrue(result.differenceTable.contains("| \(family) "), family)
         }
+        XCTAssertEqual(result.claims.count, 4)
+        XCTAssertEqual(Set(result.baseRecall.keys), ["training entities", "test entities", "unasked relation"])
+        XCTAssertTrue(try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8).contains("Paper shape"))
         XCTAssertEqual(Set(result.accuracy.keys), Set(rainierMethods))
         for aggregation in ["max", "mean", "product", "majority"] { XCTAssertTrue(result.aggregationTable.contains("| \(aggregation) "), aggregation) }
         let samples = try String(contentsOf: out.appendingPathComponent("samples.jsonl"), encoding: .utf8).split(separator: "\n")
-        // 3 facts per relation, one test question per fact and family: 7 × 3 = 21 questions; three knowledge
-        // sources (silver, stage I, Rainier) × M = 2 statements each.
-        XCTAssertEqual(samples.count, 21 * 3 * config.knowledgeSamples)
+        // 2 of 3 entities per category held out, one test question per fact and family: 6 × 2 = 12 questions;
+        // three knowledge sources (silver, stage I, Rainier) × M = 2 statements each.
+        XCTAssertEqual(samples.count, 12 * 3 * config.knowledgeSamples)
         for name in ["config.json", "metrics.jsonl", "report.md", "reward.svg"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), name)
         }
