@@ -1,5 +1,6 @@
-// Rainier in one run: a fixed QA model trained on the commonsense world, a knowledge introspector trained by
-// imitation of silver knowledge (stage I) and by PPO against the QA model (stage II), and the comparison table.
+// Rainier in one run: a fixed QA model trained on the commonsense world, a knowledge introspector pretrained on
+// the world's articles and trained by imitation of silver knowledge (stage I) and by PPO against the QA model
+// (stage II) on some entities, and the comparison table on questions about the others.
 //
 //   swift run -c release rainier [runs/rainier-example]
 import Foundation
@@ -10,5 +11,8 @@ let config = RainierExperimentConfig()            // every default; see `rlft ra
 let experiment = try RainierExperiment(config: config, output: out) { print($0) }
 let result = try experiment.runAll()
 print("\n" + result.accuracyTable)
+print(result.differenceTable)
+for claim in result.claims { print(claim.line) }
+print("")
 print(result.knowledgeTable)
 print("report: \(out.appendingPathComponent("report.md").path)")
