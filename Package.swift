@@ -7,14 +7,16 @@ import PackageDescription
 /// (`Scripts/check_dependencies.py`, run by `make test`, checks this, and that no library target depends on an
 /// experiment target). Each is a library product, and the `RLFineTuning` umbrella re-exports them all.
 let libraries: [(name: String, dependencies: [Target.Dependency])] = [
-    // Tensors, modules, tokenizers and the language model (SplitMix64 below all: one generator for every layer)
+    // Tensors, modules, tokenizers and the language model (SplitMix64 below all: one generator for every layer; JSON
+    // below all: one parser and writer for safetensors headers, tokenizer files and JSONL)
     ("Randomness", []),
-    ("TensorCore", ["COpenBLAS", "CPUInfo", "Randomness"]),
+    ("JSON", []),
+    ("TensorCore", ["COpenBLAS", "CPUInfo", "Randomness", "JSON"]),
     ("NeuralNetworks", ["TensorCore"]),
-    ("Tokenizers", []),
+    ("Tokenizers", ["JSON"]),
     ("LanguageModels", ["TensorCore", "NeuralNetworks", "Tokenizers"]),
     // Data and metrics (Foundation only: usable without the model)
-    ("TrainingData", []),
+    ("TrainingData", ["JSON"]),
     ("Evaluation", ["Randomness"]),
     // What every trainer shares, then the bookkeeping of runs above it
     ("TrainingCore", ["TensorCore", "NeuralNetworks"]),
@@ -57,6 +59,7 @@ let experiments: [(name: String, dependencies: [Target.Dependency])] = [
 
 /// Test targets and what they import (`Scripts/check_dependencies.py` checks that the two agree).
 let tests: [(name: String, dependencies: [Target.Dependency])] = [
+    ("JSONTests", ["JSON"]),
     ("TensorCoreTests", ["TensorCore", "TestSupport"]),
     ("NeuralNetworksTests", ["NeuralNetworks", "TensorCore"]),
     ("TrainingDataTests", ["TrainingData", "Evaluation"]),

@@ -10,8 +10,8 @@
 #   peft-adapter     LoRAAdapters.loadPEFT: adapter_config.json, NUL,  (Sources/LanguageModels)
 #                    then adapter_model.safetensors
 # Each target is the module's sources plus Fuzz/Targets/<entry points>, compiled as one module into .build/fuzz/.
-# A module that imports other package modules (TensorCore: Randomness; Runs: TrainingCore and below; LanguageModels:
-# TensorCore, NeuralNetworks, Tokenizers) is linked against them,
+# A module that imports other package modules (TensorCore: Randomness, JSON; Tokenizers and TrainingData: JSON; Runs:
+# TrainingCore and below; LanguageModels: TensorCore, NeuralNetworks, Tokenizers) is linked against them,
 # each built first as its own instrumented static library into .build/fuzz/modules/.
 # Each runs SECONDS (default 60) from a copy of its seed corpus (Fuzz/Corpus/<target>, made by
 # Fuzz/Corpus/make_corpus.py) and prints its inputs run, edges covered and corpus size; a crash is saved under
@@ -35,18 +35,20 @@ sources() {
     case $1 in
         # TensorCore imports the C target CPUInfo: its object, built below, and its module map.
         safetensors) echo Sources/TensorCore/*.swift Fuzz/Targets/FuzzSafetensors.swift "$BUILD/modules/libRandomness.a" \
-            "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
-        tokenizer-json) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzTokenizerJSON.swift Fuzz/Targets/TokenizerRoundTrip.swift ;;
-        vocab-merges) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzVocabularyAndMerges.swift Fuzz/Targets/TokenizerRoundTrip.swift ;;
-        jsonl) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzJSONL.swift ;;
-        gpt2-encode) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzGPT2Encoding.swift ;;
-        chat-template) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzChatTemplate.swift ;;
+            "$BUILD/modules/libJSON.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
+        tokenizer-json) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzTokenizerJSON.swift Fuzz/Targets/TokenizerRoundTrip.swift \
+            "$BUILD/modules/libJSON.a" ;;
+        vocab-merges) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzVocabularyAndMerges.swift Fuzz/Targets/TokenizerRoundTrip.swift \
+            "$BUILD/modules/libJSON.a" ;;
+        jsonl) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzJSONL.swift "$BUILD/modules/libJSON.a" ;;
+        gpt2-encode) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzGPT2Encoding.swift "$BUILD/modules/libJSON.a" ;;
+        chat-template) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzChatTemplate.swift "$BUILD/modules/libJSON.a" ;;
         arguments) echo Sources/Runs/*.swift Fuzz/Targets/FuzzArguments.swift "$BUILD/modules/libTrainingCore.a" \
             "$BUILD/modules/libNeuralNetworks.a" "$BUILD/modules/libTensorCore.a" "$BUILD/modules/libRandomness.a" \
-            "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
+            "$BUILD/modules/libJSON.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
         peft-adapter) echo Sources/LanguageModels/*.swift Fuzz/Targets/FuzzPEFTAdapter.swift \
             "$BUILD/modules/libTokenizers.a" "$BUILD/modules/libNeuralNetworks.a" "$BUILD/modules/libTensorCore.a" \
-            "$BUILD/modules/libRandomness.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
+            "$BUILD/modules/libRandomness.a" "$BUILD/modules/libJSON.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
         *) return 1 ;;
     esac
 }
@@ -54,9 +56,10 @@ sources() {
 # The package modules a target imports, bottom up (as in Package.swift).
 modules() {
     case $1 in
-        safetensors) echo Randomness ;;
-        arguments) echo Randomness TensorCore NeuralNetworks TrainingCore ;;
-        peft-adapter) echo Randomness TensorCore NeuralNetworks Tokenizers ;;
+        safetensors) echo Randomness JSON ;;
+        tokenizer-json | vocab-merges | gpt2-encode | jsonl | chat-template) echo JSON ;;
+        arguments) echo Randomness JSON TensorCore NeuralNetworks TrainingCore ;;
+        peft-adapter) echo Randomness JSON TensorCore NeuralNetworks Tokenizers ;;
     esac
 }
 

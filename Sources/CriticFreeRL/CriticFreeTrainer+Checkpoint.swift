@@ -14,39 +14,26 @@ struct CriticFreeCheckpointState: Codable {
     var threads: Int
 }
 
-extension CriticFreeTrainer {
-    /// Writes a checkpoint of the current iteration into `directory/step-NNNNNN` and keeps the newest `keep`.
-    @discardableResult
-    public func saveCheckpoint(in directory: URL, keep: Int = 2) throws -> URL {
+extension CriticFreeTrainer: CheckpointedTrainer {
+    /// The iteration reached.
+    public var checkpointStep: Int { iteration }
+
+    /// `state.json`, `model.safetensors` and `optimizer.safetensors`. A checkpoint of the other method is refused.
+    public var checkpointParts: [CheckpointPart] {
         let state = CriticFreeCheckpointState(method: algorithm.name, iteration: iteration, generator: generator,
                                               threads: Compute.threadCount)
-        return try CheckpointFolder.write(in: directory, step: iteration, keep: keep) { folder in
-            try CheckpointFolder.writeModelAndOptimizer(policy, optimizer, to: folder)
-            try CheckpointFolder.writeState(state, to: folder)
-        }
-    }
-
-    /// Restores a checkpoint folder; create the trainer as for the original run first.
-    ///
-    /// - Throws: `TrainingError.invalidInput` for a checkpoint of the other method or unreadable files;
-    ///   `CheckpointError` when the tensors do not match the policy.
-    public func loadCheckpoint(from checkpoint: URL) throws {
-        let state = try CheckpointFolder.readState(CriticFreeCheckpointState.self, from: checkpoint)
-        guard state.method == algorithm.name else {
-            throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) is of a \(state.method) run, not \(algorithm.name)")
-        }
-        let (parameters, optimizerState) = try CheckpointFolder.readModelAndOptimizer(for: policy, from: checkpoint)
-        try optimizer.importState(optimizerState)
-        try policy.load(stateDictionary: parameters)
-        if state.threads > 0 { Compute.threadCount = state.threads }
-        iteration = state.iteration
-        generator = state.generator
-    }
-
-    /// Restores the newest checkpoint in `directory`; returns the iteration the run continues from.
-    @discardableResult
-    public func resume(from directory: URL) throws -> Int {
-        try loadCheckpoint(from: CheckpointFolder.requireLatest(in: directory))
-        return iteration
+        return [
+            .state(state, check: { state, checkpoint in
+                guard state.method == self.algorithm.name else {
+                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) is of a \(state.method) run, not \(self.algorithm.name)")
+                }
+            }, restore: { state in
+                if state.threads > 0 { Compute.threadCount = state.threads }
+                self.iteration = state.iteration
+                self.generator = state.generator
+            }),
+            .parameters(of: policy),
+            .optimizer(optimizer),
+        ]
     }
 }

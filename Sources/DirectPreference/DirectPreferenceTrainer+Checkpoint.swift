@@ -17,52 +17,30 @@ struct DirectPreferenceCheckpointState: Codable {
     var threads: Int
 }
 
-extension DirectPreferenceTrainer {
-    /// Writes a checkpoint of the current step into `directory/step-NNNNNN` (atomically) and deletes all but the
-    /// newest `keep`. The folder holds `model.safetensors`, `optimizer.safetensors` and `state.json`.
-    ///
-    /// - Returns: the checkpoint folder.
-    @discardableResult
-    public func saveCheckpoint(in directory: URL, keep: Int = 2) throws -> URL {
+extension DirectPreferenceTrainer: CheckpointedTrainer {
+    public var checkpointStep: Int { step }
+
+    /// `state.json`, `model.safetensors` and `optimizer.safetensors`. A checkpoint of another method,
+    /// configuration or data size is refused.
+    public var checkpointParts: [CheckpointPart] {
         let state = DirectPreferenceCheckpointState(method: method, step: step, config: config, generator: generator,
                                                     order: order, threads: Compute.threadCount)
-        return try CheckpointFolder.write(in: directory, step: step, keep: keep) { folder in
-            try CheckpointFolder.writeModelAndOptimizer(policy, optimizer, to: folder)
-            try CheckpointFolder.writeState(state, to: folder)
-        }
-    }
-
-    /// Restores the checkpoint folder `checkpoint`, so `train` continues exactly as if never stopped.
-    ///
-    /// Create the trainer as for the original run (same method, configuration, data and reference), then call
-    /// this before `train`. Everything is read and checked before anything changes.
-    /// - Throws: `TrainingError.invalidInput` when the method, configuration or data size differ from the
-    ///   checkpoint's; `CheckpointError` when a tensor file does not match the model.
-    public func loadCheckpoint(from checkpoint: URL) throws {
-        let state = try CheckpointFolder.readState(DirectPreferenceCheckpointState.self, from: checkpoint)
-        guard state.method == method, state.config == config else {
-            throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written by a \(state.method.rawValue) run with a different configuration; resume with the run's own config.json")
-        }
-        guard state.order.isEmpty || state.order.count == trainingCount else {
-            throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for \(state.order.count) training items, this trainer has \(trainingCount); resume with the same data")
-        }
-        let (parameters, optimizerState) = try CheckpointFolder.readModelAndOptimizer(for: policy, from: checkpoint)
-        try optimizer.importState(optimizerState)
-        try policy.load(stateDictionary: parameters)
-        if state.threads > 0 { Compute.threadCount = state.threads }
-        step = state.step
-        generator = state.generator
-        order = state.order
-    }
-
-    /// Restores the newest checkpoint in `directory`.
-    ///
-    /// - Returns: the step the run continues from.
-    /// - Throws: `TrainingError.invalidInput` when there is no complete checkpoint; whatever
-    ///   `loadCheckpoint(from:)` throws.
-    @discardableResult
-    public func resume(from directory: URL) throws -> Int {
-        try loadCheckpoint(from: CheckpointFolder.requireLatest(in: directory))
-        return step
+        return [
+            .state(state, check: { state, checkpoint in
+                guard state.method == self.method, state.config == self.config else {
+                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written by a \(state.method.rawValue) run with a different configuration; resume with the run's own config.json")
+                }
+                guard state.order.isEmpty || state.order.count == self.trainingCount else {
+                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for \(state.order.count) training items, this trainer has \(self.trainingCount); resume with the same data")
+                }
+            }, restore: { state in
+                if state.threads > 0 { Compute.threadCount = state.threads }
+                self.step = state.step
+                self.generator = state.generator
+                self.order = state.order
+            }),
+            .parameters(of: policy),
+            .optimizer(optimizer),
+        ]
     }
 }

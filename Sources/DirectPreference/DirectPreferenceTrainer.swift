@@ -295,10 +295,3 @@ extension DirectPreferenceTrainer {
         return String(format: "KTO: desirableWeight·#desirable / (undesirableWeight·#undesirable) = %.3f is outside [1, 4/3]; adjust desirableWeight or undesirableWeight", ratio)
     }
 }
-
-/// The global L2 norm of every gradient.
-func gradientNorm(_ parameters: [Variable]) -> Float {
-    var sum = 0.0
-    for p in parameters { p.grad?.withUnsafeBufferPointer { g in for x in g { sum += Double(x) * Double(x) } } }
-    return Float(sum.squareRoot())
-}

@@ -1,6 +1,5 @@
-// Checkpoints for exact resume: policy, critic and EMA weights, optimizer states, the generator, the KL
-// controller, the pretraining position and the iteration, in TrainingCore's `CheckpointFolder` layout (written
-// under a temporary name and renamed into place, old ones pruned).
+// Checkpoints for exact resume (TrainingCore's `CheckpointedTrainer`): policy, critic and EMA weights, optimizer
+// states, the generator, the KL controller, the pretraining position and the iteration.
 import Foundation
 import LanguageModels
 import NeuralNetworks
@@ -24,71 +23,36 @@ final class NamedParameterList: Module {
     func namedParameters() -> [(String, Variable)] { list }
 }
 
-extension PPOTrainer {
-    /// Writes a checkpoint into `directory/step-NNNNNN` (NNNNNN = the iteration) atomically, then removes all
-    /// but the newest `keep` checkpoints there.
-    ///
-    /// - Returns: the checkpoint's directory.
-    @discardableResult
-    public func saveCheckpoint(in directory: URL, keep: Int = 2) throws -> URL {
-        try CheckpointFolder.write(in: directory, step: iteration, keep: keep, writeCheckpointFiles)
-    }
+extension PPOTrainer: CheckpointedTrainer {
+    /// The iteration reached.
+    public var checkpointStep: Int { iteration }
 
-    /// Writes a checkpoint to `destination` (a directory, replaced if it exists) atomically.
-    public func saveCheckpoint(to destination: URL) throws {
-        try CheckpointFolder.replaceDirectory(at: destination, writeCheckpointFiles)
-    }
-
-    private func writeCheckpointFiles(to folder: URL) throws {
-        // Flat name-keyed files (GPT's own `save(to:)` writes a Hugging Face model directory instead).
-        try NamedParameterList(policy.namedParameters()).save(to: folder.appendingPathComponent("policy.safetensors"))
-        try NamedParameterList(critic.namedParameters()).save(to: folder.appendingPathComponent("critic.safetensors"))
-        if let emaPolicy {
-            try NamedParameterList(emaPolicy.namedParameters()).save(to: folder.appendingPathComponent("ema.safetensors"))
-        }
-        try policyOptimizer.exportState().save(to: folder.appendingPathComponent("policy-optimizer.safetensors"))
-        try valueOptimizer?.exportState().save(to: folder.appendingPathComponent("value-optimizer.safetensors"))
-        try CheckpointFolder.writeState(PPOTrainerState(iteration: iteration, generator: generator, klController: klController,
-                                                        pretrainingPosition: pretraining?.position, config: config), to: folder)
-    }
-
-    /// Restores a checkpoint written by `saveCheckpoint`, so training continues exactly as if never stopped
-    /// (same thread count).
-    ///
-    /// Everything is read and checked before anything changes.
-    /// - Throws: `CheckpointError` for missing or mismatched files, `TrainingError.invalidInput` for an unreadable
-    ///   `state.json`; `ConfigError` when the checkpoint's critic or EMA does not match this trainer's.
-    public func loadCheckpoint(from directory: URL) throws {
-        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("state.json").path) else {
-            throw CheckpointError.fileNotFound(path: directory.appendingPathComponent("state.json").path)
-        }
-        let state = try CheckpointFolder.readState(PPOTrainerState.self, from: directory)
-        let policyTensors = try Safetensors.read(contentsOf: directory.appendingPathComponent("policy.safetensors"))
-        let criticTensors = try Safetensors.read(contentsOf: directory.appendingPathComponent("critic.safetensors"))
-        let emaURL = directory.appendingPathComponent("ema.safetensors")
-        let emaTensors = emaPolicy == nil ? nil : try Safetensors.read(contentsOf: emaURL)
-        let policyState = try OptimizerState.load(from: directory.appendingPathComponent("policy-optimizer.safetensors"))
-        let valueState = valueOptimizer == nil ? nil
-            : try OptimizerState.load(from: directory.appendingPathComponent("value-optimizer.safetensors"))
-        if pretraining != nil && state.pretrainingPosition == nil {
-            throw ConfigError(field: "ptxCoefficient", value: "\(config.ptxCoefficient)",
-                              requirement: "the checkpoint at \(directory.path) was written without PPO-ptx data; resume with ptxCoefficient 0")
-        }
-        // Check every file against the model before assigning anything (all or nothing).
-        let policyList = NamedParameterList(policy.namedParameters())
-        let criticList = NamedParameterList(critic.namedParameters())
-        try policyList.validate(stateDictionary: policyTensors)
-        try criticList.validate(stateDictionary: criticTensors)
-        if let emaPolicy, let emaTensors { try NamedParameterList(emaPolicy.namedParameters()).validate(stateDictionary: emaTensors) }
-        try policyList.load(stateDictionary: policyTensors)
-        try criticList.load(stateDictionary: criticTensors)
-        if let emaPolicy, let emaTensors { try emaPolicy.load(stateDictionary: emaTensors) }
-        try policyOptimizer.importState(policyState)
-        if let valueState { try valueOptimizer?.importState(valueState) }
-        iteration = state.iteration
-        generator = state.generator
-        klController = state.klController
-        if let position = state.pretrainingPosition { pretraining?.position = position }
+    /// `state.json`; the policy, critic and (with an EMA) EMA weights as flat name-keyed files (`policy.safetensors`,
+    /// `critic.safetensors`, `ema.safetensors`: GPT's own `save(to:)` writes a Hugging Face model directory instead);
+    /// the optimizers' states (`policy-optimizer.safetensors`, and `value-optimizer.safetensors` with a separate
+    /// critic optimizer). A checkpoint written without PPO-ptx data is refused by a PPO-ptx trainer.
+    public var checkpointParts: [CheckpointPart] {
+        let state = PPOTrainerState(iteration: iteration, generator: generator, klController: klController,
+                                    pretrainingPosition: pretraining?.position, config: config)
+        var parts: [CheckpointPart] = [
+            .state(state, check: { state, folder in
+                if self.pretraining != nil && state.pretrainingPosition == nil {
+                    throw ConfigError(field: "ptxCoefficient", value: "\(self.config.ptxCoefficient)",
+                                      requirement: "the checkpoint at \(folder.path) was written without PPO-ptx data; resume with ptxCoefficient 0")
+                }
+            }, restore: { state in
+                self.iteration = state.iteration
+                self.generator = state.generator
+                self.klController = state.klController
+                if let position = state.pretrainingPosition { self.pretraining?.position = position }
+            }),
+            .parameters(of: NamedParameterList(policy.namedParameters()), file: "policy.safetensors"),
+            .parameters(of: NamedParameterList(critic.namedParameters()), file: "critic.safetensors"),
+        ]
+        if let emaPolicy { parts.append(.parameters(of: NamedParameterList(emaPolicy.namedParameters()), file: "ema.safetensors")) }
+        parts.append(.optimizer(policyOptimizer, file: "policy-optimizer.safetensors"))
+        if let valueOptimizer { parts.append(.optimizer(valueOptimizer, file: "value-optimizer.safetensors")) }
+        return parts
     }
 
     /// The newest checkpoint (`step-NNNNNN`) in `directory`, or nil.

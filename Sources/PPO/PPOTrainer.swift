@@ -221,7 +221,7 @@ public final class PPOTrainer {
                 let parameters = trainableParameters
                 let norm = config.maximumGradientNorm > 0
                     ? clipGradientNorm(parameters, maxNorm: config.maximumGradientNorm)
-                    : globalGradientNorm(parameters)
+                    : gradientNorm(parameters)
                 guard norm.isFinite else { throw TrainingError.nonFinite(quantity: "gradient", step: current) }
                 stats["optimizer/gradient_norm"] = Double(norm)
                 policyOptimizer.step()
@@ -353,43 +353,4 @@ public final class PPOTrainer {
         }
         _ = try checkpoint()
     }
-}
-
-/// The global L2 norm of every gradient (accumulated in Double).
-///
-/// Each gradient is cut into fixed blocks of 16,384 elements whose sums of squares run in parallel, four
-/// Double lanes each; the block sums are then added in order. The blocks do not depend on the thread count,
-/// so the norm is the same for any number of threads. (One serial Double loop over both models' 8.6 M
-/// gradients took ~9 ms per minibatch at the small configuration.)
-func globalGradientNorm(_ parameters: [Variable]) -> Float {
-    let block = 16_384
-    var sum = 0.0
-    for p in parameters {
-        guard let grad = p.grad else { continue }
-        let n = grad.count, blocks = (n + block - 1) / block
-        var partial = [Double](repeating: 0, count: blocks)
-        grad.withUnsafeBufferPointer { g in
-            let base = g.baseAddress!
-            partial.withUnsafeMutableBufferPointer { out in
-                let sums = out.baseAddress!
-                Compute.parallelFor(blocks, costPerItem: 4 * block) { range in
-                    for b in range {
-                        let start = b * block, end = Swift.min(start + block, n)
-                        var lanes = SIMD4<Double>(repeating: 0)
-                        var i = start
-                        while i + 4 <= end {
-                            let x = SIMD4<Double>(UnsafeRawPointer(base + i).loadUnaligned(as: SIMD4<Float>.self))
-                            lanes += x * x
-                            i += 4
-                        }
-                        var s = lanes.sum()
-                        while i < end { s += Double(base[i]) * Double(base[i]); i += 1 }
-                        sums[b] = s
-                    }
-                }
-            }
-        }
-        for s in partial { sum += s }
-    }
-    return Float(sum.squareRoot())
 }

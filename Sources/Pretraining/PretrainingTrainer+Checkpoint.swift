@@ -1,5 +1,5 @@
-// Checkpoints of a pretraining run and exact resume. A checkpoint is a folder written under a temporary name and
-// renamed into place, so a crash never leaves a half-written checkpoint as the latest.
+// Checkpoints of a pretraining run and exact resume (TrainingCore's `CheckpointedTrainer`), and resuming a run
+// directory: the trainer is rebuilt from its newest checkpoint's configuration and model.
 import Foundation
 import LanguageModels
 import NeuralNetworks
@@ -20,7 +20,36 @@ struct PretrainingState: Codable {
     var threads: Int
 }
 
-extension PretrainingTrainer {
+extension PretrainingTrainer: CheckpointedTrainer {
+    public var checkpointStep: Int { step }
+
+    /// `state.json`, the model as a model directory (`model/`: the model with its tokenizer, as `rlft` loads it) and
+    /// `optimizer.safetensors`. A checkpoint of another configuration is refused.
+    public var checkpointParts: [CheckpointPart] {
+        let state = PretrainingState(step: step, config: config, dataGenerator: dataGenerator, dropoutGenerator: dropoutGenerator,
+                                     sampleGenerator: sampleGenerator, threads: Compute.threadCount)
+        return [
+            .state(state, check: { state, folder in
+                guard state.config == self.config else {
+                    throw TrainingError.invalidInput("the checkpoint \(folder.path) was written with a different pretraining configuration; resume with the run's own config.json")
+                }
+            }, restore: { state in
+                self.step = state.step
+                self.dataGenerator = state.dataGenerator
+                self.dropoutGenerator = state.dropoutGenerator
+                self.sampleGenerator = state.sampleGenerator
+            }),
+            CheckpointPart(write: { folder in
+                try saveModelDirectory(self.model, tokenizer: self.tokenizer, to: folder.appendingPathComponent("model"))
+            }, read: { folder in
+                let tensors = try loadModelDirectory(folder.appendingPathComponent("model")).model.stateDictionary()
+                try self.model.validate(stateDictionary: tensors)
+                return { try self.model.load(stateDictionary: tensors) }
+            }),
+            .optimizer(optimizer),
+        ]
+    }
+
     /// The complete checkpoints in `runDirectory`, oldest first.
     public static func checkpoints(in runDirectory: URL) -> [(step: Int, url: URL)] {
         CheckpointFolder.list(in: runDirectory.appendingPathComponent("checkpoints"))
@@ -36,14 +65,7 @@ extension PretrainingTrainer {
         guard let outputDirectory else {
             throw TrainingError.invalidInput("this trainer has no output directory; create it with outputDirectory: to write checkpoints")
         }
-        let state = PretrainingState(step: step, config: config, dataGenerator: dataGenerator, dropoutGenerator: dropoutGenerator,
-                                     sampleGenerator: sampleGenerator, threads: Compute.threadCount)
-        return try CheckpointFolder.write(in: outputDirectory.appendingPathComponent("checkpoints"), step: step,
-                                          keep: config.keepCheckpoints) { folder in
-            try saveModelDirectory(model, tokenizer: tokenizer, to: folder.appendingPathComponent("model"))
-            try optimizer.exportState().save(to: folder.appendingPathComponent("optimizer.safetensors"))
-            try Self.encoder.encode(state).write(to: folder.appendingPathComponent("state.json"))
-        }
+        return try saveCheckpoint(in: outputDirectory.appendingPathComponent("checkpoints"), keep: config.keepCheckpoints)
     }
 
     /// Continues the run in `runDirectory` from its newest checkpoint.
@@ -62,6 +84,7 @@ extension PretrainingTrainer {
             throw ModelDirectoryError.missingFile(path: runDirectory.appendingPathComponent("checkpoints/step-NNNNNN").path,
                                                   hint: "the run has no complete checkpoint to resume from; start it again without --resume")
         }
+        // The trainer is built from the checkpoint's configuration and model, then loads the rest of it.
         let stateURL = latest.url.appendingPathComponent("state.json")
         let state: PretrainingState
         do {
@@ -73,11 +96,7 @@ extension PretrainingTrainer {
         let (model, tokenizer) = try loadModelDirectory(latest.url.appendingPathComponent("model"))
         let trainer = try PretrainingTrainer(config: state.config, model: model, tokenizer: tokenizer, documents: documents,
                                              outputDirectory: runDirectory)
-        try trainer.optimizer.importState(try OptimizerState.load(from: latest.url.appendingPathComponent("optimizer.safetensors")))
-        trainer.step = state.step
-        trainer.dataGenerator = state.dataGenerator
-        trainer.dropoutGenerator = state.dropoutGenerator
-        trainer.sampleGenerator = state.sampleGenerator
+        try trainer.loadCheckpoint(from: latest.url)
         for log in ["metrics.jsonl", "samples.jsonl"] {
             try RunDirectory.truncateLog(runDirectory.appendingPathComponent(log), afterStep: state.step)
         }

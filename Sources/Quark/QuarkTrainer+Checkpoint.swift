@@ -21,49 +21,39 @@ struct QuarkTrainerState: Codable {
     var config: QuarkConfig
 }
 
-extension QuarkTrainer {
-    /// Writes the checkpoint of the current step into `directory/step-NNNNNN` (atomically) and keeps the newest
-    /// `keep` checkpoints.
-    ///
-    /// - Returns: the checkpoint folder.
-    @discardableResult
-    public func saveCheckpoint(in directory: URL, keep: Int = 2) throws -> URL {
-        try CheckpointFolder.write(in: directory, step: step, keep: keep) { folder in
-            try CheckpointFolder.writeModelAndOptimizer(policy.model, optimizer, to: folder)
-            try CheckpointFolder.writeState(
-                QuarkTrainerState(step: step, generator: generator, pool: pool, order: order, cursor: cursor,
-                                  klController: klController, entropyController: entropyController,
-                                  lastExploration: lastExploration,
-                                  originalVocabularySize: policy.originalVocabularySize, config: config),
-                to: folder)
-        }
+extension QuarkTrainer: CheckpointedTrainer {
+    public var checkpointStep: Int { step }
+
+    /// `state.json`, `model.safetensors` (the policy with its reward tokens) and `optimizer.safetensors`. A
+    /// checkpoint of another base model or number of reward tokens is refused.
+    public var checkpointParts: [CheckpointPart] {
+        let state = QuarkTrainerState(step: step, generator: generator, pool: pool, order: order, cursor: cursor,
+                                      klController: klController, entropyController: entropyController,
+                                      lastExploration: lastExploration,
+                                      originalVocabularySize: policy.originalVocabularySize, config: config)
+        return [
+            .state(state, check: { state, folder in
+                guard state.originalVocabularySize == self.policy.originalVocabularySize,
+                      state.pool.quantileCount == self.config.quantileCount else {
+                    throw TrainingError.invalidInput("the checkpoint \(folder.path) has \(state.pool.quantileCount) reward tokens over a vocabulary of \(state.originalVocabularySize), this trainer \(self.config.quantileCount) over \(self.policy.originalVocabularySize); resume with the run's own base model and quantileCount")
+                }
+            }, restore: { state in
+                self.step = state.step
+                self.generator = state.generator
+                self.pool = state.pool
+                self.order = state.order
+                self.cursor = state.cursor
+                self.klController = state.klController
+                self.entropyController = state.entropyController
+                self.lastExploration = state.lastExploration
+            }),
+            .parameters(of: policy.model),
+            .optimizer(optimizer),
+        ]
     }
 
-    /// Restores a checkpoint written by `saveCheckpoint`, so training continues exactly as if never stopped (same
-    /// thread count). Everything is read and checked before anything changes.
-    ///
-    /// - Throws: `TrainingError.invalidInput` for an unreadable state or a checkpoint of another shape of run;
-    ///   `CheckpointError` for missing or mismatched tensors.
-    public func loadCheckpoint(from folder: URL) throws {
-        let state = try CheckpointFolder.readState(QuarkTrainerState.self, from: folder)
-        guard state.originalVocabularySize == policy.originalVocabularySize,
-              state.pool.quantileCount == config.quantileCount else {
-            throw TrainingError.invalidInput("the checkpoint \(folder.path) has \(state.pool.quantileCount) reward tokens over a vocabulary of \(state.originalVocabularySize), this trainer \(config.quantileCount) over \(policy.originalVocabularySize); resume with the run's own base model and quantileCount")
-        }
-        let (parameters, optimizerState) = try CheckpointFolder.readModelAndOptimizer(for: policy.model, from: folder)
-        try policy.model.load(stateDictionary: parameters)
-        try optimizer.importState(optimizerState)
-        step = state.step
-        generator = state.generator
-        pool = state.pool
-        order = state.order
-        cursor = state.cursor
-        klController = state.klController
-        entropyController = state.entropyController
-        lastExploration = state.lastExploration
-    }
-
-    /// Loads the newest checkpoint in `directory`, if any.
+    /// Loads the newest checkpoint in `directory`, if any (unlike the other trainers, a directory without one
+    /// starts the run afresh).
     ///
     /// - Returns: the step resumed at (0 when there was no checkpoint).
     @discardableResult

@@ -319,12 +319,3 @@ public final class QuarkTrainer {
         }
     }
 }
-
-/// The global L2 norm of every gradient (accumulated in Double).
-func gradientNorm(_ parameters: [Variable]) -> Float {
-    var sum = 0.0
-    for p in parameters {
-        p.grad?.withUnsafeBufferPointer { g in for x in g { sum += Double(x) * Double(x) } }
-    }
-    return Float(sum.squareRoot())
-}

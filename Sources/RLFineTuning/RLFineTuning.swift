@@ -1,6 +1,7 @@
 // The library umbrella: `import RLFineTuning` brings in every library target, from tensors to the algorithms. The
 // built-in task, the toy worlds and the experiments are in the RLFineTuningExperiments umbrella.
 @_exported import Randomness
+@_exported import JSON
 @_exported import TensorCore
 @_exported import NeuralNetworks
 @_exported import Tokenizers

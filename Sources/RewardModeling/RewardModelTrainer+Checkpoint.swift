@@ -19,56 +19,32 @@ struct RewardModelCheckpointState: Codable {
     var threads: Int
 }
 
-extension RewardModelTrainer {
-    /// Writes a checkpoint of the current step into `directory/step-NNNNNN` (atomically: a temporary folder
-    /// renamed into place) and deletes all but the newest `keep` checkpoints there.
-    ///
-    /// The folder holds `model.safetensors` (trunk and head), `optimizer.safetensors` and `state.json`.
-    /// - Returns: the checkpoint folder.
-    @discardableResult
-    public func saveCheckpoint(in directory: URL, keep: Int = 2) throws -> URL {
+extension RewardModelTrainer: CheckpointedTrainer {
+    public var checkpointStep: Int { step }
+
+    /// `state.json`, `model.safetensors` (trunk and head) and `optimizer.safetensors`. A checkpoint of another
+    /// configuration or comparison set is refused.
+    public var checkpointParts: [CheckpointPart] {
         let state = RewardModelCheckpointState(step: step, config: config, generator: generator, epochOrder: epochOrder,
                                                cursor: cursor, lastTrainingLoss: lastTrainingLoss, threads: Compute.threadCount)
-        return try CheckpointFolder.write(in: directory, step: step, keep: keep) { folder in
-            try CheckpointFolder.writeModelAndOptimizer(model, optimizer, to: folder)
-            try CheckpointFolder.writeState(state, to: folder)
-        }
-    }
-
-    /// Restores the checkpoint folder `checkpoint`, so `train` continues exactly as if never stopped.
-    ///
-    /// Create the trainer as for the original run (same architecture, configuration and comparisons), then call
-    /// this before `train`. Everything is read and checked before anything changes. The kernel thread count is
-    /// set to the run's, which bit-identical results need.
-    /// - Throws: `TrainingError.invalidInput` when the configuration differs from the checkpoint's or a file is
-    ///   unreadable; `CheckpointError` when a tensor file does not match the model.
-    public func loadCheckpoint(from checkpoint: URL) throws {
-        let state = try CheckpointFolder.readState(RewardModelCheckpointState.self, from: checkpoint)
-        guard state.config == config else {
-            throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written with a different reward-model configuration; resume with the run's own config.json")
-        }
-        guard state.epochOrder.allSatisfy({ trainingGroups.indices.contains($0) }) else {
-            throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for a different comparison set (\(state.epochOrder.count) groups per epoch, this trainer has \(trainingGroups.count)); resume with the same --train file")
-        }
-        let (parameters, optimizerState) = try CheckpointFolder.readModelAndOptimizer(for: model, from: checkpoint)
-        try optimizer.importState(optimizerState)
-        try model.load(stateDictionary: parameters)
-        if state.threads > 0 { Compute.threadCount = state.threads }
-        step = state.step
-        generator = state.generator
-        epochOrder = state.epochOrder
-        cursor = state.cursor
-        lastTrainingLoss = state.lastTrainingLoss
-    }
-
-    /// Restores the newest checkpoint in `directory` (see `loadCheckpoint(from:)`).
-    ///
-    /// - Returns: the step the run continues from.
-    /// - Throws: `TrainingError.invalidInput` when there is no complete checkpoint, and whatever
-    ///   `loadCheckpoint(from:)` throws.
-    @discardableResult
-    public func resume(from directory: URL) throws -> Int {
-        try loadCheckpoint(from: CheckpointFolder.requireLatest(in: directory))
-        return step
+        return [
+            .state(state, check: { state, checkpoint in
+                guard state.config == self.config else {
+                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written with a different reward-model configuration; resume with the run's own config.json")
+                }
+                guard state.epochOrder.allSatisfy({ self.trainingGroups.indices.contains($0) }) else {
+                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for a different comparison set (\(state.epochOrder.count) groups per epoch, this trainer has \(self.trainingGroups.count)); resume with the same --train file")
+                }
+            }, restore: { state in
+                if state.threads > 0 { Compute.threadCount = state.threads }
+                self.step = state.step
+                self.generator = state.generator
+                self.epochOrder = state.epochOrder
+                self.cursor = state.cursor
+                self.lastTrainingLoss = state.lastTrainingLoss
+            }),
+            .parameters(of: model),
+            .optimizer(optimizer),
+        ]
     }
 }

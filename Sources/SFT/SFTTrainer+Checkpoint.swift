@@ -23,67 +23,45 @@ struct SFTCheckpointState: Codable {
     var threads: Int
 }
 
-extension SFTTrainer {
-    /// Writes a checkpoint of the current step into `directory/step-NNNNNN` (atomically: a temporary folder
-    /// renamed into place) and deletes all but the newest `keep` checkpoints there.
-    ///
-    /// The folder holds `model.safetensors`, `optimizer.safetensors`, `best.safetensors` (the best-validation
-    /// parameters, when kept) and `state.json`.
-    /// - Returns: the checkpoint folder.
-    @discardableResult
-    public func saveCheckpoint(in directory: URL, keep: Int = 2) throws -> URL {
+extension SFTTrainer: CheckpointedTrainer {
+    public var checkpointStep: Int { step }
+
+    /// `state.json`, `model.safetensors`, `optimizer.safetensors` and `best.safetensors` (the best-validation
+    /// parameters, when kept). A checkpoint of another configuration or training set is refused.
+    public var checkpointParts: [CheckpointPart] {
         let state = SFTCheckpointState(step: step, config: config, generator: generator, order: order, cursor: cursor,
                                        bestValidationLoss: bestValidationLoss, bestStep: bestStep,
                                        lastTrainingLoss: lastTrainingLoss, pretrainingPosition: pretraining?.position,
                                        threads: Compute.threadCount)
-        return try CheckpointFolder.write(in: directory, step: step, keep: keep) { folder in
-            try CheckpointFolder.writeModelAndOptimizer(model, optimizer, to: folder)
-            if let bestParameters { try Safetensors.write(bestParameters, to: folder.appendingPathComponent("best.safetensors")) }
-            try CheckpointFolder.writeState(state, to: folder)
-        }
-    }
-
-    /// Restores the checkpoint folder `checkpoint`, so `train` continues exactly as if never stopped.
-    ///
-    /// Create the trainer as for the original run (same model architecture, configuration and data), then call
-    /// this before `train`. Everything is read and checked before anything changes. The kernel thread count is
-    /// set to the run's, which bit-identical results need.
-    /// - Throws: `TrainingError.invalidInput` when the configuration differs from the checkpoint's or a file is
-    ///   unreadable; `CheckpointError` when a tensor file does not match the model.
-    public func loadCheckpoint(from checkpoint: URL) throws {
-        let state = try CheckpointFolder.readState(SFTCheckpointState.self, from: checkpoint)
-        guard state.config == config else {
-            throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written with a different SFT configuration; resume with the run's own config.json")
-        }
-        guard state.order.allSatisfy({ trainingExamples.indices.contains($0) }) else {
-            throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for a different training set (\(state.order.count) examples per epoch, this trainer has \(trainingExamples.count)); resume with the same --train file")
-        }
-        let (parameters, optimizerState) = try CheckpointFolder.readModelAndOptimizer(for: model, from: checkpoint)
-        let bestURL = checkpoint.appendingPathComponent("best.safetensors")
-        let best = FileManager.default.fileExists(atPath: bestURL.path) ? try Safetensors.read(contentsOf: bestURL) : nil
-        if let best { try model.validate(stateDictionary: best) }
-        try optimizer.importState(optimizerState)
-        try model.load(stateDictionary: parameters)
-        if state.threads > 0 { Compute.threadCount = state.threads }
-        step = state.step
-        generator = state.generator
-        order = state.order
-        cursor = state.cursor
-        bestValidationLoss = state.bestValidationLoss
-        bestStep = state.bestStep
-        bestParameters = best
-        lastTrainingLoss = state.lastTrainingLoss
-        if let position = state.pretrainingPosition { pretraining?.position = position }
-    }
-
-    /// Restores the newest checkpoint in `directory` (see `loadCheckpoint(from:)`).
-    ///
-    /// - Returns: the step the run continues from.
-    /// - Throws: `TrainingError.invalidInput` when there is no complete checkpoint, and whatever
-    ///   `loadCheckpoint(from:)` throws.
-    @discardableResult
-    public func resume(from directory: URL) throws -> Int {
-        try loadCheckpoint(from: CheckpointFolder.requireLatest(in: directory))
-        return step
+        return [
+            .state(state, check: { state, checkpoint in
+                guard state.config == self.config else {
+                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written with a different SFT configuration; resume with the run's own config.json")
+                }
+                guard state.order.allSatisfy({ self.trainingExamples.indices.contains($0) }) else {
+                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for a different training set (\(state.order.count) examples per epoch, this trainer has \(self.trainingExamples.count)); resume with the same --train file")
+                }
+            }, restore: { state in
+                if state.threads > 0 { Compute.threadCount = state.threads }
+                self.step = state.step
+                self.generator = state.generator
+                self.order = state.order
+                self.cursor = state.cursor
+                self.bestValidationLoss = state.bestValidationLoss
+                self.bestStep = state.bestStep
+                self.lastTrainingLoss = state.lastTrainingLoss
+                if let position = state.pretrainingPosition { self.pretraining?.position = position }
+            }),
+            .parameters(of: model),
+            .optimizer(optimizer),
+            CheckpointPart(write: { folder in
+                if let best = self.bestParameters { try Safetensors.write(best, to: folder.appendingPathComponent("best.safetensors")) }
+            }, read: { folder in
+                let url = folder.appendingPathComponent("best.safetensors")
+                let best = FileManager.default.fileExists(atPath: url.path) ? try Safetensors.read(contentsOf: url) : nil
+                if let best { try self.model.validate(stateDictionary: best) }
+                return { self.bestParameters = best }
+            }),
+        ]
     }
 }

@@ -2,6 +2,7 @@
 // Layout: an 8-byte little-endian header length N, N bytes of JSON, then the raw little-endian tensor data.
 // Every length and offset is checked before any byte is read, so a corrupt file throws and never crashes.
 import Foundation
+import JSON
 
 /// Reads and writes `.safetensors` files.
 ///
@@ -116,6 +117,10 @@ extension Safetensors {
 // MARK: - Decoding
 
 extension Safetensors {
+    /// The deepest nesting a header may have (a header is two levels deep; the bound keeps hostile input from
+    /// exhausting the stack).
+    static let maximumHeaderDepth = 64
+
     static func decode(
         _ raw: UnsafeRawBufferPointer, path: String
     ) throws(CheckpointError) -> (tensors: [String: Tensor], metadata: [String: String]) {
@@ -134,11 +139,11 @@ extension Safetensors {
         guard String(validating: headerBytes.bindMemory(to: UInt8.self), as: UTF8.self) != nil else {
             throw .malformedHeader(path: path, reason: "the header is not valid UTF-8")
         }
-        let json: HeaderJSON
+        let json: JSONValue
         do {
-            json = try HeaderJSON.parse(Array(headerBytes))
+            json = try JSONValue.parse(utf8: headerBytes.bindMemory(to: UInt8.self), maximumDepth: maximumHeaderDepth)
         } catch {
-            throw .malformedHeader(path: path, reason: error.reason)
+            throw .malformedHeader(path: path, reason: "invalid JSON at byte \(error.offset) of the header: \(error.message)")
         }
         guard case .object(let members) = json else {
             throw .malformedHeader(path: path, reason: "the header must be a JSON object, found \(json.kind)")
@@ -185,7 +190,7 @@ extension Safetensors {
         return (tensors, metadata)
     }
 
-    static func decodeMetadata(_ value: HeaderJSON, path: String) throws(CheckpointError) -> [String: String] {
+    static func decodeMetadata(_ value: JSONValue, path: String) throws(CheckpointError) -> [String: String] {
         guard case .object(let members) = value else {
             throw .malformedHeader(path: path, reason: "\"__metadata__\" must be an object of strings, found \(value.kind)")
         }
@@ -201,12 +206,12 @@ extension Safetensors {
         return metadata
     }
 
-    static func decodeEntry(name: String, _ value: HeaderJSON, path: String) throws(CheckpointError) -> Entry {
+    static func decodeEntry(name: String, _ value: JSONValue, path: String) throws(CheckpointError) -> Entry {
         func malformed(_ reason: String) -> CheckpointError {
             .malformedHeader(path: path, reason: "tensor '\(name)': \(reason)")
         }
         guard case .object(let members) = value else { throw malformed("expected an object, found \(value.kind)") }
-        var fields: [String: HeaderJSON] = [:]
+        var fields: [String: JSONValue] = [:]
         for (key, item) in members {
             guard fields.updateValue(item, forKey: key) == nil else { throw malformed("field \"\(key)\" appears twice") }
         }
@@ -259,6 +264,20 @@ extension Safetensors {
     }
 }
 
+extension JSONValue {
+    /// A short name of the value's kind for the header's error messages: "an object", "the number 1.5", ...
+    fileprivate var kind: String {
+        switch self {
+        case .object: return "an object"
+        case .array: return "an array"
+        case .string(let s): return "the string \"\(s)\""
+        case .number: return "the number \(serialized())"
+        case .bool(let b): return "\(b)"
+        case .null: return "null"
+        }
+    }
+}
+
 // MARK: - Encoding
 
 extension Safetensors {
@@ -268,7 +287,7 @@ extension Safetensors {
         var header = "{"
         var parts: [String] = []
         if !metadata.isEmpty {
-            let items = metadata.keys.sorted().map { "\(HeaderJSON.quote($0)):\(HeaderJSON.quote(metadata[$0]!))" }
+            let items = metadata.keys.sorted().map { "\(JSONValue.quote($0)):\(JSONValue.quote(metadata[$0]!))" }
             parts.append("\"__metadata__\":{\(items.joined(separator: ","))}")
         }
         var offset = 0
@@ -276,7 +295,7 @@ extension Safetensors {
             let t = tensors[name]!
             let end = offset + 4 * t.count
             let shape = t.shape.map(String.init).joined(separator: ",")
-            parts.append("\(HeaderJSON.quote(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            parts.append("\(JSONValue.quote(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         header += parts.joined(separator: ",") + "}"

@@ -6,6 +6,7 @@
 //                        added_tokens)
 // Tokens are spelled with GPT-2's byte-to-unicode alphabet (ByteLevel.swift) in all of them.
 import Foundation
+import JSON
 
 extension BPETokenizer {
     /// Loads the tokenizer in `directory`: `tokenizer.json` if present, else `vocab.json` +
@@ -37,7 +38,7 @@ extension BPETokenizer {
     /// vocabulary has it, as in GPT-2.
     public init(vocabularyFile: URL, mergesFile: URL) throws {
         let hint = "pass a GPT-2-style vocabulary (encoder.json or vocab.json) and merges file (vocab.bpe or merges.txt)"
-        guard let vocab = try FileIO.readJSON(vocabularyFile, hint: hint).members else {
+        guard let vocab = try FileIO.readJSON(vocabularyFile, hint: hint).object?.members else {
             throw TokenizerError.malformedVocabulary(
                 path: vocabularyFile.path, reason: "expected a JSON object mapping each token to its id")
         }
@@ -47,7 +48,7 @@ extension BPETokenizer {
         var added: [(String, Int)] = []
         let addedURL = folder.appendingPathComponent("added_tokens.json")
         if FileManager.default.fileExists(atPath: addedURL.path) {
-            guard let object = try FileIO.readJSON(addedURL, hint: "").members else {
+            guard let object = try FileIO.readJSON(addedURL, hint: "").object else {
                 throw TokenizerError.malformedVocabulary(
                     path: addedURL.path, reason: "expected a JSON object mapping each added token to its id")
             }
@@ -81,10 +82,10 @@ extension BPETokenizer {
     public init(tokenizerJSON url: URL) throws {
         let path = url.path
         let root = try FileIO.readJSON(url, hint: "pass a Hugging Face tokenizer.json")
-        guard root.members != nil else {
+        guard root.object != nil else {
             throw TokenizerError.malformedVocabulary(path: path, reason: "expected a JSON object at the top level")
         }
-        guard let model = root["model"], model.members != nil else {
+        guard let model = root["model"], model.object != nil else {
             throw TokenizerError.malformedVocabulary(path: path, reason: "there is no \"model\" object")
         }
         let unsupported = { (reason: String) in TokenizerError.unsupportedFormat(path: path, reason: reason) }
@@ -110,7 +111,7 @@ extension BPETokenizer {
         }
         let addPrefixSpace = pre["add_prefix_space"]?.bool ?? false
 
-        guard let vocab = model["vocab"]?.members else {
+        guard let vocab = model["vocab"]?.object?.members else {
             throw TokenizerError.malformedVocabulary(path: path, reason: "model.vocab is missing or not an object")
         }
         guard let mergeEntries = model["merges"]?.array else {
@@ -197,7 +198,7 @@ extension BPETokenizer {
                 names.append(text)
             } else if let content = value["content"]?.string {
                 names.append(content)
-            } else if let members = value.members {
+            } else if let members = value.object {
                 members.forEach { visit($0.value) }
             } else if let array = value.array {
                 array.forEach(visit)
@@ -356,7 +357,7 @@ extension BPETokenizer {
                 try FileIO.write(jsonObject(outside.map { ($0.0, String($0.1)) }) + "\n", to: file("added_tokens.json"))
             }
             if !specials.isEmpty {
-                let list = "[" + specials.contents.map(jsonQuote).joined(separator: ", ") + "]"
+                let list = "[" + specials.contents.map(JSONValue.quote).joined(separator: ", ") + "]"
                 try FileIO.write(jsonObject([("additional_special_tokens", list)]) + "\n", to: file("special_tokens_map.json"))
             }
             if model.addPrefixSpace {
@@ -406,7 +407,7 @@ extension BPETokenizer {
     func tokenizerJSON(vocab: [UInt8]) -> [UInt8] {
         let prefix = model.addPrefixSpace ? "true" : "false"
         let added = zip(specials.contents, specials.ids).sorted { $0.1 < $1.1 }.map { content, id in
-            "    {\"id\": \(id), \"content\": \(jsonQuote(content)), \"single_word\": false, \"lstrip\": false, "
+            "    {\"id\": \(id), \"content\": \(JSONValue.quote(content)), \"single_word\": false, \"lstrip\": false, "
                 + "\"rstrip\": false, \"normalized\": false, \"special\": true}"
         }
         let head = """

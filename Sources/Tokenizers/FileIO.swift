@@ -1,6 +1,7 @@
 // Small helpers for reading and writing the JSON and text files of tokenizers, mapping every
 // failure to a TokenizerError that names the file.
 import Foundation
+import JSON
 
 enum FileIO {
     static func readData(_ url: URL, hint: String) throws -> Data {
@@ -18,8 +19,8 @@ enum FileIO {
     static func readJSON(_ url: URL, hint: String) throws -> JSONValue {
         let data = try readData(url, hint: hint)
         do {
-            return try parseJSON([UInt8](data))
-        } catch let error as JSONSyntaxError {
+            return try JSONValue.parse(utf8: data)
+        } catch {
             throw TokenizerError.malformedVocabulary(path: url.path, reason: error.description + "; fix or re-export the file")
         }
     }
@@ -45,32 +46,7 @@ enum FileIO {
     }
 }
 
-/// `text` as a JSON string literal, with non-ASCII characters written as UTF-8 (like Python's
-/// `json.dumps(..., ensure_ascii=False)`).
-func jsonQuote(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\u{08}": out += "\\b"
-        case "\u{0C}": out += "\\f"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
-
 /// `{"a": 0, "b": 1}` with entries in the given order.
 func jsonObject(_ entries: [(String, String)], separator: String = ", ") -> String {
-    "{" + entries.map { jsonQuote($0.0) + ": " + $0.1 }.joined(separator: separator) + "}"
+    "{" + entries.map { JSONValue.quote($0.0) + ": " + $0.1 }.joined(separator: separator) + "}"
 }

@@ -1,6 +1,6 @@
-// Checkpoint folders shared by the trainers that resume exactly: `step-NNNNNN` folders written under a temporary
-// name and renamed into place (a crash never leaves a half-written checkpoint as the latest), and pruning of old
-// ones. Trimming a run's logs back to a checkpoint's step is the run directory's job (Runs).
+// Checkpoint folders shared by the trainers that resume exactly (CheckpointedTrainer): `step-NNNNNN` folders
+// written under a temporary name and renamed into place (a crash never leaves a half-written checkpoint as the
+// latest), and pruning of old ones. Trimming a run's logs back to a checkpoint's step is the run directory's job (Runs).
 import Foundation
 import NeuralNetworks
 import TensorCore
@@ -179,24 +179,5 @@ extension Module {
         }
         let known = Set(parameters.map(\.0))
         if let extra = tensors.keys.sorted().first(where: { !known.contains($0) }) { throw .unexpectedParameter(name: extra) }
-    }
-}
-
-extension CheckpointFolder {
-    /// Writes a trainer's model parameters (`model.safetensors`) and optimizer state (`optimizer.safetensors`)
-    /// into a checkpoint folder.
-    public static func writeModelAndOptimizer(_ model: Module, _ optimizer: Optimizer, to folder: URL) throws {
-        try Safetensors.write(model.stateDictionary(), to: folder.appendingPathComponent("model.safetensors"))
-        try optimizer.exportState().save(to: folder.appendingPathComponent("optimizer.safetensors"))
-    }
-
-    /// Reads back what `writeModelAndOptimizer` wrote, checking the parameters' names and shapes against `model`;
-    /// changes nothing, so the caller can check everything else before applying it.
-    public static func readModelAndOptimizer(for model: Module, from folder: URL) throws
-        -> (parameters: [String: Tensor], optimizer: OptimizerState) {
-        let parameters = try Safetensors.read(contentsOf: folder.appendingPathComponent("model.safetensors"))
-        let optimizer = try OptimizerState.load(from: folder.appendingPathComponent("optimizer.safetensors"))
-        try model.validate(stateDictionary: parameters)
-        return (parameters, optimizer)
     }
 }

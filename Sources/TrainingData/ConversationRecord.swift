@@ -50,7 +50,7 @@ public struct ConversationRecord: DatasetRecord {
             guard case .object(let m) = item else {
                 throw .wrongType(key: "messages[\(i)]", expected: "an object {\"role\", \"content\"}", found: item.summary)
             }
-            let fields = RecordFields(object: m, format: Self.format)
+            let fields = RecordFields(object: m.dictionary, format: Self.format)
             let role = try fields.string("role", path: "messages[\(i)].role")
             guard ChatMessage.roles.contains(role) else {
                 throw .invalidValue(key: "messages[\(i)].role",

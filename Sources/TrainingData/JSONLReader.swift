@@ -148,7 +148,7 @@ public struct JSONLReader: Sendable {
             throw .malformedJSON(reason: error.message, column: error.column)
         }
         guard case .object(let object) = value else { throw .notAnObject(found: value.summary) }
-        let record = try Record(validating: object)
+        let record = try Record(validating: object.dictionary)
         if let maximumLength {
             let longest = record.lengthCheckedTexts.map(length).max() ?? 0
             if longest > maximumLength { throw .tooLong(length: longest, maximum: maximumLength) }
