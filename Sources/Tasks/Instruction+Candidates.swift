@@ -32,10 +32,10 @@ extension Instruction {
         case .correct:
             return InstructionFormat.completion(for: answer)
         case .verbose:
-            let wrappers = ["The answer is {}.", "It is {}.", "{}, I think.", "My answer: {}", "That would be {}."]
+            let wrappers = Array(Instruction.answerWrappers[0..<5])
             return InstructionFormat.completion(for: rng.taskPick(wrappers).replacingOccurrences(of: "{}", with: answer))
         case .polite:
-            let wrappers = ["Sure! {}", "Of course: {}", "Happy to help: {}", "Certainly, {}.", "Sure, it is {}."]
+            let wrappers = Array(Instruction.answerWrappers[5..<10])
             return InstructionFormat.completion(for: rng.taskPick(wrappers).replacingOccurrences(of: "{}", with: answer))
         case .partial:
             return InstructionFormat.completion(for: partialAnswer(using: &rng) ?? wrongAnswer(using: &rng))

@@ -1,39 +1,47 @@
 // Semantic equivalence of two completions: do they state the same answer? The built-in task's stand-in for the
-// bidirectional-entailment clustering of RLP-SPG (arXiv 2403.19279, §4.2).
+// bidirectional-entailment clustering of RLP-SPG (arXiv 2403.19279, §4.2): answer extraction applied alike to every
+// completion, without the answer key.
 import Foundation
 
 extension Instruction {
-    /// The answer a completion states, in a form where two completions that say the same thing compare equal.
+    /// The wrappers the task's verbose and polite completions put around an answer (`{}` marks the answer).
+    public static let answerWrappers = ["The answer is {}.", "It is {}.", "{}, I think.", "My answer: {}", "That would be {}.",
+                                        "Sure! {}", "Of course: {}", "Happy to help: {}", "Certainly, {}.", "Sure, it is {}."]
+
+    /// The answer a completion states, extracted the same way from every completion, without the answer key.
     ///
-    /// From the answer line (the text before the first stop marker, trimmed): if it contains an accepted answer as
-    /// whole words among other words (`"The answer is pmal."`, `"Sure! pmal"`), that accepted answer (canonical
-    /// spelling); otherwise the line with final `.`/`!` removed. Letter case is kept (it matters for
-    /// ``InstructionFamily/capitalizeWord``), so `"pmal"` and `"Pmal"` state different answers.
+    /// From the answer line (the text before the first stop marker, trimmed): the text inside the first of
+    /// ``answerWrappers`` that encloses the whole line (longest opening first), else the whole line; then final
+    /// `.`/`!` removed. Letter case is kept (it matters for ``InstructionFamily/capitalizeWord``), so `"pmal"` and
+    /// `"Pmal"` state different answers. The accepted answers play no part: a wrong answer and a right one are
+    /// extracted alike, as a regular-expression answer extractor (GSM8K's "The answer is") would.
     ///
     /// - Parameter completion: The generated text after the prompt.
     /// - Returns: The stated answer; empty for an empty answer line.
-    public func statedAnswer(of completion: String) -> String {
-        let line = Instruction.answerLine(of: completion).line
-        var stripped = line
-        while let last = stripped.last, last == "." || last == "!" { stripped.removeLast() }
-        if acceptedAnswers.contains(stripped) { return acceptedAnswers[0] }
-        let words = Instruction.plainWords(line)
-        for answer in acceptedAnswers {
-            let answerWords = Instruction.plainWords(answer)
-            guard !answerWords.isEmpty, words.count > answerWords.count else { continue }
-            for start in 0...(words.count - answerWords.count)
-            where Array(words[start..<(start + answerWords.count)]) == answerWords {
-                return acceptedAnswers[0]
-            }
+    public static func extractedAnswer(of completion: String) -> String {
+        var answer = answerLine(of: completion).line
+        for wrapper in wrappersByOpening {
+            let parts = wrapper.components(separatedBy: "{}")
+            let (opening, closing) = (parts[0], parts[1])
+            guard answer.count > opening.count + closing.count, answer.hasPrefix(opening), answer.hasSuffix(closing) else { continue }
+            answer = String(answer.dropFirst(opening.count).dropLast(closing.count)).trimmingCharacters(in: .whitespaces)
+            break
         }
-        return stripped
+        while let last = answer.last, last == "." || last == "!" { answer.removeLast() }
+        return answer
     }
 
-    /// Whether two completions state the same answer (``statedAnswer(of:)`` equal): an exact semantic check, so
-    /// `" pmal\n"`, `" The answer is pmal.\n"` and `" Sure! pmal\n"` are equivalent and `" pmla\n"` is not.
-    /// Symmetric and transitive, so greedy clustering by it is well defined.
+    static let wrappersByOpening = answerWrappers.sorted {
+        ($0.components(separatedBy: "{}")[0].count, $0) > ($1.components(separatedBy: "{}")[0].count, $1)
+    }
+
+    /// Whether two completions state the same answer (``extractedAnswer(of:)`` equal): `" pmal\n"`,
+    /// `" The answer is pmal.\n"` and `" Sure! pmal\n"` are equivalent and `" pmla\n"` is not, whatever the
+    /// instruction's answer is. The built-in task's stand-in for the bidirectional-entailment clustering of
+    /// RLP-SPG (arXiv 2403.19279, §4.2), which, like it, knows nothing of the gold answer. Symmetric and
+    /// transitive, so greedy clustering by it is well defined.
     public func statesSameAnswer(_ a: String, _ b: String) -> Bool {
-        statedAnswer(of: a) == statedAnswer(of: b)
+        Instruction.extractedAnswer(of: a) == Instruction.extractedAnswer(of: b)
     }
 }
 

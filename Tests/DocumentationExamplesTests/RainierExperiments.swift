@@ -8,6 +8,8 @@ func documentationExample_RainierExperiments_1() throws {
     let experiment = try RainierExperiment(config: RainierExperimentConfig(), output: out) { print($0) }
     let result = try experiment.runAll()
     print(result.accuracyTable)
+    print(result.differenceTable)
+    for claim in result.claims { print(claim.line) }
     print(result.knowledgeTable)
     _ = (out, experiment, result)
 }

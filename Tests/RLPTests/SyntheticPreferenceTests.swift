@@ -69,6 +69,28 @@ final class SyntheticPreferenceTests: XCTestCase {
                                                               using: &rng) { _, a, b in a == b })
     }
 
+    /// SPG sees no gold: with the equivalence of an instruction whose answer key is another word's, the clusters,
+    /// the confidence test and the synthetic pairs are the same, and wrong answers cluster exactly as right ones.
+    func testSyntheticPairsDoNotChangeWhenTheAnswerKeyIsCorrupted() throws {
+        let right = try Instruction(family: .reverseWord, arguments: ["lamp"], phrasing: 0)
+        let corrupted = try Instruction(family: .reverseWord, arguments: ["stone"], phrasing: 0)
+        XCTAssertNotEqual(right.acceptedAnswers, corrupted.acceptedAnswers)
+        let responses = [" pmal\n", " The answer is pmal.\n", " Sure! pmal\n", " pmla\n", " It is pmla.\n", " pmla!\n",
+                         " Sure, it is lamp.\n", " lamp\n", " Pmal\n", " \n"]
+        for a in responses {
+            for b in responses { XCTAssertEqual(right.statesSameAnswer(a, b), corrupted.statesSameAnswer(a, b), "\(a) ~ \(b)") }
+        }
+        XCTAssertEqual(clusterResponses(responses, equivalent: right.statesSameAnswer).map { $0.count }, [3, 3, 2, 1, 1],
+                       "the wrong answer pmla clusters as the right one does")
+        let groups = [PolicySampleGroup(prompt: "p", responses: responses), PolicySampleGroup(prompt: "q", responses: Array(responses.reversed()))]
+        let rewards = groups.map { $0.responses.indices.map { Float($0) * 0.1 } }
+        var g1 = SeededGenerator(seed: 4), g2 = SeededGenerator(seed: 4)
+        let withRight = try generateSyntheticPreferences(groups, rewards: rewards, threshold: 0.25, using: &g1) { _, a, b in right.statesSameAnswer(a, b) }
+        let withCorrupted = try generateSyntheticPreferences(groups, rewards: rewards, threshold: 0.25, using: &g2) { _, a, b in corrupted.statesSameAnswer(a, b) }
+        XCTAssertFalse(withRight.pairs.isEmpty)
+        XCTAssertEqual(withRight.pairs, withCorrupted.pairs)
+    }
+
     func testBuiltInTaskEquivalenceChecksTheStatedAnswer() throws {
         let instruction = try Instruction(family: .reverseWord, arguments: ["lamp"], phrasing: 0)
         XCTAssertTrue(instruction.statesSameAnswer(" pmal\n", " The answer is pmal.\n"))
