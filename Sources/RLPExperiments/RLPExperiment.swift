@@ -194,6 +194,7 @@ public final class RLPExperiment {
     var rewardConfig: RewardModelConfig {
         var c = RewardModelConfig()
         (c.epochs, c.learningRate, c.batchSize, c.bootstrapResamples) = (config.rewardEpochs, config.rewardLearningRate, config.rewardBatchSize, 200)
+        c.steps = config.rewardSteps   // the same budget for every reward model (0: epochs over its own data)
         c.warmupSteps = 2
         return c
     }

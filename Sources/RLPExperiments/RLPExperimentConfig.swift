@@ -30,8 +30,13 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
     public var sftSteps = 1500
     /// Human comparisons the first reward model sees: deliberately few, so that it is weak off-distribution. Default 48.
     public var comparisonCount = 48
-    /// Reward-model epochs (first model and retrained ones). Default 4.
+    /// Reward-model epochs (first model and retrained ones) when `rewardSteps` is 0. Default 4.
     public var rewardEpochs = 4
+    /// Updates of every reward model — the first, RLP-UML's and RLP-SPG's — so that each gets the same number of
+    /// updates and examples seen (`rewardSteps × rewardBatchSize` comparison prompts), whatever its data: SPG's
+    /// human plus synthetic comparisons, or UML's human comparisons with the multi-view term on a fresh batch of
+    /// policy samples at every update. 0 = `rewardEpochs` passes over each model's own data. Default 24.
+    public var rewardSteps = 24
     /// Reward-model learning rate. Default 3e-4.
     public var rewardLearningRate = 3e-4
     /// Reward-model prompts per update. Default 16.
@@ -73,7 +78,8 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
         ("pretrainSteps", "pretraining steps of the base model (shared by all seeds; 0 = none)"),
         ("sftSteps", "supervised fine-tuning steps (shared by all seeds)"),
         ("comparisonCount", "human comparisons for the first reward model (deliberately few)"),
-        ("rewardEpochs", "reward-model epochs"), ("rewardLearningRate", "reward-model learning rate"),
+        ("rewardEpochs", "reward-model epochs (when rewardSteps is 0)"),
+        ("rewardSteps", "updates of every reward model, first and retrained (equal budgets; 0 = rewardEpochs passes)"), ("rewardLearningRate", "reward-model learning rate"),
         ("rewardBatchSize", "reward-model prompts per update"),
         ("ppoIterations", "iterations of each PPO run"), ("ppoBatchSize", "prompts per PPO iteration"),
         ("ppoLearningRate", "PPO learning rate"), ("klCoefficient", "initial KL coefficient β"),
@@ -92,6 +98,7 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
         try require(layers >= 1 && width >= 8 && heads >= 1 && width % heads == 0, "width", width, "use ≥ 1 layer and a width ≥ 8 divisible by heads")
         try require(contextLength >= 64, "contextLength", contextLength, "use at least 64 so task prompts and answers fit")
         try require(pretrainSteps >= 0, "pretrainSteps", pretrainSteps, "it must be ≥ 0 (0 = no pretraining)")
+        try require(rewardSteps >= 0, "rewardSteps", rewardSteps, "it must be ≥ 0 (0 = rewardEpochs passes), such as 24")
         for (name, value) in [("sftSteps", sftSteps), ("comparisonCount", comparisonCount),
                               ("rewardEpochs", rewardEpochs), ("rewardBatchSize", rewardBatchSize), ("ppoIterations", ppoIterations),
                               ("unlabeledPrompts", unlabeledPrompts), ("accuracyPrompts", accuracyPrompts),

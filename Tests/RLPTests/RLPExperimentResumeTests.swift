@@ -12,6 +12,7 @@ final class RLPExperimentResumeTests: XCTestCase {
         var c = RLPExperimentConfig()
         (c.seeds, c.layers, c.width, c.heads, c.sftSteps, c.pretrainSteps, c.threads) = ([0], 1, 16, 2, 3, 3, 1)
         (c.comparisonCount, c.rewardEpochs, c.ppoIterations, c.ppoBatchSize) = (8, 1, 3, 8)
+        c.rewardSteps = 0
         (c.unlabeledPrompts, c.samplesPerPrompt, c.accuracyPrompts, c.evaluationPrompts, c.maximumNewTokens) = (4, 3, 4, 8, 4)
         let fm = FileManager.default
         let straight = fm.temporaryDirectory.appendingPathComponent("rlp-straight-\(UUID())")

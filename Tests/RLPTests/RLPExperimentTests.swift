@@ -7,6 +7,7 @@ final class RLPExperimentTests: XCTestCase {
         var c = RLPExperimentConfig()
         (c.seeds, c.layers, c.width, c.heads, c.sftSteps) = ([0], 1, 16, 2, 3)
         (c.comparisonCount, c.rewardEpochs, c.ppoIterations, c.ppoBatchSize) = (8, 1, 1, 8)
+        c.rewardSteps = 0
         (c.unlabeledPrompts, c.samplesPerPrompt, c.accuracyPrompts, c.evaluationPrompts, c.maximumNewTokens) = (4, 3, 4, 8, 4)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("rlp-smoke-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
