@@ -45,36 +45,15 @@ enum PipelineCommand: Command {
 
     /// `--seeds 0,1,2`: one run per seed in OUT/seed-N, then the summary over seeds in OUT/report.md.
     static func runSeeds(_ arguments: CommandLineArguments) throws {
-        let seeds = try SeedList.parse(arguments.options["seeds"]!)
-        for conflicting in ["seed", "resume"] where arguments.options[conflicting] != nil {
-            throw UsageError("--seeds runs one pipeline per seed; drop --\(conflicting) (a seed whose run exists in OUT/seed-N continues by itself)")
-        }
-        let out = URL(fileURLWithPath: try arguments.required("out", "the directory of the runs, e.g. --out runs/pipeline-seeds"))
         let base = try PipelineConfig.load(arguments: arguments, reserved: ["out", "seeds"])
-        let start = Date()
-        let printer = ProgressPrinter(keys: [])
-        Interrupt.install()
-        var runs: [(seed: UInt64, result: PipelineResult)] = []
-        for seed in seeds {
+        try SeedList.runEach(arguments, command: name, runSeed: { seed, directory, resuming, log, shouldStop in
             var config = base
             config.seed = seed
-            let directory = out.appendingPathComponent("seed-\(seed)")
-            let resuming = FileManager.default.fileExists(atPath: directory.appendingPathComponent("stages.json").path)
-            let pipeline = try InstructGPTPipeline(config: config, output: directory, resuming: resuming) { line in
-                printer.line(String(format: "[%6.1fs] seed %llu: ", Date().timeIntervalSince(start), seed) + line)
-            }
-            pipeline.shouldStop = { Interrupt.requested }
-            do {
-                runs.append((seed, try pipeline.runAll()))
-            } catch let stop as RunInterrupted {
-                printer.line("interrupted: \(stop); run the same command again to continue")
-                return
-            }
-        }
-        let summary = "# InstructGPT pipeline over seeds\n\n" + (try PipelineSeeds.summary(runs))
-        try Data(summary.utf8).write(to: out.appendingPathComponent("report.md"), options: .atomic)
-        print("")
-        print(summary)
-        print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))
+            let pipeline = try InstructGPTPipeline(config: config, output: directory, resuming: resuming, log: log)
+            pipeline.shouldStop = shouldStop
+            return try pipeline.runAll()
+        }, summary: { runs in
+            "# InstructGPT pipeline over seeds\n\n" + (try PipelineSeeds.summary(runs))
+        })
     }
 }

@@ -42,38 +42,15 @@ enum RainierCommand: Command {
 
     /// `--seeds 0,1,2`: one run per seed in OUT/seed-N, then the pooled summary in OUT/report.md.
     static func runSeeds(_ arguments: CommandLineArguments) throws {
-        let seeds = try SeedList.parse(arguments.options["seeds"]!)
-        for conflicting in ["seed", "resume"] where arguments.options[conflicting] != nil {
-            throw UsageError("--seeds runs one experiment per seed; drop --\(conflicting) (a seed whose run exists in OUT/seed-N continues by itself)")
-        }
-        let out = URL(fileURLWithPath: try arguments.required("out", "the directory of the runs, e.g. --out runs/rainier-seeds"))
         let base = try RainierExperimentConfig.load(arguments: arguments, reserved: ["out", "seeds"])
-        let start = Date()
-        let printer = ProgressPrinter(keys: [])
-        Interrupt.install()
-        var runs: [(seed: UInt64, result: RainierExperimentResult)] = []
-        for seed in seeds {
+        try SeedList.runEach(arguments, command: name, runSeed: { seed, directory, resuming, log, shouldStop in
             var config = base
             config.seed = seed
-            let directory = out.appendingPathComponent("seed-\(seed)")
-            let resuming = FileManager.default.fileExists(atPath: directory.appendingPathComponent("stages.json").path)
-            let experiment = try RainierExperiment(config: config, output: directory, resuming: resuming) { line in
-                printer.line(String(format: "[%6.1fs] seed %llu: ", Date().timeIntervalSince(start), seed) + line)
-            }
-            experiment.shouldStop = { Interrupt.requested }
-            do {
-                runs.append((seed, try experiment.runAll()))
-            } catch let stop as RunInterrupted {
-                printer.line("interrupted: \(stop); run the same command again to continue")
-                return
-            }
-        }
-        let summary = "# Rainier on the commonsense world over seeds\n\n"
-            + (try RainierSeeds.summary(runs, resamples: base.bootstrapResamples))
-            + String(format: "\nWall-clock time: %.0f s for %d seeds.\n", Date().timeIntervalSince(start), runs.count)
-        try Data(summary.utf8).write(to: out.appendingPathComponent("report.md"), options: .atomic)
-        print("")
-        print(summary)
-        print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))
+            let experiment = try RainierExperiment(config: config, output: directory, resuming: resuming, log: log)
+            experiment.shouldStop = shouldStop
+            return try experiment.runAll()
+        }, summary: { runs in
+            "# Rainier on the commonsense world over seeds\n\n" + (try RainierSeeds.summary(runs, resamples: base.bootstrapResamples))
+        })
     }
 }
