@@ -351,7 +351,7 @@ public final class RainierExperiment {
                                                resamples: config.bootstrapResamples, seed: config.seed)
         return RainierExperimentResult(accuracyTable: comparison.accuracyTable, differenceTable: comparison.differenceTable,
                                        claims: comparison.claims, items: items,
-                                       knowledgeTable: try knowledgeTable([trueAndRelevant]), aggregationTable: "",
+                                       knowledgeTable: try RainierExperiment.knowledgeTable([trueAndRelevant]), aggregationTable: "",
                                        accuracy: comparison.accuracy, trueAndRelevant: trueAndRelevant, baseRecall: [:],
                                        seconds: Date().timeIntervalSince(start))
     }
@@ -398,10 +398,6 @@ public final class RainierExperiment {
 
     /// The knowledge-quality table: the fraction of true and relevant statements per source and group, averaged
     /// over the given runs.
-    func knowledgeTable(_ runs: [[String: [String: Double]]]) throws -> String {
-        try RainierExperiment.knowledgeTable(runs)
-    }
-
     static func knowledgeTable(_ runs: [[String: [String: Double]]]) throws -> String {
         var table = ResultTable(columns: ["knowledge source", "true & relevant (seen)", "true & relevant (unseen)"])
         func mean(_ method: String, _ group: String) -> Double {
