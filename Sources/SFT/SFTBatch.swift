@@ -100,15 +100,7 @@ extension SFTBatch {
     ///   - rowLength: The row width, usually the model's context length.
     public init(packing examples: [SFTExample], padToken: Int32, completionOnly: Bool = true, rowLength: Int) {
         precondition(!examples.isEmpty, "SFTBatch needs at least one example")
-        var rows: [[SFTExample]] = []
-        var used = rowLength
-        for example in examples {
-            let n = example.promptTokens.count + example.completionTokens.count
-            precondition(n <= rowLength, "SFTBatch: an example of \(n) tokens does not fit a row of \(rowLength)")
-            if used + n > rowLength { rows.append([]); used = 0 }
-            rows[rows.count - 1].append(example)
-            used += n
-        }
+        let rows = SFTBatch.packedRows(examples, rowLength: rowLength)
         let T = rows.map { $0.reduce(0) { $0 + $1.promptTokens.count + $1.completionTokens.count } }.max()!
         var ids = [Int32](repeating: padToken, count: rows.count * T)
         var segments = [Float](repeating: 0, count: rows.count * T)
@@ -134,6 +126,23 @@ extension SFTBatch {
                                  mask: Tensor(shape: [rows.count, T], scalars: segments))
         self.labels = labels
         self.lossMask = Tensor(shape: [rows.count, T], scalars: mask)
+    }
+}
+
+extension SFTBatch {
+    /// The rows `init(packing:padToken:completionOnly:rowLength:)` packs `examples` into, in order. Packing the
+    /// examples of consecutive rows again gives the same rows (data-parallel shards are whole rows).
+    public static func packedRows(_ examples: [SFTExample], rowLength: Int) -> [[SFTExample]] {
+        var rows: [[SFTExample]] = []
+        var used = rowLength
+        for example in examples {
+            let n = example.promptTokens.count + example.completionTokens.count
+            precondition(n <= rowLength, "SFTBatch: an example of \(n) tokens does not fit a row of \(rowLength)")
+            if used + n > rowLength { rows.append([]); used = 0 }
+            rows[rows.count - 1].append(example)
+            used += n
+        }
+        return rows
     }
 }
 
