@@ -28,7 +28,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("BestOfN", ["TensorCore", "LanguageModels", "TrainingCore", "Evaluation"]),
     ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
     // Beyond the papers: offline preference losses and critic-free RL
-    ("DirectPreference", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
+    ("DirectPreference", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Distributed"]),
     ("CriticFreeRL", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
     // Quark (quantized reward conditioning), RLP (reward learning on policy), Rainier (a knowledge introspector
     // trained by imitation, then PPO against a fixed QA model)
@@ -65,6 +65,8 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("EvaluationTests", ["Evaluation"]),
     ("TasksTests", ["Tasks", "TrainingData", "Evaluation"]),
     ("TrainingCoreTests", ["TrainingCore", "TensorCore"]),
+    // Collectives in one process; SFT, reward modelling and DPO under `mpirun -np 2` equal one process.
+    ("DistributedTests", ["Distributed", "NeuralNetworks", "TensorCore", "LanguageModels", "Tokenizers"]),
     ("RunsTests", ["Runs"]),
     ("TokenizersTests", ["Tokenizers", "Evaluation"]),
     ("LanguageModelsTests", ["LanguageModels", "NeuralNetworks", "TensorCore", "TestSupport"]),
@@ -132,7 +134,7 @@ let toolTargets: [Target] = [
     .executableTarget(name: "rlft", dependencies: ["RLFineTuning", "BestOfN", "CriticFreeRL", "DirectPreference", "Evaluation",
                                           "LanguageModels", "PPO", "Pipeline", "Pretraining", "QuarkExperiments", "RLPExperiments",
                                           "RainierExperiments", "RewardModeling", "Runs", "SFT", "Tasks", "TensorCore", "Tokenizers",
-                                          "TrainingCore", "TrainingData"],
+                                          "TrainingCore", "TrainingData", "Distributed"],
                       path: "Sources/rlft"),
     .executableTarget(name: "rlft-bench", dependencies: ["LanguageModels", "NeuralNetworks", "PPO", "TensorCore"], path: "Sources/rlft-bench"),
 

@@ -1,0 +1,199 @@
+// The built `rlft` under `mpirun --oversubscribe -np 2`: SFT, reward modelling and DPO at 2 ranks end with the
+// parameters of 1 rank given the same global batch (within 1e-5 relative after 20 steps, shards uneven on
+// purpose), and a job that loses a rank fails with a message while its last checkpoint stays valid.
+import Foundation
+import LanguageModels
+import TensorCore
+import Tokenizers
+import XCTest
+
+final class DataParallelCommandTests: XCTestCase {
+    // MARK: - Fixture
+
+    /// `mpirun` on the PATH; the tests are skipped without it (`make deps` installs Open MPI).
+    static func mpirun() throws -> URL {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent("mpirun")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        throw XCTSkip("mpirun is not installed, so the data-parallel runs are not tested; `make deps` installs Open MPI (Debian: openmpi-bin libopenmpi-dev)")
+    }
+
+    /// The `rlft` executable of the same build as the test bundle, or the newest one under .build.
+    static func rlft() throws -> URL {
+        let bundle = Bundle(for: DataParallelCommandTests.self).bundleURL
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let candidates = [bundle.deletingLastPathComponent().appendingPathComponent("rlft"),
+                          root.appendingPathComponent(".build/release/rlft"), root.appendingPathComponent(".build/debug/rlft")]
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw XCTSkip("build the rlft executable first (swift build -c release --traits MPI)")
+        }
+        return found
+    }
+
+    /// Runs `executable arguments` to its end: exit status and standard output and error together.
+    @discardableResult
+    static func run(_ executable: URL, _ arguments: [String], killing: ((Process) -> Void)? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        // Open MPI refuses to run as root without these; a container's ptrace rules can break its shared-memory
+        // single copy, which these tests do not need.
+        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        killing?(process)
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    /// `rlft arguments` in one process, or under `mpirun --oversubscribe -np ranks`.
+    @discardableResult
+    static func rlft(_ arguments: [String], ranks: Int, killing: ((Process) -> Void)? = nil) throws -> (status: Int32, output: String) {
+        let binary = try rlft()
+        if ranks == 1 { return try run(binary, arguments, killing: killing) }
+        return try run(try mpirun(), ["--oversubscribe", "-np", "\(ranks)", binary.path] + arguments, killing: killing)
+    }
+
+    /// A scratch directory with a tiny byte-level model (`base`), demonstrations (`sft.jsonl`) and comparisons
+    /// (`comparisons.jsonl`).
+    func fixture() throws -> URL {
+        _ = try Self.mpirun()
+        let version = try Self.run(try Self.rlft(), ["--version"]).output
+        guard version.contains("Data parallel: MPI") else {
+            throw XCTSkip("this rlft was built without the MPI trait; build with swift build -c release --traits MPI to test data-parallel runs")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("data-parallel-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let tokenizer = try ByteTokenizer(specialTokens: ["<|endoftext|>", "<|pad|>"])
+        var rng = SeededGenerator(seed: 1)
+        let model = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 16, contextLength: 32,
+                                              vocabularySize: tokenizer.vocabularySize), using: &rng)
+        try model.save(to: directory.appendingPathComponent("base")) { try tokenizer.save(to: $0) }
+        let demonstrations = (0..<12).map { #"{"prompt": "Q: \#($0) + 1\nA:", "completion": " \#($0 + 1)"}"# }
+        try Data((demonstrations.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("sft.jsonl"))
+        let comparisons = (0..<12).map { #"{"prompt": "Q: \#($0) + 1\nA:", "chosen": " \#($0 + 1)", "rejected": " \#($0 + 7)x"}"# }
+        try Data((comparisons.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("comparisons.jsonl"))
+        return directory
+    }
+
+    /// Every tensor of the `.safetensors` files in `directory`.
+    static func tensors(in directory: URL) throws -> [String: Tensor] {
+        var all: [String: Tensor] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() where name.hasSuffix(".safetensors") {
+            for (key, tensor) in try Safetensors.read(contentsOf: directory.appendingPathComponent(name)) { all["\(name)/\(key)"] = tensor }
+        }
+        return all
+    }
+
+    /// ‖a − b‖ / ‖a‖ over every tensor: the same names, and parameters that agree to `tolerance`.
+    func assertSameParameters(_ a: URL, _ b: URL, tolerance: Double, file: StaticString = #filePath, line: UInt = #line) throws {
+        let x = try Self.tensors(in: a), y = try Self.tensors(in: b)
+        XCTAssertFalse(x.isEmpty, "no .safetensors in \(a.path)", file: file, line: line)
+        XCTAssertEqual(Set(x.keys), Set(y.keys), file: file, line: line)
+        var difference = 0.0, norm = 0.0
+        for (key, tensor) in x {
+            guard let other = y[key] else { continue }
+            for (u, v) in zip(tensor.scalars, other.scalars) {
+                difference += Double(u - v) * Double(u - v)
+                norm += Double(u) * Double(u)
+            }
+        }
+        let relative = (difference / max(norm, 1e-30)).squareRoot()
+        XCTAssertLessThanOrEqual(relative, tolerance, "relative difference \(relative) of the parameters", file: file, line: line)
+        XCTAssertGreaterThan(norm, 0, file: file, line: line)
+    }
+
+    /// Runs `command` at 1 and at 2 ranks and compares the final models.
+    func assertTwoRanksEqualOne(_ command: String, _ arguments: (URL) -> [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let directory = try fixture()
+        var outputs: [URL] = []
+        for ranks in [1, 2] {
+            let out = directory.appendingPathComponent("\(command)-\(ranks)")
+            let (status, output) = try Self.rlft([command] + arguments(directory) + ["--out", out.path, "--threads", "1"], ranks: ranks)
+            XCTAssertEqual(status, 0, "rlft \(command) at \(ranks) rank(s) failed:\n\(output)", file: file, line: line)
+            if ranks == 2 { XCTAssertTrue(output.contains("2 ranks"), output, file: file, line: line) }
+            outputs.append(out.appendingPathComponent("model"))
+        }
+        try assertSameParameters(outputs[0], outputs[1], tolerance: 1e-5, file: file, line: line)
+    }
+
+    // MARK: - Two ranks equal one
+
+    func testSFTAtTwoRanksEqualsOneRank() throws {
+        // 5 examples per step: shards of 3 and 2, weighted by their supervised tokens.
+        try assertTwoRanksEqualOne("sft") { d in
+            ["--train", d.appendingPathComponent("sft.jsonl").path, "--model", d.appendingPathComponent("base").path,
+             "--steps", "20", "--batch-size", "5", "--warmup-steps", "2", "--learning-rate", "0.003",
+             "--validation-fraction", "0", "--checkpoint-every", "10"]
+        }
+    }
+
+    func testRewardModellingAtTwoRanksEqualsOneRank() throws {
+        try assertTwoRanksEqualOne("reward") { d in
+            ["--train", d.appendingPathComponent("comparisons.jsonl").path, "--model", d.appendingPathComponent("base").path,
+             "--steps", "20", "--batch-size", "3", "--warmup-steps", "2", "--learning-rate", "0.003",
+             "--normalization", "none", "--checkpoint-every", "10"]
+        }
+    }
+
+    func testDPOAtTwoRanksEqualsOneRank() throws {
+        try assertTwoRanksEqualOne("dpo") { d in
+            ["--train", d.appendingPathComponent("comparisons.jsonl").path, "--model", d.appendingPathComponent("base").path,
+             "--steps", "20", "--batch-size", "3", "--warmup-steps", "2", "--learning-rate", "0.003", "--checkpoint-every", "10"]
+        }
+    }
+
+    // MARK: - Failure
+
+    func testAJobThatLosesARankFailsWithAMessageAndItsLastCheckpointStaysValid() throws {
+        let directory = try fixture()
+        let out = directory.appendingPathComponent("killed")
+        let checkpoints = out.appendingPathComponent("checkpoints")
+        let arguments = ["sft", "--train", directory.appendingPathComponent("sft.jsonl").path,
+                         "--model", directory.appendingPathComponent("base").path, "--out", out.path, "--threads", "1",
+                         "--steps", "100000", "--batch-size", "4", "--validation-fraction", "0", "--checkpoint-every", "5"]
+        let (status, output) = try Self.rlft(arguments, ranks: 2) { process in
+            // Once a checkpoint exists, kill rank 1 (the rlft process that is not rank 0's: the higher PID).
+            let deadline = Date().addingTimeInterval(120)
+            while process.isRunning && (FileManager.default.contentsOfDirectory(atPath: checkpoints.path) ?? []).filter({ $0.hasPrefix("step-") }).count < 2
+                    && Date() < deadline {
+                usleep(20_000)
+            }
+            let ranks = Self.children(of: process.processIdentifier).sorted()
+            if let victim = ranks.last { kill(victim, SIGKILL) }
+        }
+        XCTAssertNotEqual(status, 0, output)
+        XCTAssertFalse(output.isEmpty, "the failed job should say why")
+        XCTAssertTrue(output.lowercased().contains("signal") || output.lowercased().contains("killed") || output.contains("exited"), output)
+        // The newest checkpoint is complete: a run of one process resumes from it.
+        let resumed = try Self.rlft(["sft", "--resume", out.path, "--threads", "1"], ranks: 1, killing: { process in
+            usleep(300_000)
+            process.interrupt()
+        })
+        XCTAssertTrue(resumed.output.contains("resuming"), resumed.output)
+        XCTAssertFalse(resumed.output.contains("error"), resumed.output)
+    }
+
+    /// The PIDs of `parent`'s child processes named rlft (mpirun's ranks), from /proc.
+    static func children(of parent: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+            // pid (comm) state ppid …
+            guard let close = stat.lastIndex(of: ")") else { return false }
+            let name = stat[stat.index(after: stat.firstIndex(of: "(")!)..<close]
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            return name == "rlft" && fields.count > 1 && Int32(fields[1]) == parent
+        }
+    }
+}
