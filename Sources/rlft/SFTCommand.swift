@@ -110,7 +110,6 @@ enum SFTCommand: Command {
             printer.line("rlft sft: resuming \(out.url.path) at step \(step) of \(trainer.totalSteps)")
         }
         let trainable = model.parameters().filter(\.requiresGrad).reduce(0) { $0 + $1.value.count }
-        if communicator.size > 1 { printer.line("rlft sft: \(communicator.size) ranks, \(Compute.threadCount) kernel threads each") }
         printer.line("rlft sft: \(trainer.trainingExamples.count) training and \(trainer.validationExamples.count) validation examples, \(model.parameterCount) parameters (\(trainable) trained), \(trainer.totalSteps) steps")
         Interrupt.install()
         let writeFailure = RunWriteFailure()

@@ -86,6 +86,8 @@ do {
         }
         Compute.threadCount = Communicators.threadsPerRank()
         if !communicator.isRoot { ProgressPrinter.quiet = true }
+        if let threads = arguments.options["threads"].flatMap(Int.init), threads >= 1 { Compute.threadCount = threads }
+        ProgressPrinter(keys: []).line("rlft \(name): \(communicator.size) ranks (MPI), \(Compute.threadCount) kernel threads each")
     }
     try command.run(arguments)
 } catch {

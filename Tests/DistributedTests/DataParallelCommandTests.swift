@@ -109,6 +109,7 @@ final class DataParallelCommandTests: XCTestCase {
             }
         }
         let relative = (difference / max(norm, 1e-30)).squareRoot()
+        print("parameters of \(a.lastPathComponent) and \(b.lastPathComponent): relative difference \(relative)")
         XCTAssertLessThanOrEqual(relative, tolerance, "relative difference \(relative) of the parameters", file: file, line: line)
         XCTAssertGreaterThan(norm, 0, file: file, line: line)
     }
@@ -165,13 +166,14 @@ final class DataParallelCommandTests: XCTestCase {
         let (status, output) = try Self.rlft(arguments, ranks: 2) { process in
             // Once a checkpoint exists, kill rank 1 (the rlft process that is not rank 0's: the higher PID).
             let deadline = Date().addingTimeInterval(120)
-            while process.isRunning && (FileManager.default.contentsOfDirectory(atPath: checkpoints.path) ?? []).filter({ $0.hasPrefix("step-") }).count < 2
+            while process.isRunning && ((try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []).filter({ $0.hasPrefix("step-") }).count < 2
                     && Date() < deadline {
                 usleep(20_000)
             }
             let ranks = Self.children(of: process.processIdentifier).sorted()
             if let victim = ranks.last { kill(victim, SIGKILL) }
         }
+        print("the job that lost a rank exited with status \(status):\n\(output.suffix(1500))")
         XCTAssertNotEqual(status, 0, output)
         XCTAssertFalse(output.isEmpty, "the failed job should say why")
         XCTAssertTrue(output.lowercased().contains("signal") || output.lowercased().contains("killed") || output.contains("exited"), output)

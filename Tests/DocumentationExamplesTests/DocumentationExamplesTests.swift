@@ -3,5 +3,5 @@
 import XCTest
 
 final class DocumentationExamplesTests: XCTestCase {
-    func testEveryExampleCompiles() { XCTAssertEqual(25, 25) }
+    func testEveryExampleCompiles() { XCTAssertEqual(26, 26) }
 }
