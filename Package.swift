@@ -22,7 +22,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("TrainingCore", ["TensorCore", "NeuralNetworks", "Distributed"]),
     ("Runs", ["TrainingCore"]),
     // Algorithms: InstructGPT's stages (Ouyang et al. 2022, arXiv 2203.02155)
-    ("Pretraining", ["LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "NeuralNetworks", "TensorCore", "Runs"]),
+    ("Pretraining", ["LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "NeuralNetworks", "TensorCore", "Runs", "Distributed"]),
     ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Distributed"]),
     ("RewardModeling", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Evaluation", "Distributed"]),
     ("BestOfN", ["TensorCore", "LanguageModels", "TrainingCore", "Evaluation"]),
@@ -136,7 +136,8 @@ let toolTargets: [Target] = [
                                           "RainierExperiments", "RewardModeling", "Runs", "SFT", "Tasks", "TensorCore", "Tokenizers",
                                           "TrainingCore", "TrainingData", "Distributed"],
                       path: "Sources/rlft"),
-    .executableTarget(name: "rlft-bench", dependencies: ["LanguageModels", "NeuralNetworks", "PPO", "TensorCore"], path: "Sources/rlft-bench"),
+    .executableTarget(name: "rlft-bench", dependencies: ["LanguageModels", "NeuralNetworks", "PPO", "TensorCore", "Distributed", "SFT",
+                                                        "RewardModeling"], path: "Sources/rlft-bench"),
 
     // MARK: Examples
     .executableTarget(name: "instruction-tuning",

@@ -1,5 +1,6 @@
 // Checkpoints of a pretraining run and exact resume. A checkpoint is a folder written under a temporary name and
 // renamed into place, so a crash never leaves a half-written checkpoint as the latest.
+import Distributed
 import Foundation
 import LanguageModels
 import NeuralNetworks
@@ -57,7 +58,8 @@ extension PretrainingTrainer {
     ///   - documents: the same training texts as the original run.
     /// - Throws: `ModelDirectoryError.missingFile` when there is no checkpoint; `CheckpointError` for damaged
     ///   files; `TrainingError.invalidInput` when the text differs from the original run's.
-    public static func resume(from runDirectory: URL, documents: [String]) throws -> PretrainingTrainer {
+    public static func resume(from runDirectory: URL, documents: [String],
+                              communicator: any Communicator = SingleProcessCommunicator()) throws -> PretrainingTrainer {
         guard let latest = checkpoints(in: runDirectory).last else {
             throw ModelDirectoryError.missingFile(path: runDirectory.appendingPathComponent("checkpoints/step-NNNNNN").path,
                                                   hint: "the run has no complete checkpoint to resume from; start it again without --resume")
@@ -72,13 +74,13 @@ extension PretrainingTrainer {
         if state.config.threads > 0 { Compute.threadCount = state.config.threads }
         let (model, tokenizer) = try loadModelDirectory(latest.url.appendingPathComponent("model"))
         let trainer = try PretrainingTrainer(config: state.config, model: model, tokenizer: tokenizer, documents: documents,
-                                             outputDirectory: runDirectory)
+                                             outputDirectory: runDirectory, communicator: communicator)
         try trainer.optimizer.importState(try OptimizerState.load(from: latest.url.appendingPathComponent("optimizer.safetensors")))
         trainer.step = state.step
         trainer.dataGenerator = state.dataGenerator
         trainer.dropoutGenerator = state.dropoutGenerator
         trainer.sampleGenerator = state.sampleGenerator
-        for log in ["metrics.jsonl", "samples.jsonl"] {
+        for log in ["metrics.jsonl", "samples.jsonl"] where communicator.isRoot {
             try RunDirectory.truncateLog(runDirectory.appendingPathComponent(log), afterStep: state.step)
         }
         return trainer

@@ -64,13 +64,14 @@ enum PretrainCommand: Command {
                 throw UsageError("--resume continues a run with its saved configuration; drop \(extra.map { "--\($0)" }.joined(separator: ", "))")
             }
             let saved = try PretrainingConfig.load(arguments: CommandLineArguments(["pretrain", "--config", out.appendingPathComponent("config.json").path]))
-            trainer = try PretrainingTrainer.resume(from: out, documents: try documents(saved))
+            trainer = try PretrainingTrainer.resume(from: out, documents: try documents(saved), communicator: DataParallel.communicator)
         } else {
             out = URL(fileURLWithPath: try arguments.required("out", "the run directory to write, e.g. --out runs/lm"))
             let config = try PretrainingConfig.load(arguments: arguments, reserved: ["out", "quiet"])
-            trainer = try PretrainingTrainer(config: config, documents: try documents(config), outputDirectory: out)
+            trainer = try PretrainingTrainer(config: config, documents: try documents(config), outputDirectory: out,
+                                             communicator: DataParallel.communicator)
         }
-        let quiet = arguments.options["quiet"] == "true"
+        let quiet = arguments.options["quiet"] == "true" || !DataParallel.communicator.isRoot
         let printer = ProgressPrinter(keys: ["loss/train", "loss/validation", "lr", "tokens_per_second"])
         if !quiet {
             printer.line("pretrain: \(trainer.model.parameterCount) parameters, vocabulary \(trainer.tokenizer.vocabularySize), "
@@ -92,6 +93,7 @@ enum PretrainCommand: Command {
             }
             return Interrupt.requested ? .stop : .continue
         }
+        guard DataParallel.communicator.isRoot else { return }  // rank 0 writes the run directory
         try writeLossPlot(RunDirectory(out))
         try writeReport(RunDirectory(out), trainer: trainer)
         if !quiet && !Interrupt.requested { printer.line("done: model written to \(out.appendingPathComponent("model").path)") }
