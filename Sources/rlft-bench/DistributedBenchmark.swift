@@ -46,6 +46,13 @@ enum DistributedBenchmark {
         }
     }
 
+    /// The median time of the bucketed gradient all-reduce of `parameters` (0 in one process).
+    static func allReduceSeconds(_ parameters: [Variable], _ communicator: any Communicator, repeats: Int) throws -> Double {
+        guard communicator.size > 1 else { return 0 }
+        try communicator.barrier()
+        return try medianSeconds(warmup: 1, repeats: repeats) { try communicator.allReduceGradients(parameters, weight: 1) }
+    }
+
     /// A global batch of `batch` rows of `context` tokens: for SFT, a 16-token prompt and the rest completion; for
     /// the reward model, a 16-token prompt and two completions of the rest.
     static func measure(_ options: BenchOptions, communicator: any Communicator) throws {
@@ -70,9 +77,12 @@ enum DistributedBenchmark {
             try communicator.barrier()
             let sftSeconds = try medianSeconds(warmup: 1, repeats: repeats) { try sft.trainStep(sft.nextShard()) }
             let sftTokens = Double(c.batch * c.context)
+            // The all-reduce alone (of the last step's gradients, summed again): the communication part of a step.
+            let sftAllReduce = try allReduceSeconds(sft.model.parameters(), communicator, repeats: repeats)
             if communicator.isRoot {
                 emit(layout.merging(["benchmark": "distributed-sft", "tokens_per_second": sftTokens / sftSeconds,
-                                     "ms_per_step": sftSeconds * 1000, "allreduce_bytes_per_step": sft.lastAllReducedBytes,
+                                     "ms_per_step": sftSeconds * 1000, "allreduce_ms": sftAllReduce * 1000,
+                                     "allreduce_bytes_per_step": sft.lastAllReducedBytes,
                                      "parameters": sft.model.parameterCount]) { $1 })
             }
 
@@ -89,9 +99,11 @@ enum DistributedBenchmark {
             try communicator.barrier()
             let rewardSeconds = try medianSeconds(warmup: 1, repeats: repeats) { try reward.trainStep(reward.nextShard()) }
             let rewardTokens = Double(c.batch * 2 * (16 + half))
+            let rewardAllReduce = try allReduceSeconds(reward.model.parameters(), communicator, repeats: repeats)
             if communicator.isRoot {
                 emit(layout.merging(["benchmark": "distributed-reward", "tokens_per_second": rewardTokens / rewardSeconds,
-                                     "ms_per_step": rewardSeconds * 1000, "allreduce_bytes_per_step": reward.lastAllReducedBytes,
+                                     "ms_per_step": rewardSeconds * 1000, "allreduce_ms": rewardAllReduce * 1000,
+                                     "allreduce_bytes_per_step": reward.lastAllReducedBytes,
                                      "parameters": reward.model.parameterCount]) { $1 })
             }
         }

@@ -81,6 +81,8 @@ final class DataParallelCommandTests: XCTestCase {
         try model.save(to: directory.appendingPathComponent("base")) { try tokenizer.save(to: $0) }
         let demonstrations = (0..<12).map { #"{"prompt": "Q: \#($0) + 1\nA:", "completion": " \#($0 + 1)"}"# }
         try Data((demonstrations.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("sft.jsonl"))
+        let text = (0..<40).map { #"{"text": "counting: \#($0), \#($0 + 1), \#($0 + 2) and so on until \#($0 + 9)."}"# }
+        try Data((text.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("pretrain.jsonl"))
         let comparisons = (0..<12).map { #"{"prompt": "Q: \#($0) + 1\nA:", "chosen": " \#($0 + 1)", "rejected": " \#($0 + 7)x"}"# }
         try Data((comparisons.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("comparisons.jsonl"))
         return directory
@@ -151,6 +153,16 @@ final class DataParallelCommandTests: XCTestCase {
         try assertTwoRanksEqualOne("dpo") { d in
             ["--train", d.appendingPathComponent("comparisons.jsonl").path, "--model", d.appendingPathComponent("base").path,
              "--steps", "20", "--batch-size", "3", "--warmup-steps", "2", "--learning-rate", "0.003", "--checkpoint-every", "10"]
+        }
+    }
+
+    func testPretrainingAtTwoRanksEqualsOneRank() throws {
+        // 5 blocks per step: shards of 2 and 3 rows.
+        try assertTwoRanksEqualOne("pretrain") { d in
+            ["--data", d.appendingPathComponent("pretrain.jsonl").path, "--steps", "20", "--batch-size", "5",
+             "--layer-count", "1", "--head-count", "2", "--embedding-size", "16", "--context-length", "32", "--block-length", "32",
+             "--warmup-steps", "2", "--validation-interval", "10", "--validation-blocks", "8", "--sample-interval", "10",
+             "--sample-length", "8", "--checkpoint-interval", "10"]
         }
     }
 
