@@ -81,6 +81,8 @@ final class DataParallelCommandTests: XCTestCase {
         try model.save(to: directory.appendingPathComponent("base")) { try tokenizer.save(to: $0) }
         let demonstrations = (0..<12).map { #"{"prompt": "Q: \#($0) + 1\nA:", "completion": " \#($0 + 1)"}"# }
         try Data((demonstrations.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("sft.jsonl"))
+        let prompts = (0..<12).map { #"{"prompt": "Q: \#($0) + 1\nA:"}"# }
+        try Data((prompts.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("prompts.jsonl"))
         let text = (0..<40).map { #"{"text": "counting: \#($0), \#($0 + 1), \#($0 + 2) and so on until \#($0 + 9)."}"# }
         try Data((text.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("pretrain.jsonl"))
         let comparisons = (0..<12).map { #"{"prompt": "Q: \#($0) + 1\nA:", "chosen": " \#($0 + 1)", "rejected": " \#($0 + 7)x"}"# }
@@ -164,6 +166,73 @@ final class DataParallelCommandTests: XCTestCase {
              "--warmup-steps", "2", "--validation-interval", "10", "--validation-blocks", "8", "--sample-interval", "10",
              "--sample-length", "8", "--checkpoint-interval", "10"]
         }
+    }
+
+    /// The metrics.jsonl records of a run, by step.
+    static func metrics(_ run: URL) throws -> [Int: [String: Double]] {
+        let text = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        var records: [Int: [String: Double]] = [:]
+        for line in text.split(separator: "\n") {
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let step = object["step"] as? Int else { continue }
+            for (key, value) in object { if let number = value as? Double { records[step, default: [:]][key] = number } }
+        }
+        return records
+    }
+
+    /// (iteration, prompt, occurrence) → completion of a run's samples.jsonl.
+    static func samples(_ run: URL) throws -> [String: String] {
+        let text = try String(contentsOf: run.appendingPathComponent("samples.jsonl"), encoding: .utf8)
+        var samples: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let prompt = object["prompt"] as? String, let completion = object["completion"] as? String else { continue }
+            let iteration = (object["scores"] as? [String: Any])?["iteration"] ?? object["iteration"] ?? "?"
+            // A prompt can occur twice in one iteration (the batch wraps around the prompt set): number them.
+            var key = "\(iteration) \(prompt)", occurrence = 0
+            while samples["\(key) #\(occurrence)"] != nil { occurrence += 1 }
+            key += " #\(occurrence)"
+            samples[key] = completion
+        }
+        return samples
+    }
+
+    func testPPOAtTwoRanksSamplesTheTokensOfOneRankAndEndsWithItsParameters() throws {
+        let directory = try fixture()
+        // A reward model to optimise (one process).
+        let rewardModel = directory.appendingPathComponent("rm")
+        let trained = try Self.rlft(["reward", "--train", directory.appendingPathComponent("comparisons.jsonl").path,
+                                     "--model", directory.appendingPathComponent("base").path, "--out", rewardModel.path,
+                                     "--steps", "10", "--batch-size", "4", "--normalization", "none", "--threads", "1"], ranks: 1)
+        XCTAssertEqual(trained.status, 0, trained.output)
+        var runs: [URL] = []
+        for ranks in [1, 2] {
+            let out = directory.appendingPathComponent("ppo-\(ranks)")
+            let (status, output) = try Self.rlft(["ppo", "--model", directory.appendingPathComponent("base").path,
+                                                  "--reward-model", rewardModel.appendingPathComponent("model").path,
+                                                  "--prompts", directory.appendingPathComponent("prompts.jsonl").path,
+                                                  "--out", out.path, "--iterations", "4", "--batch-size", "8", "--mini-batch-size", "4",
+                                                  "--epochs", "2", "--maximum-new-tokens", "10", "--learning-rate", "0.001",
+                                                  "--example-seeding", "true", "--checkpoint-every", "2", "--samples-every", "1",
+                                                  "--threads", "1"], ranks: ranks)
+            XCTAssertEqual(status, 0, "rlft ppo at \(ranks) rank(s) failed:\n\(output)")
+            runs.append(out)
+        }
+        // Same sampled tokens: rank 0 records its episodes (the first half of each batch); each is one process's.
+        let one = try Self.samples(runs[0]), two = try Self.samples(runs[1])
+        XCTAssertFalse(two.isEmpty)
+        for (key, completion) in two { XCTAssertEqual(one[key], completion, "the response to \(key)") }
+        // Metrics of every iteration and the final parameters within 1e-4.
+        let m1 = try Self.metrics(runs[0]), m2 = try Self.metrics(runs[1])
+        XCTAssertEqual(Set(m1.keys), Set(m2.keys))
+        for (step, record) in m1 {
+            for key in ["objective/reward", "objective/kl", "objective/entropy", "response/length", "loss/policy", "loss/value",
+                        "policy/approxkl", "val/explained_variance"] {
+                guard let a = record[key], let b = m2[step]?[key] else { XCTFail("\(key) missing at iteration \(step)"); continue }
+                XCTAssertLessThanOrEqual(abs(a - b), 1e-4 * max(1, abs(a)), "\(key) at iteration \(step): \(a) and \(b)")
+            }
+        }
+        try assertSameParameters(runs[0].appendingPathComponent("model"), runs[1].appendingPathComponent("model"), tolerance: 1e-4)
     }
 
     // MARK: - Failure
