@@ -11,7 +11,7 @@ enum DataParallel {
     nonisolated(unsafe) static var communicator: any Communicator = SingleProcessCommunicator()
 
     /// The commands that run data-parallel under mpirun (the others refuse more than one process).
-    static let commands = ["pretrain", "sft", "reward", "dpo", "kto", "orpo", "ppo"]
+    static let commands = ["pretrain", "sft", "reward", "dpo", "kto", "orpo", "ppo", "rloo", "grpo"]
 
     /// The `--threads` option of the data-parallel commands.
     static let threadsOption = ("threads N", "kernel threads per process (default: every processor; under mpirun, this machine's processors shared by its ranks)")

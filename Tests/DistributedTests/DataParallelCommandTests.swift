@@ -197,7 +197,8 @@ final class DataParallelCommandTests: XCTestCase {
         return samples
     }
 
-    func testPPOAtTwoRanksSamplesTheTokensOfOneRankAndEndsWithItsParameters() throws {
+    /// Runs an online RL command at 1 and 2 ranks against a small reward model; returns the two run directories.
+    func runOnlineRL(_ command: String, _ options: [String]) throws -> [URL] {
         let directory = try fixture()
         // A reward model to optimise (one process).
         let rewardModel = directory.appendingPathComponent("rm")
@@ -207,32 +208,52 @@ final class DataParallelCommandTests: XCTestCase {
         XCTAssertEqual(trained.status, 0, trained.output)
         var runs: [URL] = []
         for ranks in [1, 2] {
-            let out = directory.appendingPathComponent("ppo-\(ranks)")
-            let (status, output) = try Self.rlft(["ppo", "--model", directory.appendingPathComponent("base").path,
+            let out = directory.appendingPathComponent("\(command)-\(ranks)")
+            let (status, output) = try Self.rlft([command, "--model", directory.appendingPathComponent("base").path,
                                                   "--reward-model", rewardModel.appendingPathComponent("model").path,
                                                   "--prompts", directory.appendingPathComponent("prompts.jsonl").path,
-                                                  "--out", out.path, "--iterations", "4", "--batch-size", "8", "--mini-batch-size", "4",
-                                                  "--epochs", "2", "--maximum-new-tokens", "10", "--learning-rate", "0.001",
+                                                  "--out", out.path, "--maximum-new-tokens", "10", "--learning-rate", "0.001",
                                                   "--example-seeding", "true", "--checkpoint-every", "2", "--samples-every", "1",
-                                                  "--threads", "1"], ranks: ranks)
-            XCTAssertEqual(status, 0, "rlft ppo at \(ranks) rank(s) failed:\n\(output)")
+                                                  "--threads", "1"] + options, ranks: ranks)
+            XCTAssertEqual(status, 0, "rlft \(command) at \(ranks) rank(s) failed:\n\(output)")
             runs.append(out)
         }
-        // Same sampled tokens: rank 0 records its episodes (the first half of each batch); each is one process's.
+        return runs
+    }
+
+    /// Rank 0's samples are one process's, and metrics and final parameters agree within 1e-4.
+    func assertSameRun(_ runs: [URL], metrics keys: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let one = try Self.samples(runs[0]), two = try Self.samples(runs[1])
-        XCTAssertFalse(two.isEmpty)
-        for (key, completion) in two { XCTAssertEqual(one[key], completion, "the response to \(key)") }
-        // Metrics of every iteration and the final parameters within 1e-4.
+        XCTAssertFalse(two.isEmpty, file: file, line: line)
+        for (key, completion) in two { XCTAssertEqual(one[key], completion, "the response to \(key)", file: file, line: line) }
         let m1 = try Self.metrics(runs[0]), m2 = try Self.metrics(runs[1])
-        XCTAssertEqual(Set(m1.keys), Set(m2.keys))
+        XCTAssertEqual(Set(m1.keys), Set(m2.keys), file: file, line: line)
         for (step, record) in m1 {
-            for key in ["objective/reward", "objective/kl", "objective/entropy", "response/length", "loss/policy", "loss/value",
-                        "policy/approxkl", "val/explained_variance"] {
-                guard let a = record[key], let b = m2[step]?[key] else { XCTFail("\(key) missing at iteration \(step)"); continue }
-                XCTAssertLessThanOrEqual(abs(a - b), 1e-4 * max(1, abs(a)), "\(key) at iteration \(step): \(a) and \(b)")
+            for key in keys {
+                guard let a = record[key], let b = m2[step]?[key] else { XCTFail("\(key) missing at iteration \(step)", file: file, line: line); continue }
+                XCTAssertLessThanOrEqual(abs(a - b), 1e-4 * max(1, abs(a)), "\(key) at iteration \(step): \(a) and \(b)", file: file, line: line)
             }
         }
-        try assertSameParameters(runs[0].appendingPathComponent("model"), runs[1].appendingPathComponent("model"), tolerance: 1e-4)
+        try assertSameParameters(runs[0].appendingPathComponent("model"), runs[1].appendingPathComponent("model"), tolerance: 1e-4,
+                                 file: file, line: line)
+    }
+
+    func testGRPOAndRLOOAtTwoRanksSampleTheTokensOfOneRankAndEndWithItsParameters() throws {
+        // Groups stay within a rank (2 prompts each); RLOO normalises its advantages over the whole batch.
+        let grpo = try runOnlineRL("grpo", ["--iterations", "3", "--prompts-per-iteration", "4", "--generations", "3",
+                                            "--scale-rewards", "batch"])
+        try assertSameRun(grpo, metrics: ["objective/reward", "objective/kl", "objective/advantage_std", "response/length",
+                                          "loss/policy", "policy/ratio"])
+        let rloo = try runOnlineRL("rloo", ["--iterations", "3", "--prompts-per-iteration", "4", "--generations", "2",
+                                            "--normalize-advantages", "true"])
+        try assertSameRun(rloo, metrics: ["objective/reward", "objective/kl", "objective/advantage_std", "response/length",
+                                          "loss/policy", "policy/ratio"])
+    }
+
+    func testPPOAtTwoRanksSamplesTheTokensOfOneRankAndEndsWithItsParameters() throws {
+        let runs = try runOnlineRL("ppo", ["--iterations", "4", "--batch-size", "8", "--mini-batch-size", "4", "--epochs", "2"])
+        try assertSameRun(runs, metrics: ["objective/reward", "objective/kl", "objective/entropy", "response/length", "loss/policy",
+                                          "loss/value", "policy/approxkl", "val/explained_variance"])
     }
 
     // MARK: - Failure
