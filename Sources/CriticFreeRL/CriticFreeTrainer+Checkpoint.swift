@@ -38,7 +38,8 @@ extension CriticFreeTrainer {
         let (parameters, optimizerState) = try CheckpointFolder.readModelAndOptimizer(for: policy, from: checkpoint)
         try optimizer.importState(optimizerState)
         try policy.load(stateDictionary: parameters)
-        if state.threads > 0 { Compute.threadCount = state.threads }
+        // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).
+        if state.threads > 0 && communicator.size == 1 { Compute.threadCount = state.threads }
         iteration = state.iteration
         generator = state.generator
     }

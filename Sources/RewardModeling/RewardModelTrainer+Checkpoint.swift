@@ -53,7 +53,8 @@ extension RewardModelTrainer {
         let (parameters, optimizerState) = try CheckpointFolder.readModelAndOptimizer(for: model, from: checkpoint)
         try optimizer.importState(optimizerState)
         try model.load(stateDictionary: parameters)
-        if state.threads > 0 { Compute.threadCount = state.threads }
+        // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).
+        if state.threads > 0 && communicator.size == 1 { Compute.threadCount = state.threads }
         step = state.step
         generator = state.generator
         epochOrder = state.epochOrder

@@ -64,7 +64,8 @@ extension SFTTrainer {
         if let best { try model.validate(stateDictionary: best) }
         try optimizer.importState(optimizerState)
         try model.load(stateDictionary: parameters)
-        if state.threads > 0 { Compute.threadCount = state.threads }
+        // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).
+        if state.threads > 0 && communicator.size == 1 { Compute.threadCount = state.threads }
         step = state.step
         generator = state.generator
         order = state.order
