@@ -258,6 +258,19 @@ final class DataParallelCommandTests: XCTestCase {
 
     // MARK: - Failure
 
+    func testCommandsThatCannotRunOnSeveralRanksSaySoAndABatchSmallerThanTheRanksIsRefused() throws {
+        let directory = try fixture()
+        let pipeline = try Self.rlft(["pipeline", "--out", directory.appendingPathComponent("pipeline").path], ranks: 2)
+        XCTAssertNotEqual(pipeline.status, 0)
+        XCTAssertTrue(pipeline.output.contains("rlft pipeline runs in one process; start it without mpirun"), pipeline.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("pipeline").path))
+        let grpo = try Self.rlft(["grpo", "--model", directory.appendingPathComponent("base").path, "--reward", "gold",
+                                  "--prompts", directory.appendingPathComponent("prompts.jsonl").path,
+                                  "--out", directory.appendingPathComponent("grpo").path, "--prompts-per-iteration", "1"], ranks: 2)
+        XCTAssertNotEqual(grpo.status, 0)
+        XCTAssertTrue(grpo.output.contains("every one of the 2 ranks needs at least one prompt"), grpo.output)
+    }
+
     func testAJobThatLosesARankFailsWithAMessageAndItsLastCheckpointStaysValid() throws {
         let directory = try fixture()
         let out = directory.appendingPathComponent("killed")
