@@ -301,6 +301,27 @@ final class DataParallelCommandTests: XCTestCase {
         XCTAssertFalse(resumed.output.contains("error"), resumed.output)
     }
 
+    func testSIGUSR1ToMpirunStopsEveryRankAfterTheSameStepWithACheckpoint() throws {
+        let directory = try fixture()
+        let out = directory.appendingPathComponent("stopped")
+        let checkpoints = out.appendingPathComponent("checkpoints")
+        let (status, output) = try Self.rlft(["sft", "--train", directory.appendingPathComponent("sft.jsonl").path,
+                                              "--model", directory.appendingPathComponent("base").path, "--out", out.path,
+                                              "--threads", "1", "--steps", "100000", "--batch-size", "4", "--validation-fraction", "0",
+                                              "--checkpoint-every", "20"], ranks: 2) { process in
+            let deadline = Date().addingTimeInterval(120)
+            while process.isRunning && !FileManager.default.fileExists(atPath: checkpoints.path) && Date() < deadline { usleep(20_000) }
+            kill(process.processIdentifier, SIGUSR1)
+        }
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("interrupted: checkpoint written"), output)
+        let resumed = try Self.rlft(["sft", "--resume", out.path, "--threads", "1"], ranks: 1) { process in
+            usleep(300_000)
+            process.interrupt()
+        }
+        XCTAssertTrue(resumed.output.contains("resuming"), resumed.output)
+    }
+
     /// The PIDs of `parent`'s child processes named rlft (mpirun's ranks), from /proc.
     static func children(of parent: Int32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
