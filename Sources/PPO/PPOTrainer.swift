@@ -244,9 +244,7 @@ public final class PPOTrainer {
     /// The seeded generator of one episode: from the run's seed, the iteration and the episode's index in the
     /// iteration's batch, so that its sampled tokens do not depend on the rank that samples it.
     public static func exampleGenerator(seed: UInt64, iteration: Int, index: Int) -> SeededGenerator {
-        var mixer = SeededGenerator(seed: seed ^ 0xE7A3_91C5_0000_0000)
-        let base = mixer.next()
-        return SeededGenerator(seed: base &+ UInt64(iteration) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index) &* 0xBF58_476D_1CE4_E5B9)
+        SeededGenerator(seed: seed, step: iteration, example: index)
     }
 
     /// The PPO epochs over a batch of `globalBatchSize` episodes of which `rollout` holds this rank's, the

@@ -46,8 +46,12 @@ public final class PretrainingTrainer {
     /// trains on its contiguous shard of its rows, its gradient weighted by its share of the rows (every row has
     /// the same number of predictions), so every rank takes the one-process step; validation batches are shared
     /// out and their sums all-reduced. Only rank 0 opens the run directory and writes metrics, samples and
-    /// checkpoints. Dropout masks are drawn per rank.
+    /// checkpoints. Dropout masks are drawn per row (see `exampleSeeding`).
     public let communicator: any Communicator
+    /// Draw each row's dropout masks from a generator seeded by (seed, step, the row's index in the global batch),
+    /// so that N ranks draw the masks of one process. Always on with more than one rank; off by default in one
+    /// process (one generator for the whole batch, as before).
+    public var exampleSeeding = false
     let endOfText: Int32
     var dataGenerator: SeededGenerator
     var dropoutGenerator: SeededGenerator
@@ -141,9 +145,17 @@ public final class PretrainingTrainer {
             : TokenBatch(tokens: Array(global.tokens[(rows.lowerBound * global.length)..<(rows.upperBound * global.length)]),
                          batchSize: rows.count, length: global.length)
         // 2. Forward and the mean next-token loss over B·(T − 1) predictions.
-        let loss = rows.isEmpty ? nil : config.dropout > 0
-            ? try model.languageModelLoss(batch, training: &dropoutGenerator)
-            : try model.languageModelLoss(batch)
+        let loss: Variable?
+        if rows.isEmpty {
+            loss = nil
+        } else if config.dropout > 0 && (exampleSeeding || communicator.size > 1) {
+            var rowwise = RowwiseGenerator(rows: rows.map { SeededGenerator(seed: config.seed, step: step, example: $0) },
+                                           shared: dropoutGenerator)
+            loss = try model.languageModelLoss(batch, training: &rowwise)
+            dropoutGenerator = rowwise.shared
+        } else {
+            loss = config.dropout > 0 ? try model.languageModelLoss(batch, training: &dropoutGenerator) : try model.languageModelLoss(batch)
+        }
         let localValue = Double(loss?.value.item ?? 0)
         let share = Double(rows.count) / Double(global.batchSize)
         let sums = try communicator.allReduceSum([localValue * share, localValue.isFinite ? 0 : 1])

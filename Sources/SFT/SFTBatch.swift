@@ -172,6 +172,17 @@ extension GPT {
         return logits.crossEntropy(targets: targets, ignoreIndex: -100)
     }
 
+    /// `supervisedFineTuningLoss` in training mode with dropout drawn from `generator` (a ``TensorCore/RowwiseGenerator``
+    /// draws each row's masks from that row's generator).
+    public func supervisedFineTuningLoss<G: RandomNumberGenerator>(_ batch: SFTBatch, training generator: inout G) throws -> Variable {
+        let logits = self.logits(try hiddenStates(batch.inputs, training: &generator))
+        var targets = batch.labels
+        batch.lossMask.withUnsafeBufferPointer { m in
+            for i in 0..<targets.count where m[i] == 0 { targets[i] = -100 }
+        }
+        return logits.crossEntropy(targets: targets, ignoreIndex: -100)
+    }
+
     /// `supervisedFineTuningLoss` without dropout.
     public func supervisedFineTuningLoss(_ batch: SFTBatch) throws -> Variable {
         var none: SeededGenerator? = nil

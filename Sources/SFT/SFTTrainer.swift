@@ -39,7 +39,8 @@ public struct SFTResult: Equatable, Sendable {
 /// its share of the global batch's supervised tokens before one all-reduce per bucket, so every rank takes the
 /// one-process step of the global batch (up to summation order). The validation loss is sharded the same way,
 /// the pretraining mix is computed whole on every rank (weighted 1/size), and only rank 0 writes checkpoints.
-/// Dropout masks are drawn per rank, so with `dropout` > 0 a run of N ranks is not the run of one.
+/// Each row's dropout masks are drawn from a generator seeded by (seed, step, the row's index in the global batch)
+/// (`exampleSeeding`), so with dropout too a run of N ranks is the run of one with `exampleSeeding`.
 ///
 /// Metrics: `sft/loss`, `sft/grad_norm`, `sft/learning_rate`, `sft/supervised_tokens` per step;
 /// `sft/validation_loss` and `sft/best_validation_loss` per evaluation.
@@ -56,6 +57,12 @@ public final class SFTTrainer {
     public let communicator: any Communicator
     /// Bytes of gradient this rank all-reduced in the last update (0 in one process).
     public internal(set) var lastAllReducedBytes = 0
+    /// Draw each row's dropout masks from a generator seeded by (seed, step, the row's index in the global batch),
+    /// so that N ranks draw the masks of one process. Always on with more than one rank; off by default in one
+    /// process (one generator for the whole batch, as before).
+    public var exampleSeeding = false
+    /// The global batch rows of the last `nextShard()` (nil after `nextBatch()`).
+    var shardRows: Range<Int>?
     /// The pretraining text of the mix (nil when `config.ptxCoefficient` is 0).
     public let pretraining: PretrainingBlocks?
     /// Updates taken so far.
@@ -131,6 +138,7 @@ public final class SFTTrainer {
     /// with `packing`, as many examples as fill `batchSize` rows of the context length.
     public func nextBatch() -> SFTBatch {
         let picked = nextExamples()
+        shardRows = nil
         let rowLength = model.config.contextLength
         return config.packing
             ? SFTBatch(packing: picked, padToken: padToken, completionOnly: config.completionOnly, rowLength: rowLength)
@@ -144,11 +152,13 @@ public final class SFTTrainer {
         let rowLength = model.config.contextLength
         if config.packing {
             let rows = SFTBatch.packedRows(picked, rowLength: rowLength)
-            let mine = rows[communicator.shard(of: rows.count)].flatMap { $0 }
+            shardRows = communicator.shard(of: rows.count)
+            let mine = rows[shardRows!].flatMap { $0 }
             return mine.isEmpty ? nil
                 : SFTBatch(packing: mine, padToken: padToken, completionOnly: config.completionOnly, rowLength: rowLength)
         }
-        let mine = Array(picked[communicator.shard(of: picked.count)])
+        shardRows = communicator.shard(of: picked.count)
+        let mine = Array(picked[shardRows!])
         return mine.isEmpty ? nil : SFTBatch(examples: mine, padToken: padToken, completionOnly: config.completionOnly)
     }
 
@@ -190,7 +200,15 @@ public final class SFTTrainer {
     public func trainStep(_ batch: SFTBatch?) throws -> [String: Double] {
         optimizer.zeroGradients()
         var dropout: SeededGenerator? = model.config.dropout > 0 ? generator.split() : nil
-        let loss = try batch.map { try model.supervisedFineTuningLoss($0, generator: &dropout) }
+        let loss: Variable?
+        if let batch, let shared = dropout, exampleSeeding || communicator.size > 1 {
+            // Each row's masks from its own generator (rows of the global batch: examples, or packed rows).
+            let rows = shardRows ?? 0..<batch.inputs.batchSize
+            var rowwise = RowwiseGenerator(rows: rows.map { SeededGenerator(seed: config.seed, step: step, example: $0) }, shared: shared)
+            loss = try model.supervisedFineTuningLoss(batch, training: &rowwise)
+        } else {
+            loss = try batch.map { try model.supervisedFineTuningLoss($0, generator: &dropout) }
+        }
         let localValue = loss.map { Double($0.value.scalars[0]) } ?? 0
         let localTokens = Double(batch?.supervisedTokenCount ?? 0)
         // The global token-weighted loss, and whether it is finite on every rank, before anything changes.

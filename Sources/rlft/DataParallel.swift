@@ -21,6 +21,18 @@ enum DataParallel {
     /// What `rlft --help` and the commands' help say about mpirun.
     static let helpNote = "\nUnder mpirun -np N (a build with the MPI trait), N processes train data-parallel on shards of each global batch, with the same result as one process; rank 0 writes the run directory."
 
+    /// The `--example-seeding` option of `rlft sft`.
+    static let exampleSeedingOption = ("example-seeding BOOL", "draw each row's dropout masks from a generator seeded by (seed, step, row), so that the run equals one under mpirun -np N (on by itself under mpirun; matters only with dropout)")
+
+    /// `--example-seeding true|false` (default false).
+    static func exampleSeeding(_ arguments: CommandLineArguments) throws -> Bool {
+        switch arguments.options["example-seeding"] {
+        case nil, "false": return false
+        case "true": return true
+        case let other?: throw ConfigurationError.badValue(field: "example-seeding", value: other, expected: "true or false")
+        }
+    }
+
     /// Sets the kernel threads from `--threads`, when given.
     static func applyThreads(_ arguments: CommandLineArguments) throws {
         guard let text = arguments.options["threads"] else { return }

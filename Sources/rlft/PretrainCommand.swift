@@ -51,7 +51,9 @@ enum PretrainCommand: Command {
                 ("out DIR", "run directory: config.json, metrics.jsonl, samples.jsonl, loss.svg, report.md, checkpoints/, and the final model/ (required unless --resume)"),
                 ("resume DIR", "continue the run in DIR from its newest checkpoint, with its saved configuration; finishes bit-identical to an uninterrupted run"),
                 ("quiet", "no progress output"),
+                ("example-seeding BOOL", "draw each row's dropout masks from a generator seeded by (seed, step, row), so that the run equals one under mpirun -np N (on by itself under mpirun; matters only with dropout)"),
             ]) + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume continues from it."
+            + DataParallel.helpNote
     }
 
     static func run(_ arguments: CommandLineArguments) throws {
@@ -67,9 +69,10 @@ enum PretrainCommand: Command {
             trainer = try PretrainingTrainer.resume(from: out, documents: try documents(saved), communicator: DataParallel.communicator)
         } else {
             out = URL(fileURLWithPath: try arguments.required("out", "the run directory to write, e.g. --out runs/lm"))
-            let config = try PretrainingConfig.load(arguments: arguments, reserved: ["out", "quiet"])
+            let config = try PretrainingConfig.load(arguments: arguments, reserved: ["out", "quiet", "example-seeding"])
             trainer = try PretrainingTrainer(config: config, documents: try documents(config), outputDirectory: out,
                                              communicator: DataParallel.communicator)
+            trainer.exampleSeeding = try DataParallel.exampleSeeding(arguments)
         }
         let quiet = arguments.options["quiet"] == "true" || !DataParallel.communicator.isRoot
         let printer = ProgressPrinter(keys: ["loss/train", "loss/validation", "lr", "tokens_per_second"])

@@ -47,7 +47,7 @@ enum SFTCommand: Command {
         ("eval FILE", "prompt–completion JSONL of evaluation prompts with reference completions, e.g. data/eval.jsonl; base and fine-tuned models are sampled on it and, for instruction-task prompts, scored by gold score and win-rate"),
         ("eval-limit N", "evaluate on at most N prompts of --eval (default 200)"),
         ("ptx-data FILE", "pretraining text ({\"text\"} JSONL) for the pretraining mix, e.g. data/instructions/pretrain.jsonl (required when ptxCoefficient > 0)"),
-    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption, DataParallel.threadsOption] + LoRAOptions.help
+    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption, DataParallel.threadsOption, DataParallel.exampleSeedingOption] + LoRAOptions.help
     static var help: String {
         SFTConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
             + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
@@ -55,12 +55,13 @@ enum SFTCommand: Command {
             + DataParallel.helpNote
     }
     /// Options saved in options.json so that --resume needs only the run directory.
-    static let dataKeys: Set<String> = Set(["train", "model", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints", "ptx-data"])
+    static let dataKeys: Set<String> = Set(["train", "model", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints", "ptx-data",
+                                            "example-seeding"])
         .union(LoRAOptions.keys)
 
     static func run(_ given: CommandLineArguments) throws {
         let reserved = Set<String>(["train", "model", "out", "validation", "eval", "eval-limit", "quiet", "overwrite", "ptx-data"]).union(TrainingRun.checkpointKeys)
-            .union(LoRAOptions.keys).union(DataParallel.keys)
+            .union(LoRAOptions.keys).union(DataParallel.keys).union(["example-seeding"])
         let communicator = DataParallel.communicator
         let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         try DataParallel.applyThreads(arguments)
@@ -87,6 +88,7 @@ enum SFTCommand: Command {
             tokenizer: tokenizer, contextLength: context, padToken: pad, seed: config.seed) : nil
         let trainer = try SFTTrainer(model: model, config: config, padToken: pad, training: training, validation: validation,
                                      pretraining: pretraining, communicator: communicator)
+        trainer.exampleSeeding = try DataParallel.exampleSeeding(arguments)
         guard communicator.isRoot else {
             // Ranks other than 0 train in step with it and write nothing.
             if resuming { try trainer.resume(from: outURL.appendingPathComponent("checkpoints")) }

@@ -50,6 +50,23 @@ final class CommunicatorTests: XCTestCase {
         }
     }
 
+    func testARowsDropoutMaskDependsOnlyOnItsOwnGeneratorNotOnItsBatchOrPadding() {
+        func generators(_ rows: Range<Int>) -> RowwiseGenerator {
+            RowwiseGenerator(rows: rows.map { SeededGenerator(seed: 5, step: 3, example: $0) }, shared: SeededGenerator(seed: 9))
+        }
+        // Rows 0–2 of a batch padded to 6 positions, and rows 1–2 alone padded to 4: the same masks where both exist.
+        var whole = generators(0..<3), part = generators(1..<3)
+        for _ in 0..<3 {  // successive masks (a model's dropout layers)
+            let a = Tensor.dropoutMask([3, 6, 4], probability: 0.3, using: &whole).scalars
+            let b = Tensor.dropoutMask([2, 4, 4], probability: 0.3, using: &part).scalars
+            for row in 0..<2 {
+                XCTAssertEqual(Array(a[((row + 1) * 24)..<((row + 1) * 24 + 16)]), Array(b[(row * 16)..<(row * 16 + 16)]))
+            }
+        }
+        XCTAssertEqual(SeededGenerator(seed: 5, step: 3, example: 1), SeededGenerator(seed: 5, step: 3, example: 1))
+        XCTAssertNotEqual(SeededGenerator(seed: 5, step: 3, example: 1), SeededGenerator(seed: 5, step: 4, example: 1))
+    }
+
     func testTheGradientAllReduceOfOneProcessScalesByTheWeightAndLeavesMissingGradientsMissing() throws {
         var rng = SeededGenerator(seed: 3)
         let layer = Linear(inFeatures: 3, outFeatures: 2, using: &rng)

@@ -79,6 +79,9 @@ final class DataParallelCommandTests: XCTestCase {
         let model = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 16, contextLength: 32,
                                               vocabularySize: tokenizer.vocabularySize), using: &rng)
         try model.save(to: directory.appendingPathComponent("base")) { try tokenizer.save(to: $0) }
+        let dropoutModel = try GPT(config: GPTConfig(layerCount: 1, headCount: 2, embeddingSize: 16, contextLength: 32,
+                                                     vocabularySize: tokenizer.vocabularySize, dropout: 0.1), using: &rng)
+        try dropoutModel.save(to: directory.appendingPathComponent("base-dropout")) { try tokenizer.save(to: $0) }
         let demonstrations = (0..<12).map { #"{"prompt": "Q: \#($0) + 1\nA:", "completion": " \#($0 + 1)"}"# }
         try Data((demonstrations.joined(separator: "\n") + "\n").utf8).write(to: directory.appendingPathComponent("sft.jsonl"))
         let prompts = (0..<12).map { #"{"prompt": "Q: \#($0) + 1\nA:"}"# }
@@ -140,6 +143,15 @@ final class DataParallelCommandTests: XCTestCase {
             ["--train", d.appendingPathComponent("sft.jsonl").path, "--model", d.appendingPathComponent("base").path,
              "--steps", "20", "--batch-size", "5", "--warmup-steps", "2", "--learning-rate", "0.003",
              "--validation-fraction", "0", "--checkpoint-every", "10"]
+        }
+    }
+
+    func testSFTWithDropoutAtTwoRanksEqualsOneRankWithExampleSeeding() throws {
+        // Each row's dropout masks come from (seed, step, row), so the shards draw the masks one process draws.
+        try assertTwoRanksEqualOne("sft") { d in
+            ["--train", d.appendingPathComponent("sft.jsonl").path, "--model", d.appendingPathComponent("base-dropout").path,
+             "--steps", "20", "--batch-size", "5", "--warmup-steps", "2", "--learning-rate", "0.003",
+             "--validation-fraction", "0", "--checkpoint-every", "10", "--example-seeding", "true"]
         }
     }
 
@@ -254,6 +266,15 @@ final class DataParallelCommandTests: XCTestCase {
         let runs = try runOnlineRL("ppo", ["--iterations", "4", "--batch-size", "8", "--mini-batch-size", "4", "--epochs", "2"])
         try assertSameRun(runs, metrics: ["objective/reward", "objective/kl", "objective/entropy", "response/length", "loss/policy",
                                           "loss/value", "policy/approxkl", "val/explained_variance"])
+    }
+
+    func testPretrainingWithDropoutAtTwoRanksEqualsOneRankWithExampleSeeding() throws {
+        try assertTwoRanksEqualOne("pretrain") { d in
+            ["--data", d.appendingPathComponent("pretrain.jsonl").path, "--steps", "20", "--batch-size", "5",
+             "--layer-count", "1", "--head-count", "2", "--embedding-size", "16", "--context-length", "32", "--block-length", "32",
+             "--warmup-steps", "2", "--validation-interval", "10", "--validation-blocks", "8", "--sample-interval", "10",
+             "--sample-length", "8", "--checkpoint-interval", "10", "--dropout", "0.1", "--example-seeding", "true"]
+        }
     }
 
     // MARK: - Failure
