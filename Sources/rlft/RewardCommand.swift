@@ -45,12 +45,13 @@ enum RewardCommand: Command {
         ("out DIR", "the run directory to write (required)"),
         ("validation FILE", "held-out comparison JSONL for pairwise accuracy, e.g. data/eval_comparisons.jsonl"),
         ("references FILE", "prompt–completion JSONL of reference outputs for normalisation, e.g. data/sft.jsonl (required unless normalization is none)"),
-    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption] + LoRAOptions.help
+    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption, DataParallel.threadsOption] + LoRAOptions.help
     static var help: String {
         RewardModelConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
             + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
             + "\nWith --lora-rank, the trunk trains LoRA adapters and the reward head trains in full; OUT/model/ holds the"
             + " merged reward model."
+            + DataParallel.helpNote
     }
     /// Options saved in options.json so that --resume needs only the run directory.
     static let dataKeys: Set<String> = Set(["train", "model", "validation", "references", "checkpoint-every", "keep-checkpoints"])
