@@ -170,6 +170,16 @@ final class DataParallelCommandTests: XCTestCase {
         }
     }
 
+    func testORPOAndKTOAtTwoRanksEqualOneRank() throws {
+        // ORPO's shards carry the global batch's denominators; KTO's reference point is the global batch's.
+        for command in ["orpo", "kto"] {
+            try assertTwoRanksEqualOne(command) { d in
+                ["--train", d.appendingPathComponent("comparisons.jsonl").path, "--model", d.appendingPathComponent("base").path,
+                 "--steps", "20", "--batch-size", "3", "--warmup-steps", "2", "--learning-rate", "0.003", "--checkpoint-every", "10"]
+            }
+        }
+    }
+
     func testPretrainingAtTwoRanksEqualsOneRank() throws {
         // 5 blocks per step: shards of 2 and 3 rows.
         try assertTwoRanksEqualOne("pretrain") { d in
