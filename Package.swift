@@ -1,4 +1,4 @@
-// swift-tools-version: 5.9
+// swift-tools-version: 6.1
 // RLFineTuning: reinforcement-learning fine-tuning of language models, on the CPU, in Swift.
 import Foundation
 import PackageDescription
@@ -18,18 +18,20 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     // Data and metrics (Foundation only: usable without the model)
     ("TrainingData", ["JSON"]),
     ("Evaluation", ["Randomness"]),
+    // Ranks and collectives for data-parallel training: MPI with the `MPI` trait, one process without it
+    ("Distributed", ["TensorCore", "NeuralNetworks", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
     // What every trainer shares, then the bookkeeping of runs above it
-    ("TrainingCore", ["TensorCore", "NeuralNetworks"]),
+    ("TrainingCore", ["TensorCore", "NeuralNetworks", "Distributed"]),
     ("Runs", ["TrainingCore"]),
     // Algorithms: InstructGPT's stages (Ouyang et al. 2022, arXiv 2203.02155)
-    ("Pretraining", ["LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "NeuralNetworks", "TensorCore", "Runs"]),
-    ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
-    ("RewardModeling", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Evaluation"]),
+    ("Pretraining", ["LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "NeuralNetworks", "TensorCore", "Runs", "Distributed"]),
+    ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Distributed"]),
+    ("RewardModeling", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Evaluation", "Distributed"]),
     ("BestOfN", ["TensorCore", "LanguageModels", "TrainingCore", "Evaluation"]),
-    ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
+    ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "Distributed"]),
     // Beyond the papers: offline preference losses and critic-free RL
-    ("DirectPreference", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore"]),
-    ("CriticFreeRL", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore"]),
+    ("DirectPreference", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Distributed"]),
+    ("CriticFreeRL", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "Distributed"]),
     // Quark (quantized reward conditioning), RLP (reward learning on policy), Rainier (a knowledge introspector
     // trained by imitation, then PPO against a fixed QA model)
     ("Quark", ["LanguageModels", "TrainingCore", "NeuralNetworks", "TensorCore", "Tokenizers"]),
@@ -66,6 +68,8 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("EvaluationTests", ["Evaluation"]),
     ("TasksTests", ["Tasks", "TrainingData", "Evaluation"]),
     ("TrainingCoreTests", ["TrainingCore", "TensorCore"]),
+    // Collectives in one process; SFT, reward modelling and DPO under `mpirun -np 2` equal one process.
+    ("DistributedTests", ["Distributed", "NeuralNetworks", "TensorCore", "LanguageModels", "Tokenizers"]),
     ("RunsTests", ["Runs"]),
     ("TokenizersTests", ["Tokenizers", "Evaluation"]),
     ("LanguageModelsTests", ["LanguageModels", "NeuralNetworks", "TensorCore", "TestSupport"]),
@@ -92,56 +96,75 @@ func excludedTestFolders(_ name: String) -> [String] {
     return FileManager.default.fileExists(atPath: fixtures) ? ["Fixtures"] : []
 }
 
+let packageProducts: [Product] = [
+    .library(name: "RLFineTuning", targets: ["RLFineTuning"]),
+    .library(name: "RLFineTuningExperiments", targets: ["RLFineTuningExperiments"]),
+]
+    + (libraries + experiments).map { .library(name: $0.name, targets: [$0.name]) }
+    + [
+        .executable(name: "rlft", targets: ["rlft"]),
+        .executable(name: "rlft-bench", targets: ["rlft-bench"]),
+    ]
+
+let systemTargets: [Target] = [
+    // MARK: System
+    .systemLibrary(
+        name: "COpenBLAS",
+        pkgConfig: "openblas",
+        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+    ),
+    // MPI's C API (Open MPI's ompi-c), used by Distributed only when the `MPI` trait is enabled.
+    .systemLibrary(
+        name: "CMPI",
+        pkgConfig: "ompi-c",
+        providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]
+    ),
+    // CPUID in C (Swift has no intrinsic for it): which vector extensions this processor executes.
+    .target(name: "CPUInfo"),
+]
+
+// MARK: Library and experiments
+let layeredTargets: [Target] = (libraries + experiments).map { .target(name: $0.name, dependencies: $0.dependencies) }
+
+let toolTargets: [Target] = [
+    // MARK: Umbrellas
+    // `import RLFineTuning`: the library. `import RLFineTuningExperiments`: the library, the built-in task, the
+    // toy worlds and the experiments.
+    .target(name: "RLFineTuning", dependencies: libraries.map { .target(name: $0.name) }),
+    .target(name: "RLFineTuningExperiments", dependencies: ["RLFineTuning"] + experiments.map { .target(name: $0.name) }),
+
+    // MARK: Tools
+    .executableTarget(name: "rlft", dependencies: ["RLFineTuning", "BestOfN", "CriticFreeRL", "DirectPreference", "Evaluation",
+                                          "LanguageModels", "PPO", "Pipeline", "Pretraining", "QuarkExperiments", "RLPExperiments",
+                                          "RainierExperiments", "RewardModeling", "Runs", "SFT", "Tasks", "TensorCore", "Tokenizers",
+                                          "TrainingCore", "TrainingData", "Distributed"],
+                      path: "Sources/rlft"),
+    .executableTarget(name: "rlft-bench", dependencies: ["LanguageModels", "NeuralNetworks", "PPO", "TensorCore", "Distributed", "SFT",
+                                                        "RewardModeling"], path: "Sources/rlft-bench"),
+
+    // MARK: Examples
+    .executableTarget(name: "instruction-tuning",
+                      dependencies: ["BestOfN", "Evaluation", "LanguageModels", "NeuralNetworks", "RewardModeling", "Runs", "SFT",
+                                     "Tasks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"],
+                      path: "Examples/instruction-tuning"),
+    .executableTarget(name: "quark", dependencies: ["RLFineTuningExperiments"], path: "Examples/quark"),
+    .executableTarget(name: "rlp", dependencies: ["RLFineTuningExperiments"], path: "Examples/rlp"),
+    .executableTarget(name: "rainier", dependencies: ["RLFineTuningExperiments"], path: "Examples/rainier"),
+
+    // MARK: Test support (not public API)
+    .target(name: "TestSupport", dependencies: ["TensorCore", "Runs"]),
+]
+
 let package = Package(
     name: "RLFineTuning",
-    products: [
-        .library(name: "RLFineTuning", targets: ["RLFineTuning"]),
-        .library(name: "RLFineTuningExperiments", targets: ["RLFineTuningExperiments"]),
-    ]
-        + (libraries + experiments).map { .library(name: $0.name, targets: [$0.name]) }
-        + [
-            .executable(name: "rlft", targets: ["rlft"]),
-            .executable(name: "rlft-bench", targets: ["rlft-bench"]),
-        ],
-    targets: [
-        // MARK: System
-        .systemLibrary(
-            name: "COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
-        ),
-        // CPUID in C (Swift has no intrinsic for it): which vector extensions this processor executes.
-        .target(name: "CPUInfo"),
-    ]
-        // MARK: Library and experiments
-        + (libraries + experiments).map { .target(name: $0.name, dependencies: $0.dependencies) }
-        + [
-            // MARK: Umbrellas
-            // `import RLFineTuning`: the library. `import RLFineTuningExperiments`: the library, the built-in task, the
-            // toy worlds and the experiments.
-            .target(name: "RLFineTuning", dependencies: libraries.map { .target(name: $0.name) }),
-            .target(name: "RLFineTuningExperiments", dependencies: ["RLFineTuning"] + experiments.map { .target(name: $0.name) }),
-
-            // MARK: Tools
-            .executableTarget(name: "rlft", dependencies: ["RLFineTuning", "BestOfN", "CriticFreeRL", "DirectPreference", "Evaluation",
-                                                  "LanguageModels", "PPO", "Pipeline", "Pretraining", "QuarkExperiments", "RLPExperiments",
-                                                  "RainierExperiments", "RewardModeling", "Runs", "SFT", "Tasks", "TensorCore", "Tokenizers",
-                                                  "TrainingCore", "TrainingData"],
-                              path: "Sources/rlft"),
-            .executableTarget(name: "rlft-bench", dependencies: ["LanguageModels", "NeuralNetworks", "PPO", "TensorCore"], path: "Sources/rlft-bench"),
-
-            // MARK: Examples
-            .executableTarget(name: "instruction-tuning",
-                              dependencies: ["BestOfN", "Evaluation", "LanguageModels", "NeuralNetworks", "RewardModeling", "Runs", "SFT",
-                                             "Tasks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"],
-                              path: "Examples/instruction-tuning"),
-            .executableTarget(name: "quark", dependencies: ["RLFineTuningExperiments"], path: "Examples/quark"),
-            .executableTarget(name: "rlp", dependencies: ["RLFineTuningExperiments"], path: "Examples/rlp"),
-            .executableTarget(name: "rainier", dependencies: ["RLFineTuningExperiments"], path: "Examples/rainier"),
-
-            // MARK: Test support (not public API)
-            .target(name: "TestSupport", dependencies: ["TensorCore", "Runs"]),
-        ]
+    products: packageProducts,
+    // Off by default, so that a plain `swift build` needs no MPI installed (the Distributed article says why).
+    traits: [
+        .trait(name: "MPI", description: "Data-parallel training across processes and machines with Open MPI (Debian: libopenmpi-dev); without it, every communicator is one process"),
+    ],
+    targets: systemTargets + layeredTargets + toolTargets
         // MARK: Tests
-        + tests.map { .testTarget(name: $0.name, dependencies: $0.dependencies, exclude: excludedTestFolders($0.name)) }
+        + tests.map { .testTarget(name: $0.name, dependencies: $0.dependencies, exclude: excludedTestFolders($0.name)) },
+    // The sources are Swift 5 code (checked for concurrency in the Swift 5 mode), whatever the tools version.
+    swiftLanguageModes: [.v5]
 )

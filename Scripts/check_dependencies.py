@@ -15,6 +15,8 @@ Dispatch, XCTest, Glibc and other toolchain modules are not. An import is any fo
 `canImport(X)` condition counts as a use of X too: its answer depends on whether X was built first, so X must be a
 declared dependency for it to be stable. Comments and string literals are ignored, so code examples in documentation
 comments do not count.
+An import inside `#if` counts too: a dependency that only a package trait enables (`.target(name: "CMPI", condition:
+.when(traits: ["MPI"]))`, imported under `#if MPI`) is checked like any other, whichever traits are enabled.
 
 The library must also stand alone: every target that the `RLFineTuning` umbrella re-exports may depend only on
 targets that it re-exports too, on system libraries and on C targets, never on an experiment target (a built-in task,

@@ -151,6 +151,20 @@ class CheckTests(unittest.TestCase):
                                    {"product": ["C", "other-package", None, None]}]}
         self.assertEqual(checker.dependency_names(target), ["A", "B", "C"])
 
+    def test_a_trait_conditioned_dependency_and_its_conditional_import(self):
+        # `.target(name: "CMPI", condition: .when(traits: ["MPI"]))` as `swift package dump-package` writes it; the
+        # import under `#if MPI` counts whether or not the trait is enabled, so the dependency is always checked.
+        root = self.package({"Sources/Distributed/Comm.swift": "import Foundation\n#if MPI\nimport CMPI\n#endif\n"})
+        manifest = {"targets": [
+            self.target("CMPI", "system"),
+            {"name": "Distributed", "type": "regular", "path": None, "exclude": [],
+             "dependencies": [{"target": ["CMPI", {"platformNames": [], "traits": ["MPI"]}]}]},
+        ]}
+        self.assertEqual(checker.dependency_names(manifest["targets"][1]), ["CMPI"])
+        self.assertEqual(checker.check(manifest, root), [])
+        manifest["targets"][1]["dependencies"] = []
+        self.assertEqual(checker.check(manifest, root), ["Distributed: imports CMPI but does not declare it as a dependency"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -34,6 +34,16 @@ public struct CriticFreeSharedConfig: Codable, Equatable, Sendable {
     public var missingStopPenalty: Float = 0
     /// Seed of prompt order and sampling. Default 0.
     public var seed: UInt64 = 0
+    /// Sample each completion from its own generator, seeded by (seed, iteration, the completion's index in the
+    /// iteration's batch), so that N data-parallel ranks sample the tokens of one process. Always on with more than
+    /// one rank. Default false.
+    public var exampleSeeding = false
+
+    // `exampleSeeding` is read and written by the configurations (optional, so that older files still load).
+    enum CodingKeys: String, CodingKey {
+        case iterations, promptsPerIteration, clipRange, clipRangeHigh, epochs, learningRate, maximumGradientNorm
+        case microBatchSize, temperature, maximumNewTokens, missingStopPenalty, seed
+    }
 
     /// Every default.
     public init() {}
@@ -72,7 +82,8 @@ public struct CriticFreeSharedConfig: Codable, Equatable, Sendable {
          ("temperature", "sampling temperature"),
          ("maximumNewTokens", "maximum new tokens per completion"),
          ("missingStopPenalty", "added to the score of completions without a stop token (≤ 0)"),
-         ("seed", "seed of prompt order and sampling")]
+         ("seed", "seed of prompt order and sampling"),
+         ("exampleSeeding", "sample each completion from a generator seeded by (seed, iteration, completion index), so that runs at any rank count sample the same tokens (always on under mpirun)")]
     }
 }
 
@@ -90,7 +101,7 @@ public protocol CriticFreeConfiguration {
 }
 
 /// The JSON keys of the fields every critic-free configuration declares itself.
-private enum GroupCodingKeys: String, CodingKey { case generations, klCoefficient }
+private enum GroupCodingKeys: String, CodingKey { case generations, klCoefficient, exampleSeeding }
 
 extension CriticFreeConfiguration {
     /// A shared field, as if declared here: `config.learningRate`.
@@ -105,6 +116,7 @@ extension CriticFreeConfiguration {
         let c = try decoder.container(keyedBy: GroupCodingKeys.self)
         generations = try c.decode(Int.self, forKey: .generations)
         klCoefficient = try c.decode(Double.self, forKey: .klCoefficient)
+        shared.exampleSeeding = try c.decodeIfPresent(Bool.self, forKey: .exampleSeeding) ?? false
     }
 
     /// Writes the shared fields, the group size and the KL coefficient into the flat JSON object of `encoder`.
@@ -113,6 +125,7 @@ extension CriticFreeConfiguration {
         var c = encoder.container(keyedBy: GroupCodingKeys.self)
         try c.encode(generations, forKey: .generations)
         try c.encode(klCoefficient, forKey: .klCoefficient)
+        try c.encode(shared.exampleSeeding, forKey: .exampleSeeding)
     }
 
     /// Checks the shared fields, the group size and the KL coefficient.

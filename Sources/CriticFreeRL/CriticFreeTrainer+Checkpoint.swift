@@ -28,7 +28,8 @@ extension CriticFreeTrainer: CheckpointedTrainer {
                     throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) is of a \(state.method) run, not \(self.algorithm.name)")
                 }
             }, restore: { state in
-                if state.threads > 0 { Compute.threadCount = state.threads }
+                // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).
+                if state.threads > 0 && self.communicator.size == 1 { Compute.threadCount = state.threads }
                 self.iteration = state.iteration
                 self.generator = state.generator
             }),

@@ -1,6 +1,7 @@
 // CriticFreeTrainer: RLOO (arXiv 2402.14740) and GRPO (arXiv 2402.03300) — several samples per prompt, a baseline
 // from the other samples instead of a value model, and a clipped-ratio update. Sampling and scoring reuse PPO's
 // RolloutCollector.
+import Distributed
 import Foundation
 import LanguageModels
 import NeuralNetworks
@@ -29,6 +30,7 @@ struct SharedSettings {
     var klCoefficient: Double
     var clipLow, clipHigh, learningRate, maximumGradientNorm, temperature, missingStopPenalty: Float
     var seed: UInt64
+    var exampleSeeding: Bool
 
     init(_ algorithm: CriticFreeAlgorithm) {
         let c: any CriticFreeConfiguration
@@ -41,6 +43,7 @@ struct SharedSettings {
             (s.iterations, s.promptsPerIteration, c.generations, s.epochs, s.microBatchSize, s.maximumNewTokens)
         (klCoefficient, clipLow, clipHigh, learningRate) = (c.klCoefficient, s.clipRange, s.clipRangeHigh > 0 ? s.clipRangeHigh : s.clipRange, s.learningRate)
         (maximumGradientNorm, temperature, missingStopPenalty, seed) = (s.maximumGradientNorm, s.temperature, s.missingStopPenalty, s.seed)
+        exampleSeeding = s.exampleSeeding
     }
 }
 
@@ -80,6 +83,13 @@ public final class CriticFreeTrainer {
     /// The rollout of the last iteration (for samples and inspection).
     public private(set) var lastRollout: PPORollout?
     let settings: SharedSettings
+    /// The ranks training together (one process by default). Each iteration's prompts are sharded across ranks,
+    /// each prompt's group of completions stays on one rank (the group baselines are local), completions are
+    /// sampled with per-completion seeds (`exampleSeeding`), batch statistics (RLOO's normalisation, GRPO's batch
+    /// scaling and token counts) are all-reduced, and the gradients of every update are all-reduced, so N ranks
+    /// train the run of one process with `exampleSeeding` (GRPO's bnpo aggregation excepted: it normalises per
+    /// micro-batch). Only rank 0 writes checkpoints.
+    public let communicator: any Communicator
 
     /// Creates a trainer.
     ///
@@ -92,7 +102,8 @@ public final class CriticFreeTrainer {
     ///   - tokens: pad and stop tokens.
     /// - Throws: `ConfigError` for bad settings or PAD equal to a stop token; `OptimizerError`.
     public init(algorithm: CriticFreeAlgorithm, policy: GPT, reference: GPT? = nil, reward: PPOReward,
-                tokenizer: (any Tokenizer)?, tokens: PPOTokenConventions) throws {
+                tokenizer: (any Tokenizer)?, tokens: PPOTokenConventions,
+                communicator: any Communicator = SingleProcessCommunicator()) throws {
         switch algorithm {
         case .rloo(let c): try c.validate()
         case .grpo(let c): try c.validate()
@@ -103,6 +114,11 @@ public final class CriticFreeTrainer {
         }
         self.algorithm = algorithm
         settings = SharedSettings(algorithm)
+        if settings.promptsPerIteration < communicator.size {
+            throw ConfigError(field: "promptsPerIteration", value: "\(settings.promptsPerIteration)",
+                              requirement: "every one of the \(communicator.size) ranks needs at least one prompt; use at least \(communicator.size) prompts per iteration or fewer ranks")
+        }
+        self.communicator = communicator
         self.policy = policy
         self.reference = reference ?? policy.frozenCopy()
         generator = SeededGenerator(seed: settings.seed)
@@ -156,6 +172,43 @@ public final class CriticFreeTrainer {
         }
     }
 
+    /// `advantages(for:)` of this rank's groups, with the batch-wide statistics (RLOO's normalisation, GRPO's
+    /// batch scaling) over every rank's.
+    func distributedAdvantages(for rollout: PPORollout) throws -> (advantages: [Float], rewards: [Float], kl: [Float]) {
+        guard communicator.size > 1 else { return advantages(for: rollout) }
+        let b = rollout.batchSize, r = rollout.responses.length
+        let lp = rollout.logProbabilities.scalars, ref = rollout.referenceLogProbabilities.scalars, m = rollout.mask.scalars
+        let kl: [Float] = (0..<b).map { row in
+            (0..<r).reduce(Float(0)) { $0 + (m[row * r + $1] != 0 ? lp[row * r + $1] - ref[row * r + $1] : 0) }
+        }
+        // The mean and Bessel-corrected standard deviation of `x` over all ranks.
+        func moments(_ x: [Float]) throws -> (mean: Double, std: Double) {
+            let sums = try communicator.allReduceSum([x.reduce(0.0) { $0 + Double($1) }, x.reduce(0.0) { $0 + Double($1) * Double($1) },
+                                                      Double(x.count)])
+            let mean = sums[0] / max(sums[2], 1)
+            let variance = sums[2] > 1 ? max(0, sums[1] - sums[2] * mean * mean) / (sums[2] - 1) : 0
+            return (mean, variance.squareRoot())
+        }
+        switch algorithm {
+        case .rloo(let c):
+            let rewards = zip(rollout.scores, kl).map { $0 - Float(c.klCoefficient) * $1 }
+            var advantages = leaveOneOutAdvantages(rewards: rewards, groupSize: c.generations, normalize: false)
+            if c.normalizeAdvantages {
+                let (mean, std) = try moments(advantages)
+                advantages = advantages.map { Float((Double($0) - mean) / (std + 1e-4)) }
+            }
+            return (advantages, rewards, kl)
+        case .grpo(let c):
+            guard c.scaleRewards == .batch else {
+                return (groupNormalizedAdvantages(rewards: rollout.scores, groupSize: c.generations, scaling: c.scaleRewards),
+                        rollout.scores, kl)
+            }
+            let (_, std) = try moments(rollout.scores)
+            let centred = groupNormalizedAdvantages(rewards: rollout.scores, groupSize: c.generations, scaling: .none)
+            return (centred.map { Float(Double($0) / (std + 1e-4)) }, rollout.scores, kl)
+        }
+    }
+
     /// One iteration on the given distinct prompts (each sampled `generations` times).
     ///
     /// - Throws: `TrainingError.nonFinite` for a NaN reward, loss or gradient (before any update); model, tokenizer
@@ -163,33 +216,65 @@ public final class CriticFreeTrainer {
     public func step(prompts: [String]) throws -> [String: Double] {
         let current = iteration + 1
         let g = settings.generations
-        let repeated = prompts.flatMap { [String](repeating: $0, count: g) }
-        let rollout = try collector.collect(prompts: repeated, using: &generator)
-        guard rollout.rawScores.allSatisfy(\.isFinite) else { throw TrainingError.nonFinite(quantity: "reward", step: current) }
-        let (advantages, _, kl) = self.advantages(for: rollout)
+        let distributed = communicator.size > 1
+        // This rank's prompts, each with its whole group of completions.
+        let shard = communicator.shard(of: prompts.count)
+        let repeated = prompts[shard].flatMap { [String](repeating: $0, count: g) }
+        let rollout: PPORollout
+        if settings.exampleSeeding || distributed {
+            var generators = (shard.lowerBound * g..<shard.upperBound * g).map {
+                PPOTrainer.exampleGenerator(seed: settings.seed, iteration: iteration, index: $0)
+            }
+            rollout = try collector.collect(promptTokens: collector.encode(prompts: repeated), promptTexts: repeated,
+                                            rowGenerators: &generators)
+        } else {
+            rollout = try collector.collect(prompts: repeated, using: &generator)
+        }
+        if try communicator.any(!rollout.rawScores.allSatisfy(\.isFinite)) {
+            throw TrainingError.nonFinite(quantity: "reward", step: current)
+        }
+        let (advantages, _, kl) = try distributedAdvantages(for: rollout)
+        let globalBatch = prompts.count * g
 
         let trainingStart = DispatchTime.now().uptimeNanoseconds
         var sums: [String: Double] = [:]
         for _ in 0..<settings.epochs {
-            let stats = try update(rollout: rollout, advantages: advantages, iteration: current)
+            let stats = try update(rollout: rollout, advantages: advantages, iteration: current, globalBatchSize: globalBatch)
             for (k, v) in stats { sums[k, default: 0] += v / Double(settings.epochs) }
         }
         let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - trainingStart) / 1e9
 
-        let b = Double(rollout.batchSize)
         var zeroStd = 0
         for start in stride(from: 0, to: rollout.batchSize, by: g) {
             let group = rollout.scores[start..<(start + g)]
             if group.allSatisfy({ $0 == group.first! }) { zeroStd += 1 }
         }
         var m = sums
-        m["objective/reward"] = rollout.rawScores.reduce(0) { $0 + Double($1) } / b
-        m["objective/scores"] = rollout.scores.reduce(0) { $0 + Double($1) } / b
-        m["objective/kl"] = kl.reduce(0) { $0 + Double($1) } / b
-        m["objective/zero_std_fraction"] = Double(zeroStd) / Double(prompts.count)
-        m["objective/advantage_std"] = standardDeviation(advantages[...])
-        m["response/length"] = Double(rollout.mask.sum()) / b
-        m["response/stopped"] = Double(rollout.stopped.filter { $0 }.count) / b
+        if distributed {
+            let totals = try communicator.allReduceSum([
+                rollout.rawScores.reduce(0) { $0 + Double($1) }, rollout.scores.reduce(0) { $0 + Double($1) },
+                kl.reduce(0) { $0 + Double($1) }, Double(zeroStd), Double(rollout.mask.sum()),
+                Double(rollout.stopped.filter { $0 }.count), advantages.reduce(0.0) { $0 + Double($1) },
+                advantages.reduce(0.0) { $0 + Double($1) * Double($1) },
+            ])
+            let b = Double(globalBatch), mean = totals[6] / b
+            m["objective/reward"] = totals[0] / b
+            m["objective/scores"] = totals[1] / b
+            m["objective/kl"] = totals[2] / b
+            m["objective/zero_std_fraction"] = totals[3] / Double(prompts.count)
+            m["objective/advantage_std"] = b > 1 ? (max(0, totals[7] - b * mean * mean) / (b - 1)).squareRoot() : 0
+            m["response/length"] = totals[4] / b
+            m["response/stopped"] = totals[5] / b
+        } else {
+            let b = Double(rollout.batchSize)
+            m["objective/reward"] = rollout.rawScores.reduce(0) { $0 + Double($1) } / b
+            m["objective/scores"] = rollout.scores.reduce(0) { $0 + Double($1) } / b
+            m["objective/kl"] = kl.reduce(0) { $0 + Double($1) } / b
+            m["objective/zero_std_fraction"] = Double(zeroStd) / Double(prompts.count)
+            m["objective/advantage_std"] = standardDeviation(advantages[...])
+            m["response/length"] = Double(rollout.mask.sum()) / b
+            m["response/stopped"] = Double(rollout.stopped.filter { $0 }.count) / b
+        }
         m["optimizer/learning_rate"] = Double(optimizer.learningRate)
         m["timing/generation"] = collector.lastTimings.generation
         m["timing/scoring"] = collector.lastTimings.scoring
@@ -200,15 +285,18 @@ public final class CriticFreeTrainer {
     }
 
     /// One optimizer step over the whole rollout, accumulating micro-batch gradients.
-    func update(rollout: PPORollout, advantages: [Float], iteration current: Int) throws -> [String: Double] {
-        let b = rollout.batchSize
-        let micro = min(settings.microBatchSize, b)
-        let microBatchCount = (b + micro - 1) / micro
-        let totalTokens = Double(rollout.mask.sum())
+    func update(rollout: PPORollout, advantages: [Float], iteration current: Int, globalBatchSize: Int) throws -> [String: Double] {
+        let localBatch = rollout.batchSize
+        let b = globalBatchSize
+        let micro = min(settings.microBatchSize, localBatch)
+        // The loss weights' denominators are the whole batch's (sums over ranks).
+        let counts = try communicator.allReduceSum([Double(rollout.mask.sum()), Double((localBatch + micro - 1) / micro)])
+        let totalTokens = counts[0]
+        let microBatchCount = Int(counts[1])
         optimizer.zeroGradients()
         var stats: [String: Double] = [:]
-        for start in stride(from: 0, to: b, by: micro) {
-            let rows = Array(start..<min(start + micro, b))
+        for start in stride(from: 0, to: localBatch, by: micro) {
+            let rows = Array(start..<min(start + micro, localBatch))
             let part = rollout.episodes(rows)
             let partAdvantages = rows.map { advantages[$0] }
             let scores = try policy.scoreResponses(prompts: part.prompts, responses: part.responses,
@@ -236,6 +324,12 @@ public final class CriticFreeTrainer {
             stats["policy/ratio", default: 0] += share * result.meanRatio
         }
         let parameters = policy.parameters()
+        if communicator.size > 1 {
+            let keys = ["loss/kl", "loss/policy", "policy/clipfrac", "policy/ratio"]
+            let summed = try communicator.allReduceSum(keys.map { stats[$0] ?? 0 })
+            for (key, value) in zip(keys, summed) { stats[key] = value }
+        }
+        try communicator.allReduceGradients(parameters, weight: 1)
         let norm = settings.maximumGradientNorm > 0 ? clipGradientNorm(parameters, maxNorm: settings.maximumGradientNorm)
             : gradientNorm(parameters)
         guard norm.isFinite else { throw TrainingError.nonFinite(quantity: "gradient", step: current) }
@@ -257,13 +351,14 @@ public final class CriticFreeTrainer {
         guard !prompts.isEmpty else { throw TrainingError.emptyData(what: "the prompt set") }
         func checkpoint() throws -> TrainingDisposition {
             guard let checkpointDirectory else { return .continue }
-            let url = try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
-            return progress(.checkpoint(step: iteration, path: url.path))
+            let url = communicator.isRoot ? try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
+                : checkpointDirectory.appendingPathComponent(CheckpointFolder.name(step: iteration))
+            return try communicator.agree(progress(.checkpoint(step: iteration, path: url.path)))
         }
         while iteration < settings.iterations {
             let indices = promptIndices(iteration: iteration, promptCount: prompts.count)
             let metrics = try step(prompts: indices.map { prompts[$0] })
-            if progress(.step(step: iteration, totalSteps: settings.iterations, metrics: metrics)) == .stop {
+            if try communicator.agree(progress(.step(step: iteration, totalSteps: settings.iterations, metrics: metrics))) == .stop {
                 _ = try checkpoint()
                 return
             }

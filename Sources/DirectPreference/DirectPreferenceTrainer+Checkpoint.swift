@@ -34,7 +34,8 @@ extension DirectPreferenceTrainer: CheckpointedTrainer {
                     throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for \(state.order.count) training items, this trainer has \(self.trainingCount); resume with the same data")
                 }
             }, restore: { state in
-                if state.threads > 0 { Compute.threadCount = state.threads }
+                // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).
+                if state.threads > 0 && self.communicator.size == 1 { Compute.threadCount = state.threads }
                 self.step = state.step
                 self.generator = state.generator
                 self.order = state.order

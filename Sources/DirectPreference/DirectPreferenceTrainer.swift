@@ -1,5 +1,6 @@
 // DirectPreferenceTrainer: DPO (sigmoid, hinge, robust), IPO, KTO and ORPO on a GPT policy (as TRL implements them),
 // with reference log-probabilities precomputed once, held-out implicit-reward accuracy, events and checkpoints.
+import Distributed
 import Foundation
 import LanguageModels
 import NeuralNetworks
@@ -55,6 +56,13 @@ public final class DirectPreferenceTrainer {
     /// Held-out comparisons for the implicit-reward accuracy.
     public let validation: [PreferencePair]
     public let optimizer: AdamW
+    /// The ranks training together (one process by default). Each scores its shard of the reference
+    /// log-probabilities once, takes its contiguous shard of every global batch and weights its gradient by its
+    /// share of the batch (ORPO: of the chosen tokens and the pairs; KTO's reference point is the global batch's),
+    /// so every rank takes the one-process step of the global batch. Only rank 0 writes checkpoints.
+    public let communicator: any Communicator
+    /// Bytes of gradient this rank all-reduced in the last update (0 in one process).
+    public internal(set) var lastAllReducedBytes = 0
     /// Updates taken so far.
     public internal(set) var step = 0
 
@@ -81,7 +89,8 @@ public final class DirectPreferenceTrainer {
     /// - Throws: `ConfigError`; `TrainingError.emptyData` for no training data; `.invalidInput` for unpaired data
     ///   given to DPO or ORPO; model errors for bad ids.
     public init(method: DirectPreferenceMethod, config: DirectPreferenceConfig, policy: GPT, reference: GPT? = nil,
-                padToken: Int32, training: DirectPreferenceData, validation: [PreferencePair] = []) throws {
+                padToken: Int32, training: DirectPreferenceData, validation: [PreferencePair] = [],
+                communicator: any Communicator = SingleProcessCommunicator()) throws {
         try config.validate()
         guard training.count > 0 else { throw TrainingError.emptyData(what: "the preference training set") }
         self.method = method
@@ -89,6 +98,7 @@ public final class DirectPreferenceTrainer {
         self.policy = policy
         self.padToken = padToken
         self.validation = validation
+        self.communicator = communicator
         generator = SeededGenerator(seed: config.seed)
         switch (method, training) {
         case (.kto, .paired(let p)): (pairs, examples) = ([], UnpairedExample.unpaired(p))
@@ -116,8 +126,10 @@ public final class DirectPreferenceTrainer {
         self.reference = frozen
         func score(_ prompts: [[Int32]], _ completions: [[Int32]]) throws -> [Float] {
             guard let frozen, !prompts.isEmpty else { return [] }
-            return try sequenceLogProbabilityValues(frozen, prompts: prompts, completions: completions, padToken: padToken,
-                                                    chunkSize: config.scoringBatchSize)
+            return try shardedValues(count: prompts.count, communicator: communicator) { range in
+                try sequenceLogProbabilityValues(frozen, prompts: Array(prompts[range]), completions: Array(completions[range]),
+                                                 padToken: padToken, chunkSize: config.scoringBatchSize)
+            }
         }
         referenceChosen = try score(pairs.map(\.promptTokens), pairs.map(\.chosenTokens))
         referenceRejected = try score(pairs.map(\.promptTokens), pairs.map(\.rejectedTokens))
@@ -158,6 +170,12 @@ public final class DirectPreferenceTrainer {
 
     /// The method's loss on the training items `indices`, with gradient.
     public func loss(indices: [Int]) throws -> PreferenceLossResult {
+        try loss(indices: indices, global: nil)
+    }
+
+    /// The loss of a shard of a global batch: ORPO's denominators and KTO's reference point are the global
+    /// batch's (`global`, nil for a batch of its own).
+    func loss(indices: [Int], global: GlobalBatch?) throws -> PreferenceLossResult {
         switch method {
         case .dpo, .orpo:
             let batch = indices.map { pairs[$0] }
@@ -168,7 +186,8 @@ public final class DirectPreferenceTrainer {
             let chosen = sums.slice(axis: 0, 0..<n), rejected = sums.slice(axis: 0, n..<(2 * n))
             if method == .orpo {
                 return orpoLoss(policyChosen: chosen, policyRejected: rejected, chosenLengths: Array(lengths[0..<n]),
-                                rejectedLengths: Array(lengths[n...]), beta: config.beta)
+                                rejectedLengths: Array(lengths[n...]), beta: config.beta,
+                                denominators: global.map { (Double(max($0.chosenTokens, 1)), Double($0.count)) })
             }
             return dpoLoss(policyChosen: chosen, policyRejected: rejected, referenceChosen: indices.map { referenceChosen[$0] },
                            referenceRejected: indices.map { referenceRejected[$0] }, chosenLengths: Array(lengths[0..<n]),
@@ -179,7 +198,8 @@ public final class DirectPreferenceTrainer {
             let mismatchedPolicy = try sequenceLogProbabilityValues(
                 policy, prompts: batch.map(\.promptTokens), completions: indices.map { mismatchedCompletions[$0] },
                 padToken: padToken, chunkSize: config.scoringBatchSize)
-            let z = ktoReferencePoint(policyMismatched: mismatchedPolicy, referenceMismatched: indices.map { referenceMismatched[$0] })
+            let z = global?.ktoReferencePoint
+                ?? ktoReferencePoint(policyMismatched: mismatchedPolicy, referenceMismatched: indices.map { referenceMismatched[$0] })
             let (sums, _) = try sequenceLogProbabilities(policy, prompts: batch.map(\.promptTokens),
                                                          completions: batch.map(\.completionTokens), padToken: padToken)
             return ktoLoss(policy: sums, reference: indices.map { referenceExamples[$0] }, desirable: batch.map(\.desirable),
@@ -192,15 +212,53 @@ public final class DirectPreferenceTrainer {
     ///
     /// - Returns: the step's metrics.
     /// - Throws: `TrainingError.nonFinite` for a NaN or infinite loss or gradient (no update is applied).
+    /// What a rank's shard needs to know of the global batch.
+    struct GlobalBatch {
+        var count: Int
+        var chosenTokens: Int
+        var ktoReferencePoint: Double?
+    }
+
     @discardableResult
     public func trainStep() throws -> [String: Double] {
-        let indices = nextIndices()
+        let globalIndices = nextIndices()
         optimizer.zeroGradients()
-        let result = try loss(indices: indices)
-        let value = Double(result.loss.value.item)
-        guard value.isFinite else { throw TrainingError.nonFinite(quantity: "train/loss", step: step + 1) }
-        try result.loss.backward()
+        let distributed = communicator.size > 1
+        let indices = Array(globalIndices[communicator.shard(of: globalIndices.count)])
+        var global: GlobalBatch?
+        if distributed {
+            let chosenTokens = method == .orpo ? globalIndices.reduce(0) { $0 + pairs[$1].chosenTokens.count } : 0
+            var z: Double?
+            if method == .kto {
+                // z = max(0, mean over the global batch of the mismatched log-ratios): sums over ranks.
+                let policyMismatched = indices.isEmpty ? [] : try sequenceLogProbabilityValues(
+                    policy, prompts: indices.map { examples[$0].promptTokens }, completions: indices.map { mismatchedCompletions[$0] },
+                    padToken: padToken, chunkSize: config.scoringBatchSize)
+                let local = zip(policyMismatched, indices).reduce(0.0) { $0 + Double($1.0) - Double(referenceMismatched[$1.1]) }
+                z = max(0, try communicator.allReduceSum([local])[0] / Double(globalIndices.count))
+            }
+            global = GlobalBatch(count: globalIndices.count, chosenTokens: chosenTokens, ktoReferencePoint: z)
+        }
+        let result = indices.isEmpty ? nil : try loss(indices: indices, global: global)
+        // ORPO's shard loss already has the global denominators; DPO's and KTO's are means over the shard.
+        let share = distributed && method != .orpo ? Double(indices.count) / Double(globalIndices.count) : 1
+        let localValue = result.map { Double($0.loss.value.item) } ?? 0
+        // Σ over ranks: the loss, the rewards and their count, correct pairs and margins, the statistics, finiteness.
+        var local = [localValue * share, 0, 0, 0, 0, 0, 0, localValue.isFinite ? 0 : 1]
+        if let result {
+            local[1] = result.chosenRewards.reduce(0, +)
+            local[2] = Double(result.chosenRewards.count)
+            local[3] = result.rejectedRewards.reduce(0, +)
+            local[4] = Double(result.rejectedRewards.count)
+            local[5] = Double(zip(result.chosenRewards, result.rejectedRewards).filter { $0 > $1 }.count)
+            local[6] = zip(result.chosenRewards, result.rejectedRewards).reduce(0) { $0 + $1.0 - $1.1 }
+        }
+        let sums = try communicator.allReduceSum(local)
+        guard sums[7] == 0 else { throw TrainingError.nonFinite(quantity: "train/loss", step: step + 1) }
+        let value = distributed ? sums[0] : localValue
+        if let result { try (share == 1 ? result.loss : result.loss * Float(share)).backward() }
         let parameters = policy.parameters()
+        lastAllReducedBytes = try communicator.allReduceGradients(parameters, weight: 1)
         let norm = config.maximumGradientNorm > 0
             ? clipGradientNorm(parameters, maxNorm: Float(config.maximumGradientNorm)) : gradientNorm(parameters)
         guard norm.isFinite else { throw TrainingError.nonFinite(quantity: "gradient", step: step + 1) }
@@ -210,6 +268,23 @@ public final class DirectPreferenceTrainer {
         optimizer.zeroGradients()
         step += 1
         var metrics: [String: Double] = ["train/loss": value, "train/grad_norm": Double(norm), "train/learning_rate": rate]
+        if distributed {
+            // The statistics of each shard, weighted by its share of the batch (their global values for means).
+            // (The same keys on every rank, so that the buffers match; ORPO's NLL has the global denominator already.)
+            let keys = ["kl", "log_odds_chosen", "log_odds_ratio", "nll_loss"]
+            let weight = Double(indices.count) / Double(globalIndices.count)
+            let statistics = try communicator.allReduceSum(keys.map { (result?.statistics[$0] ?? 0) * ($0 == "nll_loss" ? 1 : weight) })
+            let present = try communicator.allReduceSum(keys.map { result?.statistics[$0] != nil ? 1 : 0 })
+            for (k, key) in keys.enumerated() where present[k] > 0 { metrics["train/\(key)"] = statistics[k] }
+            if sums[2] > 0 { metrics["train/rewards/chosen"] = sums[1] / sums[2] }
+            if sums[4] > 0 { metrics["train/rewards/rejected"] = sums[3] / sums[4] }
+            if method != .kto && sums[2] > 0 {
+                metrics["train/rewards/accuracy"] = sums[5] / sums[2]
+                metrics["train/rewards/margin"] = sums[6] / sums[2]
+            }
+            return metrics
+        }
+        guard let result else { return metrics }
         func mean(_ x: [Double]) -> Double? { x.isEmpty ? nil : x.reduce(0, +) / Double(x.count) }
         metrics["train/rewards/chosen"] = mean(result.chosenRewards)
         metrics["train/rewards/rejected"] = mean(result.rejectedRewards)
@@ -229,10 +304,14 @@ public final class DirectPreferenceTrainer {
     public func evaluate() throws -> [String: Double]? {
         guard !validation.isEmpty else { return nil }
         let prompts = validation.map(\.promptTokens)
-        let chosen = try sequenceLogProbabilityValues(policy, prompts: prompts, completions: validation.map(\.chosenTokens),
-                                                      padToken: padToken, chunkSize: config.scoringBatchSize)
-        let rejected = try sequenceLogProbabilityValues(policy, prompts: prompts, completions: validation.map(\.rejectedTokens),
-                                                        padToken: padToken, chunkSize: config.scoringBatchSize)
+        let chosen = try shardedValues(count: validation.count, communicator: communicator) { range in
+            try sequenceLogProbabilityValues(policy, prompts: Array(prompts[range]), completions: validation[range].map(\.chosenTokens),
+                                             padToken: padToken, chunkSize: config.scoringBatchSize)
+        }
+        let rejected = try shardedValues(count: validation.count, communicator: communicator) { range in
+            try sequenceLogProbabilityValues(policy, prompts: Array(prompts[range]), completions: validation[range].map(\.rejectedTokens),
+                                             padToken: padToken, chunkSize: config.scoringBatchSize)
+        }
         var correct = 0.0, margin = 0.0, rewardW = 0.0, rewardL = 0.0
         let averaged = method == .orpo || (method == .dpo && config.loss == .ipo)
         for i in validation.indices {
@@ -269,15 +348,16 @@ public final class DirectPreferenceTrainer {
         if step == 0, let warning = ktoBalanceWarning, progress(.warning(warning)) == .stop { return }
         while step < totalSteps {
             let metrics = try trainStep()
-            var disposition = progress(.step(step: step, totalSteps: totalSteps, metrics: metrics))
+            var disposition = try communicator.agree(progress(.step(step: step, totalSteps: totalSteps, metrics: metrics)))
             let evaluationDue = step == totalSteps || (config.evaluationInterval > 0 && step % config.evaluationInterval == 0)
             if evaluationDue, let evaluation = try evaluate() {
-                if progress(.evaluation(step: step, metrics: evaluation)) == .stop { disposition = .stop }
+                if try communicator.agree(progress(.evaluation(step: step, metrics: evaluation))) == .stop { disposition = .stop }
             }
             let checkpointDue = step == totalSteps || disposition == .stop || (checkpointEvery > 0 && step % checkpointEvery == 0)
             if let checkpointDirectory, checkpointDue {
-                let url = try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
-                if progress(.checkpoint(step: step, path: url.path)) == .stop { disposition = .stop }
+                let url = communicator.isRoot ? try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
+                    : checkpointDirectory.appendingPathComponent(CheckpointFolder.name(step: step))
+                if try communicator.agree(progress(.checkpoint(step: step, path: url.path))) == .stop { disposition = .stop }
             }
             if disposition == .stop { return }
         }
@@ -294,4 +374,16 @@ extension DirectPreferenceTrainer {
         guard ratio < 1 || ratio > 4.0 / 3 else { return nil }
         return String(format: "KTO: desirableWeight·#desirable / (undesirableWeight·#undesirable) = %.3f is outside [1, 4/3]; adjust desirableWeight or undesirableWeight", ratio)
     }
+}
+
+/// `compute(range)` for this rank's shard of `count` items, gathered on every rank with one all-reduce (every
+/// rank must call it together); in one process, `compute(0..<count)`.
+func shardedValues(count: Int, communicator: any Communicator, _ compute: (Range<Int>) throws -> [Float]) throws -> [Float] {
+    guard communicator.size > 1 else { return try compute(0..<count) }
+    let mine = communicator.shard(of: count)
+    var all = [Float](repeating: 0, count: count)
+    if !mine.isEmpty {
+        for (i, value) in zip(mine, try compute(mine)) { all[i] = value }
+    }
+    return try communicator.allReduceSum(all)
 }

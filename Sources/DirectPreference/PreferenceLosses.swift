@@ -204,13 +204,17 @@ public func ktoLoss(policy: Variable, reference: [Float], desirable: [Bool], ref
 ///   - chosenLengths: |y_w|.
 ///   - rejectedLengths: |y_l|.
 ///   - beta: β (λ in the paper). Default 0.1.
+///   - denominators: Σ|y_w| and N of the global batch when this batch is one rank's shard of it (data parallel):
+///     the shard's loss is then its part of the global loss, and the ranks' losses and gradients add up to the
+///     global ones. Default: this batch's own.
 public func orpoLoss(policyChosen: Variable, policyRejected: Variable, chosenLengths: [Int], rejectedLengths: [Int],
-                     beta: Double = 0.1) -> PreferenceLossResult {
+                     beta: Double = 0.1, denominators: (chosenTokens: Double, pairs: Double)? = nil) -> PreferenceLossResult {
     let n = policyChosen.shape[0]
     precondition(policyRejected.shape == [n] && chosenLengths.count == n && rejectedLengths.count == n,
                  "orpoLoss: every input needs N = \(n) entries")
     let pw = policyChosen.value.scalars, pl = policyRejected.value.scalars
-    let chosenTokens = Double(max(chosenLengths.reduce(0, +), 1))
+    let chosenTokens = denominators?.chosenTokens ?? Double(max(chosenLengths.reduce(0, +), 1))
+    let pairCount = denominators?.pairs ?? Double(n)
     var nll = 0.0, oddsTerm = 0.0, logOddsSum = 0.0
     var gw = [Double](repeating: 0, count: n), gl = [Double](repeating: 0, count: n)
     var rw = [Double](), rl = [Double]()
@@ -225,12 +229,12 @@ public func orpoLoss(policyChosen: Variable, policyRejected: Variable, chosenLen
         // d logodds/dā = 1 + e^ā/(1 − e^ā) = 1/(1 − e^ā) = −1/expm1(ā); d logσ(u)/du = σ(−u).
         let dUpper = -1 / Foundation.expm1(aw), dLower = -1 / Foundation.expm1(al)
         let s = sigmoid(-logOdds)
-        gw[i] = -1 / chosenTokens - beta * s * dUpper / lw / Double(n)
-        gl[i] = beta * s * dLower / ll / Double(n)
+        gw[i] = -1 / chosenTokens - beta * s * dUpper / lw / pairCount
+        gl[i] = beta * s * dLower / ll / pairCount
         rw.append(beta * aw)
         rl.append(beta * al)
     }
-    let value = nll - beta * oddsTerm / Double(n)
+    let value = nll - beta * oddsTerm / pairCount
     return PreferenceLossResult(
         loss: scalarNode([policyChosen, policyRejected], value: value, gradients: [gw, gl]),
         chosenRewards: rw, rejectedRewards: rl,

@@ -71,6 +71,28 @@ extension GPT {
     ///   `maximumNewTokens` exceeds `contextLength`.
     public func generate<G: RandomNumberGenerator>(prompts: TokenBatch, options: GenerationOptions,
                                                    using generator: inout G) throws -> GenerationResult {
+        try generate(prompts: prompts, options: options) { _ in generator.nextUniformDouble() }
+    }
+
+    /// Generates responses with one generator per row: row b draws its uniforms from `rowGenerators[b]` only, so
+    /// a row's response does not depend on which other rows share its batch (data-parallel ranks sample the
+    /// tokens one process would, when each row's generator is seeded from the run, the step and the row's global
+    /// index).
+    ///
+    /// - Throws: as `generate(prompts:options:using:)`, and `LanguageModelError.invalidOption` when the number
+    ///   of generators is not the number of rows.
+    public func generate(prompts: TokenBatch, options: GenerationOptions,
+                         rowGenerators: inout [SeededGenerator]) throws -> GenerationResult {
+        guard rowGenerators.count == prompts.batchSize else {
+            throw LanguageModelError.invalidOption(name: "rowGenerators", value: "\(rowGenerators.count) generators",
+                                                   fix: "pass one generator per prompt row (\(prompts.batchSize))")
+        }
+        return try generate(prompts: prompts, options: options) { b in rowGenerators[b].nextUniformDouble() }
+    }
+
+    /// The sampler; `uniform(b)` draws row b's next uniform number (called in row order, once per unfinished row
+    /// and step, never in greedy mode).
+    private func generate(prompts: TokenBatch, options: GenerationOptions, uniform draw: (Int) -> Double) throws -> GenerationResult {
         try options.validate()
         try validate(prompts)
         let B = prompts.batchSize, P = prompts.length, V = config.vocabularySize
@@ -115,7 +137,7 @@ extension GPT {
             var uniforms = [Double](repeating: 0, count: B)
 
             for step in 0..<maxNew {
-                for b in 0..<B where !finished[b] && !options.greedy { uniforms[b] = generator.nextUniformDouble() }
+                for b in 0..<B where !finished[b] && !options.greedy { uniforms[b] = draw(b) }
                 let masking = step < options.minimumNewTokens && !options.stopTokens.isEmpty
                 let currentLogits = logits, active = finished.map { !$0 }
                 uniforms.withUnsafeBufferPointer { u in

@@ -115,6 +115,14 @@ public struct PPOConfig: Codable, Equatable, Sendable {
     /// (InstructGPT 0.992; 0 = off). Default 0.
     public var emaDecay: Float = 0
 
+    // MARK: Data parallel
+
+    /// Sample each response from its own generator, seeded by (seed, iteration, the episode's index in the
+    /// iteration's batch), so that a run does not depend on how the batch is split: N data-parallel ranks sample
+    /// the tokens of one process. Always on with more than one rank; off by default (one generator for the whole
+    /// batch, as before). Default false.
+    public var exampleSeeding = false
+
     public init() {}
 
     public init(from decoder: Decoder) throws {
@@ -137,7 +145,7 @@ public struct PPOConfig: Codable, Equatable, Sendable {
         try read(.warmupIterations, &warmupIterations); try read(.adamBeta1, &adamBeta1)
         try read(.adamBeta2, &adamBeta2); try read(.adamEpsilon, &adamEpsilon); try read(.weightDecay, &weightDecay)
         try read(.maximumGradientNorm, &maximumGradientNorm); try read(.ptxCoefficient, &ptxCoefficient)
-        try read(.ptxBatchSize, &ptxBatchSize); try read(.emaDecay, &emaDecay)
+        try read(.ptxBatchSize, &ptxBatchSize); try read(.emaDecay, &emaDecay); try read(.exampleSeeding, &exampleSeeding)
     }
 
     /// One line per field, for `--help` (JSON key, description with its default).
@@ -177,6 +185,7 @@ public struct PPOConfig: Codable, Equatable, Sendable {
         ("ptxCoefficient", "gamma_ptx: weight of the pretraining LM loss (0 = plain PPO)"),
         ("ptxBatchSize", "pretraining blocks per minibatch for PPO-ptx"),
         ("emaDecay", "decay of an EMA of the policy weights after each optimizer step (0 = off)"),
+        ("exampleSeeding", "sample each response from a generator seeded by (seed, iteration, episode index), so that runs at any rank count sample the same tokens (always on under mpirun)"),
     ]
 
     /// Checks every field and the relations between them.

@@ -66,6 +66,14 @@ public struct PPORollout {
 extension PPORollout {
     /// The episodes `indices`, with the padding columns they all share removed (left of the prompts, right of
     /// the responses), so a minibatch of short episodes costs less. Padding never changes the loss (tested).
+    /// The number of real response tokens of episode `row`.
+    public func responseTokenCount(row: Int) -> Double {
+        mask.withUnsafeBufferPointer { m in
+            let r = responses.length
+            return (0..<r).reduce(0.0) { $0 + Double(m[row * r + $1]) }
+        }
+    }
+
     public func episodes(_ indices: [Int]) -> PPORollout {
         let p = prompts.rows(indices).withoutSharedLeftPadding()
         var r = responses.rows(indices)

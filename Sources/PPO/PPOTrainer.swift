@@ -1,5 +1,6 @@
 // PPOTrainer: PPO-RLHF (Ziegler et al. 2019, arXiv 1909.08593; InstructGPT, arXiv 2203.02155 §3.5) with
 // PPO-ptx, over a GPT policy, a frozen reference, a value head or separate value model and any reward.
+import Distributed
 import Foundation
 import LanguageModels
 import NeuralNetworks
@@ -52,6 +53,13 @@ public final class PPOTrainer {
     public internal(set) var iteration = 0
     /// The source of every random choice: sampling and minibatch shuffles.
     public var generator: SeededGenerator
+    /// The ranks training together (one process by default). Each iteration's prompts are sharded across ranks
+    /// (contiguous shards of the batch); each rank samples, scores and computes advantages for its episodes, with
+    /// whitening, the KL and every batch statistic taken over the whole batch (all-reduced sums and counts), and
+    /// every minibatch update is data-parallel: each rank's part of the loss is weighted by its share of the
+    /// minibatch's tokens and the gradients are all-reduced. Responses are sampled with `exampleSeeding`, so N
+    /// ranks sample the tokens of one process with `exampleSeeding` on. Only rank 0 writes checkpoints.
+    public let communicator: any Communicator
 
     let policyOptimizer: AdamW
     let valueOptimizer: AdamW?
@@ -80,8 +88,14 @@ public final class PPOTrainer {
     ///   - pretraining: blocks for PPO-ptx; required when `config.ptxCoefficient > 0`.
     /// - Throws: `ConfigError` for bad settings or a missing pretraining source; `OptimizerError`.
     public init(config: PPOConfig, policy: GPT, reference: GPT? = nil, critic: PPOCritic? = nil, reward: PPOReward,
-                tokenizer: (any Tokenizer)?, tokens: PPOTokenConventions, pretraining: PretrainingBlocks? = nil) throws {
+                tokenizer: (any Tokenizer)?, tokens: PPOTokenConventions, pretraining: PretrainingBlocks? = nil,
+                communicator: any Communicator = SingleProcessCommunicator()) throws {
         try config.validate()
+        if config.batchSize < communicator.size {
+            throw ConfigError(field: "batchSize", value: "\(config.batchSize)",
+                              requirement: "every one of the \(communicator.size) ranks needs at least one episode; use a batchSize of at least \(communicator.size) or fewer ranks")
+        }
+        self.communicator = communicator
         if config.ptxCoefficient > 0 && pretraining == nil {
             throw ConfigError(field: "ptxCoefficient", value: "\(config.ptxCoefficient)",
                               requirement: "PPO-ptx needs pretraining data; pass `pretraining:` blocks or set ptxCoefficient to 0")
@@ -140,46 +154,75 @@ public final class PPOTrainer {
         let rate = schedule(iteration)
         policyOptimizer.learningRate = config.learningRate * rate
         valueOptimizer?.learningRate = (config.valueLearningRate > 0 ? config.valueLearningRate : config.learningRate) * rate
+        let distributed = communicator.size > 1
+        let globalBatch = promptTokens.batchSize
+        let shard = communicator.shard(of: globalBatch)
 
-        // 1–2. Collect: sample, then score with the training forward pass, the reference and the reward.
-        let rollout = try collector.collect(promptTokens: promptTokens, promptTexts: promptTexts, using: &generator)
-        if let bad = rollout.rawScores.firstIndex(where: { !$0.isFinite }) {
-            _ = bad
-            throw TrainingError.nonFinite(quantity: "reward", step: current)
+        // 1–2. Collect this rank's episodes: sample, then score with the training forward pass, the reference and
+        // the reward.
+        let localPrompts = distributed ? promptTokens.rows(Array(shard)) : promptTokens
+        let localTexts = promptTexts.isEmpty ? [] : Array(promptTexts[shard])
+        let rollout: PPORollout
+        if config.exampleSeeding || distributed {
+            var generators = shard.map { PPOTrainer.exampleGenerator(seed: config.seed, iteration: iteration, index: $0) }
+            rollout = try collector.collect(promptTokens: localPrompts, promptTexts: localTexts, rowGenerators: &generators)
+        } else {
+            rollout = try collector.collect(promptTokens: localPrompts, promptTexts: localTexts, using: &generator)
         }
+        let nonFinite = rollout.rawScores.contains { !$0.isFinite }
+        if try communicator.any(nonFinite) { throw TrainingError.nonFinite(quantity: "reward", step: current) }
 
-        // 3–4. KL-shaped rewards, advantages and returns.
+        // 3–4. KL-shaped rewards, advantages and returns (whitened over the whole batch).
         let beta = klController.coefficient
         let advantagesStart = DispatchTime.now().uptimeNanoseconds
-        let advantages = estimateAdvantages(rollout: rollout, klCoefficient: Float(beta), estimator: config.klEstimator,
-                                            whitenRewards: config.whitenRewards, gamma: config.gamma, lambda: config.lambda)
+        let advantages = try estimateAdvantages(rollout: rollout, klCoefficient: Float(beta), estimator: config.klEstimator,
+                                                whitenRewards: config.whitenRewards, gamma: config.gamma, lambda: config.lambda,
+                                                communicator: communicator)
         let advantagesSeconds = Double(DispatchTime.now().uptimeNanoseconds - advantagesStart) / 1e9
 
         // 5. PPO epochs over shuffled minibatches.
         let trainingStart = DispatchTime.now().uptimeNanoseconds
-        let update = try self.update(rollout: rollout, advantages: advantages)
+        let update = try self.update(rollout: rollout, advantages: advantages, globalBatchSize: globalBatch, offset: shard.lowerBound)
         let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - trainingStart) / 1e9
 
-        // 6. Metrics, then the KL controller.
+        // 6. Metrics (of the whole batch), then the KL controller.
         let mask = rollout.mask
-        let b = Double(rollout.batchSize)
         var m = update.values
-        m["objective/reward"] = rollout.scores.reduce(0) { $0 + Double($1) } / b
-        m["objective/raw_score"] = rollout.rawScores.reduce(0) { $0 + Double($1) } / b
         m["objective/kl"] = advantages.meanSequenceKL
         m["objective/kl_coef"] = beta
-        m["objective/entropy"] = maskedMean(rollout.entropies, mask: mask)
         m["objective/non_score_reward"] = advantages.meanNonScoreReward
-        m["val/explained_variance"] = explainedVariance(values: rollout.values, returns: advantages.returns, mask: mask)
-        m["val/mean"] = maskedMean(rollout.values, mask: mask)
-        m["response/length"] = Double(mask.sum()) / b
-        m["response/stopped"] = Double(rollout.stopped.filter { $0 }.count) / b
+        if distributed {
+            let sums = try communicator.allReduceSum([
+                rollout.scores.reduce(0) { $0 + Double($1) }, rollout.rawScores.reduce(0) { $0 + Double($1) },
+                maskedSum(rollout.entropies, mask: mask), maskedSum(rollout.values, mask: mask), Double(mask.sum()),
+                Double(rollout.stopped.filter { $0 }.count), Double(rollout.batchSize),
+            ])
+            let b = sums[6], tokens = max(sums[4], 1)
+            m["objective/reward"] = sums[0] / b
+            m["objective/raw_score"] = sums[1] / b
+            m["objective/entropy"] = sums[2] / tokens
+            m["val/mean"] = sums[3] / tokens
+            m["response/length"] = sums[4] / b
+            m["response/stopped"] = sums[5] / b
+            let returns = try maskedMoments(advantages.returns, mask: mask, unbiased: false, communicator: communicator)
+            let residual = try maskedMoments(advantages.returns - rollout.values, mask: mask, unbiased: false, communicator: communicator)
+            m["val/explained_variance"] = returns.variance == 0 ? .nan : 1 - residual.variance / returns.variance
+        } else {
+            let b = Double(rollout.batchSize)
+            m["objective/reward"] = rollout.scores.reduce(0) { $0 + Double($1) } / b
+            m["objective/raw_score"] = rollout.rawScores.reduce(0) { $0 + Double($1) } / b
+            m["objective/entropy"] = maskedMean(rollout.entropies, mask: mask)
+            m["val/explained_variance"] = explainedVariance(values: rollout.values, returns: advantages.returns, mask: mask)
+            m["val/mean"] = maskedMean(rollout.values, mask: mask)
+            m["response/length"] = Double(mask.sum()) / b
+            m["response/stopped"] = Double(rollout.stopped.filter { $0 }.count) / b
+        }
         m["optimizer/learning_rate"] = Double(policyOptimizer.learningRate)
         m["timing/generation"] = collector.lastTimings.generation
         m["timing/scoring"] = collector.lastTimings.scoring
         m["timing/advantages"] = advantagesSeconds
         m["timing/training"] = trainingSeconds
-        klController.update(currentKL: advantages.meanSequenceKL, episodes: rollout.batchSize)
+        klController.update(currentKL: advantages.meanSequenceKL, episodes: globalBatch)
         iteration += 1
         lastRollout = rollout
         return PPOStepMetrics(values: m)
@@ -195,8 +238,24 @@ public final class PPOTrainer {
     ///   `optimizer/gradient_norm`).
     /// - Throws: `TrainingError.nonFinite` for a NaN or infinite loss or gradient, before the optimizer step.
     public func update(rollout: PPORollout, advantages: PPOAdvantages) throws -> PPOStepMetrics {
+        try update(rollout: rollout, advantages: advantages, globalBatchSize: rollout.batchSize, offset: 0)
+    }
+
+    /// The seeded generator of one episode: from the run's seed, the iteration and the episode's index in the
+    /// iteration's batch, so that its sampled tokens do not depend on the rank that samples it.
+    public static func exampleGenerator(seed: UInt64, iteration: Int, index: Int) -> SeededGenerator {
+        SeededGenerator(seed: seed, step: iteration, example: index)
+    }
+
+    /// The PPO epochs over a batch of `globalBatchSize` episodes of which `rollout` holds this rank's, the
+    /// episodes `offset ..< offset + rollout.batchSize`. The minibatches are drawn over the whole batch (the same
+    /// permutation on every rank); each rank backpropagates its episodes of each, weighted by their share of the
+    /// minibatch's tokens, and the gradients are all-reduced before every optimizer step.
+    func update(rollout: PPORollout, advantages: PPOAdvantages, globalBatchSize: Int, offset: Int) throws -> PPOStepMetrics {
         let current = iteration + 1
-        let b = rollout.batchSize
+        let b = globalBatchSize
+        let local = offset..<(offset + rollout.batchSize)
+        let summedKeys = ["loss/policy", "loss/value", "policy/approxkl", "policy/clipfrac", "policy/ratio", "val/clipfrac"]
         let miniBatchSize = min(config.effectiveMiniBatchSize, b)
         precondition(b % miniBatchSize == 0, "update: \(b) episodes do not split into minibatches of \(miniBatchSize)")
         var sums: [String: Double] = [:]
@@ -207,18 +266,33 @@ public final class PPOTrainer {
             for start in stride(from: 0, to: b, by: miniBatchSize) {
                 let rows = Array(order[start..<(start + miniBatchSize)])
                 zeroGradients()
-                var stats = try accumulateGradients(rollout: rollout, advantages: advantages, episodes: rows,
+                var stats: [String: Double]
+                if communicator.size == 1 {
+                    stats = try accumulateGradients(rollout: rollout, advantages: advantages, episodes: rows,
                                                     microBatchSize: min(config.effectiveMicroBatchSize, miniBatchSize), iteration: current)
+                } else {
+                    // This rank's episodes of the minibatch, weighted by their share of its tokens.
+                    let mine = rows.filter { local.contains($0) }.map { $0 - offset }
+                    let localTokens = mine.reduce(0.0) { $0 + rollout.responseTokenCount(row: $1) }
+                    let totalTokens = try communicator.allReduceSum([localTokens])[0]
+                    let partial = mine.isEmpty ? [:] : try accumulateGradients(
+                        rollout: rollout, advantages: advantages, episodes: mine,
+                        microBatchSize: min(config.effectiveMicroBatchSize, miniBatchSize), iteration: current, totalTokens: totalTokens)
+                    let sums = try communicator.allReduceSum(summedKeys.map { partial[$0] ?? 0 })
+                    stats = Dictionary(uniqueKeysWithValues: zip(summedKeys, sums))
+                }
                 if let pretraining {
+                    // The same blocks on every rank, each rank's gradient weighted 1/size.
                     let batch = pretraining.next(count: config.ptxBatchSize)
                     let ptx = try policy.languageModelLoss(batch)
                     guard ptx.value.item.isFinite else { throw TrainingError.nonFinite(quantity: "loss/ptx", step: current) }
-                    try (ptx * config.ptxCoefficient).backward()
+                    try (ptx * (config.ptxCoefficient / Float(communicator.size))).backward()
                     stats["loss/ptx"] = Double(ptx.value.item)
                 } else {
                     stats["loss/ptx"] = 0
                 }
                 let parameters = trainableParameters
+                try communicator.allReduceGradients(parameters, weight: 1)
                 let norm = config.maximumGradientNorm > 0
                     ? clipGradientNorm(parameters, maxNorm: config.maximumGradientNorm)
                     : gradientNorm(parameters)
@@ -245,14 +319,9 @@ public final class PPOTrainer {
     ///   `policy/ratio` and `val/clipfrac` over the episodes.
     /// - Throws: `TrainingError.nonFinite` for a NaN or infinite loss.
     public func accumulateGradients(rollout: PPORollout, advantages: PPOAdvantages, episodes: [Int],
-                                    microBatchSize: Int, iteration: Int? = nil) throws -> [String: Double] {
+                                    microBatchSize: Int, iteration: Int? = nil, totalTokens: Double? = nil) throws -> [String: Double] {
         let step = iteration ?? self.iteration + 1
-        let totalTokens = episodes.reduce(0.0) { total, row in
-            total + rollout.mask.withUnsafeBufferPointer { m in
-                let r = rollout.responses.length
-                return (0..<r).reduce(0.0) { $0 + Double(m[row * r + $1]) }
-            }
-        }
+        let totalTokens = totalTokens ?? episodes.reduce(0.0) { $0 + rollout.responseTokenCount(row: $1) }
         var stats: [String: Double] = [:]
         for start in stride(from: 0, to: episodes.count, by: microBatchSize) {
             let rows = Array(episodes[start..<min(start + microBatchSize, episodes.count)])
@@ -328,20 +397,21 @@ public final class PPOTrainer {
         guard !prompts.isEmpty else { throw TrainingError.emptyData(what: "the prompt set") }
         func checkpoint() throws -> TrainingDisposition {
             guard let checkpointDirectory else { return .continue }
-            let url = try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
-            return progress(.checkpoint(step: iteration, path: url.path))
+            let url = communicator.isRoot ? try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
+                : checkpointDirectory.appendingPathComponent(CheckpointFolder.name(step: iteration))
+            return try communicator.agree(progress(.checkpoint(step: iteration, path: url.path)))
         }
         while iteration < config.iterations {
             let indices = promptIndices(iteration: iteration, promptCount: prompts.count)
             let metrics = try step(prompts: indices.map { prompts[$0] })
-            var disposition = progress(.step(step: iteration, totalSteps: config.iterations, metrics: metrics.values))
+            var disposition = try communicator.agree(progress(.step(step: iteration, totalSteps: config.iterations, metrics: metrics.values)))
             // Small negative means are sampling noise while π ≈ π_ref; below -0.2 nats something is biased.
             if let kl = metrics["objective/kl"], kl < -0.2 {
                 let cause = config.minimumNewTokens > 0
                     ? "minimumNewTokens (\(config.minimumNewTokens)) masks stop tokens while sampling but not while scoring, which biases the estimate; use 0"
                     : "the sampler and the scoring pass may disagree (check temperature and padding)"
                 let warning = String(format: "mean KL is negative (%.4f nats) at iteration %d; ", kl, iteration) + cause
-                if progress(.warning(warning)) == .stop { disposition = .stop }
+                if try communicator.agree(progress(.warning(warning))) == .stop { disposition = .stop }
             }
             if disposition == .stop {
                 _ = try checkpoint()

@@ -1,6 +1,7 @@
 // Pure functions of phases 2–4 of a PPO iteration (see the PPO article): the missing-stop penalty, KL-shaped
 // per-token rewards, optional reward whitening, GAE and advantage whitening. Shapes: [B, R] per-token tensors, [B]
 // scores.
+import Distributed
 import Foundation
 import TensorCore
 import TrainingCore
@@ -56,6 +57,16 @@ public func klShapedRewards(scores: [Float], kl: Tensor, mask: Tensor, klCoeffic
 ///   - lambda: GAE λ.
 public func estimateAdvantages(rollout: PPORollout, klCoefficient: Float, estimator: KLEstimator = .k1,
                                whitenRewards: Bool = false, gamma: Float = 1, lambda: Float = 0.95) -> PPOAdvantages {
+    try! estimateAdvantages(rollout: rollout, klCoefficient: klCoefficient, estimator: estimator, whitenRewards: whitenRewards,
+                            gamma: gamma, lambda: lambda, communicator: SingleProcessCommunicator())
+}
+
+/// `estimateAdvantages` for one rank's shard of a batch: the whitening and the mean KL and non-score reward are
+/// those of the whole batch (sums and counts all-reduced over `communicator`'s ranks; every rank calls this
+/// together).
+public func estimateAdvantages(rollout: PPORollout, klCoefficient: Float, estimator: KLEstimator = .k1,
+                               whitenRewards: Bool = false, gamma: Float = 1, lambda: Float = 0.95,
+                               communicator: any Communicator) throws -> PPOAdvantages {
     let mask = rollout.mask
     let kl = estimator.perToken(logProbabilities: rollout.logProbabilities,
                                 referenceLogProbabilities: rollout.referenceLogProbabilities, mask: mask)
@@ -63,11 +74,12 @@ public func estimateAdvantages(rollout: PPORollout, klCoefficient: Float, estima
     let b = Double(rollout.batchSize)
     let k1 = KLEstimator.k1.perToken(logProbabilities: rollout.logProbabilities,
                                      referenceLogProbabilities: rollout.referenceLogProbabilities, mask: mask)
-    let meanSequenceKL = maskedSum(k1, mask: mask) / b
-    let meanNonScore = -Double(klCoefficient) * maskedSum(kl, mask: mask) / b
-    if whitenRewards { rewards = whiten(rewards, mask: mask, shiftMean: false) }
+    let sums = try communicator.allReduceSum([maskedSum(k1, mask: mask), maskedSum(kl, mask: mask), b])
+    let meanSequenceKL = sums[0] / sums[2]
+    let meanNonScore = -Double(klCoefficient) * sums[1] / sums[2]
+    if whitenRewards { rewards = try whiten(rewards, mask: mask, shiftMean: false, communicator: communicator) }
     let (advantages, returns) = generalizedAdvantageEstimates(rewards: rewards, values: rollout.values, mask: mask,
                                                               gamma: gamma, lambda: lambda)
-    return PPOAdvantages(kl: kl, rewards: rewards, advantages: whiten(advantages, mask: mask, shiftMean: true),
+    return PPOAdvantages(kl: kl, rewards: rewards, advantages: try whiten(advantages, mask: mask, shiftMean: true, communicator: communicator),
                          returns: returns, meanSequenceKL: meanSequenceKL, meanNonScoreReward: meanNonScore)
 }

@@ -103,6 +103,18 @@ public final class RolloutCollector {
     ///   - promptTexts: prompts as text for a `.function` reward (decoded from the ids when empty).
     /// - Throws: `LanguageModelError` for bad ids; `TrainingError.invalidInput` when the reward function returns
     ///   the wrong number of scores; whatever the reward function throws.
+    /// `collect` with one generator per prompt row (see `GPT.generate(prompts:options:rowGenerators:)`).
+    public func collect(promptTokens: TokenBatch, promptTexts: [String] = [],
+                        rowGenerators: inout [SeededGenerator]) throws -> PPORollout {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let generated = try policy.generate(prompts: promptTokens, options: options, rowGenerators: &rowGenerators)
+        let middle = DispatchTime.now().uptimeNanoseconds
+        let rollout = try score(prompts: promptTokens, responses: generated.responses, promptTexts: promptTexts)
+        let end = DispatchTime.now().uptimeNanoseconds
+        lastTimings = (Double(middle - start) / 1e9, Double(end - middle) / 1e9)
+        return rollout
+    }
+
     public func score(prompts: TokenBatch, responses: TokenBatch, promptTexts: [String] = []) throws -> PPORollout {
         let temperature = options.temperature
         return try withoutGradients {

@@ -1,5 +1,6 @@
 // Checkpoints of a pretraining run and exact resume (TrainingCore's `CheckpointedTrainer`), and resuming a run
 // directory: the trainer is rebuilt from its newest checkpoint's configuration and model.
+import Distributed
 import Foundation
 import LanguageModels
 import NeuralNetworks
@@ -79,7 +80,8 @@ extension PretrainingTrainer: CheckpointedTrainer {
     ///   - documents: the same training texts as the original run.
     /// - Throws: `ModelDirectoryError.missingFile` when there is no checkpoint; `CheckpointError` for damaged
     ///   files; `TrainingError.invalidInput` when the text differs from the original run's.
-    public static func resume(from runDirectory: URL, documents: [String]) throws -> PretrainingTrainer {
+    public static func resume(from runDirectory: URL, documents: [String],
+                              communicator: any Communicator = SingleProcessCommunicator()) throws -> PretrainingTrainer {
         guard let latest = checkpoints(in: runDirectory).last else {
             throw ModelDirectoryError.missingFile(path: runDirectory.appendingPathComponent("checkpoints/step-NNNNNN").path,
                                                   hint: "the run has no complete checkpoint to resume from; start it again without --resume")
@@ -95,9 +97,9 @@ extension PretrainingTrainer: CheckpointedTrainer {
         if state.config.threads > 0 { Compute.threadCount = state.config.threads }
         let (model, tokenizer) = try loadModelDirectory(latest.url.appendingPathComponent("model"))
         let trainer = try PretrainingTrainer(config: state.config, model: model, tokenizer: tokenizer, documents: documents,
-                                             outputDirectory: runDirectory)
+                                             outputDirectory: runDirectory, communicator: communicator)
         try trainer.loadCheckpoint(from: latest.url)
-        for log in ["metrics.jsonl", "samples.jsonl"] {
+        for log in ["metrics.jsonl", "samples.jsonl"] where communicator.isRoot {
             try RunDirectory.truncateLog(runDirectory.appendingPathComponent(log), afterStep: state.step)
         }
         return trainer

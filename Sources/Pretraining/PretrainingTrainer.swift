@@ -1,5 +1,6 @@
 // Language-model pretraining: random token blocks, next-token cross-entropy, AdamW with warm-up and cosine decay,
 // gradient clipping, periodic validation, samples and checkpoints, and exact resume.
+import Distributed
 import Foundation
 import LanguageModels
 import NeuralNetworks
@@ -41,6 +42,16 @@ public final class PretrainingTrainer {
     public internal(set) var step = 0
 
     let optimizer: AdamW
+    /// The ranks training together (one process by default). Every rank draws the same global batch of blocks and
+    /// trains on its contiguous shard of its rows, its gradient weighted by its share of the rows (every row has
+    /// the same number of predictions), so every rank takes the one-process step; validation batches are shared
+    /// out and their sums all-reduced. Only rank 0 opens the run directory and writes metrics, samples and
+    /// checkpoints. Dropout masks are drawn per row (see `exampleSeeding`).
+    public let communicator: any Communicator
+    /// Draw each row's dropout masks from a generator seeded by (seed, step, the row's index in the global batch),
+    /// so that N ranks draw the masks of one process. Always on with more than one rank; off by default in one
+    /// process (one generator for the whole batch, as before).
+    public var exampleSeeding = false
     let endOfText: Int32
     var dataGenerator: SeededGenerator
     var dropoutGenerator: SeededGenerator
@@ -53,16 +64,19 @@ public final class PretrainingTrainer {
     ///   - config: the settings; validated here.
     ///   - documents: the training texts (see `PretrainingText.documents(at:)`).
     ///   - outputDirectory: where to write the run; nil keeps it in memory.
+    ///   - communicator: The ranks of a data-parallel job (default: this process alone); only rank 0 writes.
     /// - Throws: `ConfigError` for bad settings; `TrainingError.emptyData` for too little text; tokenizer and
     ///   file errors.
-    public convenience init(config: PretrainingConfig, documents: [String], outputDirectory: URL?) throws {
+    public convenience init(config: PretrainingConfig, documents: [String], outputDirectory: URL?,
+                            communicator: any Communicator = SingleProcessCommunicator()) throws {
         try config.validate()
         if config.threads > 0 { Compute.threadCount = config.threads }
         let tokenizer = try PretrainingTrainer.makeTokenizer(config, documents: documents)
         let modelConfig = config.modelConfig(vocabularySize: tokenizer.vocabularySize)
         var initGenerator = SeededGenerator(seed: config.seed)
         let model = try GPT(config: modelConfig, using: &initGenerator)
-        try self.init(config: config, model: model, tokenizer: tokenizer, documents: documents, outputDirectory: outputDirectory)
+        try self.init(config: config, model: model, tokenizer: tokenizer, documents: documents, outputDirectory: outputDirectory,
+                      communicator: communicator)
         if let run {
             try run.writeAtomically(try PretrainingTrainer.encoder.encode(config), to: "config.json")
         }
@@ -77,9 +91,11 @@ public final class PretrainingTrainer {
     ///   - tokenizer: its tokenizer, with `<|endoftext|>`.
     ///   - documents: the training texts.
     ///   - outputDirectory: where to write the run; nil keeps it in memory.
+    ///   - communicator: the ranks of a data-parallel run (default: this process alone).
     /// - Throws: `ConfigError` for bad settings or a tokenizer without `<|endoftext|>`; `TrainingError.emptyData`
     ///   for too little text.
-    public init(config: PretrainingConfig, model: GPT, tokenizer: any Tokenizer, documents: [String], outputDirectory: URL?) throws {
+    public init(config: PretrainingConfig, model: GPT, tokenizer: any Tokenizer, documents: [String], outputDirectory: URL?,
+                communicator: any Communicator = SingleProcessCommunicator()) throws {
         try config.validate()
         guard config.blockLength <= model.config.contextLength else {
             throw ConfigError(field: "blockLength", value: "\(config.blockLength)",
@@ -96,7 +112,8 @@ public final class PretrainingTrainer {
         self.data = try TokenBlocks(documents: documents, tokenizer: tokenizer, endOfText: eos,
                                     blockLength: config.blockLength, validationFraction: config.validationFraction)
         self.outputDirectory = outputDirectory
-        self.run = try outputDirectory.map { try RunDirectory($0) }
+        self.communicator = communicator
+        self.run = communicator.isRoot ? try outputDirectory.map { try RunDirectory($0) } : nil
         self.optimizer = try AdamW(parameters: model.namedParameters(), learningRate: config.learningRate,
                                    betas: (config.beta1, config.beta2), weightDecay: config.weightDecay)
         dataGenerator = SeededGenerator(seed: config.seed &+ 1)
@@ -138,16 +155,33 @@ public final class PretrainingTrainer {
         let learningRate = config.schedule(step)
         optimizer.learningRate = learningRate
         // 1. A batch of random blocks.
-        let batch = data.trainingBatch(batchSize: config.batchSize, using: &dataGenerator)
+        let global = data.trainingBatch(batchSize: config.batchSize, using: &dataGenerator)
+        // With several ranks, this rank's rows of it.
+        let rows = communicator.shard(of: global.batchSize)
+        let batch = communicator.size == 1 || rows.isEmpty ? global
+            : TokenBatch(tokens: Array(global.tokens[(rows.lowerBound * global.length)..<(rows.upperBound * global.length)]),
+                         batchSize: rows.count, length: global.length)
         // 2. Forward and the mean next-token loss over B·(T − 1) predictions.
-        let loss = config.dropout > 0
-            ? try model.languageModelLoss(batch, training: &dropoutGenerator)
-            : try model.languageModelLoss(batch)
-        let lossValue = loss.value.item
-        guard lossValue.isFinite else { throw TrainingError.nonFinite(quantity: "loss/train", step: step + 1) }
-        // 3. Backward, clip, update.
-        try loss.backward()
+        let loss: Variable?
+        if rows.isEmpty {
+            loss = nil
+        } else if config.dropout > 0 && (exampleSeeding || communicator.size > 1) {
+            var rowwise = RowwiseGenerator(rows: rows.map { SeededGenerator(seed: config.seed, step: step, example: $0) },
+                                           shared: dropoutGenerator)
+            loss = try model.languageModelLoss(batch, training: &rowwise)
+            dropoutGenerator = rowwise.shared
+        } else {
+            loss = config.dropout > 0 ? try model.languageModelLoss(batch, training: &dropoutGenerator) : try model.languageModelLoss(batch)
+        }
+        let localValue = Double(loss?.value.item ?? 0)
+        let share = Double(rows.count) / Double(global.batchSize)
+        let sums = try communicator.allReduceSum([localValue * share, localValue.isFinite ? 0 : 1])
+        guard sums[1] == 0 else { throw TrainingError.nonFinite(quantity: "loss/train", step: step + 1) }
+        let lossValue = communicator.size == 1 ? Float(localValue) : Float(sums[0])
+        // 3. Backward, average over ranks, clip, update.
+        if let loss { try (communicator.size == 1 ? loss : loss * Float(share)).backward() }
         let parameters = model.parameters()
+        try communicator.allReduceGradients(parameters, weight: 1)
         let norm = clipGradientNorm(parameters, maxNorm: config.maximumGradientNorm > 0 ? config.maximumGradientNorm : .greatestFiniteMagnitude)
         guard norm.isFinite else {
             optimizer.zeroGradients()
@@ -166,13 +200,14 @@ public final class PretrainingTrainer {
         let batches = data.validationBatches(maximumBlocks: config.validationBlocks, batchSize: config.batchSize)
         guard !batches.isEmpty else { return nil }
         var total = 0.0, count = 0
-        for batch in batches {
+        for batch in batches[communicator.shard(of: batches.count)] {
             let loss = try withoutGradients { try model.languageModelLoss(batch) }
             let predictions = batch.batchSize * (batch.length - 1)
             total += Double(loss.value.item) * Double(predictions)
             count += predictions
         }
-        return total / Double(count)
+        let sums = try communicator.allReduceSum([total, Double(count)])
+        return sums[0] / sums[1]
     }
 
     /// A sample of `sampleLength` tokens from an `<|endoftext|>` prompt at temperature 1, cut at the first
@@ -200,13 +235,13 @@ public final class PretrainingTrainer {
         while step < config.steps {
             let metrics = try trainStep()
             try run?.appendMetrics(step: step, metrics)
-            var stop = progress(.step(step: step, totalSteps: config.steps, metrics: metrics)) == .stop
+            var stop = try communicator.agree(progress(.step(step: step, totalSteps: config.steps, metrics: metrics))) == .stop
             let last = step == config.steps
             if due(config.validationInterval, last: last), let loss = try validationLoss() {
                 try run?.appendMetrics(step: step, phase: "validation", ["loss/validation": loss])
-                stop = progress(.evaluation(step: step, metrics: ["loss/validation": loss])) == .stop || stop
+                stop = try communicator.agree(progress(.evaluation(step: step, metrics: ["loss/validation": loss]))) == .stop || stop
             }
-            if due(config.sampleInterval, last: last) && config.sampleInterval > 0 {
+            if due(config.sampleInterval, last: last) && config.sampleInterval > 0 && run != nil {
                 let text = try sample()
                 try run?.appendSample(method: "pretrain", prompt: "<|endoftext|>", completion: text, scores: ["step": Double(step)])
             }
@@ -216,7 +251,7 @@ public final class PretrainingTrainer {
             }
             if stop { return }
         }
-        if let outputDirectory {
+        if let outputDirectory, communicator.isRoot {
             try CheckpointFolder.replaceDirectory(at: outputDirectory.appendingPathComponent("model")) { url in
                 try saveModelDirectory(model, tokenizer: tokenizer, to: url)
             }

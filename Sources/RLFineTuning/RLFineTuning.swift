@@ -9,6 +9,7 @@
 @_exported import TrainingData
 @_exported import Evaluation
 @_exported import TrainingCore
+@_exported import Distributed
 @_exported import Runs
 @_exported import Pretraining
 @_exported import SFT

@@ -36,7 +36,8 @@ extension RewardModelTrainer: CheckpointedTrainer {
                     throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for a different comparison set (\(state.epochOrder.count) groups per epoch, this trainer has \(self.trainingGroups.count)); resume with the same --train file")
                 }
             }, restore: { state in
-                if state.threads > 0 { Compute.threadCount = state.threads }
+                // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).
+                if state.threads > 0 && self.communicator.size == 1 { Compute.threadCount = state.threads }
                 self.step = state.step
                 self.generator = state.generator
                 self.epochOrder = state.epochOrder

@@ -1,6 +1,7 @@
 // RewardModelTrainer: a reward model trained on human (here: simulated) comparisons with the Bradley–Terry loss
 // and InstructGPT's K-choose-2 batching, then normalised on reference outputs
 // (Ouyang et al. 2022, arXiv 2203.02155, §3.5 eq. 1 and the normalisation of the same section).
+import Distributed
 import Foundation
 import Evaluation
 import LanguageModels
@@ -50,6 +51,13 @@ public final class RewardModelTrainer {
     public let trainingGroups: [ComparisonGroup]
     public let validationGroups: [ComparisonGroup]
     public let optimizer: AdamW
+    /// The ranks training together (one process by default): each takes its contiguous shard of the comparison
+    /// groups of every global batch, and its gradient is weighted by its share of the batch's pair weight (and,
+    /// for the centring term, of its pairs), so every rank takes the one-process step of the global batch. Only
+    /// rank 0 writes checkpoints. An auxiliary loss is computed whole on every rank and weighted 1/size.
+    public let communicator: any Communicator
+    /// Bytes of gradient this rank all-reduced in the last update (0 in one process).
+    public internal(set) var lastAllReducedBytes = 0
     /// Updates taken so far.
     public internal(set) var step = 0
     /// The planned number of updates: `ceil(groups / batchSize) · epochs`.
@@ -81,12 +89,14 @@ public final class RewardModelTrainer {
     ///     (checkpoints then hold their optimizer state too). Default none.
     /// - Throws: `ConfigError` for a bad configuration, `TrainingError.emptyData` for no comparisons.
     public init(model: RewardModel, config: RewardModelConfig, padToken: Int32, training: [ComparisonGroup],
-                validation: [ComparisonGroup] = [], auxiliaryParameters: [(String, Variable)] = []) throws {
+                validation: [ComparisonGroup] = [], auxiliaryParameters: [(String, Variable)] = [],
+                communicator: any Communicator = SingleProcessCommunicator()) throws {
         try config.validate()
         guard !training.isEmpty else { throw TrainingError.emptyData(what: "the reward-model training comparisons") }
         self.model = model
         self.config = config
         self.padToken = padToken
+        self.communicator = communicator
         if config.explodeRankings {
             trainingGroups = training.flatMap { g in
                 g.pairs.map { ComparisonGroup(promptTokens: g.promptTokens, completionTokens: [g.completionTokens[$0.better], g.completionTokens[$0.worse]]) }
@@ -108,6 +118,19 @@ public final class RewardModelTrainer {
 
     /// The next batch of up to `batchSize` groups (the last batch of an epoch may be smaller), reshuffled per epoch.
     public func nextBatch() -> ComparisonBatch {
+        ComparisonBatch(groups: nextBatchGroups(), padToken: padToken, sharePrompts: config.sharePrompts)
+    }
+
+    /// This rank's contiguous shard of the groups of the next global batch (nil when it gets none). In one
+    /// process, `nextBatch()`.
+    public func nextShard() -> ComparisonBatch? {
+        let global = nextBatchGroups()
+        let mine = Array(global[communicator.shard(of: global.count)])
+        return mine.isEmpty ? nil : ComparisonBatch(groups: mine, padToken: padToken, sharePrompts: config.sharePrompts)
+    }
+
+    /// The groups of the next global batch (the draw of `nextBatch()`).
+    func nextBatchGroups() -> [ComparisonGroup] {
         if cursor >= epochOrder.count {
             epochOrder = Array(trainingGroups.indices)
             epochOrder.shuffle(using: &generator)
@@ -117,7 +140,7 @@ public final class RewardModelTrainer {
         let end = min(cursor + config.batchSize, epochOrder.count)
         let groups = epochOrder[cursor..<end].map { trainingGroups[$0] }
         cursor = end
-        return ComparisonBatch(groups: groups, padToken: padToken, sharePrompts: config.sharePrompts)
+        return groups
     }
 
     /// A shuffled epoch reordered so that consecutive batches hold groups of similar length: each window of 16
@@ -156,21 +179,61 @@ public final class RewardModelTrainer {
     /// - Returns: The step's metrics.
     /// - Throws: `TrainingError.nonFinite` when the loss or the gradient is NaN or infinite (no update is applied).
     @discardableResult
-    public func trainStep(_ batch: ComparisonBatch) throws -> [String: Double] {
+    public func trainStep(_ batch: ComparisonBatch?) throws -> [String: Double] {
         optimizer.zeroGradients()
-        let (btLoss, scores) = try self.loss(batch)
-        var loss = btLoss, auxiliaryMetrics: [String: Double] = [:]
-        if let auxiliaryLoss {
-            let extra = try auxiliaryLoss(step)
-            loss = btLoss + extra.loss
-            auxiliaryMetrics = extra.metrics
-            auxiliaryMetrics["reward/auxiliary_loss"] = Double(extra.loss.value.scalars[0])
-            auxiliaryMetrics["reward/bradley_terry_loss"] = Double(btLoss.value.scalars[0])
+        let distributed = communicator.size > 1
+        var btLoss: Variable?, scores: Tensor?, centeringPart: Variable?
+        if let batch {
+            let scored = try model.rewards(batch.inputs, at: batch.scoredPositions)
+            let full = comparisonLoss(scores: scored, batch: batch, margin: Float(config.margin),
+                                      centering: Float(config.centeringCoefficient))
+            if distributed && config.centeringCoefficient != 0 {
+                // The pair-weighted and the pair-mean parts have different global denominators.
+                let bt = comparisonLoss(scores: scored, batch: batch, margin: Float(config.margin))
+                (btLoss, centeringPart) = (bt, full - bt)
+            } else {
+                btLoss = full
+            }
+            scores = scored.value
         }
-        let value = Double(loss.value.scalars[0])
-        guard value.isFinite else { throw TrainingError.nonFinite(quantity: "reward/loss", step: step + 1) }
-        try loss.backward()
+        var auxiliary: (loss: Variable, metrics: [String: Double])?
+        if let auxiliaryLoss { auxiliary = try auxiliaryLoss(step) }
+        // Local sums, then global ones: Σ w·loss and Σ w for the pairs, the centring term and its pair count, the
+        // correct pairs and the margins, and whether anything was not finite.
+        let pairWeight = batch.map { Double($0.pairs.reduce(Float(0)) { $0 + $1.weight }) } ?? 0
+        let pairs = Double(batch?.pairs.count ?? 0)
+        let bt = btLoss.map { Double($0.value.scalars[0]) } ?? 0
+        let centering = centeringPart.map { Double($0.value.scalars[0]) } ?? 0
+        var correct = 0.0, marginSum = 0.0
+        if let batch, let s = scores?.scalars {
+            correct = Double(batch.pairs.filter { s[$0.better] > s[$0.worse] }.count)
+            marginSum = batch.pairs.reduce(0.0) { $0 + Double(s[$1.better] - s[$1.worse]) }
+        }
+        let auxiliaryValue = auxiliary.map { Double($0.loss.value.scalars[0]) } ?? 0
+        let finite = bt.isFinite && centering.isFinite && auxiliaryValue.isFinite
+        let sums = try communicator.allReduceSum([bt * pairWeight, pairWeight, centering * pairs, pairs, correct, marginSum,
+                                                  finite ? 0 : 1])
+        guard sums[6] == 0 else { throw TrainingError.nonFinite(quantity: "reward/loss", step: step + 1) }
+        let btShare = distributed ? (sums[1] > 0 ? pairWeight / sums[1] : 0) : 1
+        let pairShare = distributed ? (sums[3] > 0 ? pairs / sums[3] : 0) : 1
+        let btValue = distributed ? (sums[1] > 0 ? sums[0] / sums[1] : 0) + (sums[3] > 0 ? sums[2] / sums[3] : 0) : bt
+        var objective: Variable?
+        if let btLoss {
+            objective = btShare == 1 ? btLoss : btLoss * Float(btShare)
+            if let centeringPart { objective = objective! + centeringPart * Float(pairShare) }
+        }
+        var auxiliaryMetrics: [String: Double] = [:]
+        if let auxiliary {
+            let weighted = distributed ? auxiliary.loss * (1 / Float(communicator.size)) : auxiliary.loss
+            objective = objective.map { $0 + weighted } ?? weighted
+            auxiliaryMetrics = auxiliary.metrics
+            auxiliaryMetrics["reward/auxiliary_loss"] = auxiliaryValue
+            auxiliaryMetrics["reward/bradley_terry_loss"] = btValue
+        }
+        let value = btValue + auxiliaryValue
+        if let objective { try objective.backward() }
         let clipped = model.parameters() + auxiliaryParameters.map(\.1)
+        lastAllReducedBytes = try communicator.allReduceGradients(clipped, weight: 1)
         // Measured even without clipping (an infinite bound scales nothing): a finite loss can still have a NaN
         // gradient, and one AdamW step with it would make every later checkpoint NaN.
         let clipping = config.maximumGradientNorm > 0
@@ -181,11 +244,9 @@ public final class RewardModelTrainer {
         optimizer.step()
         step += 1
         lastTrainingLoss = value
-        let s = scores.scalars
-        let correct = batch.pairs.filter { s[$0.better] > s[$0.worse] }.count
-        let margin = batch.pairs.reduce(0.0) { $0 + Double(s[$1.better] - s[$1.worse]) } / Double(batch.pairs.count)
-        var metrics = ["reward/loss": value, "reward/accuracy": Double(correct) / Double(batch.pairs.count),
-                       "reward/margin": margin, "reward/learning_rate": Double(rate)]
+        let totalPairs = max(sums[3], 1)
+        var metrics = ["reward/loss": value, "reward/accuracy": sums[4] / totalPairs,
+                       "reward/margin": sums[5] / totalPairs, "reward/learning_rate": Double(rate)]
         if clipping { metrics["reward/grad_norm"] = Double(norm) }
         metrics.merge(auxiliaryMetrics) { _, new in new }
         return metrics
@@ -207,16 +268,17 @@ public final class RewardModelTrainer {
                       progress: TrainingProgress = { _ in .continue }) throws -> RewardModelResult {
         var stopped = false
         while step < totalSteps {
-            let metrics = try trainStep(nextBatch())
-            var disposition = progress(.step(step: step, totalSteps: totalSteps, metrics: metrics))
+            let metrics = try trainStep(nextShard())
+            var disposition = try communicator.agree(progress(.step(step: step, totalSteps: totalSteps, metrics: metrics)))
             if !validationGroups.isEmpty, step % config.evaluationInterval == 0, step < totalSteps {
                 let e = try evaluate(validationGroups)
-                if progress(.evaluation(step: step, metrics: e.metrics)) == .stop { disposition = .stop }
+                if try communicator.agree(progress(.evaluation(step: step, metrics: e.metrics))) == .stop { disposition = .stop }
             }
             let due = step == totalSteps || disposition == .stop || (checkpointEvery > 0 && step % checkpointEvery == 0)
             if let checkpointDirectory, due {
-                let url = try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
-                if progress(.checkpoint(step: step, path: url.path)) == .stop { disposition = .stop }
+                let url = communicator.isRoot ? try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
+                    : checkpointDirectory.appendingPathComponent(CheckpointFolder.name(step: step))
+                if try communicator.agree(progress(.checkpoint(step: step, path: url.path))) == .stop { disposition = .stop }
             }
             if disposition == .stop { stopped = step < totalSteps; break }
         }
@@ -254,7 +316,7 @@ public final class RewardModelTrainer {
         guard !groups.isEmpty else { throw TrainingError.emptyData(what: "the evaluation comparisons") }
         let batch = ComparisonBatch(groups: groups, padToken: padToken)
         let rows = (0..<batch.inputs.batchSize).map { batch.inputs.realTokens(row: $0) }
-        let s = try scores(rows)
+        let s = try shardedScores(rows)
         let chosen = batch.pairs.map { s[$0.better] }, rejected = batch.pairs.map { s[$0.worse] }
         var rng = SeededGenerator(seed: config.seed &+ 0x5EED)
         let correct = zip(chosen, rejected).map { $0 > $1 ? 1.0 : 0.0 }
@@ -270,6 +332,17 @@ public final class RewardModelTrainer {
     ///
     /// - Parameter references: `prompt ‖ reference completion` token rows (e.g. demonstrations).
     /// - Returns: The normaliser (identity for `.none`).
+    /// `scores(rows)` with the rows shared out among the ranks and the scores gathered with one all-reduce (every
+    /// rank must call it together).
+    func shardedScores(_ rows: [[Int32]]) throws -> [Float] {
+        guard communicator.size > 1 else { return try scores(rows) }
+        let mine = communicator.shard(of: rows.count)
+        var all = [Float](repeating: 0, count: rows.count)
+        let local = try scores(Array(rows[mine]))
+        for (i, score) in zip(mine, local) { all[i] = score }
+        return try communicator.allReduceSum(all)
+    }
+
     public func fitNormalizer(references: [[Int32]]) throws -> RewardNormalizer {
         guard config.normalization != .none else { return RewardNormalizer() }
         guard !references.isEmpty else { throw TrainingError.emptyData(what: "the reference outputs for reward normalisation") }

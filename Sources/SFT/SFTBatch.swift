@@ -100,15 +100,7 @@ extension SFTBatch {
     ///   - rowLength: The row width, usually the model's context length.
     public init(packing examples: [SFTExample], padToken: Int32, completionOnly: Bool = true, rowLength: Int) {
         precondition(!examples.isEmpty, "SFTBatch needs at least one example")
-        var rows: [[SFTExample]] = []
-        var used = rowLength
-        for example in examples {
-            let n = example.promptTokens.count + example.completionTokens.count
-            precondition(n <= rowLength, "SFTBatch: an example of \(n) tokens does not fit a row of \(rowLength)")
-            if used + n > rowLength { rows.append([]); used = 0 }
-            rows[rows.count - 1].append(example)
-            used += n
-        }
+        let rows = SFTBatch.packedRows(examples, rowLength: rowLength)
         let T = rows.map { $0.reduce(0) { $0 + $1.promptTokens.count + $1.completionTokens.count } }.max()!
         var ids = [Int32](repeating: padToken, count: rows.count * T)
         var segments = [Float](repeating: 0, count: rows.count * T)
@@ -137,6 +129,23 @@ extension SFTBatch {
     }
 }
 
+extension SFTBatch {
+    /// The rows `init(packing:padToken:completionOnly:rowLength:)` packs `examples` into, in order. Packing the
+    /// examples of consecutive rows again gives the same rows (data-parallel shards are whole rows).
+    public static func packedRows(_ examples: [SFTExample], rowLength: Int) -> [[SFTExample]] {
+        var rows: [[SFTExample]] = []
+        var used = rowLength
+        for example in examples {
+            let n = example.promptTokens.count + example.completionTokens.count
+            precondition(n <= rowLength, "SFTBatch: an example of \(n) tokens does not fit a row of \(rowLength)")
+            if used + n > rowLength { rows.append([]); used = 0 }
+            rows[rows.count - 1].append(example)
+            used += n
+        }
+        return rows
+    }
+}
+
 extension GPT {
     /// The SFT loss: mean negative log-likelihood of the supervised tokens, averaged over all supervised tokens
     /// of the batch (token-weighted, TRL's normalisation), not over per-example means:
@@ -156,6 +165,17 @@ extension GPT {
             hidden = try hiddenStates(batch.inputs)
         }
         let logits = self.logits(hidden)                                        // [B, T, V]
+        var targets = batch.labels
+        batch.lossMask.withUnsafeBufferPointer { m in
+            for i in 0..<targets.count where m[i] == 0 { targets[i] = -100 }
+        }
+        return logits.crossEntropy(targets: targets, ignoreIndex: -100)
+    }
+
+    /// `supervisedFineTuningLoss` in training mode with dropout drawn from `generator` (a ``TensorCore/RowwiseGenerator``
+    /// draws each row's masks from that row's generator).
+    public func supervisedFineTuningLoss<G: RandomNumberGenerator>(_ batch: SFTBatch, training generator: inout G) throws -> Variable {
+        let logits = self.logits(try hiddenStates(batch.inputs, training: &generator))
         var targets = batch.labels
         batch.lossMask.withUnsafeBufferPointer { m in
             for i in 0..<targets.count where m[i] == 0 { targets[i] = -100 }

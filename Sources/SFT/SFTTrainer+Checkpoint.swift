@@ -42,7 +42,8 @@ extension SFTTrainer: CheckpointedTrainer {
                     throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for a different training set (\(state.order.count) examples per epoch, this trainer has \(self.trainingExamples.count)); resume with the same --train file")
                 }
             }, restore: { state in
-                if state.threads > 0 { Compute.threadCount = state.threads }
+                // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).
+                if state.threads > 0 && self.communicator.size == 1 { Compute.threadCount = state.threads }
                 self.step = state.step
                 self.generator = state.generator
                 self.order = state.order

@@ -1,5 +1,6 @@
 // SFTTrainer: supervised fine-tuning on demonstrations (InstructGPT's first step, arXiv 2203.02155 §3.5), with a
 // validation loss and the best checkpoint kept.
+import Distributed
 import Foundation
 import LanguageModels
 import NeuralNetworks
@@ -33,6 +34,14 @@ public struct SFTResult: Equatable, Sendable {
 /// let result = try trainer.train { event in print(event); return .continue }
 /// ```
 ///
+/// Data parallel: with a ``Distributed/Communicator`` of several ranks, every rank draws the same global batch
+/// and trains on its contiguous shard of it (of packed rows, with `packing`); each rank's gradient is weighted by
+/// its share of the global batch's supervised tokens before one all-reduce per bucket, so every rank takes the
+/// one-process step of the global batch (up to summation order). The validation loss is sharded the same way,
+/// the pretraining mix is computed whole on every rank (weighted 1/size), and only rank 0 writes checkpoints.
+/// Each row's dropout masks are drawn from a generator seeded by (seed, step, the row's index in the global batch)
+/// (`exampleSeeding`), so with dropout too a run of N ranks is the run of one with `exampleSeeding`.
+///
 /// Metrics: `sft/loss`, `sft/grad_norm`, `sft/learning_rate`, `sft/supervised_tokens` per step;
 /// `sft/validation_loss` and `sft/best_validation_loss` per evaluation.
 public final class SFTTrainer {
@@ -44,6 +53,16 @@ public final class SFTTrainer {
     public let trainingExamples: [SFTExample]
     public let validationExamples: [SFTExample]
     public let optimizer: AdamW
+    /// The ranks training together (one process by default).
+    public let communicator: any Communicator
+    /// Bytes of gradient this rank all-reduced in the last update (0 in one process).
+    public internal(set) var lastAllReducedBytes = 0
+    /// Draw each row's dropout masks from a generator seeded by (seed, step, the row's index in the global batch),
+    /// so that N ranks draw the masks of one process. Always on with more than one rank; off by default in one
+    /// process (one generator for the whole batch, as before).
+    public var exampleSeeding = false
+    /// The global batch rows of the last `nextShard()` (nil after `nextBatch()`).
+    var shardRows: Range<Int>?
     /// The pretraining text of the mix (nil when `config.ptxCoefficient` is 0).
     public let pretraining: PretrainingBlocks?
     /// Updates taken so far.
@@ -71,11 +90,14 @@ public final class SFTTrainer {
     ///   - validation: Validation examples; when nil, `config.validationFraction` of `training` is held out
     ///     (seeded), and with a fraction of 0 there is no validation.
     ///   - pretraining: Blocks of pretraining text for the mix; required when `config.ptxCoefficient` > 0.
+    ///   - communicator: The ranks of a data-parallel job (default: this process alone). Every rank must pass the
+    ///     same configuration and data.
     /// - Throws: `ConfigError` for a bad configuration or a mix without pretraining blocks,
     ///   `TrainingError.emptyData` for no training examples, `TrainingError.invalidInput` for an example longer
     ///   than the model's context.
     public init(model: GPT, config: SFTConfig, padToken: Int32, training: [SFTExample],
-                validation: [SFTExample]? = nil, pretraining: PretrainingBlocks? = nil) throws {
+                validation: [SFTExample]? = nil, pretraining: PretrainingBlocks? = nil,
+                communicator: any Communicator = SingleProcessCommunicator()) throws {
         try config.validate()
         if config.ptxCoefficient > 0 && pretraining == nil {
             throw ConfigError(field: "ptxCoefficient", value: "\(config.ptxCoefficient)",
@@ -90,6 +112,7 @@ public final class SFTTrainer {
         self.model = model
         self.config = config
         self.padToken = padToken
+        self.communicator = communicator
         generator = SeededGenerator(seed: config.seed)
         if let validation {
             trainingExamples = training
@@ -114,6 +137,33 @@ public final class SFTTrainer {
     /// The next training batch, from examples in a seeded order reshuffled each epoch: `batchSize` examples, or
     /// with `packing`, as many examples as fill `batchSize` rows of the context length.
     public func nextBatch() -> SFTBatch {
+        let picked = nextExamples()
+        shardRows = nil
+        let rowLength = model.config.contextLength
+        return config.packing
+            ? SFTBatch(packing: picked, padToken: padToken, completionOnly: config.completionOnly, rowLength: rowLength)
+            : SFTBatch(examples: picked, padToken: padToken, completionOnly: config.completionOnly)
+    }
+
+    /// This rank's shard of the next global batch (nil when the global batch has fewer examples, or packed rows,
+    /// than there are ranks and this rank gets none). In one process, `nextBatch()`.
+    public func nextShard() -> SFTBatch? {
+        let picked = nextExamples()
+        let rowLength = model.config.contextLength
+        if config.packing {
+            let rows = SFTBatch.packedRows(picked, rowLength: rowLength)
+            shardRows = communicator.shard(of: rows.count)
+            let mine = rows[shardRows!].flatMap { $0 }
+            return mine.isEmpty ? nil
+                : SFTBatch(packing: mine, padToken: padToken, completionOnly: config.completionOnly, rowLength: rowLength)
+        }
+        shardRows = communicator.shard(of: picked.count)
+        let mine = Array(picked[shardRows!])
+        return mine.isEmpty ? nil : SFTBatch(examples: mine, padToken: padToken, completionOnly: config.completionOnly)
+    }
+
+    /// The examples of the next global batch.
+    func nextExamples() -> [SFTExample] {
         var picked: [SFTExample] = []
         let rowLength = model.config.contextLength
         var packedRows = 0, usedInRow = rowLength  // the packing that SFTBatch(packing:) will do
@@ -135,30 +185,48 @@ public final class SFTTrainer {
             picked.append(next)
             cursor += 1
         }
-        return config.packing
-            ? SFTBatch(packing: picked, padToken: padToken, completionOnly: config.completionOnly, rowLength: rowLength)
-            : SFTBatch(examples: picked, padToken: padToken, completionOnly: config.completionOnly)
+        return picked
     }
 
     /// One update on `batch`: loss, backward, clipping, AdamW step.
     ///
+    /// With several ranks, `batch` is this rank's shard of the global batch (nil for none), and every rank must
+    /// call this together: the loss is the global batch's token-weighted mean and the step the same on every rank.
+    ///
     /// - Returns: The step's metrics.
-    /// - Throws: `TrainingError.nonFinite` when the loss or the gradient is NaN or infinite (no update is applied).
+    /// - Throws: `TrainingError.nonFinite` when the loss or the gradient is NaN or infinite (no update is applied;
+    ///   on every rank), `DistributedError` when a collective fails.
     @discardableResult
-    public func trainStep(_ batch: SFTBatch) throws -> [String: Double] {
+    public func trainStep(_ batch: SFTBatch?) throws -> [String: Double] {
         optimizer.zeroGradients()
         var dropout: SeededGenerator? = model.config.dropout > 0 ? generator.split() : nil
-        let loss = try model.supervisedFineTuningLoss(batch, generator: &dropout)
-        let value = Double(loss.value.scalars[0])
-        guard value.isFinite else { throw TrainingError.nonFinite(quantity: "sft/loss", step: step + 1) }
-        try loss.backward()
+        let loss: Variable?
+        if let batch, let shared = dropout, exampleSeeding || communicator.size > 1 {
+            // Each row's masks from its own generator (rows of the global batch: examples, or packed rows).
+            let rows = shardRows ?? 0..<batch.inputs.batchSize
+            var rowwise = RowwiseGenerator(rows: rows.map { SeededGenerator(seed: config.seed, step: step, example: $0) }, shared: shared)
+            loss = try model.supervisedFineTuningLoss(batch, training: &rowwise)
+        } else {
+            loss = try batch.map { try model.supervisedFineTuningLoss($0, generator: &dropout) }
+        }
+        let localValue = loss.map { Double($0.value.scalars[0]) } ?? 0
+        let localTokens = Double(batch?.supervisedTokenCount ?? 0)
+        // The global token-weighted loss, and whether it is finite on every rank, before anything changes.
+        let sums = try communicator.allReduceSum([localValue * localTokens, localTokens, localValue.isFinite ? 0 : 1])
+        guard sums[2] == 0 else { throw TrainingError.nonFinite(quantity: "sft/loss", step: step + 1) }
+        let globalTokens = sums[1]
+        let value = communicator.size == 1 ? localValue : (globalTokens > 0 ? sums[0] / globalTokens : 0)
+        let share = communicator.size == 1 ? 1 : (globalTokens > 0 ? localTokens / globalTokens : 0)
+        if let loss, share > 0 { try (share == 1 ? loss : loss * Float(share)).backward() }
         var mixLoss: Double?
         if let pretraining {
+            // The same blocks on every rank (the mix is small), each rank's gradient weighted 1/size.
             let ptx = try model.languageModelLoss(pretraining.next(count: config.ptxBatchSize))
             mixLoss = Double(ptx.value.item)
             guard mixLoss!.isFinite else { throw TrainingError.nonFinite(quantity: "sft/ptx_loss", step: step + 1) }
-            try (ptx * Float(config.ptxCoefficient)).backward()
+            try (ptx * Float(config.ptxCoefficient / Double(communicator.size))).backward()
         }
+        lastAllReducedBytes = try communicator.allReduceGradients(model.parameters(), weight: 1)
         // The norm is measured even without clipping (an infinite bound scales nothing): a finite loss can still
         // have a NaN gradient, and one AdamW step with it would make every later checkpoint NaN.
         let clipping = config.maximumGradientNorm > 0
@@ -170,28 +238,32 @@ public final class SFTTrainer {
         step += 1
         lastTrainingLoss = value
         var metrics = ["sft/loss": value, "sft/learning_rate": Double(rate),
-                       "sft/supervised_tokens": Double(batch.supervisedTokenCount)]
+                       "sft/supervised_tokens": communicator.size == 1 ? localTokens : globalTokens]
         if clipping { metrics["sft/grad_norm"] = Double(norm) }
         if let mixLoss { metrics["sft/ptx_loss"] = mixLoss }
         return metrics
     }
 
     /// The token-weighted mean loss over the whole validation set (nil when there is none).
+    ///
+    /// With several ranks, each measures its shard of the validation batches and the sums are all-reduced (every
+    /// rank must call this together).
     public func validationLoss() throws -> Double? {
         guard !validationExamples.isEmpty else { return nil }
-        return try withoutGradients {
+        let chunks = (validationExamples.count + config.validationBatchSize - 1) / config.validationBatchSize
+        let sums = try withoutGradients {
             var total = 0.0, tokens = 0
-            var start = 0
-            while start < validationExamples.count {
+            for chunkIndex in communicator.shard(of: chunks) {
+                let start = chunkIndex * config.validationBatchSize
                 let chunk = Array(validationExamples[start..<min(start + config.validationBatchSize, validationExamples.count)])
                 let batch = SFTBatch(examples: chunk, padToken: padToken, completionOnly: config.completionOnly)
                 let n = batch.supervisedTokenCount
                 total += Double(try model.supervisedFineTuningLoss(batch).value.scalars[0]) * Double(n)
                 tokens += n
-                start += config.validationBatchSize
             }
-            return tokens > 0 ? total / Double(tokens) : nil
+            return try communicator.allReduceSum([total, Double(tokens)])
         }
+        return sums[1] > 0 ? sums[0] / sums[1] : nil
     }
 
     // MARK: - Loop
@@ -216,20 +288,21 @@ public final class SFTTrainer {
     public func train(checkpointDirectory: URL? = nil, checkpointEvery: Int = 0, keepCheckpoints: Int = 2,
                       progress: TrainingProgress = { _ in .continue }) throws -> SFTResult {
         while step < totalSteps {
-            let metrics = try trainStep(nextBatch())
-            var disposition = progress(.step(step: step, totalSteps: totalSteps, metrics: metrics))
+            let metrics = try trainStep(nextShard())
+            var disposition = try communicator.agree(progress(.step(step: step, totalSteps: totalSteps, metrics: metrics)))
             // Without checkpoints a stopped run is measured once more; with them, the evaluation schedule (and so
             // the best-validation bookkeeping) must not depend on where the run was stopped.
             let stopEvaluation = disposition == .stop && checkpointDirectory == nil
             if step % config.evaluationInterval == 0 || step == totalSteps || stopEvaluation {
                 if let evaluation = try evaluate() {
-                    if progress(.evaluation(step: step, metrics: evaluation)) == .stop { disposition = .stop }
+                    if try communicator.agree(progress(.evaluation(step: step, metrics: evaluation))) == .stop { disposition = .stop }
                 }
             }
             let due = step == totalSteps || disposition == .stop || (checkpointEvery > 0 && step % checkpointEvery == 0)
             if let checkpointDirectory, due {
-                let url = try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
-                if progress(.checkpoint(step: step, path: url.path)) == .stop { disposition = .stop }
+                let url = communicator.isRoot ? try saveCheckpoint(in: checkpointDirectory, keep: keepCheckpoints)
+                    : checkpointDirectory.appendingPathComponent(CheckpointFolder.name(step: step))
+                if try communicator.agree(progress(.checkpoint(step: step, path: url.path))) == .stop { disposition = .stop }
             }
             if disposition == .stop { break }
         }

@@ -59,3 +59,33 @@ extension RandomNumberGenerator {
         return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
     }
 }
+
+extension SeededGenerator {
+    /// The generator of one example of one step: seeded from the run's seed, the step and the example's index in
+    /// the step's global batch, so that the random choices touching the example (its sampled tokens, its dropout)
+    /// do not depend on which data-parallel rank handles it.
+    public init(seed: UInt64, step: Int, example index: Int) {
+        var mixer = SeededGenerator(seed: seed ^ 0xE7A3_91C5_0000_0000)
+        let base = mixer.next()
+        self.init(seed: base &+ UInt64(truncatingIfNeeded: step) &* 0x9E37_79B9_7F4A_7C15
+                  &+ UInt64(truncatingIfNeeded: index) &* 0xBF58_476D_1CE4_E5B9)
+    }
+}
+
+/// Randomness drawn per batch row: a dropout mask (`Tensor.dropoutMask`) over a tensor whose leading dimension
+/// is the batch draws row b's elements from `rows[b]` alone, so a row's mask does not depend on the other rows of
+/// its batch (data-parallel shards draw the masks one process would). Any other draw comes from `shared`.
+public struct RowwiseGenerator: RandomNumberGenerator {
+    /// One generator per batch row.
+    public var rows: [SeededGenerator]
+    /// The generator of draws that are not per row.
+    public var shared: SeededGenerator
+
+    public init(rows: [SeededGenerator], shared: SeededGenerator) {
+        precondition(!rows.isEmpty, "RowwiseGenerator needs at least one row generator")
+        self.rows = rows
+        self.shared = shared
+    }
+
+    public mutating func next() -> UInt64 { shared.next() }
+}

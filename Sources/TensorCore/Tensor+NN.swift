@@ -98,10 +98,29 @@ extension Tensor {
     }
 
     /// A dropout mask scaled by 1/(1−p): each element is 0 with probability p, else 1/(1−p).
+    ///
+    /// With a ``RowwiseGenerator`` of R rows, the elements are R equal consecutive blocks (the rows of a batch-major
+    /// tensor), block r drawn, in order, from a generator split off row r's (one draw of it per mask, whatever the
+    /// row's padded length).
     public static func dropoutMask<G: RandomNumberGenerator>(_ shape: [Int], probability p: Float, using generator: inout G) -> Tensor {
         precondition(p >= 0 && p < 1, "dropout probability must be in [0, 1), got \(p)")
         var mask = Tensor(uninitializedShape: shape)
         let scale = 1 / (1 - p)
+        if var rowwise = generator as? RowwiseGenerator {
+            let rows = rowwise.rows.count
+            precondition(mask.count % rows == 0, "dropout: \(mask.count) elements do not split into \(rows) rows")
+            let perRow = mask.count / rows
+            mask.withUnsafeMutableBufferPointer { m in
+                for r in 0..<rows {
+                    // One draw of the row's generator per mask, so that a row's masks do not depend on the
+                    // padded length of its batch; its elements in order from the generator split off.
+                    var row = rowwise.rows[r].split()
+                    for i in (r * perRow)..<((r + 1) * perRow) { m[i] = row.nextUniformFloat() < p ? 0 : scale }
+                }
+            }
+            generator = rowwise as! G
+            return mask
+        }
         mask.withUnsafeMutableBufferPointer { m in
             for i in 0..<m.count { m[i] = generator.nextUniformFloat() < p ? 0 : scale }
         }

@@ -1,3 +1,4 @@
+import Distributed
 // Masked reductions and whitening over [B, T] tensors (the conventions are in the TrainingCore article). A mask
 // holds 1 for real tokens and 0 for padding; statistics are taken over all rows and all real tokens together.
 import TensorCore
@@ -65,4 +66,47 @@ public func explainedVariance(values: Tensor, returns: Tensor, mask: Tensor) -> 
     let varReturns = maskedVariance(returns, mask: mask, unbiased: false)
     if varReturns == 0 { return .nan }
     return 1 - maskedVariance(returns - values, mask: mask, unbiased: false) / varReturns
+}
+
+/// `whiten(x, mask:shiftMean:unbiased:)` with the mean and variance of the masked entries of every rank's `x`
+/// (sums and counts all-reduced), so that a batch sharded over ranks is whitened as one. In one process, exactly
+/// `whiten`.
+public func whiten(_ x: Tensor, mask: Tensor, shiftMean: Bool = true, unbiased: Bool = true,
+                   communicator: any Communicator) throws -> Tensor {
+    guard communicator.size > 1 else { return whiten(x, mask: mask, shiftMean: shiftMean, unbiased: unbiased) }
+    let (mean, variance) = try maskedMoments(x, mask: mask, unbiased: unbiased, communicator: communicator)
+    let scale = 1 / (variance + 1e-8).squareRoot()
+    var out = Tensor(zeros: x.shape)
+    out.withUnsafeMutableBufferPointer { po in
+        x.withUnsafeBufferPointer { px in
+            mask.withUnsafeBufferPointer { pm in
+                for i in 0..<px.count where pm[i] != 0 {
+                    let w = (Double(px[i]) - mean) * scale
+                    po[i] = Float(shiftMean ? w : w + mean)
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// The mean and variance of the masked entries of every rank's `x`: the sums Σx, Σx² and the count, all-reduced.
+public func maskedMoments(_ x: Tensor, mask: Tensor, unbiased: Bool = true,
+                          communicator: any Communicator) throws -> (mean: Double, variance: Double) {
+    var sum = 0.0, squares = 0.0, count = 0.0
+    x.withUnsafeBufferPointer { px in
+        mask.withUnsafeBufferPointer { pm in
+            for i in 0..<px.count where pm[i] != 0 {
+                let v = Double(px[i])
+                sum += v
+                squares += v * v
+                count += 1
+            }
+        }
+    }
+    let sums = try communicator.allReduceSum([sum, squares, count])
+    guard sums[2] > 0 else { return (0, 0) }
+    let mean = sums[0] / sums[2]
+    let denominator = unbiased ? sums[2] - 1 : sums[2]
+    return (mean, denominator > 0 ? max(0, sums[1] - sums[2] * mean * mean) / denominator : 0)
 }

@@ -1,4 +1,5 @@
 // How trainers report progress: events to a callback, which may stop the run. Trainers never print.
+import Distributed
 import Foundation
 
 /// Something a trainer reports while it runs.
@@ -21,3 +22,11 @@ public enum TrainingDisposition: Sendable {
 
 /// Receives events; returns whether to continue.
 public typealias TrainingProgress = (TrainingEvent) -> TrainingDisposition
+
+extension Communicator {
+    /// `.stop` on every rank when any rank's callback answered `.stop` (a Ctrl-C seen by one rank, a failed
+    /// metrics write on rank 0), so that all ranks leave the training loop at the same step.
+    public func agree(_ disposition: TrainingDisposition) throws(DistributedError) -> TrainingDisposition {
+        try any(disposition == .stop) ? .stop : .continue
+    }
+}

@@ -13,6 +13,7 @@ enum Benchmarks {
         Benchmark(name: "forward", run: ModelBenchmarks.forward),
         Benchmark(name: "generate", run: ModelBenchmarks.generate),
         Benchmark(name: "ppo", run: PPOBenchmark.run),
+        Benchmark(name: "distributed", run: DistributedBenchmark.run),
         Benchmark(name: "gpt2-train-full", run: GPT2Benchmarks.trainFull),
         Benchmark(name: "gpt2-train-lora", run: GPT2Benchmarks.trainLoRA),
         Benchmark(name: "gpt2-generate", run: GPT2Benchmarks.generate),
@@ -28,7 +29,9 @@ do {
         throw BenchError.usage("this OpenBLAS (\(BLAS.status.library)) cannot switch to the \(core) kernels at run time")
     }
     // The GPT-2 (124M) benchmarks take minutes and want a process each: run them only by name.
-    for benchmark in Benchmarks.all where options.only == benchmark.name || (options.only == nil && !benchmark.name.hasPrefix("gpt2-")) {
+    // The distributed benchmark starts mpirun and measures gpt2-mini: it runs only by name too.
+    for benchmark in Benchmarks.all where options.only == benchmark.name
+            || (options.only == nil && !benchmark.name.hasPrefix("gpt2-") && benchmark.name != "distributed") {
         try benchmark.run(options)
     }
 } catch BenchError.help {

@@ -69,7 +69,9 @@ enum CriticFreeRun {
             Compute.threadCount = n
         }
         let name = algorithm.name
-        let out = try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/\(name)")
+        let communicator = DataParallel.communicator
+        let out = communicator.isRoot ? try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/\(name)")
+            : try DataParallel.followerOutput(arguments)
         let policyDirectory = URL(fileURLWithPath: try arguments.required("model", "the SFT model directory, e.g. --model runs/sft/model"))
         let promptsFile = URL(fileURLWithPath: try arguments.required("prompts", "the RL prompts, e.g. --prompts data/instructions/prompts.jsonl"))
         let checkpointEvery = try PPOCommand.positiveInteger(arguments, "checkpoint-every", default: 10)
@@ -88,7 +90,15 @@ enum CriticFreeRun {
         let prompts = try JSONLReader().read(PromptRecord.self, from: promptsFile).records.map(\.prompt)
         let (reward, _) = try PPOCommand.loadReward(arguments, policyTokenizer: tokenizer)
         let trainer = try CriticFreeTrainer(algorithm: algorithm, policy: policy, reference: reference, reward: reward,
-                                            tokenizer: tokenizer, tokens: tokens)
+                                            tokenizer: tokenizer, tokens: tokens, communicator: communicator)
+        guard communicator.isRoot else {
+            // Ranks other than 0 sample and train their prompts of every iteration in step with it, and write nothing.
+            if resuming { try trainer.resume(from: out.appendingPathComponent("checkpoints")) }
+            Interrupt.install()
+            try trainer.train(prompts: prompts, checkpointDirectory: out.appendingPathComponent("checkpoints"),
+                              checkpointEvery: checkpointEvery, progress: DataParallel.followerProgress)
+            return
+        }
 
         let run = try TrainingRun.openRun(out, arguments, resuming: resuming)
         let checkpoints = run.file("checkpoints")

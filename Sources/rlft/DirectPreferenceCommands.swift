@@ -3,6 +3,7 @@
 // model, samples.jsonl, report.md and SVG curves.
 import DirectPreference
 import Evaluation
+import Distributed
 import Foundation
 import LanguageModels
 import Runs
@@ -42,7 +43,7 @@ enum DirectPreferenceRun {
         ("validation FILE", "held-out preference JSONL for the implicit-reward accuracy"),
         ("eval FILE", "prompt–completion JSONL of evaluation prompts; the SFT and trained models are sampled on it and, for instruction-task prompts, scored by gold score and win-rate"),
         ("eval-limit N", "evaluate on at most N prompts of --eval (default 200)"),
-    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption] + LoRAOptions.help
+    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption, DataParallel.threadsOption] + LoRAOptions.help
     static let dataKeys: Set<String> = Set(["model", "policy", "train", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints"])
         .union(LoRAOptions.keys)
 
@@ -51,16 +52,20 @@ enum DirectPreferenceRun {
             + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
             + "\nWith --lora-rank, the reference π_ref is the loaded model itself (adapters off, no second copy); OUT/adapter/"
             + " holds the adapter in Hugging Face PEFT's format and OUT/model/ the merged model."
+            + DataParallel.helpNote
     }
 
     static func run(_ method: DirectPreferenceMethod, _ given: CommandLineArguments) throws {
         let reserved = Set(["model", "train", "out", "validation", "eval", "eval-limit", "overwrite"]).union(TrainingRun.checkpointKeys)
-            .union(LoRAOptions.keys)
+            .union(LoRAOptions.keys).union(DataParallel.keys)
+        let communicator = DataParallel.communicator
         let (resolved, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
         let arguments = resolved.renamingOption("policy", to: "model")
         let policyPath = try arguments.required("model", "the SFT model directory, e.g. --model runs/sft/model")
         let trainPath = try arguments.required("train", "the preference JSONL, e.g. --train data/instructions/comparisons.jsonl")
-        let outURL = try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/\(method.rawValue)")
+        try DataParallel.applyThreads(arguments)
+        let outURL = communicator.isRoot ? try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/\(method.rawValue)")
+            : try DataParallel.followerOutput(arguments)
         let config = try DirectPreferenceConfig.load(arguments: arguments, reserved: reserved)
         if method != .dpo && config.loss != .sigmoid {
             throw UsageError("--loss selects the DPO variant and applies to rlft dpo only")
@@ -85,7 +90,17 @@ enum DirectPreferenceRun {
         let printer = ProgressPrinter(keys: ["train/loss", "train/rewards/accuracy", "train/rewards/margin", "eval/rewards/accuracy"])
         let start = Date()
         let trainer = try DirectPreferenceTrainer(method: method, config: config, policy: policy, reference: sft, padToken: pad,
-                                                  training: training, validation: validation)
+                                                  training: training, validation: validation, communicator: communicator)
+        guard communicator.isRoot else {
+            // Ranks other than 0 train in step with it and write nothing; they join rank 0's evaluations.
+            if resuming { try trainer.resume(from: outURL.appendingPathComponent("checkpoints")) }
+            if !resuming { _ = try trainer.evaluate() }
+            Interrupt.install()
+            try trainer.train(checkpointDirectory: outURL.appendingPathComponent("checkpoints"), checkpointEvery: checkpointEvery,
+                              keepCheckpoints: keepCheckpoints, progress: DataParallel.followerProgress)
+            if trainer.step == trainer.totalSteps { _ = try trainer.evaluate() }
+            return
+        }
         // Everything is checked: only now does the run directory appear.
         let out = try TrainingRun.openRun(outURL, arguments, resuming: resuming)
         if !resuming {

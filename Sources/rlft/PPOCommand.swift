@@ -47,7 +47,9 @@ enum PPOCommand: Command {
             Compute.threadCount = n
         }
         let config = try PPOConfig.load(arguments: arguments, reserved: reserved)
-        let out = try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/ppo")
+        let communicator = DataParallel.communicator
+        let out = communicator.isRoot ? try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/ppo")
+            : try DataParallel.followerOutput(arguments)
         let policyDirectory = URL(fileURLWithPath: try arguments.required("model", "the SFT model directory, e.g. --model runs/sft/model"))
         let promptsFile = URL(fileURLWithPath: try arguments.required("prompts", "the RL prompts, e.g. --prompts data/instructions/prompts.jsonl"))
         let checkpointEvery = try positiveInteger(arguments, "checkpoint-every", default: 10)
@@ -76,7 +78,17 @@ enum PPOCommand: Command {
                                                           padToken: tokens.padToken, seed: config.seed)
         }
         let trainer = try PPOTrainer(config: config, policy: policy, reference: reference, critic: critic, reward: reward, tokenizer: tokenizer,
-                                     tokens: tokens, pretraining: pretraining)
+                                     tokens: tokens, pretraining: pretraining, communicator: communicator)
+        guard communicator.isRoot else {
+            // Ranks other than 0 sample and train their shard of every iteration in step with it, and write nothing.
+            if resuming, let latest = PPOTrainer.latestCheckpoint(in: out.appendingPathComponent("checkpoints")) {
+                try trainer.loadCheckpoint(from: latest)
+            }
+            Interrupt.install()
+            try trainer.train(prompts: prompts, checkpointDirectory: out.appendingPathComponent("checkpoints"),
+                              checkpointEvery: checkpointEvery, progress: DataParallel.followerProgress)
+            return
+        }
 
         // The run directory.
         let run = try TrainingRun.openRun(out, arguments, resuming: resuming)

@@ -51,7 +51,9 @@ enum PretrainCommand: Command {
                 ("out DIR", "run directory: config.json, metrics.jsonl, samples.jsonl, loss.svg, report.md, checkpoints/, and the final model/ (required unless --resume)"),
                 ("resume DIR", "continue the run in DIR from its newest checkpoint, with its saved configuration; finishes bit-identical to an uninterrupted run"),
                 ("quiet", "no progress output"),
+                ("example-seeding BOOL", "draw each row's dropout masks from a generator seeded by (seed, step, row), so that the run equals one under mpirun -np N (on by itself under mpirun; matters only with dropout)"),
             ]) + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume continues from it."
+            + DataParallel.helpNote
     }
 
     static func run(_ arguments: CommandLineArguments) throws {
@@ -64,13 +66,15 @@ enum PretrainCommand: Command {
                 throw UsageError("--resume continues a run with its saved configuration; drop \(extra.map { "--\($0)" }.joined(separator: ", "))")
             }
             let saved = try PretrainingConfig.load(arguments: CommandLineArguments(["pretrain", "--config", out.appendingPathComponent("config.json").path]))
-            trainer = try PretrainingTrainer.resume(from: out, documents: try documents(saved))
+            trainer = try PretrainingTrainer.resume(from: out, documents: try documents(saved), communicator: DataParallel.communicator)
         } else {
             out = URL(fileURLWithPath: try arguments.required("out", "the run directory to write, e.g. --out runs/lm"))
-            let config = try PretrainingConfig.load(arguments: arguments, reserved: ["out", "quiet"])
-            trainer = try PretrainingTrainer(config: config, documents: try documents(config), outputDirectory: out)
+            let config = try PretrainingConfig.load(arguments: arguments, reserved: ["out", "quiet", "example-seeding"])
+            trainer = try PretrainingTrainer(config: config, documents: try documents(config), outputDirectory: out,
+                                             communicator: DataParallel.communicator)
+            trainer.exampleSeeding = try DataParallel.exampleSeeding(arguments)
         }
-        let quiet = arguments.options["quiet"] == "true"
+        let quiet = arguments.options["quiet"] == "true" || !DataParallel.communicator.isRoot
         let printer = ProgressPrinter(keys: ["loss/train", "loss/validation", "lr", "tokens_per_second"])
         if !quiet {
             printer.line("pretrain: \(trainer.model.parameterCount) parameters, vocabulary \(trainer.tokenizer.vocabularySize), "
@@ -92,6 +96,7 @@ enum PretrainCommand: Command {
             }
             return Interrupt.requested ? .stop : .continue
         }
+        guard DataParallel.communicator.isRoot else { return }  // rank 0 writes the run directory
         try writeLossPlot(RunDirectory(out))
         try writeReport(RunDirectory(out), trainer: trainer)
         if !quiet && !Interrupt.requested { printer.line("done: model written to \(out.appendingPathComponent("model").path)") }

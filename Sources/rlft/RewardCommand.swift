@@ -1,5 +1,6 @@
 // `rlft reward`: a reward model from a model directory, trained on pairwise or ranked comparison JSONL.
 import Evaluation
+import Distributed
 import Foundation
 import LanguageModels
 import RewardModeling
@@ -44,12 +45,13 @@ enum RewardCommand: Command {
         ("out DIR", "the run directory to write (required)"),
         ("validation FILE", "held-out comparison JSONL for pairwise accuracy, e.g. data/eval_comparisons.jsonl"),
         ("references FILE", "prompt–completion JSONL of reference outputs for normalisation, e.g. data/sft.jsonl (required unless normalization is none)"),
-    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption] + LoRAOptions.help
+    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption, DataParallel.threadsOption] + LoRAOptions.help
     static var help: String {
         RewardModelConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
             + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
             + "\nWith --lora-rank, the trunk trains LoRA adapters and the reward head trains in full; OUT/model/ holds the"
             + " merged reward model."
+            + DataParallel.helpNote
     }
     /// Options saved in options.json so that --resume needs only the run directory.
     static let dataKeys: Set<String> = Set(["train", "model", "validation", "references", "checkpoint-every", "keep-checkpoints"])
@@ -57,11 +59,14 @@ enum RewardCommand: Command {
 
     static func run(_ given: CommandLineArguments) throws {
         let reserved = Set<String>(["train", "model", "out", "validation", "references", "quiet", "overwrite"]).union(TrainingRun.checkpointKeys)
-            .union(LoRAOptions.keys)
+            .union(LoRAOptions.keys).union(DataParallel.keys)
+        let communicator = DataParallel.communicator
         let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
+        try DataParallel.applyThreads(arguments)
         let trainPath = try arguments.required("train", "the comparison JSONL, e.g. --train data/comparisons.jsonl")
         let modelPath = try arguments.required("model", "the model to start from, e.g. --model runs/sft/model")
-        let outURL = try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/rm")
+        let outURL = communicator.isRoot ? try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/rm")
+            : try DataParallel.followerOutput(arguments)
         let config = try RewardModelConfig.load(arguments: arguments, reserved: reserved)
         let referencesPath = arguments.options["references"]
         if config.normalization != .none && referencesPath == nil {
@@ -78,7 +83,16 @@ enum RewardCommand: Command {
         let training = try readComparisons(trainPath, tokenizer: tokenizer, context: context)
         let validationRecords = try arguments.options["validation"].map { try RunSupport.read(PreferenceRecord.self, $0) }
         let validation = try validationRecords.map { try ComparisonGroup.encode($0, tokenizer: tokenizer, contextLength: context) } ?? []
-        let trainer = try RewardModelTrainer(model: model, config: config, padToken: pad, training: training, validation: validation)
+        let trainer = try RewardModelTrainer(model: model, config: config, padToken: pad, training: training, validation: validation,
+                                             communicator: communicator)
+        guard communicator.isRoot else {
+            // Ranks other than 0 train in step with it and write nothing.
+            if resuming { try trainer.resume(from: outURL.appendingPathComponent("checkpoints")) }
+            Interrupt.install()
+            try trainer.train(checkpointDirectory: outURL.appendingPathComponent("checkpoints"), checkpointEvery: checkpointEvery,
+                              keepCheckpoints: keepCheckpoints, progress: DataParallel.followerProgress)
+            return
+        }
         // Everything is checked: only now does the run directory appear.
         let out = try TrainingRun.openRun(outURL, arguments, resuming: resuming)
         if !resuming {

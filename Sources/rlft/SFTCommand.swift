@@ -1,4 +1,5 @@
 // `rlft sft`: supervised fine-tuning of a model directory on prompt–completion JSONL, with a run directory.
+import Distributed
 import Evaluation
 import Foundation
 import LanguageModels
@@ -46,23 +47,28 @@ enum SFTCommand: Command {
         ("eval FILE", "prompt–completion JSONL of evaluation prompts with reference completions, e.g. data/eval.jsonl; base and fine-tuned models are sampled on it and, for instruction-task prompts, scored by gold score and win-rate"),
         ("eval-limit N", "evaluate on at most N prompts of --eval (default 200)"),
         ("ptx-data FILE", "pretraining text ({\"text\"} JSONL) for the pretraining mix, e.g. data/instructions/pretrain.jsonl (required when ptxCoefficient > 0)"),
-    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption] + LoRAOptions.help
+    ] + TrainingRun.checkpointOptions + [TrainingRun.overwriteOption, DataParallel.threadsOption, DataParallel.exampleSeedingOption] + LoRAOptions.help
     static var help: String {
         SFTConfig.helpText(command: name, summary: summary, extraOptions: extraOptions)
             + "\n\nCtrl-C finishes the current step, writes a checkpoint and exits; --resume DIR continues from it."
             + "\nWith --lora-rank, OUT/adapter/ holds the adapter in Hugging Face PEFT's format and OUT/model/ the merged model."
+            + DataParallel.helpNote
     }
     /// Options saved in options.json so that --resume needs only the run directory.
-    static let dataKeys: Set<String> = Set(["train", "model", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints", "ptx-data"])
+    static let dataKeys: Set<String> = Set(["train", "model", "validation", "eval", "eval-limit", "checkpoint-every", "keep-checkpoints", "ptx-data",
+                                            "example-seeding"])
         .union(LoRAOptions.keys)
 
     static func run(_ given: CommandLineArguments) throws {
         let reserved = Set<String>(["train", "model", "out", "validation", "eval", "eval-limit", "quiet", "overwrite", "ptx-data"]).union(TrainingRun.checkpointKeys)
-            .union(LoRAOptions.keys)
+            .union(LoRAOptions.keys).union(DataParallel.keys).union(["example-seeding"])
+        let communicator = DataParallel.communicator
         let (arguments, resuming) = try TrainingRun.arguments(given, keys: dataKeys)
+        try DataParallel.applyThreads(arguments)
         let trainPath = try arguments.required("train", "the prompt–completion JSONL to train on, e.g. --train data/sft.jsonl")
         let modelPath = try arguments.required("model", "the base model directory, e.g. --model runs/base/model")
-        let outURL = try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/sft")
+        let outURL = communicator.isRoot ? try TrainingRun.outputDirectory(arguments, resuming: resuming, example: "runs/sft")
+            : try DataParallel.followerOutput(arguments)
         let config = try SFTConfig.load(arguments: arguments, reserved: reserved)
         let lora = try LoRAOptions.config(arguments)
         let checkpointEvery = try TrainingRun.positiveInteger(arguments, "checkpoint-every", default: 50)
@@ -81,7 +87,16 @@ enum SFTCommand: Command {
             try arguments.required("ptx-data", "pretraining text for the mix, e.g. --ptx-data data/instructions/pretrain.jsonl"),
             tokenizer: tokenizer, contextLength: context, padToken: pad, seed: config.seed) : nil
         let trainer = try SFTTrainer(model: model, config: config, padToken: pad, training: training, validation: validation,
-                                     pretraining: pretraining)
+                                     pretraining: pretraining, communicator: communicator)
+        trainer.exampleSeeding = try DataParallel.exampleSeeding(arguments)
+        guard communicator.isRoot else {
+            // Ranks other than 0 train in step with it and write nothing.
+            if resuming { try trainer.resume(from: outURL.appendingPathComponent("checkpoints")) }
+            Interrupt.install()
+            try trainer.train(checkpointDirectory: outURL.appendingPathComponent("checkpoints"), checkpointEvery: checkpointEvery,
+                              keepCheckpoints: keepCheckpoints, progress: DataParallel.followerProgress)
+            return
+        }
         // Everything is checked: only now does the run directory appear.
         let out = try TrainingRun.openRun(outURL, arguments, resuming: resuming)
         if !resuming {

@@ -1,5 +1,6 @@
 // rlft: the command-line tool for every algorithm, task and utility of RLFineTuning.
 //   rlft <command> [--config FILE.json] [--key value ...]     rlft <command> --help
+import Distributed
 import Foundation
 import RLFineTuning
 import Runs
@@ -45,6 +46,8 @@ func versionReport() -> String {
         "BLAS kernel: \(blas.howChosen)",
         "BLAS threads: \(blas.threads) in OpenBLAS; the library splits GEMMs across \(Compute.threadCount) threads (--threads)",
         "CPU: \(CPUFeatures.current.summary)",
+        Communicators.mpiAvailable ? "Data parallel: MPI (mpirun -np N rlft sft|reward|dpo|kto|orpo …)"
+            : "Data parallel: none (built without the MPI trait; swift build --traits MPI enables mpirun)",
     ]
     // A warning about the kernel, if any, went to standard error when the kernel was chosen.
     return lines.joined(separator: "\n")
@@ -74,8 +77,24 @@ do {
         print(command.help)
         exit(0)
     }
+    // Under mpirun, this process is one rank of a data-parallel job (MPI starts here).
+    let communicator = try Communicators.world()
+    DataParallel.communicator = communicator
+    if communicator.size > 1 {
+        guard DataParallel.commands.contains(name) else {
+            throw UsageError("rlft \(name) runs in one process; start it without mpirun (the commands that run data-parallel under mpirun: \(DataParallel.commands.joined(separator: ", ")))")
+        }
+        Compute.threadCount = Communicators.threadsPerRank()
+        if !communicator.isRoot { ProgressPrinter.quiet = true }
+        if let threads = arguments.options["threads"].flatMap(Int.init), threads >= 1 { Compute.threadCount = threads }
+        ProgressPrinter(keys: []).line("rlft \(name): \(communicator.size) ranks (MPI), \(Compute.threadCount) kernel threads each")
+    }
     try command.run(arguments)
 } catch {
-    FileHandle.standardError.write(Data("rlft: error: \(error)\n".utf8))
+    let communicator = DataParallel.communicator
+    let rank = communicator.size > 1 ? " (rank \(communicator.rank) of \(communicator.size))" : ""
+    FileHandle.standardError.write(Data("rlft: error\(rank): \(error)\n".utf8))
+    // The other ranks may be waiting in a collective for this one: end the whole job.
+    if communicator.size > 1 { communicator.abort(code: 1) }
     exit(1)
 }
