@@ -93,7 +93,7 @@ extension PipelineConfig {
         }
         try require(methodEpochs >= 1, "methodEpochs", methodEpochs, "it must be at least 1")
         try require(methodIterations >= 1, "methodIterations", methodIterations, "it must be at least 1")
-        try require(methodLearningRate > 0 && methodLearningRate.isFinite, "methodLearningRate", methodLearningRate, "it must be positive, such as 5e-5")
+        try require(methodLearningRate > 0 && methodLearningRate.isFinite, "methodLearningRate", methodLearningRate, "it must be positive, such as 1e-5")
         try require(ppoBatchSize >= 8 || methods.allSatisfy { !["rloo", "grpo"].contains($0) }, "ppoBatchSize", ppoBatchSize,
                     "RLOO and GRPO need at least 8 episodes per iteration")
     }
