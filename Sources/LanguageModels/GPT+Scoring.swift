@@ -28,9 +28,15 @@ extension GPT {
     ///   - temperature: τ > 0, the rollout temperature.
     ///   - valueHead: when given, its outputs at the same positions are returned as `values`.
     ///   - computeEntropies: whether to compute `entropies` (one extra pass over the logits, no graph).
+    ///   - minimumNewTokens: the sampler's minimum length (`GenerationOptions.minimumNewTokens`): at response
+    ///     positions before it, `stopTokens` are taken out of the softmax, as the sampler masked them, so that the
+    ///     scores are those of the distribution the responses came from (PPO's ratios and KL penalty are then
+    ///     unbiased). Default 0: no mask.
+    ///   - stopTokens: the sampler's stop tokens.
     /// - Throws: `LanguageModelError` for bad ids, over-long rows, an empty prompt width or a bad temperature.
     public func scoreResponses(prompts: TokenBatch, responses: TokenBatch, temperature: Float = 1,
-                               valueHead: ScalarHead? = nil, computeEntropies: Bool = true) throws -> ResponseScores {
+                               valueHead: ScalarHead? = nil, computeEntropies: Bool = true,
+                               minimumNewTokens: Int = 0, stopTokens: [Int32] = []) throws -> ResponseScores {
         guard prompts.length >= 1 else {
             throw LanguageModelError.invalidOption(name: "prompts.length", value: "0", fix: "each row needs at least one prompt token (e.g. a BOS token) to predict the first response token")
         }
@@ -48,9 +54,13 @@ extension GPT {
         responses.mask.withUnsafeBufferPointer { m in for i in 0..<targets.count where m[i] == 0 { targets[i] = -1 } }
         // Fused tied projection [B, R, C] → [B, R, V] → log-probabilities (and entropies) in one pass over the
         // logits (see TiedLogProbabilities.swift): no logits Variable, no second exponential in the backward.
+        // The sampler's minimum-length mask: before `minimumNewTokens` response tokens, the stop tokens are out of
+        // the distribution, so the scores are those of the distribution the tokens were sampled from.
+        let excludedRows = minimumNewTokens > 0 && !stopTokens.isEmpty
+            ? (0..<(responses.batchSize * R)).map { $0 % R < minimumNewTokens } : []
         let (logProbabilities, entropies) = Variable.tiedProjectionLogProbabilities(
             hidden: predicting, table: tokenTable, targets: targets, temperature: temperature,
-            computeEntropies: computeEntropies)
+            computeEntropies: computeEntropies, excludedTokens: stopTokens, excludedRows: excludedRows)
         return ResponseScores(logProbabilities: logProbabilities, entropies: entropies,
                               values: valueHead.map { $0(predicting) })
     }

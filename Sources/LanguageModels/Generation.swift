@@ -54,8 +54,9 @@ public struct GenerationResult {
     /// `[B, N]` response ids, right-padded with `padToken`; `mask` is 1 up to and including a stop token.
     public let responses: TokenBatch
     /// `[B, N]`: log softmax(ℓ/τ) of each sampled token, where ℓ are the raw logits and τ the temperature —
-    /// before top-k/top-p filtering and the minimum-length mask, so it equals what the teacher-forced
-    /// `scoreResponses(…, temperature: τ)` computes. 0 at padding.
+    /// after the minimum-length mask (the stop tokens out of the softmax until `minimumNewTokens`) and before
+    /// top-k/top-p filtering, so it equals what the teacher-forced `scoreResponses(…, temperature: τ,
+    /// minimumNewTokens:, stopTokens:)` computes with the same options. 0 at padding.
     public let logProbabilities: Tensor
 }
 
@@ -189,7 +190,8 @@ extension GPT {
 }
 
 extension GPT {
-    /// Warps and samples one row of logits; writes log softmax(ℓ/τ) of the chosen token to `logProbability`.
+    /// Warps and samples one row of logits; writes log softmax(ℓ/τ) of the chosen token (over the tokens the
+    /// minimum-length mask leaves) to `logProbability`.
     static func sampleRow(logits l: UnsafePointer<Float>, _ V: Int, invT: Float, options: GenerationOptions,
                           masking: Bool, uniform: Double, row: UnsafeMutablePointer<Float>,
                           weights: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
@@ -202,11 +204,17 @@ extension GPT {
         }
         // FastMath's exp vectorises; libm's is one call per entry (about a tenth of a decode step at V = 4096).
         for j in 0..<V { weights[j] = FastMath.exp(row[j] - m) }
-        let total = FastMath.sum(weights, count: V)
-        let logNormaliser = m + Foundation.log(total)
+        var total = FastMath.sum(weights, count: V)
         if masking {
-            for s in options.stopTokens where s >= 0 && Int(s) < V { row[Int(s)] = -.infinity }
+            // The masked stop tokens leave the distribution, and its normaliser.
+            for s in Set(options.stopTokens) where s >= 0 && Int(s) < V {
+                row[Int(s)] = -.infinity
+                total -= weights[Int(s)]
+                weights[Int(s)] = 0
+            }
+            total = Swift.max(total, .leastNormalMagnitude)
         }
+        let logNormaliser = m + Foundation.log(total)
         let token: Int
         if options.greedy {
             token = LogitsWarping.argmax(row, V)

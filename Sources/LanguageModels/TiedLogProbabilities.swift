@@ -22,15 +22,22 @@ extension Variable {
     ///   - targets: one id per row of `hidden`, or a negative number for rows that are not scored.
     ///   - temperature: τ > 0.
     ///   - computeEntropies: whether to return the entropy of each scored row (0 elsewhere).
+    ///   - excludedTokens: tokens removed from the softmax of the rows flagged in `excludedRows` (the stop tokens a
+    ///     sampler masks until a minimum length): those rows' log-probabilities and entropies are over the other
+    ///     tokens, and the excluded ones get no gradient. A row's own target is never excluded.
+    ///   - excludedRows: one flag per row of `hidden` (empty: no row).
     /// - Returns: `hidden`'s leading shape, for both outputs; the entropies carry no gradient.
     public static func tiedProjectionLogProbabilities(hidden: Variable, table: Variable, targets: [Int32],
-                                                      temperature: Float = 1, computeEntropies: Bool = false)
+                                                      temperature: Float = 1, computeEntropies: Bool = false,
+                                                      excludedTokens: [Int32] = [], excludedRows: [Bool] = [])
         -> (logProbabilities: Variable, entropies: Tensor?) {
         let c = hidden.shape.last ?? 0, v = table.shape[0]
         precondition(table.shape == [v, c], "tiedProjectionLogProbabilities: table \(table.shape) does not match hidden \(hidden.shape)")
         precondition(temperature > 0, "temperature must be positive, got \(temperature)")
         let n = hidden.value.count / Swift.max(c, 1)
         precondition(targets.count == n, "tiedProjectionLogProbabilities: \(targets.count) targets for \(n) rows")
+        precondition(excludedRows.isEmpty || excludedRows.count == n, "tiedProjectionLogProbabilities: \(excludedRows.count) row flags for \(n) rows")
+        let excluded = excludedRows.isEmpty ? [] : excludedTokens.filter { $0 >= 0 && Int($0) < v }
         let leading = Array(hidden.shape.dropLast())
         let kept = (0..<n).filter { targets[$0] >= 0 }
         for i in kept { precondition(Int(targets[i]) < v, "target id \(targets[i]) out of range 0..<\(v)") }
@@ -71,6 +78,10 @@ extension Variable {
                             Compute.parallelFor(k, costPerItem: 8 * v) { range in
                                 for r in range {
                                     let row = p + r * v, i = kept[r]
+                                    // An excluded token's exponential underflows to (about) 0: out of the sum, no gradient.
+                                    if !excluded.isEmpty && excludedRows[i] {
+                                        for token in excluded where token != targets[i] { row[Int(token)] = -1e9 }
+                                    }
                                     let m = FastMath.maximum(row, count: v)
                                     let target = row[Int(targets[i])] - m
                                     let s: Float

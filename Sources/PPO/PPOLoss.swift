@@ -31,14 +31,19 @@ public struct PPOLoss {
 ///   - clipRange: ε.
 ///   - valueClipRange: ε_v.
 ///   - valueCoefficient: c_v.
+///   - minimumNewTokens: the sampler's minimum length; with `stopTokens`, scored as in
+///     `GPT.scoreResponses(…, minimumNewTokens:stopTokens:)`, the same distribution as the rollout's.
+///   - stopTokens: the sampler's stop tokens.
 /// - Throws: `LanguageModelError` for bad ids or over-long rows.
 public func ppoLoss(policy: GPT, critic: PPOCritic, rollout: PPORollout, advantages: PPOAdvantages,
-                    temperature: Float, clipRange: Float, valueClipRange: Float, valueCoefficient: Float) throws -> PPOLoss {
+                    temperature: Float, clipRange: Float, valueClipRange: Float, valueCoefficient: Float,
+                    minimumNewTokens: Int = 0, stopTokens: [Int32] = []) throws -> PPOLoss {
     let mask = rollout.mask
     let sharedHead: ScalarHead?
     if case .sharedHead(let head) = critic { sharedHead = head } else { sharedHead = nil }
     let scores = try policy.scoreResponses(prompts: rollout.prompts, responses: rollout.responses, temperature: temperature,
-                                           valueHead: sharedHead, computeEntropies: false)
+                                           valueHead: sharedHead, computeEntropies: false,
+                                           minimumNewTokens: minimumNewTokens, stopTokens: stopTokens)
     let values: Variable
     switch critic {
     case .sharedHead: values = scores.values!

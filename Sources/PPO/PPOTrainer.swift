@@ -329,7 +329,8 @@ public final class PPOTrainer {
             let partAdvantages = advantages.episodes(rows, width: part.responses.length)
             let loss = try ppoLoss(policy: policy, critic: critic, rollout: part, advantages: partAdvantages,
                                    temperature: config.temperature, clipRange: config.clipRange,
-                                   valueClipRange: config.valueClipRange, valueCoefficient: config.valueCoefficient)
+                                   valueClipRange: config.valueClipRange, valueCoefficient: config.valueCoefficient,
+                                   minimumNewTokens: config.minimumNewTokens, stopTokens: collector.options.stopTokens)
             guard loss.total.value.item.isFinite else { throw TrainingError.nonFinite(quantity: "loss", step: step) }
             let share = Double(loss.tokenCount) / max(totalTokens, 1)
             try (loss.total * Float(share)).backward()
@@ -407,9 +408,7 @@ public final class PPOTrainer {
             var disposition = try communicator.agree(progress(.step(step: iteration, totalSteps: config.iterations, metrics: metrics.values)))
             // Small negative means are sampling noise while π ≈ π_ref; below -0.2 nats something is biased.
             if let kl = metrics["objective/kl"], kl < -0.2 {
-                let cause = config.minimumNewTokens > 0
-                    ? "minimumNewTokens (\(config.minimumNewTokens)) masks stop tokens while sampling but not while scoring, which biases the estimate; use 0"
-                    : "the sampler and the scoring pass may disagree (check temperature and padding)"
+                let cause = "the sampler and the scoring pass may disagree (check temperature and padding)"
                 let warning = String(format: "mean KL is negative (%.4f nats) at iteration %d; ", kl, iteration) + cause
                 if try communicator.agree(progress(.warning(warning))) == .stop { disposition = .stop }
             }

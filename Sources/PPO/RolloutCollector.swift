@@ -120,10 +120,13 @@ public final class RolloutCollector {
         return try withoutGradients {
             let sharedHead: ScalarHead?
             if case .sharedHead(let head) = critic { sharedHead = head } else { sharedHead = nil }
+            // Both under the sampler's minimum-length mask: the distribution the responses were drawn from.
             let policyScores = try policy.scoreResponses(prompts: prompts, responses: responses, temperature: temperature,
-                                                         valueHead: sharedHead, computeEntropies: true)
+                                                         valueHead: sharedHead, computeEntropies: true,
+                                                         minimumNewTokens: options.minimumNewTokens, stopTokens: options.stopTokens)
             let referenceScores = try reference.scoreResponses(prompts: prompts, responses: responses,
-                                                               temperature: temperature, computeEntropies: false)
+                                                               temperature: temperature, computeEntropies: false,
+                                                               minimumNewTokens: options.minimumNewTokens, stopTokens: options.stopTokens)
             let values: Tensor
             switch critic {
             case .sharedHead: values = policyScores.values!.value

@@ -14,7 +14,8 @@ final class GenerationTests: XCTestCase {
             let options = GenerationOptions(maximumNewTokens: 10, minimumNewTokens: 2, temperature: tau, topK: topK,
                                             topP: topP, stopTokens: [3, 17], padToken: 0)
             let result = try model.generate(prompts: prompts, options: options, using: &rng)
-            let scores = try model.scoreResponses(prompts: prompts, responses: result.responses, temperature: tau)
+            let scores = try model.scoreResponses(prompts: prompts, responses: result.responses, temperature: tau,
+                                                  minimumNewTokens: 2, stopTokens: [3, 17])
             let mask = result.responses.mask.scalars
             let teacher = zip(scores.logProbabilities.value.scalars, mask).map { $0 * $1 }
             assertClose(teacher, result.logProbabilities.scalars, tolerance: 1e-4, "τ \(tau)")
@@ -125,6 +126,24 @@ final class GenerationTests: XCTestCase {
         let early = try model.generate(prompts: single, options: GenerationOptions(maximumNewTokens: 6, greedy: true, stopTokens: [firstOfRow0]),
                                        using: &rng)
         XCTAssertEqual(early.responses.length, 1)
+    }
+
+    /// Under a minimum length, the sampler's log-probabilities are those of the masked distribution, and the
+    /// teacher-forced scores given the same minimum and stop tokens equal them (without the mask they differ).
+    func testMinimumLengthLogProbabilitiesMatchMaskedScoring() throws {
+        let model = makeTinyModel(seed: 4)
+        var rng = SeededGenerator(seed: 1)
+        let stop: [Int32] = [5, 9]
+        let options = GenerationOptions(maximumNewTokens: 6, minimumNewTokens: 3, temperature: 1.3, stopTokens: stop, padToken: 39)
+        let generated = try model.generate(prompts: prompts, options: options, using: &rng)
+        let masked = try model.scoreResponses(prompts: prompts, responses: generated.responses, temperature: 1.3,
+                                              minimumNewTokens: 3, stopTokens: stop)
+        assertClose(masked.logProbabilities.value.scalars, generated.logProbabilities.scalars, tolerance: 1e-4, "masked scoring")
+        let unmasked = try model.scoreResponses(prompts: prompts, responses: generated.responses, temperature: 1.3)
+        let width = generated.responses.length
+        let early = (0..<generated.responses.batchSize).flatMap { b in (0..<min(3, width)).map { b * width + $0 } }
+        XCTAssertTrue(early.allSatisfy { unmasked.logProbabilities.value.scalars[$0] < masked.logProbabilities.value.scalars[$0] },
+                      "without the mask the stop tokens keep their share, so every early token is less likely")
     }
 
     func testTopKKeepsTheKLargestAndTies() {

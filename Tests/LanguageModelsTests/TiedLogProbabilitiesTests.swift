@@ -47,6 +47,37 @@ final class TiedLogProbabilitiesTests: XCTestCase {
         }
     }
 
+    /// Excluded tokens on flagged rows: the log-probabilities and entropies of the softmax over the other tokens
+    /// (the composed ops on logits with those entries at −∞), nothing changes on the other rows, a row's own target
+    /// is kept, and the gradients pass a finite-difference check.
+    func testExcludedTokensLeaveTheSoftmaxOfFlaggedRows() throws {
+        var rng = SeededGenerator(seed: 23)
+        let h = Tensor.randomNormal([2, 4, 6], using: &rng), w = Tensor.randomNormal([9, 6], using: &rng)
+        let targets: [Int32] = [3, 5, 8, -1, 2, 7, 0, 4]
+        let flagged = [true, true, false, true, true, false, false, false]
+        let excluded: [Int32] = [7, 8]
+        let (fused, entropies) = Variable.tiedProjectionLogProbabilities(
+            hidden: Variable(h), table: Variable(w), targets: targets, temperature: 0.9, computeEntropies: true,
+            excludedTokens: excluded, excludedRows: flagged)
+        let logits = Variable(h).matmul(Variable(w), transposeOther: true).value.reshaped([8, 9]).scalars
+        for row in 0..<8 where targets[row] >= 0 {
+            var z = (0..<9).map { logits[row * 9 + $0] / 0.9 }
+            if flagged[row] { for t in excluded where t != targets[row] { z[Int(t)] = -.infinity } }
+            let m = z.max()!, sum = z.reduce(0) { $0 + exp($1 - m) }
+            let expected = z[Int(targets[row])] - m - log(sum)
+            XCTAssertEqual(fused.value.scalars[row], expected, accuracy: 1e-5, "row \(row)")
+            let entropy = -z.reduce(Float(0)) { total, zj in let q = exp(zj - m) / sum; return q > 0 ? total + q * log(q) : total }
+            XCTAssertEqual(entropies!.scalars[row], entropy, accuracy: 1e-4, "entropy of row \(row)")
+        }
+        XCTAssertTrue(fused.value.scalars[2].isFinite, "row 2's target (8) is excluded elsewhere but kept as its own target")
+        let hv = Variable(Tensor.randomNormal([2, 4, 6], using: &rng), requiresGrad: true)
+        let wv = Variable(Tensor.randomNormal([9, 6], standardDeviation: 0.5, using: &rng), requiresGrad: true)
+        try checkGradients(of: [hv, wv], "tiedProjectionLogProbabilities, excluded tokens") {
+            Variable.tiedProjectionLogProbabilities(hidden: $0[0], table: $0[1], targets: targets, temperature: 0.9,
+                                                    excludedTokens: excluded, excludedRows: flagged).logProbabilities
+        }
+    }
+
     /// No row scored: zeros, zero entropies, and no gradient.
     func testNoTargets() throws {
         let h = Variable(Tensor(shape: [2, 3], repeating: 0.5), requiresGrad: true)
