@@ -1,6 +1,6 @@
 // CriticFreeTrainer: RLOO (arXiv 2402.14740) and GRPO (arXiv 2402.03300) — several samples per prompt, a baseline
 // from the other samples instead of a value model, and a clipped-ratio update. Sampling and scoring reuse PPO's
-// RolloutCollector.
+// RolloutCollector, without a critic (no value head is built or evaluated).
 import Distributed
 import Foundation
 import LanguageModels
@@ -123,7 +123,7 @@ public final class CriticFreeTrainer {
         self.reference = reference ?? policy.frozenCopy()
         generator = SeededGenerator(seed: settings.seed)
         let options = GenerationOptions(maximumNewTokens: settings.maximumNewTokens, temperature: settings.temperature)
-        collector = RolloutCollector(policy: policy, reference: self.reference, critic: .sharedHead(for: policy), reward: reward,
+        collector = RolloutCollector(policy: policy, reference: self.reference, critic: nil, reward: reward,
                                      tokenizer: tokenizer, tokens: tokens, options: options,
                                      missingStopPenalty: settings.missingStopPenalty)
         optimizer = try AdamW(parameters: policy.namedParameters(), learningRate: settings.learningRate, weightDecay: 0)

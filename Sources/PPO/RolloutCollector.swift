@@ -37,7 +37,9 @@ public struct PPOTokenConventions: Equatable, Sendable {
 public final class RolloutCollector {
     public let policy: GPT
     public let reference: GPT
-    public let critic: PPOCritic
+    /// Where the rollouts' values come from; nil for critic-free methods (RLOO, GRPO), whose rollouts carry
+    /// zero values and no value head is evaluated.
+    public let critic: PPOCritic?
     public let reward: PPOReward
     /// Turns text prompts into ids and responses back into text; needed for text prompts and `.function` rewards.
     public let tokenizer: (any Tokenizer)?
@@ -49,7 +51,7 @@ public final class RolloutCollector {
     /// Seconds spent sampling and scoring by the last `collect`.
     public private(set) var lastTimings: (generation: Double, scoring: Double) = (0, 0)
 
-    public init(policy: GPT, reference: GPT, critic: PPOCritic, reward: PPOReward, tokenizer: (any Tokenizer)?,
+    public init(policy: GPT, reference: GPT, critic: PPOCritic?, reward: PPOReward, tokenizer: (any Tokenizer)?,
                 tokens: PPOTokenConventions, options: GenerationOptions, missingStopPenalty: Float) {
         self.policy = policy
         self.reference = reference
@@ -119,7 +121,7 @@ public final class RolloutCollector {
         let temperature = options.temperature
         return try withoutGradients {
             let sharedHead: ScalarHead?
-            if case .sharedHead(let head) = critic { sharedHead = head } else { sharedHead = nil }
+            if case .sharedHead(let head)? = critic { sharedHead = head } else { sharedHead = nil }
             // Both under the sampler's minimum-length mask: the distribution the responses were drawn from.
             let policyScores = try policy.scoreResponses(prompts: prompts, responses: responses, temperature: temperature,
                                                          valueHead: sharedHead, computeEntropies: true,
@@ -129,8 +131,9 @@ public final class RolloutCollector {
                                                                minimumNewTokens: options.minimumNewTokens, stopTokens: options.stopTokens)
             let values: Tensor
             switch critic {
-            case .sharedHead: values = policyScores.values!.value
-            case .separate(let model): values = try model.values(prompts: prompts, responses: responses).value
+            case .sharedHead?: values = policyScores.values!.value
+            case .separate(let model)?: values = try model.values(prompts: prompts, responses: responses).value
+            case nil: values = Tensor(zeros: [responses.batchSize, responses.length])
             }
             let lastIndices = try responses.lastRealIndices()
             let stop = Set(tokens.stopTokens)
