@@ -87,8 +87,24 @@ public final class RolloutCollector {
     /// - Parameter promptTexts: the prompts as text for a `.function` reward (decoded from the ids when empty).
     public func collect<G: RandomNumberGenerator>(promptTokens: TokenBatch, promptTexts: [String] = [],
                                                   using generator: inout G) throws -> PPORollout {
+        try timed(promptTokens: promptTokens, promptTexts: promptTexts) {
+            try policy.generate(prompts: promptTokens, options: options, using: &generator)
+        }
+    }
+
+    /// `collect` with one generator per prompt row (see `GPT.generate(prompts:options:rowGenerators:)`).
+    public func collect(promptTokens: TokenBatch, promptTexts: [String] = [],
+                        rowGenerators: inout [SeededGenerator]) throws -> PPORollout {
+        try timed(promptTokens: promptTokens, promptTexts: promptTexts) {
+            try policy.generate(prompts: promptTokens, options: options, rowGenerators: &rowGenerators)
+        }
+    }
+
+    /// Generates with `generate`, scores the responses, and records both durations in `lastTimings`.
+    private func timed(promptTokens: TokenBatch, promptTexts: [String],
+                       _ generate: () throws -> GenerationResult) throws -> PPORollout {
         let start = DispatchTime.now().uptimeNanoseconds
-        let generated = try policy.generate(prompts: promptTokens, options: options, using: &generator)
+        let generated = try generate()
         let middle = DispatchTime.now().uptimeNanoseconds
         let rollout = try score(prompts: promptTokens, responses: generated.responses, promptTexts: promptTexts)
         let end = DispatchTime.now().uptimeNanoseconds
@@ -105,18 +121,6 @@ public final class RolloutCollector {
     ///   - promptTexts: prompts as text for a `.function` reward (decoded from the ids when empty).
     /// - Throws: `LanguageModelError` for bad ids; `TrainingError.invalidInput` when the reward function returns
     ///   the wrong number of scores; whatever the reward function throws.
-    /// `collect` with one generator per prompt row (see `GPT.generate(prompts:options:rowGenerators:)`).
-    public func collect(promptTokens: TokenBatch, promptTexts: [String] = [],
-                        rowGenerators: inout [SeededGenerator]) throws -> PPORollout {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let generated = try policy.generate(prompts: promptTokens, options: options, rowGenerators: &rowGenerators)
-        let middle = DispatchTime.now().uptimeNanoseconds
-        let rollout = try score(prompts: promptTokens, responses: generated.responses, promptTexts: promptTexts)
-        let end = DispatchTime.now().uptimeNanoseconds
-        lastTimings = (Double(middle - start) / 1e9, Double(end - middle) / 1e9)
-        return rollout
-    }
-
     public func score(prompts: TokenBatch, responses: TokenBatch, promptTexts: [String] = []) throws -> PPORollout {
         let temperature = options.temperature
         return try withoutGradients {

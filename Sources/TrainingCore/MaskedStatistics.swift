@@ -44,8 +44,12 @@ public func maskedVariance(_ x: Tensor, mask: Tensor, unbiased: Bool = true) -> 
 ///
 /// Padded positions (mask 0) are set to 0 in the result, as TRL does after whitening.
 public func whiten(_ x: Tensor, mask: Tensor, shiftMean: Bool = true, unbiased: Bool = true) -> Tensor {
-    let mean = maskedMean(x, mask: mask)
-    let variance = maskedVariance(x, mask: mask, unbiased: unbiased)
+    whiten(x, mask: mask, mean: maskedMean(x, mask: mask), variance: maskedVariance(x, mask: mask, unbiased: unbiased),
+           shiftMean: shiftMean)
+}
+
+/// `(x − mean) / sqrt(variance + 1e−8)` (plus `mean` when `shiftMean` is false) at the real entries, 0 elsewhere.
+func whiten(_ x: Tensor, mask: Tensor, mean: Double, variance: Double, shiftMean: Bool) -> Tensor {
     let scale = 1 / (variance + 1e-8).squareRoot()
     var out = Tensor(zeros: x.shape)
     out.withUnsafeMutableBufferPointer { po in
@@ -75,19 +79,7 @@ public func whiten(_ x: Tensor, mask: Tensor, shiftMean: Bool = true, unbiased: 
                    communicator: any Communicator) throws -> Tensor {
     guard communicator.size > 1 else { return whiten(x, mask: mask, shiftMean: shiftMean, unbiased: unbiased) }
     let (mean, variance) = try maskedMoments(x, mask: mask, unbiased: unbiased, communicator: communicator)
-    let scale = 1 / (variance + 1e-8).squareRoot()
-    var out = Tensor(zeros: x.shape)
-    out.withUnsafeMutableBufferPointer { po in
-        x.withUnsafeBufferPointer { px in
-            mask.withUnsafeBufferPointer { pm in
-                for i in 0..<px.count where pm[i] != 0 {
-                    let w = (Double(px[i]) - mean) * scale
-                    po[i] = Float(shiftMean ? w : w + mean)
-                }
-            }
-        }
-    }
-    return out
+    return whiten(x, mask: mask, mean: mean, variance: variance, shiftMean: shiftMean)
 }
 
 /// The mean and variance of the masked entries of every rank's `x`: the sums Σx, Σx² and the count, all-reduced.
