@@ -12,15 +12,6 @@ public struct PairedDifference: Sendable {
     public var winRateHeldOut: ConfidenceInterval
 }
 
-/// One claim of the paper and whether this run bears it out.
-public struct PaperClaim: Sendable {
-    public var claim: String
-    public var measured: String
-    public var holds: Bool
-
-    /// `✓ claim: measured` or `✗ …`.
-    public var line: String { "\(holds ? "✓" : "✗") \(claim) — \(measured)" }
-}
 
 public enum PipelineClaims {
     /// Paired 95 % bootstrap intervals of (system − SFT) for every system but base and SFT.

@@ -32,6 +32,10 @@ public struct RLPSystemResult: Sendable {
     public var rewardModelAccuracy: Double?
     /// RLP-SPG: the fraction of unlabelled prompts that yielded a synthetic pair.
     public var keptFraction: Double?
+    /// Gold score of each evaluation prompt's completion, in prompt order (for paired differences).
+    public var goldScores: [Double] = []
+    /// Win credit (1, ½, 0) of each evaluation prompt's completion by the held-out annotators, in prompt order.
+    public var heldOutWinCredits: [Double] = []
 }
 
 /// What the experiment produced.
@@ -40,6 +44,10 @@ public struct RLPExperimentResult: Sendable {
     public var results: [RLPSystemResult]
     /// The Markdown table (mean ± std over seeds).
     public var table: String
+    /// Each system's paired difference from PPO on the same prompts, pooled over seeds (Markdown).
+    public var differenceTable: String
+    /// The paper's claims (RLP, arXiv 2403.19279, Table 2), each with ✓ or ✗.
+    public var claims: [PaperClaim]
     /// Wall-clock seconds of each stage, in order.
     public var stageSeconds: [(String, Double)]
 }
@@ -146,9 +154,12 @@ public final class RLPExperiment {
         let shared = try prepare()
         var results: [RLPSystemResult] = []
         for seed in config.seeds { results += try runSeed(seed, shared) }
-        let table = try RLPReport.table(results, systems: ["SFT", "best-of-\(config.samplesPerPrompt)", "PPO", "RLP-UML", "RLP-SPG"])
-        try RLPReport.write(table: table, results: results, config: config, stageSeconds: stageSeconds, to: run)
-        return RLPExperimentResult(results: results, table: table, stageSeconds: stageSeconds)
+        let systems = ["SFT", "best-of-\(config.samplesPerPrompt)", "PPO", "RLP-UML", "RLP-SPG"]
+        let table = try RLPReport.table(results, systems: systems)
+        let comparison = try RLPReport.pairedAgainstPPO(results, systems: systems)
+        try RLPReport.write(table: table, comparison: comparison, results: results, config: config, stageSeconds: stageSeconds, to: run)
+        return RLPExperimentResult(results: results, table: table, differenceTable: comparison.table, claims: comparison.claims,
+                                   stageSeconds: stageSeconds)
     }
 
     /// The task, the base model and the SFT model (seed 0 of the task; shared by every seed).
@@ -257,14 +268,16 @@ public final class RLPExperiment {
                                      scores: ["seed": Double(seed), "gold": t.goldScores[i], "win_training": t.winCredits[i], "win_held_out": h.winCredits[i]])
             }
             let result = RLPSystemResult(system: name, seed: seed, winRateTraining: t.winRate.estimate, winRateHeldOut: h.winRate.estimate,
-                                         gold: t.gold.estimate, rewardModelAccuracy: accuracy, keptFraction: kept)
+                                         gold: t.gold.estimate, rewardModelAccuracy: accuracy, keptFraction: kept,
+                                         goldScores: t.goldScores, heldOutWinCredits: h.winCredits)
             log(String(format: "%@ %@: win-rate %.3f (training) %.3f (held-out), gold %.3f%@", tag, name, result.winRateTraining,
                        result.winRateHeldOut, result.gold, accuracy.map { String(format: ", RM accuracy on policy samples %.3f", $0) } ?? ""))
             return result
         }
         func sample(_ model: GPT, salt: UInt64) throws -> [String] {
             var g = SeededGenerator(seed: seed &+ salt)
-            return try policy(model).complete(s.evaluationPrompts, options: policy(model).options(maximumNewTokens: config.maximumNewTokens), using: &g)
+            return try policy(model).complete(s.evaluationPrompts, options: policy(model).options(temperature: config.evaluationTemperature,
+                                                                                                  maximumNewTokens: config.maximumNewTokens), using: &g)
         }
 
         // PPO against the first reward model, and the baselines.
@@ -274,6 +287,7 @@ public final class RLPExperiment {
             rows.append(try evaluate("SFT", try sample(s.sft, salt: 31)))
             var bon = BestOfNConfig()
             (bon.ns, bon.seed, bon.maximumNewTokens) = ([config.samplesPerPrompt], seed &+ 41, config.maximumNewTokens)
+            bon.temperature = Double(config.evaluationTemperature)
             let bestOfN = try BestOfNSampler(policy: policy(s.sft), reward: reward, config: bon)
             rows.append(try evaluate("best-of-\(config.samplesPerPrompt)", try bestOfN.sample(prompts: s.evaluationPrompts).best(n: config.samplesPerPrompt)))
         }

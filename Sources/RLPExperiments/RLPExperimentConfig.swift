@@ -8,8 +8,8 @@ import TrainingCore
 /// seed: a reward model on a deliberately small comparison set → PPO → best-of-n, and RLP-UML and RLP-SPG (policy
 /// samples → reward retraining → PPO again from SFT), with one table of mean ± std over the seeds.
 public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfiguration {
-    /// Seeds; each gives one run of every stage after SFT. Default [0, 1, 2].
-    public var seeds: [UInt64] = [0, 1, 2]
+    /// Seeds; each gives one run of every stage after SFT. Default [0, 1, 2, 3, 4].
+    public var seeds: [UInt64] = [0, 1, 2, 3, 4]
     /// Threads for the kernels (0 = all cores). Default 0.
     public var threads = 0
     /// Instruction families of the built-in task. Default: two that a tiny byte-level model learns within the budget
@@ -64,6 +64,9 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
     public var accuracyPrompts = 64
     /// Maximum new tokens per response. Default 20.
     public var maximumNewTokens = 20
+    /// Sampling temperature of every evaluated completion (SFT, best-of-n's candidates, PPO, RLP-UML, RLP-SPG):
+    /// the temperature RLP evaluates at (arXiv 2403.19279). Default 0.7.
+    public var evaluationTemperature: Float = 0.7
     /// Evaluation prompts. Default 100.
     public var evaluationPrompts = 100
 
@@ -87,7 +90,8 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
         ("samplesPerPrompt", "n, responses per unlabelled prompt (RLP: 10); also best-of-n's n"),
         ("multiViewWeight", "λ of RLP-UML (RLP: 0.5)"), ("confidenceThreshold", "γ of RLP-SPG (RLP: 0.5)"),
         ("accuracyPrompts", "prompts whose policy samples make the gold-labelled accuracy pairs"),
-        ("maximumNewTokens", "maximum new tokens per response"), ("evaluationPrompts", "evaluation prompts"),
+        ("maximumNewTokens", "maximum new tokens per response"),
+        ("evaluationTemperature", "sampling temperature of every evaluated completion (RLP: 0.7)"), ("evaluationPrompts", "evaluation prompts"),
     ]
 
     /// - Throws: `ConfigError` naming the first bad field.
@@ -111,5 +115,7 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
         try require(multiViewWeight >= 0, "multiViewWeight", multiViewWeight, "it must be ≥ 0 (RLP: 0.5)")
         try require((0...1).contains(confidenceThreshold), "confidenceThreshold", confidenceThreshold, "it must be in [0, 1] (RLP: 0.5)")
         try require(maximumNewTokens >= 1 && maximumNewTokens < contextLength, "maximumNewTokens", maximumNewTokens, "it must be in 1..<contextLength")
+        try require(evaluationTemperature > 0 && evaluationTemperature.isFinite, "evaluationTemperature", evaluationTemperature,
+                    "it must be positive, such as 0.7")
     }
 }

@@ -27,19 +27,6 @@ public struct RainierItem: Codable, Equatable, Sendable {
     }
 }
 
-/// One claim of the Rainier paper (Liu et al. 2022, arXiv 2210.03078) checked on the measured table.
-public struct RainierClaim: Equatable, Sendable {
-    /// The claim, as the paper's table shows it.
-    public var claim: String
-    /// The measured numbers behind the verdict.
-    public var measured: String
-    /// Whether the measurement bears the claim out.
-    public var holds: Bool
-
-    /// `✓ claim — measured` or `✗ …`.
-    public var line: String { "\(holds ? "✓" : "✗") \(claim) — \(measured)" }
-}
-
 /// Accuracy and paired differences from QA alone over the test questions of one or several seeds.
 ///
 /// A group's accuracy is the unweighted mean of its families' accuracies, averaged over seeds. Every interval is
@@ -56,7 +43,7 @@ public struct RainierComparison: Sendable {
     /// The paired differences (Markdown).
     public let differenceTable: String
     /// The paper's claims, one line each.
-    public let claims: [RainierClaim]
+    public let claims: [PaperClaim]
 
     /// The comparisons the difference table shows, as (minuend, subtrahend).
     public static let comparisons = [("QA + silver", "QA alone"), ("QA + stage I", "QA alone"), ("QA + Rainier", "QA alone"),
@@ -143,15 +130,15 @@ public struct RainierComparison: Sendable {
             guard let ci else { return "not measured" }
             return String(format: "%+.3f [%+.3f, %+.3f]", ci.estimate, ci.lower, ci.upper)
         }
-        var claims: [RainierClaim] = []
+        var claims: [PaperClaim] = []
         for (group, table) in [("seen average", "seen benchmarks"), ("unseen average", "unseen benchmarks")] {
             let gain = differences["QA + Rainier − QA alone"]?[group]
-            claims.append(RainierClaim(claim: "QA + Rainier beats QA alone on \(table) (paired 95 % CI excludes 0)",
+            claims.append(PaperClaim(claim: "QA + Rainier beats QA alone on \(table) (paired 95 % CI excludes 0)",
                                        measured: "Δ \(formatted(gain))", holds: (gain?.lower ?? 0) > 0))
         }
         for (group, table) in [("seen average", "seen benchmarks"), ("unseen average", "unseen benchmarks")] {
             let gain = differences["QA + Rainier − QA + stage I"]?[group]
-            claims.append(RainierClaim(claim: "reinforcement (stage II) adds to imitation (stage I) on \(table): QA + Rainier ≥ QA + stage I",
+            claims.append(PaperClaim(claim: "reinforcement (stage II) adds to imitation (stage I) on \(table): QA + Rainier ≥ QA + stage I",
                                        measured: "Δ \(formatted(gain))", holds: (gain?.estimate ?? -1) >= 0))
         }
         self.claims = claims

@@ -21,7 +21,7 @@ public struct RainierExperimentResult {
     /// Each method's paired difference from QA alone, and Rainier's from stage I (Markdown).
     public var differenceTable: String
     /// The paper's claims checked on this run.
-    public var claims: [RainierClaim]
+    public var claims: [PaperClaim]
     /// Every test question with each method's correctness (for pooling seeds).
     public var items: [RainierItem]
     /// The knowledge-quality table (Markdown).

@@ -15,6 +15,12 @@ final class RLPExperimentTests: XCTestCase {
         XCTAssertEqual(Set(result.results.map(\.system)), ["SFT", "best-of-3", "PPO", "RLP-UML", "RLP-SPG"])
         for system in ["| SFT", "| best-of-3", "| PPO", "| RLP-UML", "| RLP-SPG"] { XCTAssertTrue(result.table.contains(system), system) }
         XCTAssertNotNil(result.results.first { $0.system == "RLP-SPG" }?.keptFraction)
+        XCTAssertTrue(result.results.allSatisfy { $0.goldScores.count == 8 && $0.heldOutWinCredits.count == 8 })
+        for system in ["| SFT", "| best-of-3", "| RLP-UML", "| RLP-SPG"] { XCTAssertTrue(result.differenceTable.contains(system), system) }
+        XCTAssertFalse(result.differenceTable.contains("| PPO "), "PPO is the baseline of the differences")
+        XCTAssertEqual(result.claims.count, 5)
+        let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        XCTAssertTrue(report.contains("Paper shape (RLP") && report.contains(result.claims[0].line), report)
         for file in ["config.json", "report.md", "samples.jsonl", "metrics.jsonl"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
         }
