@@ -16,6 +16,10 @@ do {
     let result = try experiment.runAll()
     print("")
     print(result.table)
+    print("Paired differences from PPO (95 % bootstrap, prompts resampled within each seed):")
+    print(result.differenceTable)
+    print("Paper shape (RLP, arXiv 2403.19279):")
+    for claim in result.claims { print("  " + claim.line) }
     print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))
 } catch {
     FileHandle.standardError.write(Data("rlp: \(error)\n".utf8))

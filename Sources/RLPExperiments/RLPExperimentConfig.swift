@@ -1,5 +1,5 @@
 // The configuration of the RLP experiment (`rlft rlp`, the `rlp` example; RLP's Table 2 in miniature): stage sizes
-// scaled so that three seeds finish in about fifteen minutes on two cores.
+// scaled so that five seeds finish in a few minutes on two cores.
 import Foundation
 import Runs
 import TrainingCore

@@ -28,6 +28,10 @@ enum RLPCommand: Command {
         guard let result = try resume.interruptible(printer, { try experiment.runAll() }) else { return }
         print("")
         print(result.table)
+        print("Paired differences from PPO (95 % bootstrap, prompts resampled within each seed):")
+        print(result.differenceTable)
+        print("Paper shape (RLP, arXiv 2403.19279):")
+        for claim in result.claims { print("  " + claim.line) }
         print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))
     }
 }
