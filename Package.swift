@@ -45,7 +45,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
 let experiments: [(name: String, dependencies: [Target.Dependency])] = [
     // The built-in instruction task and the toy worlds (Foundation only)
     ("Tasks", ["TrainingData", "Evaluation"]),
-    ("ReviewWorld", []),
+    ("ReviewWorld", ["Randomness"]),
     ("CommonsenseWorld", ["Evaluation", "TrainingData"]),
     // The InstructGPT pipeline (the main job)
     ("Pipeline", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "DirectPreference", "CriticFreeRL",

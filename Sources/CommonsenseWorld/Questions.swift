@@ -86,6 +86,7 @@ extension CommonsenseWorld {
                                                           using generator: inout G) -> [String] {
         let truth = value(entity: question.entity, relation: question.relation) ?? question.choices[question.answer]
         let misbelief = misbeliefs[CommonsenseFact(entity: question.entity, relation: question.relation, value: truth)]
+        let others = sameSide(as: question.entity).filter { !($0.entity == question.entity && $0.relation == question.relation) }
         return (0..<count).map { _ -> String in
             let u = Double(generator.next() >> 11) / Double(UInt64(1) << 53)
             let relation = self.relation(question.relation)!
@@ -95,7 +96,6 @@ extension CommonsenseWorld {
                 let wrong = relation.values.filter { $0 != truth }
                 return relation.statement(entity: question.entity, value: wrong[Int(generator.next(upperBound: UInt64(wrong.count)))])
             }
-            let others = sameSide(as: question.entity).filter { !($0.entity == question.entity && $0.relation == question.relation) }
             let other = others[Int(generator.next(upperBound: UInt64(others.count)))]
             return self.relation(other.relation)!.statement(entity: other.entity, value: other.value)
         }

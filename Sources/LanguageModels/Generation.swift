@@ -206,8 +206,8 @@ extension GPT {
         for j in 0..<V { weights[j] = FastMath.exp(row[j] - m) }
         var total = FastMath.sum(weights, count: V)
         if masking {
-            // The masked stop tokens leave the distribution, and its normaliser.
-            for s in Set(options.stopTokens) where s >= 0 && Int(s) < V {
+            // The masked stop tokens leave the distribution, and its normaliser (a repeated token subtracts 0).
+            for s in options.stopTokens where s >= 0 && Int(s) < V {
                 row[Int(s)] = -.infinity
                 total -= weights[Int(s)]
                 weights[Int(s)] = 0

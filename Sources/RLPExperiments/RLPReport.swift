@@ -36,9 +36,10 @@ enum RLPReport {
     static func pairedAgainstPPO(_ results: [RLPSystemResult], systems: [String]) throws -> (table: String, claims: [PaperClaim]) {
         let seeds = Array(Set(results.map(\.seed))).sorted()
         func row(_ system: String, _ seed: UInt64) -> RLPSystemResult? { results.first { $0.system == system && $0.seed == seed } }
-        func difference(_ system: String, _ values: (RLPSystemResult) -> [Double]) throws -> ConfidenceInterval? {
+        /// `system − baseline`, paired on the prompts of each seed.
+        func difference(_ system: String, _ baseline: String = "PPO", values: (RLPSystemResult) -> [Double]) throws -> ConfidenceInterval? {
             let pairs = seeds.compactMap { seed -> ([Double], [Double])? in
-                guard let a = row(system, seed), let b = row("PPO", seed), values(a).count == values(b).count, !values(a).isEmpty else { return nil }
+                guard let a = row(system, seed), let b = row(baseline, seed), values(a).count == values(b).count, !values(a).isEmpty else { return nil }
                 return (values(a), values(b))
             }
             guard pairs.count == seeds.count, !pairs.isEmpty else { return nil }
@@ -54,7 +55,7 @@ enum RLPReport {
         var table = ResultTable(columns: ["system − PPO", "Δ gold (paired 95 % CI)", "Δ win-rate, held-out annotators (paired 95 % CI)"])
         var gold: [String: ConfidenceInterval] = [:]
         for system in systems where system != "PPO" {
-            let g = try difference(system, \.goldScores), w = try difference(system, \.heldOutWinCredits)
+            let g = try difference(system, values: \.goldScores), w = try difference(system, values: \.heldOutWinCredits)
             gold[system] = g
             try table.addRow([.text(system), g.map { .interval($0, decimals: 3) } ?? .missing, w.map { .interval($0, decimals: 3) } ?? .missing])
         }
@@ -66,13 +67,12 @@ enum RLPReport {
             return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
         }
         var claims: [PaperClaim] = []
-        let spg = gold["RLP-SPG"], uml = gold["RLP-UML"], sft = gold["SFT"]
+        let spg = gold["RLP-SPG"], uml = gold["RLP-UML"], ppoOverSFT = try difference("PPO", "SFT", values: \.goldScores)
         claims.append(PaperClaim(claim: "RLP-SPG beats PPO on gold (paired 95 % CI of SPG − PPO above 0)",
                                measured: "Δ \(formatted(spg))", holds: (spg?.lower ?? 0) > 0))
         claims.append(PaperClaim(claim: "RLP-UML is at least as good as PPO on gold", measured: "Δ \(formatted(uml))", holds: (uml?.estimate ?? -1) >= 0))
         claims.append(PaperClaim(claim: "PPO beats SFT on gold (paired 95 % CI of PPO − SFT above 0)",
-                               measured: "Δ \(formatted(sft.map { ConfidenceInterval(estimate: -$0.estimate, lower: -$0.upper, upper: -$0.lower, confidence: $0.confidence) }))",
-                               holds: (sft?.upper ?? 0) < 0))
+                               measured: "Δ \(formatted(ppoOverSFT))", holds: (ppoOverSFT?.lower ?? 0) > 0))
         let before = meanAccuracy("PPO")
         for variant in ["RLP-UML", "RLP-SPG"] {
             let after = meanAccuracy(variant)

@@ -34,8 +34,15 @@ public final class RainierTrainer {
     /// The raw rewards of the calibration samples (empty before ``calibrateReward()``).
     public private(set) var calibrationRewards: [Double] = []
     /// Blocks of the introspector's pretraining text, for the pretraining mix of stage I
-    /// (`imitationPtxCoefficient`) and stage II (`ppo.ptxCoefficient`); required when either is positive.
+    /// (`imitationPtxCoefficient`) and stage II (`ppo.ptxCoefficient`); required when either is positive. Each
+    /// stage reads them from the first block on, whether or not the other ran in this process (so a resumed run
+    /// sees the same blocks).
     public var pretraining: PretrainingBlocks?
+
+    /// A fresh stream over ``pretraining``'s blocks, from the first.
+    func pretrainingFromStart() throws -> PretrainingBlocks? {
+        try pretraining.map { try PretrainingBlocks(blocks: $0.blocks, padToken: $0.padToken) }
+    }
 
     /// - Throws: `ConfigError` for bad settings, `TrainingError.emptyData` for no questions.
     public init(config: RainierConfig, introspector: KnowledgeIntrospector, questionAnswering: any QuestionAnsweringModel,
@@ -79,7 +86,7 @@ public final class RainierTrainer {
         sft.evaluationInterval = max(config.imitationSteps, 1)
         sft.ptxCoefficient = config.imitationPtxCoefficient
         let trainer = try SFTTrainer(model: introspector.model, config: sft, padToken: introspector.tokens.padToken,
-                                     training: examples, validation: [], pretraining: pretraining)
+                                     training: examples, validation: [], pretraining: try pretrainingFromStart())
         let result = try trainer.train(progress: progress)
         stageIModel = introspector.model.frozenCopy()
         return result
@@ -118,7 +125,7 @@ public final class RainierTrainer {
         stageIModel = reference
         let critic: PPOCritic = config.separateValueModel ? .separate(ValueModel(policy: introspector.model)) : .sharedHead(for: introspector.model)
         let trainer = try PPOTrainer(config: config.ppo, policy: introspector.model, reference: reference, critic: critic, reward: .function(reward),
-                                     tokenizer: introspector.tokenizer, tokens: introspector.tokens, pretraining: pretraining)
+                                     tokenizer: introspector.tokenizer, tokens: introspector.tokens, pretraining: try pretrainingFromStart())
         ppo = trainer
         return trainer
     }

@@ -100,7 +100,7 @@ public struct RainierComparison: Sendable {
         var differenceTable = ResultTable(columns: ["family"] + RainierComparison.comparisons.map { "\($0) − \($1)" })
         for (g, group) in groups.enumerated() {
             guard !group.families.isEmpty else { continue }
-            let seen = group.name == "seen average" || (group.families.count == 1 && families[group.families[0]].isSeen)
+            let seen = group.families.allSatisfy { families[$0].isSeen }
             var cells: [ResultCell] = [.text(group.name), .text(seen ? "yes" : "no")]
             for (m, method) in rainierMethods.enumerated() {
                 var rng = SplitMix64(seed: seed &+ UInt64(1000 * g + m))

@@ -211,7 +211,6 @@ public final class RainierExperiment {
         // Stage II: PPO.
         say("stage II: \(config.ppoIterations) PPO iterations of \(config.ppoBatchSize) questions, β = \(config.klCoefficient)")
         try modelStage("stage II", model: introspector.model, file: "stage2") {
-            trainer.pretraining?.position = 0   // stage II's mix starts at the first block, resumed or not
             let ppo = try trainer.stageII()
             if let run, let directory = checkpoints("stage2") {
                 try clock.continueTrainer(run: run, phase: "stage2", checkpoints: directory) { try ppo.loadCheckpoint(from: $0); return ppo.iteration }

@@ -3,6 +3,7 @@
 // small MLE-trained model loops under greedy decoding. It gives the Quark experiments their corpus, prompts,
 // labelled classifier sentences, gold scores and held-out text.
 import Foundation
+import Randomness
 
 /// A review's overall tone.
 public enum ReviewTone: String, Codable, CaseIterable, Sendable {
@@ -107,7 +108,7 @@ public struct ReviewWorld: Sendable {
 
     /// The pretraining corpus: `documentCount` reviews.
     public func documents() -> [String] {
-        var rng = ReviewWorldGenerator(seed: config.seed)
+        var rng = SplitMix64(seed: config.seed)
         return (0..<config.documentCount).map { _ in document(using: &rng).text }
     }
 
@@ -116,7 +117,7 @@ public struct ReviewWorld: Sendable {
 
     /// Held-out reviews (a different stream from the corpus) for language-model quality.
     public func heldOutDocuments(count: Int) -> [String] {
-        var rng = ReviewWorldGenerator(seed: config.seed &+ 0xbeef)
+        var rng = SplitMix64(seed: config.seed &+ 0xbeef)
         return (0..<count).map { _ in document(using: &rng).text }
     }
 
@@ -128,7 +129,7 @@ public struct ReviewWorld: Sendable {
     /// `count` prompts of one kind: the start of a review that leans the given way. The stream of each kind is
     /// fixed; `skip` drops its first prompts (so evaluation and training prompts can be disjoint parts of it).
     public func prompts(kind: String, count: Int, skip: Int = 0) -> [ReviewPrompt] {
-        var rng = ReviewWorldGenerator(seed: config.seed &+ 0x7000 &+ UInt64(ReviewWorld.promptKinds.firstIndex(of: kind) ?? 9))
+        var rng = SplitMix64(seed: config.seed &+ 0x7000 &+ UInt64(ReviewWorld.promptKinds.firstIndex(of: kind) ?? 9))
         let all: [ReviewPrompt] = (0..<(skip + count)).map { _ in
             let subject = ReviewWorld.pick(ReviewLexicon.subjects, &rng)
             let text: String
@@ -149,7 +150,7 @@ public struct ReviewWorld: Sendable {
     /// continuations (so each starts with a space, as a continuation of a prompt does), to be labelled with the
     /// gold lexicon for classifier training and calibration.
     public func fragments(count: Int, seed: UInt64) -> [String] {
-        var rng = ReviewWorldGenerator(seed: config.seed &+ 0x300 &+ seed)
+        var rng = SplitMix64(seed: config.seed &+ 0x300 &+ seed)
         return (0..<count).map { _ in
             let words = document(using: &rng).text.split(separator: " ")
             let length = min(words.count, 3 + Int(rng.next(upperBound: UInt64(12))))
@@ -178,7 +179,7 @@ public struct ReviewWorld: Sendable {
 
     /// Labelled sentences for a toxicity classifier: label true for a sentence with an insult.
     public func toxicitySentences(count: Int, seed: UInt64 = 1) -> [LabelledSentence] {
-        var rng = ReviewWorldGenerator(seed: config.seed &+ 0x100 &+ seed)
+        var rng = SplitMix64(seed: config.seed &+ 0x100 &+ seed)
         return (0..<count).map { i in
             let toxic = i % 2 == 0
             let tone = ReviewTone.allCases[Int(rng.next(upperBound: UInt64(3)))]
@@ -190,7 +191,7 @@ public struct ReviewWorld: Sendable {
 
     /// Labelled sentences for a sentiment classifier: label true for positive.
     public func sentimentSentences(count: Int, seed: UInt64 = 2) -> [LabelledSentence] {
-        var rng = ReviewWorldGenerator(seed: config.seed &+ 0x200 &+ seed)
+        var rng = SplitMix64(seed: config.seed &+ 0x200 &+ seed)
         return (0..<count).map { i in
             let positive = i % 2 == 0
             var parts = [ReviewWorld.sentence(tone: positive ? .positive : .negative, using: &rng)]
@@ -198,18 +199,5 @@ public struct ReviewWorld: Sendable {
             if ReviewWorld.chance(0.5, &rng) { parts.shuffle(using: &rng) }
             return LabelledSentence(text: parts.joined(separator: " "), label: positive)
         }
-    }
-}
-
-/// SplitMix64: the review world's own small seeded generator (Foundation only).
-public struct ReviewWorldGenerator: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
