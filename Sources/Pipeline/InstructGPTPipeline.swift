@@ -199,7 +199,7 @@ public final class InstructGPTPipeline {
             (c.steps, c.seed) = (config.capped(config.sftSteps), config.seed)
             c.warmupSteps = Swift.min(c.warmupSteps, c.steps)
             c.evaluationInterval = Swift.max(1, Swift.min(100, c.steps))
-            c.ptxCoefficient = config.sftPtxCoefficient
+            (c.ptxCoefficient, c.learningRate) = (config.sftPtxCoefficient, config.sftLearningRate)
             let model = try base.fineTunable(lora: lora, seed: config.seed)
             let examples = try SFTExample.encode(data.demonstrations, tokenizer: tokenizer, contextLength: config.contextLength)
             let trainer = try SFTTrainer(model: model, config: c, padToken: pad, training: examples,

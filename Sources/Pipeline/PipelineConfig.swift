@@ -37,6 +37,8 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     /// the base model's language modelling (held-out LM loss 5.65 against the base model's 0.78 nats per byte,
     /// seed 0), and PPO's alignment tax cannot be measured against it. Default 2 (γ = 1 still left 1.57× the base model's loss).
     public var sftPtxCoefficient = 2.0
+    /// SFT's peak learning rate (warm-up, then cosine decay to a tenth). Default 1e-3.
+    public var sftLearningRate = 1e-3
     /// Reward-model epochs over the comparisons. Default 1 (InstructGPT's; fresh comparisons beat repeated ones).
     public var rewardEpochs = 1
     /// The reward model's peak learning rate. Default 3e-4.
@@ -67,6 +69,9 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     /// The fraction of pretraining sentences that are skill drills on made-up words
     /// (`InstructionTaskConfig.pretrainingDrillFraction`; built-in task only). Default 0.3.
     public var pretrainingDrills = 0.3
+    /// Characters of the built-in task's pretraining corpus (`InstructionTaskConfig.pretrainingCharacterCount`).
+    /// Default 300 000.
+    public var pretrainingCharacters = 300_000
     /// PPO iterations (each: a batch of rollouts and several epochs of updates). Default 40.
     public var ppoIterations = 40
     /// Prompts per PPO iteration. Default 64.
@@ -128,6 +133,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         ("pretrainSteps", "pretraining steps of the base model"),
         ("sftSteps", "supervised fine-tuning steps"),
         ("sftPtxCoefficient", "γ of SFT's pretraining mix: weight of a language-modelling loss on the pretraining corpus in every SFT update (0 = plain SFT, as InstructGPT)"),
+        ("sftLearningRate", "SFT's peak learning rate"),
         ("rewardEpochs", "reward-model epochs over the comparisons"),
         ("rewardLearningRate", "the reward model's peak learning rate"),
         ("rewardBatchSize", "prompts per reward-model update"),
@@ -136,6 +142,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         ("pretrainingDrills", "fraction of pretraining sentences that are skill drills on made-up words (reverse, capitals, first letter, repeat, larger; built-in task only)"),
         ("moreComparisons", "further comparisons (rankings of rankingSize completions) on the comparison split labelled by the training annotators, added to the reward model's (built-in task only; 0 = none)"),
         ("rankingSize", "K, completions per further comparison: rankings of K trained on their C(K,2) pairs weighted 1/C(K,2) as InstructGPT's (2 = pairs; at most 9)"),
+        ("pretrainingCharacters", "characters of the built-in task's pretraining corpus (built-in task only)"),
         ("ppoIterations", "PPO iterations"), ("ppoBatchSize", "prompts per PPO iteration"),
         ("ppoLearningRate", "PPO learning rate"),
         ("klCoefficient", "initial KL coefficient β"),
@@ -165,6 +172,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         }
         try require((0...20_000).contains(madeUpWords), "madeUpWords", madeUpWords, "it must be in 0...20000, such as 0 or 2000")
         try require(pretrainingDrills >= 0 && pretrainingDrills <= 1, "pretrainingDrills", pretrainingDrills, "it must be in [0, 1], such as 0 or 0.3")
+        try require(pretrainingCharacters >= 10_000, "pretrainingCharacters", pretrainingCharacters, "use at least 10000 characters, such as 3000000")
         try require(moreComparisons >= 0, "moreComparisons", moreComparisons, "it must be 0 (none) or a positive count such as 90000")
         try require((2...9).contains(rankingSize), "rankingSize", rankingSize, "it must be in 2...9 (InstructGPT ranked 4 to 9; 2 = pairs)")
         try require(policyComparisons >= 0, "policyComparisons", policyComparisons, "it must be 0 (none) or a positive count such as 2000")
@@ -173,6 +181,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         try require(ppoLearningRate > 0 && ppoLearningRate.isFinite, "ppoLearningRate", ppoLearningRate, "it must be a positive number such as 5e-5")
         try require(klCoefficient >= 0, "klCoefficient", klCoefficient, "it must be ≥ 0")
         try require(klTarget >= 0, "klTarget", klTarget, "it must be ≥ 0 (0 keeps β fixed)")
+        try require(sftLearningRate > 0 && sftLearningRate.isFinite, "sftLearningRate", sftLearningRate, "it must be a positive number such as 1e-3")
         try require(sftPtxCoefficient >= 0 && sftPtxCoefficient.isFinite, "sftPtxCoefficient", sftPtxCoefficient, "it must be ≥ 0 (0 = plain SFT), such as 1")
         try require(ptxCoefficient > 0, "ptxCoefficient", ptxCoefficient, "PPO-ptx needs γ_ptx > 0, e.g. 1")
         try require(!bestOfN.isEmpty && bestOfN.allSatisfy { $0 >= 1 }, "bestOfN", bestOfN, "give positive sample counts such as [1,2,4,8,16]")

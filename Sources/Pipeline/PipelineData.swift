@@ -31,6 +31,7 @@ struct PipelineData {
         taskConfig.families = config.families
         taskConfig.madeUpWordCount = config.madeUpWords
         taskConfig.pretrainingDrillFraction = config.pretrainingDrills
+        taskConfig.pretrainingCharacterCount = config.pretrainingCharacters
         if config.maximumSteps > 0 {
             (taskConfig.demonstrationCount, taskConfig.comparisonCount, taskConfig.rlPromptCount) = (64, 64, 64)
             (taskConfig.heldOutComparisonCount, taskConfig.pretrainingCharacterCount) = (32, 20_000)

@@ -1,14 +1,43 @@
 // "Public NLP benchmarks" in miniature for the alignment tax (Ouyang et al. 2022, arXiv 2203.02155, §4.2): skills
-// the base model learns from the pretraining corpus, asked in the corpus's own declarative form, that the reward
-// does not ask for. A model that keeps its language ability keeps answering them; PPO's regression on them is the
+// the base model learns from the pretraining corpus (facts, counting, words that fit a slot), asked in the
+// corpus's own wording, that the reward does not ask for. A model that keeps its language ability keeps answering them; PPO's regression on them is the
 // tax, and PPO-ptx is meant to remove it.
 import Foundation
+
+/// A skill of the pretraining corpus that a probe asks about.
+public enum CorpusSkill: String, CaseIterable, Codable, Sendable {
+    /// "the opposite of hot is cold." (the task can also ask it: `InstructionFamily.antonym`).
+    case antonym
+    /// "a pear is a fruit." (`InstructionFamily.categoryMember`).
+    case categoryMember
+    /// "lamp has four letters …" (`InstructionFamily.countLetters`).
+    case countLetters
+    /// "two plus 3 is five." (`InstructionFamily.addNumbers`).
+    case addNumbers
+    /// "count with me: 3, 4, 5, 6." — continuing a count; no instruction asks it.
+    case counting
+    /// "we ate a pear and drank some tea by the bus." — filling a slot with a word of the right category (a drink
+    /// after "drank some", an instrument after "played the"); no instruction asks it.
+    case slotFilling
+
+    /// The instruction family that asks this skill, if any: a task that asks it rewards it, so its probes would
+    /// not measure a tax.
+    public var instructionFamily: InstructionFamily? {
+        switch self {
+        case .antonym: .antonym
+        case .categoryMember: .categoryMember
+        case .countLetters: .countLetters
+        case .addNumbers: .addNumbers
+        case .counting, .slotFilling: nil
+        }
+    }
+}
 
 /// One multiple-choice probe: the model should continue `context` with `choices[answer]`, and is scored by which
 /// choice it gives the highest likelihood (as zero-shot multiple-choice benchmarks are scored).
 public struct CorpusProbe: Equatable, Sendable {
-    /// The skill probed: the instruction family whose fact it asks, in the corpus's wording.
-    public var family: InstructionFamily
+    /// The skill probed.
+    public var skill: CorpusSkill
     /// The sentence up to the answer, e.g. `"the opposite of hot is"`.
     public var context: String
     /// Candidate continuations, e.g. `" cold."`; exactly one is right.
@@ -18,32 +47,29 @@ public struct CorpusProbe: Equatable, Sendable {
 }
 
 extension InstructionTask {
-    /// The families a probe can ask: facts stated by the pretraining corpus (antonyms, categories, letter counts,
-    /// sums), in its declarative wording.
-    public static let probedFamilies: [InstructionFamily] = [.antonym, .categoryMember, .countLetters, .addNumbers]
-
-    /// `count` probes per family of `families` (default: the probed families this task's instructions do not ask,
-    /// so no reward is given for them), with four choices each, from their own random stream: the pretraining
-    /// corpus and every split are unchanged.
+    /// `count` probes per skill of `skills` (default: every skill this task's instructions do not ask, so no
+    /// reward is given for it), with four choices each, from their own random stream: the pretraining corpus and
+    /// every split are unchanged.
     ///
     /// - Parameters:
-    ///   - count: Probes per family.
-    ///   - families: The families to probe; each must be one of ``probedFamilies``.
-    /// - Returns: The probes, family by family.
-    public func corpusProbes(count: Int, families: [InstructionFamily]? = nil) -> [CorpusProbe] {
+    ///   - count: Probes per skill.
+    ///   - skills: The skills to probe.
+    /// - Returns: The probes, skill by skill.
+    public func corpusProbes(count: Int, skills: [CorpusSkill]? = nil) -> [CorpusProbe] {
         let asked = Set(config.families)
-        let chosen = families ?? InstructionTask.probedFamilies.filter { !asked.contains($0.rawValue) }
+        let chosen = skills ?? CorpusSkill.allCases.filter { skill in skill.instructionFamily.map { !asked.contains($0.rawValue) } ?? true }
         var rng = TaskGenerator(seed: stableHash("corpus-probes", seed: config.seed))
-        return chosen.flatMap { family in
-            (0..<count).compactMap { _ in InstructionTask.probe(family, using: &rng) }
+        return chosen.flatMap { skill in
+            (0..<count).map { _ in InstructionTask.probe(skill, using: &rng) }
         }
     }
 
-    /// One probe of `family` with the right answer among three distinct wrong ones, shuffled; nil for a family
-    /// the corpus does not state.
-    static func probe<G: RandomNumberGenerator>(_ family: InstructionFamily, using rng: inout G) -> CorpusProbe? {
+    /// One probe of `skill` with the right answer among three distinct wrong ones, shuffled.
+    static func probe<G: RandomNumberGenerator>(_ skill: CorpusSkill, using rng: inout G) -> CorpusProbe {
         let context: String, right: String, wrong: [String]
-        switch family {
+        // Facts end their sentence in the corpus; the open patterns continue it, so their choices carry no period.
+        var period = true
+        switch skill {
         case .antonym:
             let (a, b) = rng.taskPick(Vocabulary.antonymPairs)
             context = "the opposite of \(a) is"
@@ -65,11 +91,30 @@ extension InstructionTask {
             context = "\(a) plus \(b) is"
             right = "\(a + b)"
             wrong = distinct(3, excluding: [right], using: &rng) { rng in "\(Swift.max(0, a + b + rng.taskBelow(9) - 4))" }
-        default:
-            return nil
+        case .counting:
+            // The corpus counts 3 to 6 numbers from a start below 10; show 2 or 3 of them and ask the next.
+            let start = rng.taskBelow(10), shown = 2 + rng.taskBelow(2)
+            context = "count with me: " + (start..<(start + shown)).map { "\($0)," }.joined(separator: " ")
+            right = "\(start + shown)"
+            wrong = distinct(3, excluding: [right], using: &rng) { rng in "\(rng.taskBelow(14))" }
+            period = false
+        case .slotFilling:
+            // A drink after "drank some", an instrument after "played the"; the wrong choices are members of
+            // other categories, which the corpus never puts there.
+            let drink = rng.taskBelow(2) == 0
+            let wanted = drink ? "drink" : "instrument"
+            if drink {
+                context = "we ate a \(rng.taskPick(Vocabulary.members(of: "fruit")!)) and drank some"
+            } else {
+                context = "she played the"
+            }
+            right = rng.taskPick(Vocabulary.members(of: wanted)!)
+            let others = Vocabulary.categories.filter { $0.name != wanted }
+            wrong = distinct(3, excluding: [right], using: &rng) { rng in rng.taskPick(rng.taskPick(others).members) }
+            period = false
         }
-        let choices = rng.taskShuffled([right] + wrong).map { " \($0)." }
-        return CorpusProbe(family: family, context: context, choices: choices, answer: choices.firstIndex(of: " \(right).")!)
+        let choices = rng.taskShuffled([right] + wrong).map { " \($0)" + (period ? "." : "") }
+        return CorpusProbe(skill: skill, context: context, choices: choices, answer: choices.firstIndex(of: " \(right)" + (period ? "." : ""))!)
     }
 
     /// `count` distinct values from `draw`, none in `excluded`.
