@@ -8,21 +8,23 @@ import PackageDescription
 /// experiment target). Each is a library product, and the `RLFineTuning` umbrella re-exports them all.
 let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     // Tensors, modules, tokenizers and the language model (SplitMix64 below all: one generator for every layer; JSON
-    // below all: one parser and writer for safetensors headers, tokenizer files and JSONL)
+    // below all: one parser and writer for safetensors headers, tokenizer files and JSONL; Validation below all: one
+    // vocabulary for bad input)
     ("Randomness", []),
     ("JSON", []),
+    ("Validation", []),
     ("TensorCore", ["COpenBLAS", "CPUInfo", "Randomness", "JSON"]),
     ("NeuralNetworks", ["TensorCore"]),
     ("Tokenizers", ["JSON"]),
-    ("LanguageModels", ["TensorCore", "NeuralNetworks", "Tokenizers"]),
+    ("LanguageModels", ["TensorCore", "NeuralNetworks", "Tokenizers", "Validation"]),
     // Data and metrics (Foundation only: usable without the model)
     ("TrainingData", ["JSON"]),
     ("Evaluation", ["Randomness"]),
     // Ranks and collectives for data-parallel training: MPI with the `MPI` trait, one process without it
     ("Distributed", ["TensorCore", "NeuralNetworks", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
     // What every trainer shares, then the bookkeeping of runs above it
-    ("TrainingCore", ["TensorCore", "NeuralNetworks", "Distributed"]),
-    ("Runs", ["TrainingCore"]),
+    ("TrainingCore", ["TensorCore", "NeuralNetworks", "Distributed", "Validation"]),
+    ("Runs", ["TrainingCore", "Validation"]),
     // Algorithms: InstructGPT's stages (Ouyang et al. 2022, arXiv 2203.02155)
     ("Pretraining", ["LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "NeuralNetworks", "TensorCore", "Runs", "Distributed"]),
     ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Distributed"]),

@@ -100,7 +100,7 @@ public final class CriticFreeTrainer {
     ///   - reward: a text reward function or a reward model sharing the policy's tokenizer.
     ///   - tokenizer: encodes prompts and decodes completions.
     ///   - tokens: pad and stop tokens.
-    /// - Throws: `ConfigError` for bad settings or PAD equal to a stop token; `OptimizerError`.
+    /// - Throws: `ConfigurationError` for bad settings or PAD equal to a stop token; `OptimizerError`.
     public init(algorithm: CriticFreeAlgorithm, policy: GPT, reference: GPT? = nil, reward: PPOReward,
                 tokenizer: (any Tokenizer)?, tokens: PPOTokenConventions,
                 communicator: any Communicator = SingleProcessCommunicator()) throws {
@@ -109,14 +109,14 @@ public final class CriticFreeTrainer {
         case .grpo(let c): try c.validate()
         }
         if tokens.stopTokens.contains(tokens.padToken) {
-            throw ConfigError(field: "padToken", value: "\(tokens.padToken)",
-                              requirement: "it must differ from every stop token \(tokens.stopTokens): padding must be distinguishable from a real, scored stop token (lm-human-preferences and TRL reserve a separate pad id)")
+            throw ConfigurationError.invalidValue(field: "padToken", value: "\(tokens.padToken)",
+                                                  requirement: "it must differ from every stop token \(tokens.stopTokens): padding must be distinguishable from a real, scored stop token (lm-human-preferences and TRL reserve a separate pad id)")
         }
         self.algorithm = algorithm
         settings = SharedSettings(algorithm)
         if settings.promptsPerIteration < communicator.size {
-            throw ConfigError(field: "promptsPerIteration", value: "\(settings.promptsPerIteration)",
-                              requirement: "every one of the \(communicator.size) ranks needs at least one prompt; use at least \(communicator.size) prompts per iteration or fewer ranks")
+            throw ConfigurationError.invalidValue(field: "promptsPerIteration", value: "\(settings.promptsPerIteration)",
+                                                  requirement: "every one of the \(communicator.size) ranks needs at least one prompt; use at least \(communicator.size) prompts per iteration or fewer ranks")
         }
         self.communicator = communicator
         self.policy = policy

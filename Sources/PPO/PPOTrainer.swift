@@ -86,23 +86,23 @@ public final class PPOTrainer {
     ///     `.rewardModel` reward).
     ///   - tokens: pad and stop tokens.
     ///   - pretraining: blocks for PPO-ptx; required when `config.ptxCoefficient > 0`.
-    /// - Throws: `ConfigError` for bad settings or a missing pretraining source; `OptimizerError`.
+    /// - Throws: `ConfigurationError` for bad settings or a missing pretraining source; `OptimizerError`.
     public init(config: PPOConfig, policy: GPT, reference: GPT? = nil, critic: PPOCritic? = nil, reward: PPOReward,
                 tokenizer: (any Tokenizer)?, tokens: PPOTokenConventions, pretraining: PretrainingBlocks? = nil,
                 communicator: any Communicator = SingleProcessCommunicator()) throws {
         try config.validate()
         if config.batchSize < communicator.size {
-            throw ConfigError(field: "batchSize", value: "\(config.batchSize)",
-                              requirement: "every one of the \(communicator.size) ranks needs at least one episode; use a batchSize of at least \(communicator.size) or fewer ranks")
+            throw ConfigurationError.invalidValue(field: "batchSize", value: "\(config.batchSize)",
+                                                  requirement: "every one of the \(communicator.size) ranks needs at least one episode; use a batchSize of at least \(communicator.size) or fewer ranks")
         }
         self.communicator = communicator
         if config.ptxCoefficient > 0 && pretraining == nil {
-            throw ConfigError(field: "ptxCoefficient", value: "\(config.ptxCoefficient)",
-                              requirement: "PPO-ptx needs pretraining data; pass `pretraining:` blocks or set ptxCoefficient to 0")
+            throw ConfigurationError.invalidValue(field: "ptxCoefficient", value: "\(config.ptxCoefficient)",
+                                                  requirement: "PPO-ptx needs pretraining data; pass `pretraining:` blocks or set ptxCoefficient to 0")
         }
         if tokens.stopTokens.contains(tokens.padToken) {
-            throw ConfigError(field: "padToken", value: "\(tokens.padToken)",
-                              requirement: "it must differ from every stop token \(tokens.stopTokens): padding must be distinguishable from a real, scored stop token (lm-human-preferences and TRL reserve a separate pad id)")
+            throw ConfigurationError.invalidValue(field: "padToken", value: "\(tokens.padToken)",
+                                                  requirement: "it must differ from every stop token \(tokens.stopTokens): padding must be distinguishable from a real, scored stop token (lm-human-preferences and TRL reserve a separate pad id)")
         }
         self.config = config
         self.policy = policy

@@ -67,12 +67,12 @@ public final class RolloutCollector {
 
     /// Encodes text prompts, left-padded.
     ///
-    /// - Throws: `TrainingError.invalidInput` without a tokenizer or for an empty prompt.
+    /// - Throws: `ConfigurationError` without a tokenizer or for an empty prompt.
     public func encode(prompts: [String]) throws -> TokenBatch {
-        guard let tokenizer else { throw TrainingError.invalidInput("text prompts need a tokenizer; pass one to the trainer") }
+        guard let tokenizer else { throw ConfigurationError.missing(what: "the tokenizer", fix: "text prompts need one; pass one to the trainer") }
         let ids = try prompts.map { try tokenizer.encode($0) }
         if let empty = ids.firstIndex(where: \.isEmpty) {
-            throw TrainingError.invalidInput("prompt \(empty) encodes to no tokens; every prompt needs at least one token")
+            throw ConfigurationError.emptyInput(what: "the encoding of prompt \(empty)", fix: "every prompt needs at least one token")
         }
         return TokenBatch(leftPadding: ids, padToken: tokens.padToken)
     }
@@ -119,7 +119,7 @@ public final class RolloutCollector {
     ///   - prompts: `[B, P]`, left-padded.
     ///   - responses: `[B, R]`, right-padded; a row stopped when its last real token is a stop token.
     ///   - promptTexts: prompts as text for a `.function` reward (decoded from the ids when empty).
-    /// - Throws: `LanguageModelError` for bad ids; `TrainingError.invalidInput` when the reward function returns
+    /// - Throws: `LanguageModelError` for bad ids; `ConfigurationError` when the reward function returns
     ///   the wrong number of scores; whatever the reward function throws.
     public func score(prompts: TokenBatch, responses: TokenBatch, promptTexts: [String] = []) throws -> PPORollout {
         let temperature = options.temperature
@@ -154,14 +154,15 @@ public final class RolloutCollector {
             switch reward {
             case .function(let function):
                 guard tokenizer != nil else {
-                    throw TrainingError.invalidInput("a text reward function needs a tokenizer to decode completions; pass one to the trainer")
+                    throw ConfigurationError.missing(what: "the tokenizer", fix: "a text reward function needs one to decode completions; pass one to the trainer")
                 }
                 raw = try function.scores(prompts: promptTexts, completions: completions)
             case .rewardModel(let model):
                 raw = try model.rewards(prompts.concatenated(with: responses)).value.scalars
             }
             guard raw.count == responses.batchSize else {
-                throw TrainingError.invalidInput("the reward function returned \(raw.count) scores for \(responses.batchSize) episodes; it must return one per episode")
+                throw ConfigurationError.countMismatch(what: "scores from the reward function", expected: responses.batchSize, found: raw.count,
+                                                       fix: "it must return one per episode")
             }
             let mask = responses.mask
             // Zero any value at padding so that tensors of hand-built and collected rollouts agree.

@@ -89,7 +89,7 @@ extension PipelineConfig {
     /// Checks `methods` and the settings of the extra methods.
     func validateAdditionalMethods() throws {
         if let unknown = methods.first(where: { !pipelineAdditionalMethods.contains($0) }) {
-            throw ConfigError(field: "methods", value: unknown, requirement: "each entry must be one of \(pipelineAdditionalMethods.joined(separator: ", "))")
+            throw ConfigurationError.invalidValue(field: "methods", value: unknown, requirement: "each entry must be one of \(pipelineAdditionalMethods.joined(separator: ", "))")
         }
         try require(methodEpochs >= 1, "methodEpochs", methodEpochs, "it must be at least 1")
         try require(methodIterations >= 1, "methodIterations", methodIterations, "it must be at least 1")

@@ -186,7 +186,7 @@ public final class InstructGPTPipeline {
         }
         let tokenizer = pretrainer.tokenizer
         guard let pad = tokenizer.id(forSpecialToken: "<|pad|>"), let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") else {
-            throw TrainingError.invalidInput("the tokenizer lacks <|pad|> or <|endoftext|>")
+            throw ConfigurationError.missing(what: "the tokenizer's <|pad|> or <|endoftext|>", fix: "add both with addSpecialTokens")
         }
         let newline = try tokenizer.encode("\n")
         let stopTokens = (newline.count == 1 ? newline : []) + [eos]

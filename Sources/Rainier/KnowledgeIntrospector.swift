@@ -17,7 +17,7 @@ public final class KnowledgeIntrospector {
     /// PAD (`<|pad|>`) and the stop tokens (`"\n"` when it is one token, and `<|endoftext|>`).
     public let tokens: PPOTokenConventions
 
-    /// - Throws: `TrainingError.invalidInput` when the tokenizer has no `<|pad|>` token.
+    /// - Throws: `ConfigurationError.missing` when the tokenizer has no `<|pad|>` token.
     public init(model: GPT, tokenizer: any Tokenizer) throws {
         self.model = model
         self.tokenizer = tokenizer
@@ -27,7 +27,7 @@ public final class KnowledgeIntrospector {
     /// The pad and stop tokens of a tokenizer: `<|pad|>`; `"\n"` (when one token) and `<|endoftext|>`.
     public static func conventions(_ tokenizer: any Tokenizer) throws -> PPOTokenConventions {
         guard let pad = tokenizer.id(forSpecialToken: "<|pad|>") else {
-            throw TrainingError.invalidInput("the tokenizer has no <|pad|> token; add it with addSpecialTokens([\"<|pad|>\"]) (PPO never pads with EOS)")
+            throw ConfigurationError.missing(what: "the tokenizer's <|pad|> token", fix: "add it with addSpecialTokens([\"<|pad|>\"]) (PPO never pads with EOS)")
         }
         var stops: [Int32] = []
         let newline = try tokenizer.encode("\n")
@@ -57,7 +57,8 @@ public final class KnowledgeIntrospector {
             for k in statements where !KnowledgeIntrospector.clean(k).isEmpty {
                 let completion = try tokenizer.encode(KnowledgeIntrospector.completion(k))
                 guard prompt.count + completion.count <= model.config.contextLength else {
-                    throw TrainingError.invalidInput("the example for \(q.text.debugDescription) is \(prompt.count + completion.count) tokens, more than the context of \(model.config.contextLength)")
+                    throw ConfigurationError.tooLong(what: "the example for \(q.text.debugDescription)", length: prompt.count + completion.count,
+                                                     limit: model.config.contextLength, fix: "shorten the knowledge statement or use a longer context")
                 }
                 out.append(SFTExample(promptTokens: prompt, completionTokens: completion))
             }
