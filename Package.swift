@@ -30,10 +30,13 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Distributed"]),
     ("RewardModeling", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Evaluation", "Distributed"]),
     ("BestOfN", ["TensorCore", "LanguageModels", "TrainingCore", "Evaluation"]),
-    ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "Distributed"]),
+    // On-policy sampling and scoring with no critic (collector, reward source, token conventions), under PPO and the
+    // critic-free methods; PPO adds its value head on top
+    ("Rollouts", ["LanguageModels", "TrainingCore", "Tokenizers", "TensorCore"]),
+    ("PPO", ["Rollouts", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "Distributed"]),
     // Beyond the papers: offline preference losses and critic-free RL
     ("DirectPreference", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Distributed"]),
-    ("CriticFreeRL", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "Distributed"]),
+    ("CriticFreeRL", ["Rollouts", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "Distributed"]),
     // Quark (quantized reward conditioning), RLP (reward learning on policy), Rainier (a knowledge introspector
     // trained by imitation, then PPO against a fixed QA model)
     ("Quark", ["LanguageModels", "TrainingCore", "NeuralNetworks", "TensorCore", "Tokenizers"]),
@@ -82,7 +85,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("PipelineTests", ["Pipeline", "LanguageModels", "TensorCore", "Runs", "TestSupport"]),
     ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
     ("DirectPreferenceTests", ["DirectPreference", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
-    ("CriticFreeRLTests", ["CriticFreeRL", "PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
+    ("CriticFreeRLTests", ["CriticFreeRL", "Rollouts", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
     ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
     ("RLPTests", ["RLP", "RLPExperiments", "RewardModeling", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "Runs", "TestSupport"]),
     // The Swift examples of README.md and the DocC articles (Scripts/doc_examples.py writes them), compiled.

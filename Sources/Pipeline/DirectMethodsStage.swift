@@ -21,7 +21,7 @@ extension InstructGPTPipeline {
     /// - Parameter comparisons: the reward model's training comparisons (the task's and the labelled SFT-sample
     ///   pairs), so that the offline methods learn from exactly the preferences the reward model saw.
     func runAdditionalMethods(data: PipelineData, comparisons records: [PreferenceRecord], sft: GPT, reward: RewardModelFunction,
-                              tokenizer: any Tokenizer, tokens: PPOTokenConventions) throws -> [(String, GPT)] {
+                              tokenizer: any Tokenizer, tokens: TokenConventions) throws -> [(String, GPT)] {
         let wanted = pipelineAdditionalMethods.filter { config.methods.contains($0) }
         guard !wanted.isEmpty else { return [] }
         var comparisons = try PreferencePair.encode(records, tokenizer: tokenizer, contextLength: config.contextLength)

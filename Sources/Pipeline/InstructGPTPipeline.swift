@@ -279,7 +279,7 @@ public final class InstructGPTPipeline {
         for line in rewardModel.lines { log(line) }
 
         // MARK: 4. PPO and PPO-ptx from the SFT model against the reward model
-        let tokens = PPOTokenConventions(padToken: pad, stopTokens: stopTokens)
+        let tokens = TokenConventions(padToken: pad, stopTokens: stopTokens)
         func ppo(_ name: String, ptx: Bool) throws -> GPT {
             let modelName = ptx ? "ppo-ptx" : "ppo"
             return try clock.resumable(name, restore: { _ in try loadModel(modelName) }) { () throws -> GPT in

@@ -188,7 +188,7 @@ public final class QuarkExperiment {
         let policy = try trainable(base)
         let trainer = try PPOTrainer(config: ppo, policy: policy, reference: base.frozenReference(lora: lora), reward: .function(reward),
                                      tokenizer: tokens.tokenizer,
-                                     tokens: PPOTokenConventions(padToken: tokens.pad, stopTokens: [tokens.endOfText]))
+                                     tokens: TokenConventions(padToken: tokens.pad, stopTokens: [tokens.endOfText]))
         let checkpoints = directory.file("checkpoints/ppo")
         try clock.continueTrainer(run: directory, phase: "ppo", checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.iteration }
         var cursor = trainer.iteration * ppo.batchSize % prompts.ids.count

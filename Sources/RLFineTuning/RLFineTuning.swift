@@ -16,6 +16,7 @@
 @_exported import SFT
 @_exported import RewardModeling
 @_exported import BestOfN
+@_exported import Rollouts
 @_exported import PPO
 @_exported import DirectPreference
 @_exported import CriticFreeRL

@@ -243,7 +243,7 @@ public final class RLPExperiment {
                 let policy = s.sft.copy()
                 let trainer = try PPOTrainer(config: c, policy: policy, reference: s.sft.frozenCopy(),
                                              reward: .rewardModel(rm.normalizedModel()), tokenizer: s.tokenizer,
-                                             tokens: PPOTokenConventions(padToken: s.pad, stopTokens: s.stopTokens))
+                                             tokens: TokenConventions(padToken: s.pad, stopTokens: s.stopTokens))
                 let checkpoints = run.file("checkpoints/\(file)")
                 try clock.continueTrainer(run: run, phase: "\(tag)/\(name)", checkpoints: checkpoints) {
                     try trainer.loadCheckpoint(from: $0)

@@ -15,7 +15,7 @@ public final class KnowledgeIntrospector {
     public let model: GPT
     public let tokenizer: any Tokenizer
     /// PAD (`<|pad|>`) and the stop tokens (`"\n"` when it is one token, and `<|endoftext|>`).
-    public let tokens: PPOTokenConventions
+    public let tokens: TokenConventions
 
     /// - Throws: `ConfigurationError.missing` when the tokenizer has no `<|pad|>` token.
     public init(model: GPT, tokenizer: any Tokenizer) throws {
@@ -25,7 +25,7 @@ public final class KnowledgeIntrospector {
     }
 
     /// The pad and stop tokens of a tokenizer: `<|pad|>`; `"\n"` (when one token) and `<|endoftext|>`.
-    public static func conventions(_ tokenizer: any Tokenizer) throws -> PPOTokenConventions {
+    public static func conventions(_ tokenizer: any Tokenizer) throws -> TokenConventions {
         guard let pad = tokenizer.id(forSpecialToken: "<|pad|>") else {
             throw ConfigurationError.missing(what: "the tokenizer's <|pad|> token", fix: "add it with addSpecialTokens([\"<|pad|>\"]) (PPO never pads with EOS)")
         }
@@ -33,7 +33,7 @@ public final class KnowledgeIntrospector {
         let newline = try tokenizer.encode("\n")
         if newline.count == 1 { stops.append(newline[0]) }
         if let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") { stops.append(eos) }
-        return PPOTokenConventions(padToken: pad, stopTokens: stops)
+        return TokenConventions(padToken: pad, stopTokens: stops)
     }
 
     /// The introspector's prompt for a question.
