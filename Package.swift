@@ -14,12 +14,12 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     ("JSON", []),
     ("Validation", []),
     ("TensorCore", ["COpenBLAS", "CPUInfo", "Randomness", "JSON"]),
-    ("NeuralNetworks", ["TensorCore"]),
-    ("Tokenizers", ["JSON"]),
+    ("NeuralNetworks", ["TensorCore", "Validation"]),
+    ("Tokenizers", ["JSON", "Validation"]),
     ("LanguageModels", ["TensorCore", "NeuralNetworks", "Tokenizers", "Validation"]),
     // Data and metrics (Foundation only: usable without the model)
     ("TrainingData", ["JSON"]),
-    ("Evaluation", ["Randomness"]),
+    ("Evaluation", ["Randomness", "Validation"]),
     // Ranks and collectives for data-parallel training: MPI with the `MPI` trait, one process without it
     ("Distributed", ["TensorCore", "NeuralNetworks", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
     // What every trainer shares, then the bookkeeping of runs above it
@@ -51,7 +51,7 @@ let experiments: [(name: String, dependencies: [Target.Dependency])] = [
     // The built-in instruction task and the toy worlds (Foundation only)
     ("Tasks", ["TrainingData", "Evaluation"]),
     ("ReviewWorld", ["Randomness"]),
-    ("CommonsenseWorld", ["Evaluation", "TrainingData"]),
+    ("CommonsenseWorld", ["Evaluation", "TrainingData", "Validation"]),
     // The InstructGPT pipeline (the main job)
     ("Pipeline", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "DirectPreference", "CriticFreeRL",
                    "LanguageModels", "NeuralNetworks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),

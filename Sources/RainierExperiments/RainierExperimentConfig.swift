@@ -177,7 +177,7 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
 
     /// Checks every field.
     ///
-    /// - Throws: `ConfigurationError` or `CommonsenseWorldError` naming the field.
+    /// - Throws: `ConfigurationError` naming the field.
     public func validate() throws {
         func check(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws {
             if !ok { throw ConfigurationError.invalidValue(field: field, value: "\(value)", requirement: requirement) }
