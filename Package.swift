@@ -8,30 +8,35 @@ import PackageDescription
 /// experiment target). Each is a library product, and the `RLFineTuning` umbrella re-exports them all.
 let libraries: [(name: String, dependencies: [Target.Dependency])] = [
     // Tensors, modules, tokenizers and the language model (SplitMix64 below all: one generator for every layer; JSON
-    // below all: one parser and writer for safetensors headers, tokenizer files and JSONL)
+    // below all: one parser and writer for safetensors headers, tokenizer files and JSONL; Validation below all: one
+    // vocabulary for bad input)
     ("Randomness", []),
     ("JSON", []),
+    ("Validation", []),
     ("TensorCore", ["COpenBLAS", "CPUInfo", "Randomness", "JSON"]),
-    ("NeuralNetworks", ["TensorCore"]),
-    ("Tokenizers", ["JSON"]),
-    ("LanguageModels", ["TensorCore", "NeuralNetworks", "Tokenizers"]),
+    ("NeuralNetworks", ["TensorCore", "Validation"]),
+    ("Tokenizers", ["JSON", "Validation"]),
+    ("LanguageModels", ["TensorCore", "NeuralNetworks", "Tokenizers", "Validation"]),
     // Data and metrics (Foundation only: usable without the model)
     ("TrainingData", ["JSON"]),
-    ("Evaluation", ["Randomness"]),
+    ("Evaluation", ["Randomness", "Validation"]),
     // Ranks and collectives for data-parallel training: MPI with the `MPI` trait, one process without it
     ("Distributed", ["TensorCore", "NeuralNetworks", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
     // What every trainer shares, then the bookkeeping of runs above it
-    ("TrainingCore", ["TensorCore", "NeuralNetworks", "Distributed"]),
-    ("Runs", ["TrainingCore"]),
+    ("TrainingCore", ["TensorCore", "NeuralNetworks", "Distributed", "Validation"]),
+    ("Runs", ["TrainingCore", "Validation"]),
     // Algorithms: InstructGPT's stages (Ouyang et al. 2022, arXiv 2203.02155)
     ("Pretraining", ["LanguageModels", "Tokenizers", "TrainingCore", "TrainingData", "NeuralNetworks", "TensorCore", "Runs", "Distributed"]),
     ("SFT", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Distributed"]),
     ("RewardModeling", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Evaluation", "Distributed"]),
     ("BestOfN", ["TensorCore", "LanguageModels", "TrainingCore", "Evaluation"]),
-    ("PPO", ["LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "Distributed"]),
+    // On-policy sampling and scoring with no critic (collector, reward source, token conventions), under PPO and the
+    // critic-free methods; PPO adds its value head on top
+    ("Rollouts", ["LanguageModels", "TrainingCore", "Tokenizers", "TensorCore"]),
+    ("PPO", ["Rollouts", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "Distributed"]),
     // Beyond the papers: offline preference losses and critic-free RL
     ("DirectPreference", ["TensorCore", "NeuralNetworks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "Distributed"]),
-    ("CriticFreeRL", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "Distributed"]),
+    ("CriticFreeRL", ["Rollouts", "LanguageModels", "TrainingCore", "Tokenizers", "NeuralNetworks", "TensorCore", "Distributed"]),
     // Quark (quantized reward conditioning), RLP (reward learning on policy), Rainier (a knowledge introspector
     // trained by imitation, then PPO against a fixed QA model)
     ("Quark", ["LanguageModels", "TrainingCore", "NeuralNetworks", "TensorCore", "Tokenizers"]),
@@ -46,7 +51,7 @@ let experiments: [(name: String, dependencies: [Target.Dependency])] = [
     // The built-in instruction task and the toy worlds (Foundation only)
     ("Tasks", ["TrainingData", "Evaluation"]),
     ("ReviewWorld", ["Randomness"]),
-    ("CommonsenseWorld", ["Evaluation", "TrainingData"]),
+    ("CommonsenseWorld", ["Evaluation", "TrainingData", "Validation"]),
     // The InstructGPT pipeline (the main job)
     ("Pipeline", ["Pretraining", "SFT", "RewardModeling", "BestOfN", "PPO", "Tasks", "Evaluation", "Runs", "DirectPreference", "CriticFreeRL",
                    "LanguageModels", "NeuralNetworks", "TensorCore", "Tokenizers", "TrainingCore", "TrainingData"]),
@@ -80,7 +85,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("PipelineTests", ["Pipeline", "LanguageModels", "TensorCore", "Runs", "TestSupport"]),
     ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
     ("DirectPreferenceTests", ["DirectPreference", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
-    ("CriticFreeRLTests", ["CriticFreeRL", "PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
+    ("CriticFreeRLTests", ["CriticFreeRL", "Rollouts", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
     ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
     ("RLPTests", ["RLP", "RLPExperiments", "RewardModeling", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "Runs", "TestSupport"]),
     // The Swift examples of README.md and the DocC articles (Scripts/doc_examples.py writes them), compiled.

@@ -11,7 +11,8 @@
 #                    then adapter_model.safetensors
 # Each target is the module's sources plus Fuzz/Targets/<entry points>, compiled as one module into .build/fuzz/.
 # A module that imports other package modules (TensorCore: Randomness, JSON; Tokenizers and TrainingData: JSON; Runs:
-# TrainingCore and below; LanguageModels: TensorCore, NeuralNetworks, Tokenizers) is linked against them,
+# TrainingCore and below, Validation; LanguageModels: TensorCore, NeuralNetworks, Tokenizers, Validation; Tokenizers and
+# NeuralNetworks: Validation) is linked against them,
 # each built first as its own instrumented static library into .build/fuzz/modules/.
 # Each runs SECONDS (default 60) from a copy of its seed corpus (Fuzz/Corpus/<target>, made by
 # Fuzz/Corpus/make_corpus.py) and prints its inputs run, edges covered and corpus size; a crash is saved under
@@ -37,18 +38,20 @@ sources() {
         safetensors) echo Sources/TensorCore/*.swift Fuzz/Targets/FuzzSafetensors.swift "$BUILD/modules/libRandomness.a" \
             "$BUILD/modules/libJSON.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
         tokenizer-json) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzTokenizerJSON.swift Fuzz/Targets/TokenizerRoundTrip.swift \
-            "$BUILD/modules/libJSON.a" ;;
+            "$BUILD/modules/libJSON.a" "$BUILD/modules/libValidation.a" ;;
         vocab-merges) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzVocabularyAndMerges.swift Fuzz/Targets/TokenizerRoundTrip.swift \
-            "$BUILD/modules/libJSON.a" ;;
+            "$BUILD/modules/libJSON.a" "$BUILD/modules/libValidation.a" ;;
         jsonl) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzJSONL.swift "$BUILD/modules/libJSON.a" ;;
-        gpt2-encode) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzGPT2Encoding.swift "$BUILD/modules/libJSON.a" ;;
+        gpt2-encode) echo Sources/Tokenizers/*.swift Fuzz/Targets/FuzzGPT2Encoding.swift "$BUILD/modules/libJSON.a" \
+            "$BUILD/modules/libValidation.a" ;;
         chat-template) echo Sources/TrainingData/*.swift Fuzz/Targets/FuzzChatTemplate.swift "$BUILD/modules/libJSON.a" ;;
         arguments) echo Sources/Runs/*.swift Fuzz/Targets/FuzzArguments.swift "$BUILD/modules/libTrainingCore.a" \
             "$BUILD/modules/libNeuralNetworks.a" "$BUILD/modules/libTensorCore.a" "$BUILD/modules/libRandomness.a" \
-            "$BUILD/modules/libJSON.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
+            "$BUILD/modules/libValidation.a" "$BUILD/modules/libJSON.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
         peft-adapter) echo Sources/LanguageModels/*.swift Fuzz/Targets/FuzzPEFTAdapter.swift \
             "$BUILD/modules/libTokenizers.a" "$BUILD/modules/libNeuralNetworks.a" "$BUILD/modules/libTensorCore.a" \
-            "$BUILD/modules/libRandomness.a" "$BUILD/modules/libJSON.a" "$BUILD/CPUInfo.o" -I Sources/CPUInfo/include ;;
+            "$BUILD/modules/libRandomness.a" "$BUILD/modules/libJSON.a" "$BUILD/modules/libValidation.a" "$BUILD/CPUInfo.o" \
+            -I Sources/CPUInfo/include ;;
         *) return 1 ;;
     esac
 }
@@ -57,9 +60,10 @@ sources() {
 modules() {
     case $1 in
         safetensors) echo Randomness JSON ;;
-        tokenizer-json | vocab-merges | gpt2-encode | jsonl | chat-template) echo JSON ;;
-        arguments) echo Randomness JSON TensorCore NeuralNetworks TrainingCore ;;
-        peft-adapter) echo Randomness JSON TensorCore NeuralNetworks Tokenizers ;;
+        tokenizer-json | vocab-merges | gpt2-encode) echo JSON Validation ;;
+        jsonl | chat-template) echo JSON ;;
+        arguments) echo Randomness JSON Validation TensorCore NeuralNetworks TrainingCore ;;
+        peft-adapter) echo Randomness JSON Validation TensorCore NeuralNetworks Tokenizers ;;
     esac
 }
 

@@ -28,19 +28,16 @@ public struct BestOfNConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// - Throws: `ConfigError` naming the first bad field.
-    public func validate() throws(ConfigError) {
-        func check(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ConfigError) {
-            if !ok { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
-        }
-        try check(!ns.isEmpty && ns.allSatisfy { $0 >= 1 }, "ns", ns, "must list at least one n ≥ 1, such as [1, 2, 4, 8, 16]")
-        try check(ns.max()! <= 256, "ns", ns, "must not exceed 256 samples per prompt")
-        try check(temperature > 0 && temperature.isFinite, "temperature", temperature, "must be positive, such as 1.0")
-        try check(topK >= 0, "topK", topK, "must be ≥ 0 (0 turns it off)")
-        try check(topP > 0 && topP <= 1, "topP", topP, "must be in (0, 1] (1 turns it off)")
-        try check(maximumNewTokens >= 1, "maximumNewTokens", maximumNewTokens, "must be at least 1, such as 32")
-        try check(batchSize >= 1, "batchSize", batchSize, "must be at least 1, such as 128")
-        try check(bootstrapResamples >= 1, "bootstrapResamples", bootstrapResamples, "must be at least 1, such as 1000")
+    /// - Throws: `ConfigurationError` naming the first bad field.
+    public func validate() throws(ConfigurationError) {
+        try require(!ns.isEmpty && ns.allSatisfy { $0 >= 1 }, "ns", ns, "must list at least one n ≥ 1, such as [1, 2, 4, 8, 16]")
+        try require(ns.max()! <= 256, "ns", ns, "must not exceed 256 samples per prompt")
+        try require(temperature > 0 && temperature.isFinite, "temperature", temperature, "must be positive, such as 1.0")
+        try require(topK >= 0, "topK", topK, "must be ≥ 0 (0 turns it off)")
+        try require(topP > 0 && topP <= 1, "topP", topP, "must be in (0, 1] (1 turns it off)")
+        try require(maximumNewTokens >= 1, "maximumNewTokens", maximumNewTokens, "must be at least 1, such as 32")
+        try require(batchSize >= 1, "batchSize", batchSize, "must be at least 1, such as 128")
+        try require(bootstrapResamples >= 1, "bootstrapResamples", bootstrapResamples, "must be at least 1, such as 1000")
     }
 }
 
@@ -109,7 +106,7 @@ public struct BestOfNSampler {
     public let reward: any RewardFunction
     public let config: BestOfNConfig
 
-    /// - Throws: `ConfigError` for a bad configuration.
+    /// - Throws: `ConfigurationError` for a bad configuration.
     public init(policy: TextPolicy, reward: any RewardFunction, config: BestOfNConfig = BestOfNConfig()) throws {
         try config.validate()
         self.policy = policy

@@ -3,6 +3,7 @@
 import Evaluation
 import Foundation
 import TrainingData
+import Validation
 
 /// A relation that holds between the entities of one category and one of a few values: "lives in", "is made of".
 public struct CommonsenseRelation: Codable, Hashable, Sendable {
@@ -85,33 +86,19 @@ public struct CommonsenseWorldConfig: Codable, Equatable, Sendable {
 
     /// Checks every field.
     ///
-    /// - Throws: `CommonsenseWorldError.invalidConfiguration` naming the field, its value and the fix.
-    public func validate() throws {
-        func check(_ ok: Bool, _ field: String, _ value: Any, _ fix: String) throws {
-            if !ok { throw CommonsenseWorldError.invalidConfiguration(field: field, value: "\(value)", fix: fix) }
-        }
-        try check((2...48).contains(entitiesPerCategory), "entitiesPerCategory", entitiesPerCategory, "use 2 to 48")
-        try check(testEntityFraction > 0 && testEntityFraction < 1, "testEntityFraction", testEntityFraction,
-                  "use a fraction in (0, 1), such as 0.5, so that both the training and the test entities are non-empty")
-        try check((2...5).contains(choiceCount), "choiceCount", choiceCount, "use 2 to 5 (each relation has 5 values)")
-        try check((0...1).contains(knownFraction), "knownFraction", knownFraction, "use a fraction in [0, 1], such as 0.4")
-        try check((0...1).contains(silverCorrectFraction), "silverCorrectFraction", silverCorrectFraction, "use a fraction in [0, 1], such as 0.5")
-        try check(silverWrongFraction >= 0 && silverCorrectFraction + silverWrongFraction <= 1, "silverWrongFraction",
-                  silverWrongFraction, "use a fraction ≥ 0 with silverCorrectFraction + silverWrongFraction ≤ 1, such as 0.25")
-        try check((0...1).contains(misbeliefFraction), "misbeliefFraction", misbeliefFraction, "use a fraction in [0, 1], such as 0.3")
-        try check(trainingVariants >= 1, "trainingVariants", trainingVariants, "use at least 1, such as 4")
-        try check(testVariants >= 1, "testVariants", testVariants, "use at least 1, such as 5")
-    }
-}
-
-/// Bad settings of the world.
-public enum CommonsenseWorldError: Error, Equatable, CustomStringConvertible {
-    case invalidConfiguration(field: String, value: String, fix: String)
-
-    public var description: String {
-        switch self {
-        case .invalidConfiguration(let field, let value, let fix): return "CommonsenseWorldConfig.\(field) is \(value): \(fix)"
-        }
+    /// - Throws: `ConfigurationError.invalidValue` naming the field, its value and the fix.
+    public func validate() throws(ConfigurationError) {
+        try require((2...48).contains(entitiesPerCategory), "entitiesPerCategory", entitiesPerCategory, "it must be 2 to 48")
+        try require(testEntityFraction > 0 && testEntityFraction < 1, "testEntityFraction", testEntityFraction,
+                    "it must be a fraction in (0, 1), such as 0.5, so that both the training and the test entities are non-empty")
+        try require((2...5).contains(choiceCount), "choiceCount", choiceCount, "it must be 2 to 5 (each relation has 5 values)")
+        try require((0...1).contains(knownFraction), "knownFraction", knownFraction, "it must be a fraction in [0, 1], such as 0.4")
+        try require((0...1).contains(silverCorrectFraction), "silverCorrectFraction", silverCorrectFraction, "it must be a fraction in [0, 1], such as 0.5")
+        try require(silverWrongFraction >= 0 && silverCorrectFraction + silverWrongFraction <= 1, "silverWrongFraction",
+                    silverWrongFraction, "it must be a fraction ≥ 0 with silverCorrectFraction + silverWrongFraction ≤ 1, such as 0.25")
+        try require((0...1).contains(misbeliefFraction), "misbeliefFraction", misbeliefFraction, "it must be a fraction in [0, 1], such as 0.3")
+        try require(trainingVariants >= 1, "trainingVariants", trainingVariants, "it must be at least 1, such as 4")
+        try require(testVariants >= 1, "testVariants", testVariants, "it must be at least 1, such as 5")
     }
 }
 
@@ -188,7 +175,7 @@ public struct CommonsenseWorld: Sendable {
 
     /// Builds the world from `config.seed`.
     ///
-    /// - Throws: `CommonsenseWorldError` for bad settings.
+    /// - Throws: `ConfigurationError` for bad settings.
     public init(config: CommonsenseWorldConfig = CommonsenseWorldConfig()) throws {
         try config.validate()
         self.config = config

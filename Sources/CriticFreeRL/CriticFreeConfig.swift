@@ -50,7 +50,7 @@ public struct CriticFreeSharedConfig: Codable, Equatable, Sendable {
 
     /// Checks every shared field.
     ///
-    /// - Throws: `ConfigError` naming the first bad field, its value and what to use instead.
+    /// - Throws: `ConfigurationError` naming the first bad field, its value and what to use instead.
     public func validate() throws {
         try require(iterations >= 1, "iterations", iterations, "it must be at least 1, such as 100")
         try require(promptsPerIteration >= 1, "promptsPerIteration", promptsPerIteration, "it must be at least 1, such as 8")
@@ -170,7 +170,7 @@ public struct RLOOConfig: CriticFreeConfiguration, Codable, Equatable, Sendable 
         try c.encode(normalizeAdvantages, forKey: .normalizeAdvantages)
     }
 
-    /// Checks every field; throws `ConfigError` naming the first bad one.
+    /// Checks every field; throws `ConfigurationError` naming the first bad one.
     public func validate() throws {
         try validateShared()
     }
@@ -222,7 +222,7 @@ public struct GRPOConfig: CriticFreeConfiguration, Codable, Equatable, Sendable 
         try c.encode(lossAggregation, forKey: .lossAggregation)
     }
 
-    /// Checks every field; throws `ConfigError` naming the first bad one.
+    /// Checks every field; throws `ConfigurationError` naming the first bad one.
     public func validate() throws {
         try validateShared()
     }

@@ -1,6 +1,6 @@
 // The critic-free policy losses as TRL implements them (RLOO, arXiv 2402.14740; GRPO, arXiv 2402.03300 eq. 3): RLOO's
 // sequence-level clipped ratio and GRPO's per-token clipped ratio with an optional k3 KL term and four loss
-// aggregations. Shapes: [B, T] per-token tensors with a response mask; advantages are per sequence, [B].
+// aggregations. Both use TrainingCore's one `clippedSurrogate`. Shapes: [B, T] per-token tensors with a response mask; advantages are per sequence, [B].
 import Foundation
 import TensorCore
 import TrainingCore
@@ -88,12 +88,9 @@ public func grpoLoss(logProbabilities: Variable, oldLogProbabilities: Tensor, re
                      klCoefficient: Float = 0) -> CriticFreeLossResult {
     precondition(logProbabilities.shape == mask.shape && oldLogProbabilities.shape == mask.shape && weights.shape == mask.shape
                  && advantages.count == mask.shape[0], "grpoLoss: shapes differ")
-    let a = perToken(advantages, mask: mask)
     let ratio = (logProbabilities - Variable(oldLogProbabilities)).exp()
-    let negative = Variable(-a)
-    let unclipped = ratio * negative
-    let clipped = ratio.clamped(min: 1 - clipLow, max: 1 + clipHigh) * negative
-    let surrogate = Variable.maximum(unclipped, clipped)
+    let (surrogate, clippedMore) = clippedSurrogate(ratio: ratio, advantages: perToken(advantages, mask: mask),
+                                                    clipLow: clipLow, clipHigh: clipHigh)
     let w = Variable(weights)
     let policyLoss = (surrogate * w).sum()
     var loss = policyLoss
@@ -106,7 +103,6 @@ public func grpoLoss(logProbabilities: Variable, oldLogProbabilities: Tensor, re
         klLoss = Double(kl.value.item)
         loss = loss + kl
     }
-    let clippedMore = Tensor.binary(clipped.value, unclipped.value) { $0 > $1 ? 1 : 0 }
     return CriticFreeLossResult(loss: loss, policyLoss: Double(policyLoss.value.item), klLoss: klLoss,
                                 clipFraction: maskedMean(clippedMore, mask: mask), meanRatio: maskedMean(ratio.value, mask: mask))
 }
@@ -130,11 +126,10 @@ public func rlooLoss(logProbabilities: Variable, oldLogProbabilities: Tensor, ad
     let sequence = (logProbabilities * Variable(mask)).sum(axis: 1)
     let oldSequence = (oldLogProbabilities * mask).sum(axis: 1)
     let ratio = (sequence - Variable(oldSequence)).exp()
-    let negative = Variable(Tensor(shape: [b], scalars: advantages.map { -$0 }))
-    let unclipped = ratio * negative
-    let clipped = ratio.clamped(min: 1 - clipLow, max: 1 + clipHigh) * negative
-    let loss = Variable.maximum(unclipped, clipped).sum() * sequenceWeight
-    let clippedMore = zip(clipped.value.scalars, unclipped.value.scalars).filter { $0 > $1 }.count
+    let (surrogate, clipped) = clippedSurrogate(ratio: ratio, advantages: Tensor(shape: [b], scalars: advantages),
+                                                clipLow: clipLow, clipHigh: clipHigh)
+    let loss = surrogate.sum() * sequenceWeight
+    let clippedMore = clipped.scalars.filter { $0 != 0 }.count
     return CriticFreeLossResult(loss: loss, policyLoss: Double(loss.value.item), klLoss: 0,
                                 clipFraction: Double(clippedMore) / Double(max(b, 1)),
                                 meanRatio: Double(ratio.value.scalars.reduce(0, +)) / Double(max(b, 1)))

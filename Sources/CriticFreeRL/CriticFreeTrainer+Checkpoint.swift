@@ -25,7 +25,7 @@ extension CriticFreeTrainer: CheckpointedTrainer {
         return [
             .state(state, check: { state, checkpoint in
                 guard state.method == self.algorithm.name else {
-                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) is of a \(state.method) run, not \(self.algorithm.name)")
+                    throw TrainingError.checkpointMismatch(path: checkpoint.path, difference: "is of a \(state.method) run, not \(self.algorithm.name)", fix: "resume with the run's own command")
                 }
             }, restore: { state in
                 // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).

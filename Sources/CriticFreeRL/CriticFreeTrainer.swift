@@ -1,11 +1,11 @@
 // CriticFreeTrainer: RLOO (arXiv 2402.14740) and GRPO (arXiv 2402.03300) — several samples per prompt, a baseline
-// from the other samples instead of a value model, and a clipped-ratio update. Sampling and scoring reuse PPO's
-// RolloutCollector, without a critic (no value head is built or evaluated).
+// from the other samples instead of a value model, and a clipped-ratio update. Sampling and scoring are the rollout
+// layer's (Rollouts), which has no critic.
 import Distributed
 import Foundation
 import LanguageModels
 import NeuralNetworks
-import PPO
+import Rollouts
 import TensorCore
 import Tokenizers
 import TrainingCore
@@ -73,7 +73,7 @@ public final class CriticFreeTrainer {
     public let algorithm: CriticFreeAlgorithm
     public let policy: GPT
     public let reference: GPT
-    /// Generation and scoring (PPO's collector; its value head is an unused zero head).
+    /// Generation and scoring (the rollout layer's collector; no critic).
     public let collector: RolloutCollector
     public let optimizer: AdamW
     /// Iterations completed.
@@ -81,7 +81,7 @@ public final class CriticFreeTrainer {
     /// The source of every sampling choice.
     public var generator: SeededGenerator
     /// The rollout of the last iteration (for samples and inspection).
-    public private(set) var lastRollout: PPORollout?
+    public private(set) var lastRollout: Rollout?
     let settings: SharedSettings
     /// The ranks training together (one process by default). Each iteration's prompts are sharded across ranks,
     /// each prompt's group of completions stays on one rank (the group baselines are local), completions are
@@ -100,30 +100,30 @@ public final class CriticFreeTrainer {
     ///   - reward: a text reward function or a reward model sharing the policy's tokenizer.
     ///   - tokenizer: encodes prompts and decodes completions.
     ///   - tokens: pad and stop tokens.
-    /// - Throws: `ConfigError` for bad settings or PAD equal to a stop token; `OptimizerError`.
-    public init(algorithm: CriticFreeAlgorithm, policy: GPT, reference: GPT? = nil, reward: PPOReward,
-                tokenizer: (any Tokenizer)?, tokens: PPOTokenConventions,
+    /// - Throws: `ConfigurationError` for bad settings or PAD equal to a stop token; `OptimizerError`.
+    public init(algorithm: CriticFreeAlgorithm, policy: GPT, reference: GPT? = nil, reward: RolloutReward,
+                tokenizer: (any Tokenizer)?, tokens: TokenConventions,
                 communicator: any Communicator = SingleProcessCommunicator()) throws {
         switch algorithm {
         case .rloo(let c): try c.validate()
         case .grpo(let c): try c.validate()
         }
         if tokens.stopTokens.contains(tokens.padToken) {
-            throw ConfigError(field: "padToken", value: "\(tokens.padToken)",
-                              requirement: "it must differ from every stop token \(tokens.stopTokens): padding must be distinguishable from a real, scored stop token (lm-human-preferences and TRL reserve a separate pad id)")
+            throw ConfigurationError.invalidValue(field: "padToken", value: "\(tokens.padToken)",
+                                                  requirement: "it must differ from every stop token \(tokens.stopTokens): padding must be distinguishable from a real, scored stop token (lm-human-preferences and TRL reserve a separate pad id)")
         }
         self.algorithm = algorithm
         settings = SharedSettings(algorithm)
         if settings.promptsPerIteration < communicator.size {
-            throw ConfigError(field: "promptsPerIteration", value: "\(settings.promptsPerIteration)",
-                              requirement: "every one of the \(communicator.size) ranks needs at least one prompt; use at least \(communicator.size) prompts per iteration or fewer ranks")
+            throw ConfigurationError.invalidValue(field: "promptsPerIteration", value: "\(settings.promptsPerIteration)",
+                                                  requirement: "every one of the \(communicator.size) ranks needs at least one prompt; use at least \(communicator.size) prompts per iteration or fewer ranks")
         }
         self.communicator = communicator
         self.policy = policy
         self.reference = reference ?? policy.frozenCopy()
         generator = SeededGenerator(seed: settings.seed)
         let options = GenerationOptions(maximumNewTokens: settings.maximumNewTokens, temperature: settings.temperature)
-        collector = RolloutCollector(policy: policy, reference: self.reference, critic: nil, reward: reward,
+        collector = RolloutCollector(policy: policy, reference: self.reference, reward: reward,
                                      tokenizer: tokenizer, tokens: tokens, options: options,
                                      missingStopPenalty: settings.missingStopPenalty)
         optimizer = try AdamW(parameters: policy.namedParameters(), learningRate: settings.learningRate, weightDecay: 0)
@@ -156,7 +156,7 @@ public final class CriticFreeTrainer {
     ///
     /// - Returns: per-episode advantages, the sequence rewards they were computed from, and each episode's
     ///   sequence KL (k1) from the reference.
-    public func advantages(for rollout: PPORollout) -> (advantages: [Float], rewards: [Float], kl: [Float]) {
+    public func advantages(for rollout: Rollout) -> (advantages: [Float], rewards: [Float], kl: [Float]) {
         let b = rollout.batchSize, r = rollout.responses.length
         let lp = rollout.logProbabilities.scalars, ref = rollout.referenceLogProbabilities.scalars, m = rollout.mask.scalars
         let kl: [Float] = (0..<b).map { row in
@@ -174,7 +174,7 @@ public final class CriticFreeTrainer {
 
     /// `advantages(for:)` of this rank's groups, with the batch-wide statistics (RLOO's normalisation, GRPO's
     /// batch scaling) over every rank's.
-    func distributedAdvantages(for rollout: PPORollout) throws -> (advantages: [Float], rewards: [Float], kl: [Float]) {
+    func distributedAdvantages(for rollout: Rollout) throws -> (advantages: [Float], rewards: [Float], kl: [Float]) {
         guard communicator.size > 1 else { return advantages(for: rollout) }
         let b = rollout.batchSize, r = rollout.responses.length
         let lp = rollout.logProbabilities.scalars, ref = rollout.referenceLogProbabilities.scalars, m = rollout.mask.scalars
@@ -220,10 +220,10 @@ public final class CriticFreeTrainer {
         // This rank's prompts, each with its whole group of completions.
         let shard = communicator.shard(of: prompts.count)
         let repeated = prompts[shard].flatMap { [String](repeating: $0, count: g) }
-        let rollout: PPORollout
+        let rollout: Rollout
         if settings.exampleSeeding || distributed {
             var generators = (shard.lowerBound * g..<shard.upperBound * g).map {
-                PPOTrainer.exampleGenerator(seed: settings.seed, iteration: iteration, index: $0)
+                RolloutCollector.episodeGenerator(seed: settings.seed, iteration: iteration, index: $0)
             }
             rollout = try collector.collect(promptTokens: collector.encode(prompts: repeated), promptTexts: repeated,
                                             rowGenerators: &generators)
@@ -285,7 +285,7 @@ public final class CriticFreeTrainer {
     }
 
     /// One optimizer step over the whole rollout, accumulating micro-batch gradients.
-    func update(rollout: PPORollout, advantages: [Float], iteration current: Int, globalBatchSize: Int) throws -> [String: Double] {
+    func update(rollout: Rollout, advantages: [Float], iteration current: Int, globalBatchSize: Int) throws -> [String: Double] {
         let localBatch = rollout.batchSize
         let b = globalBatchSize
         let micro = min(settings.microBatchSize, localBatch)

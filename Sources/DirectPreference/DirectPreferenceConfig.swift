@@ -57,7 +57,7 @@ public struct DirectPreferenceConfig: Codable, Equatable, Sendable {
 
     /// Checks every field.
     ///
-    /// - Throws: `ConfigError` naming the first bad field, its value and what to use instead.
+    /// - Throws: `ConfigurationError` naming the first bad field, its value and what to use instead.
     public func validate() throws {
         try require(beta > 0 && beta.isFinite, "beta", beta, "it must be positive, such as 0.1")
         try require(labelSmoothing >= 0 && labelSmoothing < 0.5, "labelSmoothing", labelSmoothing, "it must be in [0, 0.5), such as 0 or 0.1")

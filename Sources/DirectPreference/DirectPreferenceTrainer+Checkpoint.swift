@@ -28,10 +28,10 @@ extension DirectPreferenceTrainer: CheckpointedTrainer {
         return [
             .state(state, check: { state, checkpoint in
                 guard state.method == self.method, state.config == self.config else {
-                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written by a \(state.method.rawValue) run with a different configuration; resume with the run's own config.json")
+                    throw TrainingError.checkpointMismatch(path: checkpoint.path, difference: "was written by a \(state.method.rawValue) run with a different configuration", fix: "resume with the run's own config.json")
                 }
                 guard state.order.isEmpty || state.order.count == self.trainingCount else {
-                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for \(state.order.count) training items, this trainer has \(self.trainingCount); resume with the same data")
+                    throw TrainingError.checkpointMismatch(path: checkpoint.path, difference: "was written for \(state.order.count) training items, this trainer has \(self.trainingCount)", fix: "resume with the same data")
                 }
             }, restore: { state in
                 // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).

@@ -86,7 +86,7 @@ public final class DirectPreferenceTrainer {
     ///   - padToken: the padding id.
     ///   - training: comparisons, or (KTO only) unpaired examples.
     ///   - validation: held-out comparisons for `evaluate()`.
-    /// - Throws: `ConfigError`; `TrainingError.emptyData` for no training data; `.invalidInput` for unpaired data
+    /// - Throws: `ConfigurationError`; `TrainingError.emptyData` for no training data; `ConfigurationError.invalidValue` for unpaired data
     ///   given to DPO or ORPO; model errors for bad ids.
     public init(method: DirectPreferenceMethod, config: DirectPreferenceConfig, policy: GPT, reference: GPT? = nil,
                 padToken: Int32, training: DirectPreferenceData, validation: [PreferencePair] = [],
@@ -105,7 +105,8 @@ public final class DirectPreferenceTrainer {
         case (.kto, .unpaired(let e)): (pairs, examples) = ([], e)
         case (_, .paired(let p)): (pairs, examples) = (p, [])
         case (_, .unpaired):
-            throw TrainingError.invalidInput("\(method.rawValue) trains on comparisons ({\"prompt\",\"chosen\",\"rejected\"}); unpaired examples are for KTO")
+            throw ConfigurationError.invalidValue(field: "data", value: "unpaired examples",
+                                                  requirement: "\(method.rawValue) trains on comparisons ({\"prompt\",\"chosen\",\"rejected\"}); unpaired examples are for KTO")
         }
         // KTO's mismatched pairs: in a seeded order, each example's prompt gets the next example's completion,
         // cut to fit the context.

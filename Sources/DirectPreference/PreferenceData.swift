@@ -21,7 +21,7 @@ public struct PreferencePair: Equatable, Sendable {
     /// Tokenises `{"prompt","chosen","rejected"}` records (prompt and completions encoded separately, so the
     /// boundary is exact).
     ///
-    /// - Throws: `TrainingError.emptyData` for no records; `.invalidInput` naming a record with an empty part or
+    /// - Throws: `TrainingError.emptyData` for no records; `ConfigurationError` naming a record with an empty part or
     ///   one longer than `contextLength`.
     public static func encode(_ records: [PreferenceRecord], tokenizer: any Tokenizer, contextLength: Int) throws -> [PreferencePair] {
         guard !records.isEmpty else { throw TrainingError.emptyData(what: "the preference set") }
@@ -49,7 +49,7 @@ public struct UnpairedExample: Equatable, Sendable {
 
     /// Tokenises `{"prompt","completion","label"}` records.
     ///
-    /// - Throws: `TrainingError.emptyData` for no records; `.invalidInput` naming a record that does not fit.
+    /// - Throws: `TrainingError.emptyData` for no records; `ConfigurationError` naming a record that does not fit.
     public static func encode(_ records: [UnpairedPreferenceRecord], tokenizer: any Tokenizer, contextLength: Int) throws -> [UnpairedExample] {
         guard !records.isEmpty else { throw TrainingError.emptyData(what: "the unpaired preference set") }
         return try records.enumerated().map { index, record in
@@ -71,10 +71,11 @@ public struct UnpairedExample: Equatable, Sendable {
 
 func checkFits(_ prompt: [Int32], _ completions: [[Int32]], what: String, contextLength: Int) throws {
     guard !prompt.isEmpty, completions.allSatisfy({ !$0.isEmpty }) else {
-        throw TrainingError.invalidInput("\(what) has an empty prompt or completion; every record needs both")
+        throw ConfigurationError.emptyInput(what: "the prompt or a completion of \(what)", fix: "every record needs both")
     }
     let longest = prompt.count + completions.map(\.count).max()!
     guard longest <= contextLength else {
-        throw TrainingError.invalidInput("\(what) is \(longest) tokens (prompt‖completion), more than the model's context of \(contextLength); shorten it or use a model with a longer context")
+        throw ConfigurationError.tooLong(what: "\(what) (prompt‖completion)", length: longest, limit: contextLength,
+                                         fix: "shorten it or use a model with a longer context")
     }
 }

@@ -36,10 +36,10 @@ public struct ConfidenceInterval: Equatable, Codable, Sendable {
 ///   - sortedValues: Values in ascending order.
 ///   - q: The quantile in [0, 1].
 /// - Returns: The interpolated quantile.
-/// - Throws: ``EvaluationError/emptyInput(metric:)`` or ``EvaluationError/invalidParameter(name:value:reason:)``.
+/// - Throws: ``EvaluationError/emptyInput(metric:)`` or ``EvaluationError/invalid(_:)``.
 public func quantile(sortedValues: [Double], _ q: Double) throws(EvaluationError) -> Double {
     guard !sortedValues.isEmpty else { throw .emptyInput(metric: "quantile") }
-    guard q >= 0, q <= 1 else { throw .invalidParameter(name: "q", value: "\(q)", reason: "must be in [0, 1]") }
+    guard q >= 0, q <= 1 else { throw .invalid(.invalidValue(field: "q", value: "\(q)", requirement: "must be in [0, 1]")) }
     let position = q * Double(sortedValues.count - 1)
     let low = Int(position.rounded(.down))
     let high = min(low + 1, sortedValues.count - 1)
@@ -61,7 +61,7 @@ public func quantile(sortedValues: [Double], _ q: Double) throws(EvaluationError
 ///   - generator: The random source (for example ``SplitMix64``); the same seed gives the same interval.
 ///   - statistic: The metric of a multiset of item indices (indices may repeat).
 /// - Returns: The estimate on all items and the interval.
-/// - Throws: ``EvaluationError/emptyInput(metric:)`` for no items, ``EvaluationError/invalidParameter(name:value:reason:)``
+/// - Throws: ``EvaluationError/emptyInput(metric:)`` for no items, ``EvaluationError/invalid(_:)``
 ///   for a bad `confidence` or `resamples`.
 public func bootstrapConfidenceInterval<G: RandomNumberGenerator>(
     itemCount: Int, confidence: Double = 0.95, resamples: Int = 1000, using generator: inout G,
@@ -69,10 +69,10 @@ public func bootstrapConfidenceInterval<G: RandomNumberGenerator>(
 ) throws(EvaluationError) -> ConfidenceInterval {
     guard itemCount >= 1 else { throw .emptyInput(metric: "bootstrapConfidenceInterval") }
     guard confidence > 0, confidence < 1 else {
-        throw .invalidParameter(name: "confidence", value: "\(confidence)", reason: "must be in (0, 1), such as 0.95")
+        throw .invalid(.invalidValue(field: "confidence", value: "\(confidence)", requirement: "must be in (0, 1), such as 0.95"))
     }
     guard resamples >= 1 else {
-        throw .invalidParameter(name: "resamples", value: "\(resamples)", reason: "must be at least 1, such as 1000")
+        throw .invalid(.invalidValue(field: "resamples", value: "\(resamples)", requirement: "must be at least 1, such as 1000"))
     }
     let estimate = statistic(Array(0..<itemCount))
     var values: [Double] = []
@@ -125,14 +125,14 @@ public func bootstrapConfidenceInterval<G: RandomNumberGenerator>(
 ///   - resamples: The number of resamples. Default 1000.
 ///   - generator: The random source.
 /// - Returns: The mean difference and its interval.
-/// - Throws: ``EvaluationError/invalidParameter(name:value:reason:)`` when the counts differ; otherwise as
+/// - Throws: ``EvaluationError/invalid(_:)`` when the counts differ; otherwise as
 ///   ``bootstrapConfidenceInterval(values:confidence:resamples:using:)``.
 public func pairedDifferenceInterval<G: RandomNumberGenerator>(
     _ a: [Double], _ b: [Double], confidence: Double = 0.95, resamples: Int = 1000, using generator: inout G
 ) throws(EvaluationError) -> ConfidenceInterval {
     guard a.count == b.count else {
-        throw .invalidParameter(name: "b", value: "\(b.count) values",
-                                reason: "pair one value per item of a (\(a.count) values), in the same order")
+        throw .invalid(.invalidValue(field: "b", value: "\(b.count) values",
+                                           requirement: "it must pair one value per item of a (\(a.count) values), in the same order"))
     }
     return try bootstrapConfidenceInterval(values: zip(a, b).map { $0 - $1 }, confidence: confidence,
                                            resamples: resamples, using: &generator)
@@ -159,10 +159,10 @@ public func clusterBootstrapInterval<G: RandomNumberGenerator>(
 ) throws(EvaluationError) -> ConfidenceInterval {
     guard !clusterCounts.isEmpty, clusterCounts.allSatisfy({ $0 >= 1 }) else { throw .emptyInput(metric: "clusterBootstrapInterval") }
     guard confidence > 0, confidence < 1 else {
-        throw .invalidParameter(name: "confidence", value: "\(confidence)", reason: "must be in (0, 1), such as 0.95")
+        throw .invalid(.invalidValue(field: "confidence", value: "\(confidence)", requirement: "must be in (0, 1), such as 0.95"))
     }
     guard resamples >= 1 else {
-        throw .invalidParameter(name: "resamples", value: "\(resamples)", reason: "must be at least 1, such as 1000")
+        throw .invalid(.invalidValue(field: "resamples", value: "\(resamples)", requirement: "must be at least 1, such as 1000"))
     }
     var picks = clusterCounts.map { Array(0..<$0) }
     let estimate = statistic(picks)

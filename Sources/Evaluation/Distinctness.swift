@@ -31,10 +31,10 @@ public func whitespaceWords(_ text: String) -> [Substring] {
 ///   - n: The n-gram order, ≥ 1.
 ///   - denominator: ``DistinctnessDenominator/words`` (Quark, default) or ``DistinctnessDenominator/nGrams``.
 /// - Returns: The ratio, or `nil` when the denominator is 0 (no words / no n-grams).
-/// - Throws: ``EvaluationError/invalidParameter(name:value:reason:)`` if `n < 1`.
+/// - Throws: ``EvaluationError/invalid(_:)`` if `n < 1`.
 public func distinctness(of generations: [String], n: Int, denominator: DistinctnessDenominator = .words)
     throws(EvaluationError) -> Double? {
-    guard n >= 1 else { throw .invalidParameter(name: "n", value: "\(n)", reason: "must be at least 1") }
+    guard n >= 1 else { throw .invalid(.invalidValue(field: "n", value: "\(n)", requirement: "must be at least 1")) }
     var distinct = Set<[Substring]>()
     var wordCount = 0
     var nGramCount = 0

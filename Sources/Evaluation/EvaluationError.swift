@@ -1,5 +1,7 @@
-// Errors raised by metric functions given unusable input (empty lists, mismatched lengths, bad parameters).
+// Errors raised by metric functions given unusable input (empty lists, mismatched lengths, bad parameters; the last
+// in the package's one bad-input vocabulary, Validation's ConfigurationError).
 import Foundation
+import Validation
 
 /// An error from a metric: its input cannot give a meaningful value.
 ///
@@ -9,8 +11,8 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
     case emptyInput(metric: String)
     /// Two inputs that must be parallel have different lengths.
     case lengthMismatch(metric: String, expected: Int, found: Int)
-    /// A parameter is out of range.
-    case invalidParameter(name: String, value: String, reason: String)
+    /// A parameter is out of range (``ConfigurationError/invalidValue(field:value:requirement:)``).
+    case invalid(ConfigurationError)
     /// An input value is not a finite number.
     case nonFiniteValue(metric: String, index: Int)
 
@@ -21,8 +23,8 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
         case .lengthMismatch(let metric, let expected, let found):
             return "\(metric): inputs must have the same length, but one has \(expected) items and the other "
                 + "\(found); pass one entry per item in each"
-        case .invalidParameter(let name, let value, let reason):
-            return "`\(name)` (\(value)) \(reason)"
+        case .invalid(let error):
+            return error.description
         case .nonFiniteValue(let metric, let index):
             return "\(metric): the value at index \(index) is not finite; check the model's log-probabilities"
         }

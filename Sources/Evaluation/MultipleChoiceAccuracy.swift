@@ -28,7 +28,7 @@ public func multipleChoiceAccuracy(predictions: [Int], answers: [Int]) throws(Ev
 ///   - answers: The correct choice index per question.
 /// - Returns: A value in [0, 1].
 /// - Throws: ``EvaluationError/emptyInput(metric:)``, ``EvaluationError/lengthMismatch(metric:expected:found:)``,
-///   or ``EvaluationError/invalidParameter(name:value:reason:)`` for an answer index out of range.
+///   or ``EvaluationError/invalid(_:)`` for an answer index out of range.
 public func multipleChoiceAccuracy<T: BinaryFloatingPoint>(choiceScores: [[T]], answers: [Int]) throws(EvaluationError)
     -> Double {
     guard choiceScores.count == answers.count else {
@@ -38,8 +38,8 @@ public func multipleChoiceAccuracy<T: BinaryFloatingPoint>(choiceScores: [[T]], 
     var total = 0.0
     for (i, (scores, answer)) in zip(choiceScores, answers).enumerated() {
         guard scores.indices.contains(answer) else {
-            throw .invalidParameter(name: "answers[\(i)]", value: "\(answer)",
-                                    reason: "must index one of the question's \(scores.count) choices")
+            throw .invalid(.invalidValue(field: "answers[\(i)]", value: "\(answer)",
+                                                 requirement: "must index one of the question's \(scores.count) choices"))
         }
         let best = scores.max()!
         let tied = scores.filter { $0 == best }.count

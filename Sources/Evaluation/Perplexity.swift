@@ -69,14 +69,14 @@ public func conditionalPerplexity<T: BinaryFloatingPoint>(completionLogProbabili
 ///   - sequenceLogProbabilities: Log-probabilities of every scored token of `prompt ‖ generation`, shape `[time]`.
 ///   - promptTokenCount: How many leading entries belong to the prompt.
 /// - Returns: `exp((NLL(all) − NLL(prompt)) / (T − promptTokenCount))`.
-/// - Throws: ``EvaluationError/invalidParameter(name:value:reason:)`` when `promptTokenCount` is negative or leaves
+/// - Throws: ``EvaluationError/invalid(_:)`` when `promptTokenCount` is negative or leaves
 ///   no generated token; otherwise as ``perplexity(logProbabilities:)``.
 public func conditionalPerplexity<T: BinaryFloatingPoint>(sequenceLogProbabilities: [T], promptTokenCount: Int)
     throws(EvaluationError) -> Double {
     guard promptTokenCount >= 0, promptTokenCount < sequenceLogProbabilities.count else {
-        throw .invalidParameter(name: "promptTokenCount", value: "\(promptTokenCount)",
-                                reason: "must be in 0..<\(sequenceLogProbabilities.count) so that at least one "
-                                    + "generated token remains")
+        throw .invalid(.invalidValue(field: "promptTokenCount", value: "\(promptTokenCount)",
+                                                     requirement: "must be in 0..<\(sequenceLogProbabilities.count) so that at "
+                                                         + "least one generated token remains"))
     }
     return try conditionalPerplexity(completionLogProbabilities: Array(sequenceLogProbabilities[promptTokenCount...]))
 }

@@ -11,9 +11,9 @@ import Foundation
 ///   - tokens: The sequence (words, token IDs, characters…).
 ///   - n: The n-gram order, ≥ 1.
 /// - Returns: A value in [0, 1).
-/// - Throws: ``EvaluationError/invalidParameter(name:value:reason:)`` if `n < 1`.
+/// - Throws: ``EvaluationError/invalid(_:)`` if `n < 1`.
 public func repetitionRate<Element: Hashable>(_ tokens: [Element], n: Int) throws(EvaluationError) -> Double {
-    guard n >= 1 else { throw .invalidParameter(name: "n", value: "\(n)", reason: "must be at least 1") }
+    guard n >= 1 else { throw .invalid(.invalidValue(field: "n", value: "\(n)", requirement: "must be at least 1")) }
     guard tokens.count >= n else { return 0 }
     var distinct = Set<ArraySlice<Element>>()
     let total = tokens.count - n + 1
@@ -27,7 +27,7 @@ public func repetitionRate<Element: Hashable>(_ tokens: [Element], n: Int) throw
 ///   - text: The text, split by ``whitespaceWords(_:)``.
 ///   - n: The n-gram order, ≥ 1.
 /// - Returns: `1 − |distinct word n-grams| / |word n-grams|`, 0 for fewer than n words.
-/// - Throws: ``EvaluationError/invalidParameter(name:value:reason:)`` if `n < 1`.
+/// - Throws: ``EvaluationError/invalid(_:)`` if `n < 1`.
 public func repetitionRate(text: String, n: Int) throws(EvaluationError) -> Double {
     try repetitionRate(whitespaceWords(text), n: n)
 }

@@ -43,14 +43,14 @@ public func winRate(_ outcomes: [PairwiseOutcome]) throws(EvaluationError) -> Do
 ///   - tolerance: Differences with `|s − r| ≤ tolerance` are ties. Default 0 (only equal scores tie).
 /// - Returns: One outcome per prompt.
 /// - Throws: ``EvaluationError/lengthMismatch(metric:expected:found:)`` if the lists differ in length,
-///   ``EvaluationError/invalidParameter(name:value:reason:)`` for a negative tolerance.
+///   ``EvaluationError/invalid(_:)`` for a negative tolerance.
 public func pairwiseOutcomes<T: BinaryFloatingPoint>(scores: [T], referenceScores: [T], tolerance: T = 0)
     throws(EvaluationError) -> [PairwiseOutcome] {
     guard scores.count == referenceScores.count else {
         throw .lengthMismatch(metric: "winRate", expected: scores.count, found: referenceScores.count)
     }
     guard tolerance >= 0 else {
-        throw .invalidParameter(name: "tolerance", value: "\(tolerance)", reason: "must be non-negative")
+        throw .invalid(.invalidValue(field: "tolerance", value: "\(tolerance)", requirement: "must be non-negative"))
     }
     return zip(scores, referenceScores).map { s, r in
         abs(s - r) <= tolerance ? .tie : (s > r ? .win : .loss)

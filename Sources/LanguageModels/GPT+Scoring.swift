@@ -3,6 +3,7 @@
 // width R; response token t (0-based) is predicted by the logits at position P + t − 1 of [prompt | response].
 import Foundation
 import TensorCore
+import Validation
 
 /// Per-token scores of a batch of responses.
 public struct ResponseScores {
@@ -38,14 +39,14 @@ extension GPT {
                                valueHead: ScalarHead? = nil, computeEntropies: Bool = true,
                                minimumNewTokens: Int = 0, stopTokens: [Int32] = []) throws -> ResponseScores {
         guard prompts.length >= 1 else {
-            throw LanguageModelError.invalidOption(name: "prompts.length", value: "0", fix: "each row needs at least one prompt token (e.g. a BOS token) to predict the first response token")
+            throw LanguageModelError.invalid(.invalidValue(field: "prompts.length", value: "0", requirement: "each row needs at least one prompt token (e.g. a BOS token) to predict the first response token"))
         }
         guard temperature > 0, temperature.isFinite else {
-            throw LanguageModelError.invalidOption(name: "temperature", value: "\(temperature)", fix: "use a positive temperature such as 1.0")
+            throw LanguageModelError.invalid(.invalidValue(field: "temperature", value: "\(temperature)", requirement: "it must be positive, such as 1.0"))
         }
         guard prompts.batchSize == responses.batchSize else {
-            throw LanguageModelError.shapeMismatch(what: "responses", expected: [prompts.batchSize, responses.length],
-                                                   found: [responses.batchSize, responses.length])
+            throw LanguageModelError.invalid(.shapeMismatch(what: "responses", expected: [prompts.batchSize, responses.length],
+                                                            found: [responses.batchSize, responses.length]))
         }
         let P = prompts.length, R = responses.length
         let hidden = try hiddenStates(prompts.concatenated(with: responses))       // [B, P+R, C]
@@ -84,7 +85,7 @@ extension GPT {
     func languageModelLoss<G: RandomNumberGenerator>(_ batch: TokenBatch, targetMask: Tensor?, dropout: Float,
                                                     generator: inout G) throws -> Variable {
         if let targetMask, targetMask.shape != batch.mask.shape {
-            throw LanguageModelError.shapeMismatch(what: "targetMask", expected: batch.mask.shape, found: targetMask.shape)
+            throw LanguageModelError.invalid(.shapeMismatch(what: "targetMask", expected: batch.mask.shape, found: targetMask.shape))
         }
         let hidden = try trunk(batch, dropout: dropout, generator: &generator)
         let targets = GPT.nextTokenTargets(batch, targetMask: targetMask)

@@ -1,6 +1,7 @@
 // Growing the vocabulary for added special tokens (e.g. Quark's reward tokens).
 import Foundation
 import TensorCore
+import Validation
 
 extension GPT {
     /// Adds `count` rows to the token embedding (see `resizeVocabulary(to:using:)`).
@@ -14,10 +15,10 @@ extension GPT {
     /// standard deviation of the existing rows and ε ~ N(0, 1) from `generator`, so new tokens start "typical".
     /// Shrinking drops the last rows. The embedding becomes a new `Variable`: create optimizers after resizing.
     ///
-    /// - Throws: `LanguageModelError.invalidOption` for a size below 1.
+    /// - Throws: `LanguageModelError.invalid` for a size below 1.
     public func resizeVocabulary<G: RandomNumberGenerator>(to newSize: Int, using generator: inout G) throws(LanguageModelError) {
         guard newSize >= 1 else {
-            throw .invalidOption(name: "vocabularySize", value: "\(newSize)", fix: "use at least 1 token")
+            throw .invalid(.invalidValue(field: "vocabularySize", value: "\(newSize)", requirement: "it must be at least 1 token"))
         }
         let old = tokenEmbedding.value
         let v = old.shape[0], c = old.shape[1]

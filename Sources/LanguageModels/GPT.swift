@@ -103,7 +103,7 @@ public final class GPT: Module {
     /// A randomly initialised model with GPT-2's scheme: N(0, 0.02) for embeddings and linear weights, zero
     /// biases, unit layer-norm gains, and N(0, 0.02/√(2·layers)) for the two residual projections per block.
     ///
-    /// - Throws: `LanguageModelError.invalidConfiguration` when `config.validate()` fails.
+    /// - Throws: `LanguageModelError.invalid` when `config.validate()` fails.
     public convenience init<G: RandomNumberGenerator>(config: GPTConfig, using generator: inout G) throws(LanguageModelError) {
         try config.validate()
         let residualStd = 0.02 / Float(2 * config.layerCount).squareRoot()

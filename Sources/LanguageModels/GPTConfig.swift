@@ -1,5 +1,6 @@
 // GPTConfig: the hyperparameters of a GPT-2 model, Codable with Hugging Face's config.json key names.
 import Foundation
+import Validation
 
 /// The shape of a GPT-2 model.
 ///
@@ -105,22 +106,23 @@ public struct GPTConfig: Codable, Equatable, Sendable {
 
     /// Checks every field.
     ///
-    /// - Throws: `LanguageModelError.invalidConfiguration` naming the field, its value and the fix.
+    /// - Throws: `LanguageModelError.invalid` with ``ConfigurationError/invalidValue(field:value:requirement:)``
+    ///   naming the field, its value and the fix.
     public func validate() throws(LanguageModelError) {
-        func fail(_ field: String, _ value: String, _ fix: String) -> LanguageModelError {
-            .invalidConfiguration(field: field, value: value, fix: fix)
+        func fail(_ field: String, _ value: String, _ requirement: String) -> LanguageModelError {
+            .invalid(.invalidValue(field: field, value: value, requirement: requirement))
         }
-        if layerCount < 1 { throw fail("layerCount", "\(layerCount)", "use at least 1 layer") }
-        if headCount < 1 { throw fail("headCount", "\(headCount)", "use at least 1 head") }
-        if embeddingSize < 1 { throw fail("embeddingSize", "\(embeddingSize)", "use a positive width") }
+        if layerCount < 1 { throw fail("layerCount", "\(layerCount)", "it must be at least 1 layer") }
+        if headCount < 1 { throw fail("headCount", "\(headCount)", "it must be at least 1 head") }
+        if embeddingSize < 1 { throw fail("embeddingSize", "\(embeddingSize)", "it must be a positive width, such as 64") }
         if embeddingSize % headCount != 0 {
             let divisors = (1...min(embeddingSize, 64)).filter { embeddingSize % $0 == 0 }.suffix(4)
             throw fail("headCount", "\(headCount)",
                        "it must divide embeddingSize (\(embeddingSize)); choose one of \(divisors.map(String.init).joined(separator: ", "))")
         }
-        if contextLength < 1 { throw fail("contextLength", "\(contextLength)", "use a positive context length") }
-        if vocabularySize < 1 { throw fail("vocabularySize", "\(vocabularySize)", "use a positive vocabulary size") }
-        if !(dropout >= 0 && dropout < 1) { throw fail("dropout", "\(dropout)", "use a probability in [0, 1)") }
-        if !(layerNormEpsilon > 0) { throw fail("layerNormEpsilon", "\(layerNormEpsilon)", "use a small positive value such as 1e-5") }
+        if contextLength < 1 { throw fail("contextLength", "\(contextLength)", "it must be a positive context length, such as 128") }
+        if vocabularySize < 1 { throw fail("vocabularySize", "\(vocabularySize)", "it must be a positive vocabulary size") }
+        if !(dropout >= 0 && dropout < 1) { throw fail("dropout", "\(dropout)", "it must be a probability in [0, 1), such as 0.1") }
+        if !(layerNormEpsilon > 0) { throw fail("layerNormEpsilon", "\(layerNormEpsilon)", "it must be a small positive value, such as 1e-5") }
     }
 }

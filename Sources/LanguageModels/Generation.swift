@@ -3,6 +3,7 @@
 // with mask 0 (see the LanguageModels article).
 import Foundation
 import TensorCore
+import Validation
 
 /// How to sample. Every option is explicit; there are no hidden defaults (top-k 0 and top-p 1 mean off).
 public struct GenerationOptions: Equatable, Sendable {
@@ -35,17 +36,20 @@ public struct GenerationOptions: Equatable, Sendable {
         self.padToken = padToken
     }
 
-    /// - Throws: `LanguageModelError.invalidOption` naming the option, its value and the fix.
+    /// - Throws: `LanguageModelError.invalid` naming the option, its value and the fix.
     public func validate() throws(LanguageModelError) {
-        if maximumNewTokens < 1 { throw .invalidOption(name: "maximumNewTokens", value: "\(maximumNewTokens)", fix: "generate at least 1 token") }
+        func fail(_ field: String, _ value: String, _ requirement: String) -> LanguageModelError {
+            .invalid(.invalidValue(field: field, value: value, requirement: requirement))
+        }
+        if maximumNewTokens < 1 { throw fail("maximumNewTokens", "\(maximumNewTokens)", "it must be at least 1 token") }
         if minimumNewTokens < 0 || minimumNewTokens > maximumNewTokens {
-            throw .invalidOption(name: "minimumNewTokens", value: "\(minimumNewTokens)", fix: "use a value in 0...maximumNewTokens (\(maximumNewTokens))")
+            throw fail("minimumNewTokens", "\(minimumNewTokens)", "it must be in 0...maximumNewTokens (\(maximumNewTokens))")
         }
         if !(temperature > 0) || !temperature.isFinite {
-            throw .invalidOption(name: "temperature", value: "\(temperature)", fix: "use a positive temperature such as 1.0; for greedy decoding set greedy = true")
+            throw fail("temperature", "\(temperature)", "it must be positive, such as 1.0; for greedy decoding set greedy = true")
         }
-        if topK < 0 { throw .invalidOption(name: "topK", value: "\(topK)", fix: "use 0 (off) or a positive count such as 50") }
-        if !(topP >= 0 && topP <= 1) { throw .invalidOption(name: "topP", value: "\(topP)", fix: "use a probability in [0, 1]; 1 turns top-p off") }
+        if topK < 0 { throw fail("topK", "\(topK)", "it must be 0 (off) or a positive count, such as 50") }
+        if !(topP >= 0 && topP <= 1) { throw fail("topP", "\(topP)", "it must be a probability in [0, 1]; 1 turns top-p off") }
     }
 }
 
@@ -80,13 +84,13 @@ extension GPT {
     /// tokens one process would, when each row's generator is seeded from the run, the step and the row's global
     /// index).
     ///
-    /// - Throws: as `generate(prompts:options:using:)`, and `LanguageModelError.invalidOption` when the number
+    /// - Throws: as `generate(prompts:options:using:)`, and `LanguageModelError.invalid` when the number
     ///   of generators is not the number of rows.
     public func generate(prompts: TokenBatch, options: GenerationOptions,
                          rowGenerators: inout [SeededGenerator]) throws -> GenerationResult {
         guard rowGenerators.count == prompts.batchSize else {
-            throw LanguageModelError.invalidOption(name: "rowGenerators", value: "\(rowGenerators.count) generators",
-                                                   fix: "pass one generator per prompt row (\(prompts.batchSize))")
+            throw LanguageModelError.invalid(.countMismatch(what: "rowGenerators", expected: prompts.batchSize, found: rowGenerators.count,
+                                                            fix: "pass one generator per prompt row"))
         }
         return try generate(prompts: prompts, options: options) { b in rowGenerators[b].nextUniformDouble() }
     }
@@ -99,7 +103,7 @@ extension GPT {
         let B = prompts.batchSize, P = prompts.length, V = config.vocabularySize
         let realLengths = prompts.realLengths
         if let empty = realLengths.firstIndex(of: 0) {
-            throw LanguageModelError.invalidOption(name: "prompts row \(empty)", value: "empty", fix: "give every prompt at least one token (e.g. BOS)")
+            throw LanguageModelError.invalid(.emptyInput(what: "prompts row \(empty)", fix: "give every prompt at least one token (e.g. BOS)"))
         }
         let longest = realLengths.max() ?? 0
         if longest + options.maximumNewTokens > config.contextLength {

@@ -4,6 +4,7 @@
 import Foundation
 import NeuralNetworks
 import TensorCore
+import Validation
 
 /// A linear map `C → 1` applied at every position: `[..., C] → [...]`.
 public final class ScalarHead: Module {
@@ -77,13 +78,14 @@ public final class PolicyWithValue: Module {
 extension TokenBatch {
     /// The index of the last real token in each row.
     ///
-    /// - Throws: `LanguageModelError.invalidOption` when a row has no real token.
+    /// - Throws: `LanguageModelError.invalid` (``ConfigurationError/emptyInput(what:fix:)``) when a row has no real
+    ///   token.
     public func lastRealIndices() throws(LanguageModelError) -> [Int] {
         let found: [Int] = mask.withUnsafeBufferPointer { m in
             (0..<batchSize).map { b in (0..<length).last { m[b * length + $0] != 0 } ?? -1 }
         }
         if let empty = found.firstIndex(of: -1) {
-            throw .invalidOption(name: "batch row \(empty)", value: "no real tokens", fix: "every row needs at least one token with mask 1")
+            throw .invalid(.emptyInput(what: "batch row \(empty)", fix: "every row needs at least one token with mask 1"))
         }
         return found
     }

@@ -11,6 +11,7 @@
 // changes how PEFT merges, not the shapes of A and B.
 import Foundation
 import TensorCore
+import Validation
 
 /// The fields of PEFT's `adapter_config.json` that a LoRA adapter for GPT-2 uses.
 struct PEFTAdapterConfig: Codable {
@@ -73,7 +74,7 @@ extension LoRAAdapters {
     /// ids of the model's vocabulary, with their rows `[n, C]` in the file.
     ///
     /// - Throws: `CheckpointError` for a missing or malformed file, a missing partner matrix or a wrong shape;
-    ///   `LanguageModelError.invalidConfiguration` for a tensor this reader does not load, or a PEFT option this
+    ///   `LanguageModelError.invalid` for a tensor this reader does not load, or a PEFT option this
     ///   implementation does not compute (rsLoRA, DoRA, trained biases, per-module ranks, saved modules).
     public static func loadPEFT(from directory: URL, model: GPTConfig, requiresGrad: Bool = true) throws -> LoRAAdapters {
         let configURL = directory.appendingPathComponent("adapter_config.json")
@@ -85,7 +86,7 @@ extension LoRAAdapters {
             throw CheckpointError.malformedHeader(path: configURL.path, reason: "adapter_config.json cannot be decoded as a PEFT LoRA configuration (\(error))")
         }
         func unsupported(_ field: String, _ value: String, _ fix: String) -> LanguageModelError {
-            .invalidConfiguration(field: "adapter_config.json \(field)", value: value, fix: fix)
+            .invalid(.invalidValue(field: "adapter_config.json \(field)", value: value, requirement: "this reader cannot load it: \(fix)"))
         }
         guard peft.peft_type == "LORA" else { throw unsupported("peft_type", peft.peft_type, "load a LoRA adapter (peft_type \"LORA\")") }
         if peft.use_rslora == true { throw unsupported("use_rslora", "true", "train with use_rslora=False; rank-stabilised scaling is not implemented") }

@@ -8,6 +8,7 @@
 import Foundation
 import NeuralNetworks
 import TensorCore
+import Validation
 
 /// A GPT-2 projection an adapter can wrap, by its Hugging Face module path inside a block.
 public enum LoRATarget: String, CaseIterable, Codable, Sendable {
@@ -23,20 +24,20 @@ public enum LoRATarget: String, CaseIterable, Codable, Sendable {
     /// PEFT's `target_modules` entries as targets. A name matches a module when it is the module's path or its
     /// last component, as in PEFT: `c_proj` selects both `attn.c_proj` and `mlp.c_proj`.
     ///
-    /// - Throws: `LanguageModelError.invalidOption` for a name that matches no GPT-2 projection, or none at all.
+    /// - Throws: `LanguageModelError.invalid` for a name that matches no GPT-2 projection, or none at all.
     public static func parse(_ names: [String]) throws(LanguageModelError) -> [LoRATarget] {
         var found: [LoRATarget] = []
         for name in names {
             let matches = allCases.filter { $0.rawValue == name || $0.rawValue.hasSuffix("." + name) }
             guard !matches.isEmpty else {
-                throw LanguageModelError.invalidOption(
-                    name: "LoRA target", value: name,
-                    fix: "use GPT-2's module names: c_attn, c_proj (both projections), c_fc, attn.c_proj or mlp.c_proj")
+                throw LanguageModelError.invalid(.invalidValue(
+                    field: "LoRA target", value: name,
+                    requirement: "it must be one of GPT-2's module names: c_attn, c_proj (both projections), c_fc, attn.c_proj or mlp.c_proj"))
             }
             for target in matches where !found.contains(target) { found.append(target) }
         }
         guard !found.isEmpty else {
-            throw LanguageModelError.invalidOption(name: "LoRA targets", value: "[]", fix: "name at least one module, such as c_attn")
+            throw LanguageModelError.invalid(.invalidValue(field: "LoRA targets", value: "[]", requirement: "it must name at least one module, such as c_attn"))
         }
         return allCases.filter(found.contains)
     }
@@ -84,7 +85,7 @@ public struct LoRAConfig: Codable, Equatable, Sendable {
     /// - Throws: `LanguageModelError` naming the bad option.
     public static func options(rank: Int, alpha: Float?, dropout: Float, targets: String) throws(LanguageModelError) -> LoRAConfig? {
         guard rank >= 0 else {
-            throw .invalidOption(name: "LoRA rank", value: "\(rank)", fix: "use 0 (LoRA off) or a rank of at least 1, such as 8")
+            throw .invalid(.invalidValue(field: "LoRA rank", value: "\(rank)", requirement: "it must be 0 (LoRA off) or a rank of at least 1, such as 8"))
         }
         guard rank > 0 else { return nil }
         let names = targets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -96,23 +97,23 @@ public struct LoRAConfig: Codable, Equatable, Sendable {
     /// α / r.
     public var scale: Float { alpha / Float(rank) }
 
-    /// - Throws: `LanguageModelError.invalidConfiguration` naming the field, its value and the fix.
+    /// - Throws: `LanguageModelError.invalid` naming the field, its value and the fix.
     public func validate() throws(LanguageModelError) {
         guard rank >= 1 else {
-            throw .invalidConfiguration(field: "rank", value: "\(rank)", fix: "use a rank of at least 1, such as 8")
+            throw .invalid(.invalidValue(field: "rank", value: "\(rank)", requirement: "it must be at least 1, such as 8"))
         }
         guard alpha.isFinite, alpha > 0 else {
-            throw .invalidConfiguration(field: "alpha", value: "\(alpha)", fix: "use a positive α, such as 2 × rank")
+            throw .invalid(.invalidValue(field: "alpha", value: "\(alpha)", requirement: "it must be a positive α, such as 2 × rank"))
         }
         guard dropout.isFinite, dropout >= 0, dropout < 1 else {
-            throw .invalidConfiguration(field: "dropout", value: "\(dropout)", fix: "use a probability in [0, 1), such as 0.05")
+            throw .invalid(.invalidValue(field: "dropout", value: "\(dropout)", requirement: "it must be a probability in [0, 1), such as 0.05"))
         }
         guard !targets.isEmpty else {
-            throw .invalidConfiguration(field: "targets", value: "[]", fix: "name at least one projection, such as c_attn")
+            throw .invalid(.invalidValue(field: "targets", value: "[]", requirement: "it must name at least one projection, such as c_attn"))
         }
         guard trainableTokenIndices.allSatisfy({ $0 >= 0 }), Set(trainableTokenIndices).count == trainableTokenIndices.count else {
-            throw .invalidConfiguration(field: "trainableTokenIndices", value: "\(trainableTokenIndices)",
-                                        fix: "list distinct, non-negative token ids")
+            throw .invalid(.invalidValue(field: "trainableTokenIndices", value: "\(trainableTokenIndices)",
+                                         requirement: "it must list distinct, non-negative token ids"))
         }
     }
 
@@ -149,14 +150,14 @@ public final class LoRAAdapters: Module {
     /// and B = 0, and the trainable token rows copied from the model's embedding, so the adapted model starts
     /// equal to the base model.
     ///
-    /// - Throws: `LanguageModelError.invalidConfiguration` when `config` is invalid or names a token id outside
+    /// - Throws: `LanguageModelError.invalid` when `config` is invalid or names a token id outside
     ///   the model's vocabulary.
     public init<G: RandomNumberGenerator>(config: LoRAConfig, model: GPT, using generator: inout G) throws(LanguageModelError) {
         try config.validate()
         let shape = model.config
         if let bad = config.trainableTokenIndices.first(where: { $0 >= shape.vocabularySize }) {
-            throw .invalidConfiguration(field: "trainableTokenIndices", value: "\(bad)",
-                                        fix: "name token ids of the model's vocabulary, 0..<\(shape.vocabularySize)")
+            throw .invalid(.invalidValue(field: "trainableTokenIndices", value: "\(bad)",
+                                         requirement: "it must name token ids of the model's vocabulary, 0..<\(shape.vocabularySize)"))
         }
         self.config = config
         pairs = (0..<shape.layerCount).map { _ in
@@ -242,7 +243,7 @@ extension GPT {
     /// are frozen (`requiresGrad == false`, so backward passes compute no gradient for them and optimizers keep
     /// no state for them) and share storage with this model's until either is changed.
     ///
-    /// - Throws: `LanguageModelError.invalidConfiguration` when `lora` is invalid.
+    /// - Throws: `LanguageModelError.invalid` when `lora` is invalid.
     public func withLoRA<G: RandomNumberGenerator>(_ lora: LoRAConfig, using generator: inout G) throws(LanguageModelError) -> GPT {
         let adapters = try LoRAAdapters(config: lora, model: self, using: &generator)
         return withAdapters(adapters)
@@ -252,7 +253,7 @@ extension GPT {
     /// this model's frozen weights, which it shares. The adapters are drawn from `seed`, so a resumed run rebuilds
     /// the same ones before loading its checkpoint.
     ///
-    /// - Throws: `LanguageModelError.invalidConfiguration` when `lora` is invalid.
+    /// - Throws: `LanguageModelError.invalid` when `lora` is invalid.
     public func fineTunable(lora: LoRAConfig?, seed: UInt64) throws(LanguageModelError) -> GPT {
         guard let lora else { return copy() }
         var rng = SeededGenerator(seed: seed &+ 0x10_4A)

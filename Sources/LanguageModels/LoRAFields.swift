@@ -1,6 +1,7 @@
 // LoRA as four flat configuration fields, for the multi-stage experiments whose settings are one flat struct (the
 // command line spells them --lora-rank, --lora-alpha, --lora-dropout, --lora-targets, as every trainer does).
 import Foundation
+import Validation
 
 /// A configuration that offers LoRA (Hu et al. 2021, arXiv 2106.09685) through the fields `loraRank` (0 = off),
 /// `loraAlpha` (0 = 2 × rank), `loraDropout` and `loraTargets` (comma-separated GPT-2 module names).
@@ -17,7 +18,7 @@ extension LoRAFields {
     /// - Throws: `LanguageModelError` naming the bad field, its value and the fix.
     public func loraConfiguration() throws(LanguageModelError) -> LoRAConfig? {
         guard loraAlpha.isFinite, loraAlpha >= 0 else {
-            throw .invalidOption(name: "loraAlpha", value: "\(loraAlpha)", fix: "use 0 (2 × loraRank) or a positive α, such as 16")
+            throw .invalid(.invalidValue(field: "loraAlpha", value: "\(loraAlpha)", requirement: "it must be 0 (2 × loraRank) or a positive α, such as 16"))
         }
         return try LoRAConfig.options(rank: loraRank, alpha: loraAlpha > 0 ? loraAlpha : nil, dropout: loraDropout, targets: loraTargets)
     }

@@ -2,6 +2,7 @@
 // App. C.4) and SFT's when it mixes pretraining text. Token blocks served in order, cyclically, with a position that
 // checkpoints save so a resumed run sees the same blocks.
 import Foundation
+import Validation
 
 /// A cyclic source of pretraining token blocks for a language-modelling term beside a fine-tuning loss (PPO-ptx,
 /// or SFT with a pretraining mix).
@@ -16,12 +17,12 @@ public final class PretrainingBlocks {
     /// Blocks served so far.
     public var position: Int
 
-    /// - Throws: `LanguageModelError.invalidOption` when no block has at least two tokens.
+    /// - Throws: `LanguageModelError.invalid` when no block has at least two tokens.
     public init(blocks: [[Int32]], padToken: Int32, position: Int = 0) throws(LanguageModelError) {
         let usable = blocks.filter { $0.count >= 2 }
         guard !usable.isEmpty else {
-            throw .invalidOption(name: "pretraining blocks", value: "\(blocks.count) blocks, none of 2 or more tokens",
-                                 fix: "give pretraining text long enough for blocks of at least 2 tokens")
+            throw .invalid(.invalidValue(field: "pretraining blocks", value: "\(blocks.count) blocks, none of 2 or more tokens",
+                                         requirement: "the pretraining text must be long enough for blocks of at least 2 tokens"))
         }
         self.blocks = usable
         self.padToken = padToken

@@ -3,6 +3,7 @@
 import Foundation
 import NeuralNetworks
 import TensorCore
+import Validation
 
 /// A reward model: a GPT trunk and a scalar head read at the last real token of each row.
 ///
@@ -61,8 +62,8 @@ public final class RewardModel: Module {
         let B = batch.batchSize, T = batch.length, C = trunk.config.embeddingSize
         let mask = batch.mask.scalars
         if let bad = positions.first(where: { !(0..<(B * T)).contains($0) || mask[$0] == 0 }) {
-            throw LanguageModelError.invalidOption(name: "reward position", value: "\(bad)",
-                                                   fix: "read rewards at real tokens of the batch (flat index b·T + t)")
+            throw LanguageModelError.invalid(.invalidValue(field: "reward position", value: "\(bad)",
+                                                           requirement: "rewards must be read at real tokens of the batch (flat index b·T + t)"))
         }
         // Gather the chosen rows of the flattened hidden states (embedding lookup = differentiable gather).
         let picked = try hidden.reshaped([B * T, C]).embedding(positions.map { Int32($0) }, shape: [positions.count])

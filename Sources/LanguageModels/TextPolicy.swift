@@ -2,6 +2,7 @@
 // KV-cache generator (left-padded prompts, stop at the task's stop token, PAD after it).
 import Foundation
 import Tokenizers
+import Validation
 
 /// A policy over text: prompts in, sampled completions out.
 ///
@@ -56,17 +57,17 @@ public struct TextPolicy {
     /// A completion is the decoded text up to and including its stop token (special tokens other than the stop
     /// token are dropped); a completion that never stops is cut at `maximumNewTokens`.
     ///
-    /// - Throws: `LanguageModelError.invalidOption` naming a prompt that is empty or too long for the context with
+    /// - Throws: `LanguageModelError.invalid` naming a prompt that is empty or too long for the context with
     ///   `maximumNewTokens`, or a generation error.
     public func complete<G: RandomNumberGenerator>(_ prompts: [String], options: GenerationOptions, batchSize: Int = 64,
                                                    using generator: inout G) throws -> [String] {
         let encoded = try prompts.map { try tokenizer.encode($0) }
         let room = model.config.contextLength - options.maximumNewTokens
         if let long = encoded.firstIndex(where: { $0.count > room || $0.isEmpty }) {
-            throw LanguageModelError.invalidOption(
-                name: "prompt \(long + 1)", value: "\(encoded[long].count) tokens",
-                fix: "with maximumNewTokens \(options.maximumNewTokens) a prompt must have 1...\(room) tokens to fit the context of "
-                    + "\(model.config.contextLength); shorten the prompt or lower maximumNewTokens")
+            throw LanguageModelError.invalid(.invalidValue(
+                field: "prompt \(long + 1)", value: "\(encoded[long].count) tokens",
+                requirement: "with maximumNewTokens \(options.maximumNewTokens) a prompt must have 1...\(room) tokens to fit the context of "
+                    + "\(model.config.contextLength); shorten the prompt or lower maximumNewTokens"))
         }
         var out: [String] = []
         out.reserveCapacity(prompts.count)

@@ -1,5 +1,6 @@
 // The per-token quantities of phases 3–4 of a PPO iteration, which the PPO epochs read.
 import Foundation
+import Rollouts
 import TensorCore
 
 /// The per-token quantities derived from a rollout before the PPO epochs (phases 3–4 in the PPO article).

@@ -190,58 +190,55 @@ public struct PPOConfig: Codable, Equatable, Sendable {
 
     /// Checks every field and the relations between them.
     ///
-    /// - Throws: `ConfigError` naming the field, showing its value and saying what to change, e.g.
+    /// - Throws: `ConfigurationError` naming the field, showing its value and saying what to change, e.g.
     ///   "`miniBatchSize` is 6, but it must divide `batchSize` (16); choose a divisor such as 4, 8 or 16".
-    public func validate() throws(ConfigError) {
-        func check(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ConfigError) {
-            if !ok { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
-        }
+    public func validate() throws(ConfigurationError) {
         func divisors(_ n: Int) -> String {
             let d = (1...max(n, 1)).filter { n % $0 == 0 }.suffix(4).map(String.init)
             return d.count > 1 ? d.dropLast().joined(separator: ", ") + " or " + d.last! : d.joined()
         }
-        try check(iterations >= 1, "iterations", iterations, "it must be at least 1")
-        try check(batchSize >= 1, "batchSize", batchSize, "it must be at least 1 episode per iteration (e.g. 64)")
-        try check(maximumNewTokens >= 1, "maximumNewTokens", maximumNewTokens, "it must be at least 1 (e.g. 24)")
-        try check(minimumNewTokens >= 0 && minimumNewTokens <= maximumNewTokens, "minimumNewTokens", minimumNewTokens,
-                  "it must lie in 0...maximumNewTokens (\(maximumNewTokens))")
-        try check(temperature > 0 && temperature.isFinite, "temperature", temperature, "it must be positive (e.g. 1.0 or 0.7)")
-        try check(topK >= 0, "topK", topK, "it must be 0 (off) or a positive count such as 50")
-        try check(topP > 0 && topP <= 1, "topP", topP, "it must lie in (0, 1]; 1 turns top-p off")
-        try check(missingStopPenalty.isFinite && missingStopPenalty <= 0, "missingStopPenalty", missingStopPenalty,
-                  "it is added to the score, so it must be 0 (off) or negative (e.g. -1)")
-        try check(klCoefficient >= 0 && klCoefficient.isFinite, "klCoefficient", klCoefficient, "it must be finite and ≥ 0 (e.g. 0.05)")
-        try check(!adaptiveKL || klCoefficient > 0, "klCoefficient", klCoefficient,
-                  "the adaptive controller multiplies it, so it must be > 0 when adaptiveKL is true (e.g. 0.05), or set adaptiveKL to false")
-        try check(klTarget > 0 && klTarget.isFinite, "klTarget", klTarget, "it must be a positive number of nats (e.g. 3)")
-        try check(klHorizon > 0 && klHorizon.isFinite, "klHorizon", klHorizon, "it must be a positive number of episodes (e.g. 10000)")
-        try check(gamma > 0 && gamma <= 1, "gamma", gamma, "it must lie in (0, 1] (e.g. 1)")
-        try check(lambda >= 0 && lambda <= 1, "lambda", lambda, "it must lie in [0, 1] (e.g. 0.95)")
-        try check(epochs >= 1, "epochs", epochs, "it must be at least 1 (e.g. 4)")
-        try check(miniBatchSize >= 0 && (miniBatchSize == 0 || batchSize % miniBatchSize == 0), "miniBatchSize", miniBatchSize,
-                  "it must divide `batchSize` (\(batchSize)); choose a divisor such as \(divisors(batchSize)), or 0 for the whole batch")
+        try require(iterations >= 1, "iterations", iterations, "it must be at least 1")
+        try require(batchSize >= 1, "batchSize", batchSize, "it must be at least 1 episode per iteration (e.g. 64)")
+        try require(maximumNewTokens >= 1, "maximumNewTokens", maximumNewTokens, "it must be at least 1 (e.g. 24)")
+        try require(minimumNewTokens >= 0 && minimumNewTokens <= maximumNewTokens, "minimumNewTokens", minimumNewTokens,
+                    "it must lie in 0...maximumNewTokens (\(maximumNewTokens))")
+        try require(temperature > 0 && temperature.isFinite, "temperature", temperature, "it must be positive (e.g. 1.0 or 0.7)")
+        try require(topK >= 0, "topK", topK, "it must be 0 (off) or a positive count such as 50")
+        try require(topP > 0 && topP <= 1, "topP", topP, "it must lie in (0, 1]; 1 turns top-p off")
+        try require(missingStopPenalty.isFinite && missingStopPenalty <= 0, "missingStopPenalty", missingStopPenalty,
+                    "it is added to the score, so it must be 0 (off) or negative (e.g. -1)")
+        try require(klCoefficient >= 0 && klCoefficient.isFinite, "klCoefficient", klCoefficient, "it must be finite and ≥ 0 (e.g. 0.05)")
+        try require(!adaptiveKL || klCoefficient > 0, "klCoefficient", klCoefficient,
+                    "the adaptive controller multiplies it, so it must be > 0 when adaptiveKL is true (e.g. 0.05), or set adaptiveKL to false")
+        try require(klTarget > 0 && klTarget.isFinite, "klTarget", klTarget, "it must be a positive number of nats (e.g. 3)")
+        try require(klHorizon > 0 && klHorizon.isFinite, "klHorizon", klHorizon, "it must be a positive number of episodes (e.g. 10000)")
+        try require(gamma > 0 && gamma <= 1, "gamma", gamma, "it must lie in (0, 1] (e.g. 1)")
+        try require(lambda >= 0 && lambda <= 1, "lambda", lambda, "it must lie in [0, 1] (e.g. 0.95)")
+        try require(epochs >= 1, "epochs", epochs, "it must be at least 1 (e.g. 4)")
+        try require(miniBatchSize >= 0 && (miniBatchSize == 0 || batchSize % miniBatchSize == 0), "miniBatchSize", miniBatchSize,
+                    "it must divide `batchSize` (\(batchSize)); choose a divisor such as \(divisors(batchSize)), or 0 for the whole batch")
         let minibatch = effectiveMiniBatchSize
-        try check(microBatchSize >= 0 && (microBatchSize == 0 || minibatch % microBatchSize == 0), "microBatchSize", microBatchSize,
-                  "it must divide the minibatch (\(minibatch) episodes); choose a divisor such as \(divisors(minibatch)), or 0 for the whole minibatch")
-        try check(!whitenRewards || batchSize >= 8, "batchSize", batchSize,
-                  "reward whitening needs at least 8 samples (a variance over fewer is too noisy; lm-human-preferences and TRL assert the same); use a batch of 8 or more, or set whitenRewards to false")
-        try check(clipRange > 0 && clipRange < 1, "clipRange", clipRange, "it must lie in (0, 1) (e.g. 0.2)")
-        try check(valueClipRange > 0 && valueClipRange.isFinite, "valueClipRange", valueClipRange, "it must be positive (e.g. 0.2)")
-        try check(valueCoefficient >= 0 && valueCoefficient.isFinite, "valueCoefficient", valueCoefficient, "it must be ≥ 0 (e.g. 0.1)")
-        try check(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "it must be positive (e.g. 1e-4)")
-        try check(valueLearningRate >= 0 && valueLearningRate.isFinite, "valueLearningRate", valueLearningRate,
-                  "it must be 0 (same as learningRate) or positive (e.g. 1e-4)")
-        try check(warmupIterations >= 0 && warmupIterations <= iterations, "warmupIterations", warmupIterations,
-                  "it must lie in 0...iterations (\(iterations))")
-        try check(adamBeta1 >= 0 && adamBeta1 < 1, "adamBeta1", adamBeta1, "it must lie in [0, 1) (e.g. 0.9)")
-        try check(adamBeta2 >= 0 && adamBeta2 < 1, "adamBeta2", adamBeta2, "it must lie in [0, 1) (e.g. 0.95)")
-        try check(adamEpsilon > 0, "adamEpsilon", adamEpsilon, "it must be positive (e.g. 1e-5)")
-        try check(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "it must be ≥ 0 (e.g. 0 or 0.01)")
-        try check(maximumGradientNorm >= 0 && maximumGradientNorm.isFinite, "maximumGradientNorm", maximumGradientNorm,
-                  "it must be 0 (off) or positive (e.g. 1)")
-        try check(ptxCoefficient >= 0 && ptxCoefficient.isFinite, "ptxCoefficient", ptxCoefficient, "it must be ≥ 0 (0 = plain PPO; e.g. 2)")
-        try check(ptxBatchSize >= 1, "ptxBatchSize", ptxBatchSize, "it must be at least 1 (e.g. 8)")
-        try check(emaDecay >= 0 && emaDecay < 1, "emaDecay", emaDecay, "it must lie in [0, 1) (0 = off; InstructGPT uses 0.992)")
+        try require(microBatchSize >= 0 && (microBatchSize == 0 || minibatch % microBatchSize == 0), "microBatchSize", microBatchSize,
+                    "it must divide the minibatch (\(minibatch) episodes); choose a divisor such as \(divisors(minibatch)), or 0 for the whole minibatch")
+        try require(!whitenRewards || batchSize >= 8, "batchSize", batchSize,
+                    "reward whitening needs at least 8 samples (a variance over fewer is too noisy; lm-human-preferences and TRL assert the same); use a batch of 8 or more, or set whitenRewards to false")
+        try require(clipRange > 0 && clipRange < 1, "clipRange", clipRange, "it must lie in (0, 1) (e.g. 0.2)")
+        try require(valueClipRange > 0 && valueClipRange.isFinite, "valueClipRange", valueClipRange, "it must be positive (e.g. 0.2)")
+        try require(valueCoefficient >= 0 && valueCoefficient.isFinite, "valueCoefficient", valueCoefficient, "it must be ≥ 0 (e.g. 0.1)")
+        try require(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "it must be positive (e.g. 1e-4)")
+        try require(valueLearningRate >= 0 && valueLearningRate.isFinite, "valueLearningRate", valueLearningRate,
+                    "it must be 0 (same as learningRate) or positive (e.g. 1e-4)")
+        try require(warmupIterations >= 0 && warmupIterations <= iterations, "warmupIterations", warmupIterations,
+                    "it must lie in 0...iterations (\(iterations))")
+        try require(adamBeta1 >= 0 && adamBeta1 < 1, "adamBeta1", adamBeta1, "it must lie in [0, 1) (e.g. 0.9)")
+        try require(adamBeta2 >= 0 && adamBeta2 < 1, "adamBeta2", adamBeta2, "it must lie in [0, 1) (e.g. 0.95)")
+        try require(adamEpsilon > 0, "adamEpsilon", adamEpsilon, "it must be positive (e.g. 1e-5)")
+        try require(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "it must be ≥ 0 (e.g. 0 or 0.01)")
+        try require(maximumGradientNorm >= 0 && maximumGradientNorm.isFinite, "maximumGradientNorm", maximumGradientNorm,
+                    "it must be 0 (off) or positive (e.g. 1)")
+        try require(ptxCoefficient >= 0 && ptxCoefficient.isFinite, "ptxCoefficient", ptxCoefficient, "it must be ≥ 0 (0 = plain PPO; e.g. 2)")
+        try require(ptxBatchSize >= 1, "ptxBatchSize", ptxBatchSize, "it must be at least 1 (e.g. 8)")
+        try require(emaDecay >= 0 && emaDecay < 1, "emaDecay", emaDecay, "it must lie in [0, 1) (0 = off; InstructGPT uses 0.992)")
     }
 
     /// Episodes per optimizer step (`miniBatchSize`, or the whole batch when it is 0).

@@ -1,93 +1,52 @@
-// PPORollout: the plain data of one PPO iteration's rollout (phases 1–2 in the PPO article), and the row/column
-// helpers the update uses to cut it into minibatches. Shapes: B episodes, P prompt width, R response width.
+// PPORollout: a rollout (Rollouts) plus the critic's values V_old, the one thing PPO adds to phase 2 (see the PPO
+// article). Shapes: B episodes, R response width.
 import Foundation
 import LanguageModels
+import Rollouts
 import TensorCore
 
-/// Everything the update needs from a rollout, as plain values with no graph.
+/// The episodes of one PPO iteration: the critic-free ``Rollouts/Rollout`` and the values of its states.
 ///
-/// `RolloutCollector.collect` builds one under `withoutGradients`; tests can build one by hand. Log-probabilities
-/// and values come from the same teacher-forced forward pass the update uses, so the first minibatch of an
-/// iteration has ratio exactly 1.
+/// Every field of the rollout reads through (`rollout.logProbabilities` for a `PPORollout` named `rollout`).
+@dynamicMemberLookup
 public struct PPORollout {
-    /// `[B, P]`, left-padded prompts.
-    public var prompts: TokenBatch
-    /// `[B, R]`, right-padded responses; each row ends at (and includes) its stop token when it has one.
-    public var responses: TokenBatch
-    /// log π_old(rₜ) at the rollout temperature, `[B, R]` (0 at padding).
-    public var logProbabilities: Tensor
-    /// log π_ref(rₜ) at the rollout temperature, `[B, R]` (0 at padding).
-    public var referenceLogProbabilities: Tensor
+    /// The sampled and scored episodes.
+    public var rollout: Rollout
     /// V_old(sₜ), the value of the state before each response token, `[B, R]` (0 at padding).
     public var values: Tensor
-    /// Entropy of the policy at each response position, `[B, R]` (0 at padding).
-    public var entropies: Tensor
-    /// The sequence score of each episode after the missing-stop penalty, `[B]`.
-    public var scores: [Float]
-    /// The reward function's raw score of each episode, `[B]`.
-    public var rawScores: [Float]
-    /// Whether each response reached a stop token.
-    public var stopped: [Bool]
-    /// The prompts as text (empty when the rollout was built from tokens only).
-    public var promptTexts: [String]
-    /// The completions as text, including the stop text (empty when built from tokens only).
-    public var completionTexts: [String]
 
-    /// A rollout from its parts. Tensors must be `[B, R]` with `B == prompts.batchSize` and
-    /// `R == responses.length`; `scores` has B entries. `rawScores` defaults to `scores` and `stopped` to true,
-    /// entropies to zeros.
+    /// A PPO rollout from the episodes and their values, `[B, R]`.
+    public init(rollout: Rollout, values: Tensor) {
+        precondition(values.shape == [rollout.responses.batchSize, rollout.responses.length],
+                     "PPORollout: values \(values.shape) must be \([rollout.responses.batchSize, rollout.responses.length])")
+        self.rollout = rollout
+        self.values = values
+    }
+
+    /// A rollout from its parts (see `Rollout.init`), with values `[B, R]`.
     public init(prompts: TokenBatch, responses: TokenBatch, logProbabilities: Tensor, referenceLogProbabilities: Tensor,
                 values: Tensor, scores: [Float], entropies: Tensor? = nil, rawScores: [Float]? = nil, stopped: [Bool]? = nil,
                 promptTexts: [String] = [], completionTexts: [String] = []) {
-        let shape = [responses.batchSize, responses.length]
-        precondition(prompts.batchSize == responses.batchSize, "PPORollout: \(prompts.batchSize) prompts for \(responses.batchSize) responses")
-        precondition(logProbabilities.shape == shape && referenceLogProbabilities.shape == shape && values.shape == shape,
-                     "PPORollout: log-probabilities \(logProbabilities.shape), reference \(referenceLogProbabilities.shape) and values \(values.shape) must be \(shape)")
-        precondition(scores.count == shape[0], "PPORollout: \(scores.count) scores for \(shape[0]) episodes")
-        self.prompts = prompts
-        self.responses = responses
-        self.logProbabilities = logProbabilities
-        self.referenceLogProbabilities = referenceLogProbabilities
-        self.values = values
-        self.entropies = entropies ?? Tensor(zeros: shape)
-        self.scores = scores
-        self.rawScores = rawScores ?? scores
-        self.stopped = stopped ?? [Bool](repeating: true, count: shape[0])
-        self.promptTexts = promptTexts
-        self.completionTexts = completionTexts
+        self.init(rollout: Rollout(prompts: prompts, responses: responses, logProbabilities: logProbabilities,
+                                   referenceLogProbabilities: referenceLogProbabilities, scores: scores, entropies: entropies,
+                                   rawScores: rawScores, stopped: stopped, promptTexts: promptTexts,
+                                   completionTexts: completionTexts),
+                  values: values)
     }
 
-    /// B, the number of episodes.
-    public var batchSize: Int { prompts.batchSize }
-    /// `[B, R]`: 1 on real response tokens.
-    public var mask: Tensor { responses.mask }
-}
+    public subscript<T>(dynamicMember path: WritableKeyPath<Rollout, T>) -> T {
+        get { rollout[keyPath: path] }
+        set { rollout[keyPath: path] = newValue }
+    }
 
-extension PPORollout {
-    /// The episodes `indices`, with the padding columns they all share removed (left of the prompts, right of
-    /// the responses), so a minibatch of short episodes costs less. Padding never changes the loss (tested).
+    public subscript<T>(dynamicMember path: KeyPath<Rollout, T>) -> T { rollout[keyPath: path] }
+
     /// The number of real response tokens of episode `row`.
-    public func responseTokenCount(row: Int) -> Double {
-        mask.withUnsafeBufferPointer { m in
-            let r = responses.length
-            return (0..<r).reduce(0.0) { $0 + Double(m[row * r + $1]) }
-        }
-    }
+    public func responseTokenCount(row: Int) -> Double { rollout.responseTokenCount(row: row) }
 
+    /// The episodes `indices` and their values, without the padding columns they all share (see
+    /// `Rollout.episodes(_:)`).
     public func episodes(_ indices: [Int]) -> PPORollout {
-        let p = prompts.rows(indices).withoutSharedLeftPadding()
-        var r = responses.rows(indices)
-        let width = r.widthWithoutSharedRightPadding
-        func cut(_ t: Tensor) -> Tensor {
-            let rows = t.rows(indices)
-            return width == r.length ? rows : rows.slice(axis: 1, 0..<width)
-        }
-        let lp = cut(logProbabilities), ref = cut(referenceLogProbabilities), v = cut(values), h = cut(entropies)
-        if width != r.length { r = r.columns(0..<width) }
-        return PPORollout(prompts: p, responses: r, logProbabilities: lp, referenceLogProbabilities: ref, values: v,
-                          scores: indices.map { scores[$0] }, entropies: h, rawScores: indices.map { rawScores[$0] },
-                          stopped: indices.map { stopped[$0] },
-                          promptTexts: promptTexts.isEmpty ? [] : indices.map { promptTexts[$0] },
-                          completionTexts: completionTexts.isEmpty ? [] : indices.map { completionTexts[$0] })
+        PPORollout(rollout: rollout.episodes(indices), values: rollout.responseCut(indices).cut(values))
     }
 }

@@ -37,8 +37,8 @@ extension PPOTrainer: CheckpointedTrainer {
         var parts: [CheckpointPart] = [
             .state(state, check: { state, folder in
                 if self.pretraining != nil && state.pretrainingPosition == nil {
-                    throw ConfigError(field: "ptxCoefficient", value: "\(self.config.ptxCoefficient)",
-                                      requirement: "the checkpoint at \(folder.path) was written without PPO-ptx data; resume with ptxCoefficient 0")
+                    throw ConfigurationError.invalidValue(field: "ptxCoefficient", value: "\(self.config.ptxCoefficient)",
+                                                          requirement: "the checkpoint at \(folder.path) was written without PPO-ptx data; resume with ptxCoefficient 0")
                 }
             }, restore: { state in
                 self.iteration = state.iteration

@@ -4,6 +4,7 @@ import Distributed
 import Foundation
 import LanguageModels
 import NeuralNetworks
+import Rollouts
 import TensorCore
 import Tokenizers
 import TrainingCore
@@ -41,8 +42,8 @@ public final class PPOTrainer {
     public let reference: GPT
     /// The value head or separate value model.
     public let critic: PPOCritic
-    /// Generation and scoring of rollouts.
-    public let collector: RolloutCollector
+    /// Generation and scoring of rollouts, with the critic's values.
+    public let collector: PPORolloutCollector
     /// Pretraining blocks for PPO-ptx (nil when `ptxCoefficient` is 0).
     public let pretraining: PretrainingBlocks?
     /// An exponential moving average of the policy weights (nil when `emaDecay` is 0).
@@ -86,23 +87,23 @@ public final class PPOTrainer {
     ///     `.rewardModel` reward).
     ///   - tokens: pad and stop tokens.
     ///   - pretraining: blocks for PPO-ptx; required when `config.ptxCoefficient > 0`.
-    /// - Throws: `ConfigError` for bad settings or a missing pretraining source; `OptimizerError`.
-    public init(config: PPOConfig, policy: GPT, reference: GPT? = nil, critic: PPOCritic? = nil, reward: PPOReward,
-                tokenizer: (any Tokenizer)?, tokens: PPOTokenConventions, pretraining: PretrainingBlocks? = nil,
+    /// - Throws: `ConfigurationError` for bad settings or a missing pretraining source; `OptimizerError`.
+    public init(config: PPOConfig, policy: GPT, reference: GPT? = nil, critic: PPOCritic? = nil, reward: RolloutReward,
+                tokenizer: (any Tokenizer)?, tokens: TokenConventions, pretraining: PretrainingBlocks? = nil,
                 communicator: any Communicator = SingleProcessCommunicator()) throws {
         try config.validate()
         if config.batchSize < communicator.size {
-            throw ConfigError(field: "batchSize", value: "\(config.batchSize)",
-                              requirement: "every one of the \(communicator.size) ranks needs at least one episode; use a batchSize of at least \(communicator.size) or fewer ranks")
+            throw ConfigurationError.invalidValue(field: "batchSize", value: "\(config.batchSize)",
+                                                  requirement: "every one of the \(communicator.size) ranks needs at least one episode; use a batchSize of at least \(communicator.size) or fewer ranks")
         }
         self.communicator = communicator
         if config.ptxCoefficient > 0 && pretraining == nil {
-            throw ConfigError(field: "ptxCoefficient", value: "\(config.ptxCoefficient)",
-                              requirement: "PPO-ptx needs pretraining data; pass `pretraining:` blocks or set ptxCoefficient to 0")
+            throw ConfigurationError.invalidValue(field: "ptxCoefficient", value: "\(config.ptxCoefficient)",
+                                                  requirement: "PPO-ptx needs pretraining data; pass `pretraining:` blocks or set ptxCoefficient to 0")
         }
         if tokens.stopTokens.contains(tokens.padToken) {
-            throw ConfigError(field: "padToken", value: "\(tokens.padToken)",
-                              requirement: "it must differ from every stop token \(tokens.stopTokens): padding must be distinguishable from a real, scored stop token (lm-human-preferences and TRL reserve a separate pad id)")
+            throw ConfigurationError.invalidValue(field: "padToken", value: "\(tokens.padToken)",
+                                                  requirement: "it must differ from every stop token \(tokens.stopTokens): padding must be distinguishable from a real, scored stop token (lm-human-preferences and TRL reserve a separate pad id)")
         }
         self.config = config
         self.policy = policy
@@ -115,9 +116,9 @@ public final class PPOTrainer {
         generator = SeededGenerator(seed: config.seed)
         let options = GenerationOptions(maximumNewTokens: config.maximumNewTokens, minimumNewTokens: config.minimumNewTokens,
                                         temperature: config.temperature, topK: config.topK, topP: config.topP)
-        collector = RolloutCollector(policy: policy, reference: self.reference, critic: critic, reward: reward,
-                                     tokenizer: tokenizer, tokens: tokens, options: options,
-                                     missingStopPenalty: config.missingStopPenalty)
+        collector = PPORolloutCollector(policy: policy, reference: self.reference, critic: critic, reward: reward,
+                                        tokenizer: tokenizer, tokens: tokens, options: options,
+                                        missingStopPenalty: config.missingStopPenalty)
         let betas = (config.adamBeta1, config.adamBeta2)
         var policyParameters = policy.namedParameters().map { ("policy.\($0.0)", $0.1) }
         if case .sharedHead = critic { policyParameters += critic.namedParameters() }
@@ -164,7 +165,7 @@ public final class PPOTrainer {
         let localTexts = promptTexts.isEmpty ? [] : Array(promptTexts[shard])
         let rollout: PPORollout
         if config.exampleSeeding || distributed {
-            var generators = shard.map { PPOTrainer.exampleGenerator(seed: config.seed, iteration: iteration, index: $0) }
+            var generators = shard.map { RolloutCollector.episodeGenerator(seed: config.seed, iteration: iteration, index: $0) }
             rollout = try collector.collect(promptTokens: localPrompts, promptTexts: localTexts, rowGenerators: &generators)
         } else {
             rollout = try collector.collect(promptTokens: localPrompts, promptTexts: localTexts, using: &generator)
@@ -239,12 +240,6 @@ public final class PPOTrainer {
     /// - Throws: `TrainingError.nonFinite` for a NaN or infinite loss or gradient, before the optimizer step.
     public func update(rollout: PPORollout, advantages: PPOAdvantages) throws -> PPOStepMetrics {
         try update(rollout: rollout, advantages: advantages, globalBatchSize: rollout.batchSize, offset: 0)
-    }
-
-    /// The seeded generator of one episode: from the run's seed, the iteration and the episode's index in the
-    /// iteration's batch, so that its sampled tokens do not depend on the rank that samples it.
-    public static func exampleGenerator(seed: UInt64, iteration: Int, index: Int) -> SeededGenerator {
-        SeededGenerator(seed: seed, step: iteration, example: index)
     }
 
     /// The PPO epochs over a batch of `globalBatchSize` episodes of which `rollout` holds this rank's, the

@@ -1,17 +1,10 @@
-// Pure functions of phases 2–4 of a PPO iteration (see the PPO article): the missing-stop penalty, KL-shaped
-// per-token rewards, optional reward whitening, GAE and advantage whitening. Shapes: [B, R] per-token tensors, [B]
-// scores.
+// Pure functions of phases 3–4 of a PPO iteration (see the PPO article; the missing-stop penalty of phase 2 is
+// Rollouts' `penalizedScores`): KL-shaped per-token rewards, optional reward whitening, GAE and advantage
+// whitening. Shapes: [B, R] per-token tensors, [B] scores.
 import Distributed
 import Foundation
 import TensorCore
 import TrainingCore
-
-/// Scores after the missing-stop penalty: `score + penalty` for each episode that never reached a stop token
-/// (TRL's `missing_eos_penalty`; lm-human-preferences replaces the score by −1 instead).
-public func penalizedScores(_ scores: [Float], stopped: [Bool], penalty: Float) -> [Float] {
-    precondition(scores.count == stopped.count, "penalizedScores: \(scores.count) scores for \(stopped.count) episodes")
-    return zip(scores, stopped).map { $1 ? $0 : $0 + penalty }
-}
 
 /// Per-token rewards `rₜ = −β·klₜ`, plus the sequence score on the last real token of each row
 /// (lm-human-preferences, AlpacaFarm and OpenRLHF put it there; TRL one position later).

@@ -21,7 +21,7 @@ extension InstructGPTPipeline {
     /// - Parameter comparisons: the reward model's training comparisons (the task's and the labelled SFT-sample
     ///   pairs), so that the offline methods learn from exactly the preferences the reward model saw.
     func runAdditionalMethods(data: PipelineData, comparisons records: [PreferenceRecord], sft: GPT, reward: RewardModelFunction,
-                              tokenizer: any Tokenizer, tokens: PPOTokenConventions) throws -> [(String, GPT)] {
+                              tokenizer: any Tokenizer, tokens: TokenConventions) throws -> [(String, GPT)] {
         let wanted = pipelineAdditionalMethods.filter { config.methods.contains($0) }
         guard !wanted.isEmpty else { return [] }
         var comparisons = try PreferencePair.encode(records, tokenizer: tokenizer, contextLength: config.contextLength)
@@ -89,7 +89,7 @@ extension PipelineConfig {
     /// Checks `methods` and the settings of the extra methods.
     func validateAdditionalMethods() throws {
         if let unknown = methods.first(where: { !pipelineAdditionalMethods.contains($0) }) {
-            throw ConfigError(field: "methods", value: unknown, requirement: "each entry must be one of \(pipelineAdditionalMethods.joined(separator: ", "))")
+            throw ConfigurationError.invalidValue(field: "methods", value: unknown, requirement: "each entry must be one of \(pipelineAdditionalMethods.joined(separator: ", "))")
         }
         try require(methodEpochs >= 1, "methodEpochs", methodEpochs, "it must be at least 1")
         try require(methodIterations >= 1, "methodIterations", methodIterations, "it must be at least 1")

@@ -186,7 +186,7 @@ public final class InstructGPTPipeline {
         }
         let tokenizer = pretrainer.tokenizer
         guard let pad = tokenizer.id(forSpecialToken: "<|pad|>"), let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") else {
-            throw TrainingError.invalidInput("the tokenizer lacks <|pad|> or <|endoftext|>")
+            throw ConfigurationError.missing(what: "the tokenizer's <|pad|> or <|endoftext|>", fix: "add both with addSpecialTokens")
         }
         let newline = try tokenizer.encode("\n")
         let stopTokens = (newline.count == 1 ? newline : []) + [eos]
@@ -279,7 +279,7 @@ public final class InstructGPTPipeline {
         for line in rewardModel.lines { log(line) }
 
         // MARK: 4. PPO and PPO-ptx from the SFT model against the reward model
-        let tokens = PPOTokenConventions(padToken: pad, stopTokens: stopTokens)
+        let tokens = TokenConventions(padToken: pad, stopTokens: stopTokens)
         func ppo(_ name: String, ptx: Bool) throws -> GPT {
             let modelName = ptx ? "ppo-ptx" : "ppo"
             return try clock.resumable(name, restore: { _ in try loadModel(modelName) }) { () throws -> GPT in

@@ -37,18 +37,18 @@ extension GPT {
     ///   - tokens: the text's ids, `[n]`, n ≥ 2.
     ///   - stride: new tokens scored per window after the first, in 1...W − 1; nil means W / 2 (at least 1).
     /// - Returns: the mean negative log-likelihood, the perplexity and the counts.
-    /// - Throws: `LanguageModelError.invalidOption` for fewer than 2 tokens or a bad stride;
+    /// - Throws: `LanguageModelError.invalid` for fewer than 2 tokens or a bad stride;
     ///   `.tokenOutOfRange` for ids the model does not know.
     public func perplexity(of tokens: [Int32], stride: Int? = nil) throws -> PerplexityResult {
         let W = config.contextLength, V = config.vocabularySize
         let step = stride ?? max(W / 2, 1)
         guard tokens.count >= 2 else {
-            throw LanguageModelError.invalidOption(name: "text", value: "\(tokens.count) token(s)",
-                                                   fix: "perplexity needs at least 2 tokens (the first is only context)")
+            throw LanguageModelError.invalid(.invalidValue(field: "text", value: "\(tokens.count) token(s)",
+                                                           requirement: "perplexity needs at least 2 tokens (the first is only context)"))
         }
         guard step >= 1 && step < max(W, 2) else {
-            throw LanguageModelError.invalidOption(name: "stride", value: "\(step)",
-                                                   fix: "use a stride in 1...\(max(W - 1, 1)) (below the context length \(W))")
+            throw LanguageModelError.invalid(.invalidValue(field: "stride", value: "\(step)",
+                                                           requirement: "it must be in 1...\(max(W - 1, 1)) (below the context length \(W))"))
         }
         var total = 0.0
         var windows = 0

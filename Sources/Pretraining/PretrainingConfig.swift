@@ -109,64 +109,61 @@ public struct PretrainingConfig: Codable, Equatable, Sendable {
 
     /// The parsed `tokenizer` field.
     ///
-    /// - Throws: `ConfigError` for `bpe:` followed by something other than a whole number ≥ 258.
-    public func tokenizerChoice() throws(ConfigError) -> TokenizerChoice {
+    /// - Throws: `ConfigurationError` for `bpe:` followed by something other than a whole number ≥ 258.
+    public func tokenizerChoice() throws(ConfigurationError) -> TokenizerChoice {
         if tokenizer == "byte" { return .byte }
         if tokenizer.hasPrefix("bpe:") {
             guard let n = Int(tokenizer.dropFirst(4)), n >= 258 else {
-                throw ConfigError(field: "tokenizer", value: "\"\(tokenizer)\"",
-                                  requirement: "bpe:N needs a whole number N ≥ 258 (the 256 bytes and the two special tokens), e.g. bpe:1024")
+                throw ConfigurationError.invalidValue(field: "tokenizer", value: "\"\(tokenizer)\"",
+                                                      requirement: "bpe:N needs a whole number N ≥ 258 (the 256 bytes and the two special tokens), e.g. bpe:1024")
             }
             return .trainedBPE(vocabularySize: n)
         }
         guard !tokenizer.isEmpty else {
-            throw ConfigError(field: "tokenizer", value: "\"\"", requirement: "it must be \"byte\", \"bpe:N\" or a tokenizer directory")
+            throw ConfigurationError.invalidValue(field: "tokenizer", value: "\"\"", requirement: "it must be \"byte\", \"bpe:N\" or a tokenizer directory")
         }
         return .directory(tokenizer)
     }
 
     /// Checks every field.
     ///
-    /// - Throws: `ConfigError` naming the field, its value and what to change.
-    public func validate() throws(ConfigError) {
-        func check(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ConfigError) {
-            if !ok { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
-        }
+    /// - Throws: `ConfigurationError` naming the field, its value and what to change.
+    public func validate() throws(ConfigurationError) {
         _ = try tokenizerChoice()
-        try check(layerCount >= 1, "layerCount", layerCount, "it must be at least 1")
-        try check(headCount >= 1, "headCount", headCount, "it must be at least 1")
-        try check(embeddingSize >= 1, "embeddingSize", embeddingSize, "it must be positive, e.g. 128")
+        try require(layerCount >= 1, "layerCount", layerCount, "it must be at least 1")
+        try require(headCount >= 1, "headCount", headCount, "it must be at least 1")
+        try require(embeddingSize >= 1, "embeddingSize", embeddingSize, "it must be positive, e.g. 128")
         if embeddingSize % headCount != 0 {
             let divisors = (1...min(embeddingSize, 64)).filter { embeddingSize % $0 == 0 }.suffix(4)
-            try check(false, "headCount", headCount,
-                      "it must divide embeddingSize (\(embeddingSize)); choose one of \(divisors.map(String.init).joined(separator: ", "))")
+            try require(false, "headCount", headCount,
+                        "it must divide embeddingSize (\(embeddingSize)); choose one of \(divisors.map(String.init).joined(separator: ", "))")
         }
-        try check(contextLength >= 2, "contextLength", contextLength, "it must be at least 2, e.g. 128")
-        try check(dropout >= 0 && dropout < 1, "dropout", dropout, "it must be a probability in [0, 1), e.g. 0 or 0.1")
-        try check(steps >= 1, "steps", steps, "it must be at least 1")
-        try check(batchSize >= 1, "batchSize", batchSize, "it must be at least 1")
-        try check(blockLength >= 2, "blockLength", blockLength, "it must be at least 2 (one prediction needs two tokens)")
-        try check(blockLength <= contextLength, "blockLength", blockLength,
-                  "it must not exceed contextLength (\(contextLength)); lower blockLength or raise contextLength")
-        try check(learningRate.isFinite && learningRate > 0, "learningRate", learningRate, "it must be positive and finite, e.g. 1e-3")
-        try check(warmupSteps >= 0, "warmupSteps", warmupSteps, "it must be ≥ 0 (0 = no warm-up)")
-        try check(minimumLearningRateRatio >= 0 && minimumLearningRateRatio <= 1, "minimumLearningRateRatio",
-                  minimumLearningRateRatio, "it must be in [0, 1], e.g. 0.1")
-        try check(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "it must be ≥ 0, e.g. 0.1")
-        try check(beta1 >= 0 && beta1 < 1, "beta1", beta1, "it must be in [0, 1), e.g. 0.9")
-        try check(beta2 >= 0 && beta2 < 1, "beta2", beta2, "it must be in [0, 1), e.g. 0.95")
-        try check(maximumGradientNorm >= 0 && maximumGradientNorm.isFinite, "maximumGradientNorm", maximumGradientNorm,
-                  "it must be ≥ 0 (0 turns clipping off), e.g. 1")
-        try check(validationFraction >= 0 && validationFraction <= 0.5, "validationFraction", validationFraction,
-                  "it must be in [0, 0.5] (0 turns validation off), e.g. 0.1")
-        try check(validationInterval >= 0, "validationInterval", validationInterval, "it must be ≥ 0 (0 = only at the end)")
-        try check(validationBlocks >= 1, "validationBlocks", validationBlocks, "it must be at least 1, e.g. 32")
-        try check(sampleInterval >= 0, "sampleInterval", sampleInterval, "it must be ≥ 0 (0 turns samples off)")
-        try check(sampleLength >= 1 && sampleLength < contextLength, "sampleLength", sampleLength,
-                  "it must be in 1..<contextLength (\(contextLength)) because the prompt takes one position")
-        try check(checkpointInterval >= 0, "checkpointInterval", checkpointInterval, "it must be ≥ 0 (0 = only the final checkpoint)")
-        try check(keepCheckpoints >= 1, "keepCheckpoints", keepCheckpoints, "it must be at least 1")
-        try check(threads >= 0, "threads", threads, "it must be ≥ 0 (0 = every processor)")
+        try require(contextLength >= 2, "contextLength", contextLength, "it must be at least 2, e.g. 128")
+        try require(dropout >= 0 && dropout < 1, "dropout", dropout, "it must be a probability in [0, 1), e.g. 0 or 0.1")
+        try require(steps >= 1, "steps", steps, "it must be at least 1")
+        try require(batchSize >= 1, "batchSize", batchSize, "it must be at least 1")
+        try require(blockLength >= 2, "blockLength", blockLength, "it must be at least 2 (one prediction needs two tokens)")
+        try require(blockLength <= contextLength, "blockLength", blockLength,
+                    "it must not exceed contextLength (\(contextLength)); lower blockLength or raise contextLength")
+        try require(learningRate.isFinite && learningRate > 0, "learningRate", learningRate, "it must be positive and finite, e.g. 1e-3")
+        try require(warmupSteps >= 0, "warmupSteps", warmupSteps, "it must be ≥ 0 (0 = no warm-up)")
+        try require(minimumLearningRateRatio >= 0 && minimumLearningRateRatio <= 1, "minimumLearningRateRatio",
+                    minimumLearningRateRatio, "it must be in [0, 1], e.g. 0.1")
+        try require(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "it must be ≥ 0, e.g. 0.1")
+        try require(beta1 >= 0 && beta1 < 1, "beta1", beta1, "it must be in [0, 1), e.g. 0.9")
+        try require(beta2 >= 0 && beta2 < 1, "beta2", beta2, "it must be in [0, 1), e.g. 0.95")
+        try require(maximumGradientNorm >= 0 && maximumGradientNorm.isFinite, "maximumGradientNorm", maximumGradientNorm,
+                    "it must be ≥ 0 (0 turns clipping off), e.g. 1")
+        try require(validationFraction >= 0 && validationFraction <= 0.5, "validationFraction", validationFraction,
+                    "it must be in [0, 0.5] (0 turns validation off), e.g. 0.1")
+        try require(validationInterval >= 0, "validationInterval", validationInterval, "it must be ≥ 0 (0 = only at the end)")
+        try require(validationBlocks >= 1, "validationBlocks", validationBlocks, "it must be at least 1, e.g. 32")
+        try require(sampleInterval >= 0, "sampleInterval", sampleInterval, "it must be ≥ 0 (0 turns samples off)")
+        try require(sampleLength >= 1 && sampleLength < contextLength, "sampleLength", sampleLength,
+                    "it must be in 1..<contextLength (\(contextLength)) because the prompt takes one position")
+        try require(checkpointInterval >= 0, "checkpointInterval", checkpointInterval, "it must be ≥ 0 (0 = only the final checkpoint)")
+        try require(keepCheckpoints >= 1, "keepCheckpoints", keepCheckpoints, "it must be at least 1")
+        try require(threads >= 0, "threads", threads, "it must be ≥ 0 (0 = every processor)")
     }
 }
 

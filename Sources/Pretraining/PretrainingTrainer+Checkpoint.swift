@@ -32,7 +32,7 @@ extension PretrainingTrainer: CheckpointedTrainer {
         return [
             .state(state, check: { state, folder in
                 guard state.config == self.config else {
-                    throw TrainingError.invalidInput("the checkpoint \(folder.path) was written with a different pretraining configuration; resume with the run's own config.json")
+                    throw TrainingError.checkpointMismatch(path: folder.path, difference: "was written with a different pretraining configuration", fix: "resume with the run's own config.json")
                 }
             }, restore: { state in
                 self.step = state.step
@@ -60,11 +60,11 @@ extension PretrainingTrainer: CheckpointedTrainer {
     /// `keepCheckpoints`.
     ///
     /// - Returns: the checkpoint folder.
-    /// - Throws: `TrainingError.invalidInput` without an output directory; file errors.
+    /// - Throws: `ConfigurationError.missing` without an output directory; file errors.
     @discardableResult
     public func saveCheckpoint() throws -> URL {
         guard let outputDirectory else {
-            throw TrainingError.invalidInput("this trainer has no output directory; create it with outputDirectory: to write checkpoints")
+            throw ConfigurationError.missing(what: "the trainer's output directory", fix: "create it with outputDirectory: to write checkpoints")
         }
         return try saveCheckpoint(in: outputDirectory.appendingPathComponent("checkpoints"), keep: config.keepCheckpoints)
     }
@@ -79,7 +79,7 @@ extension PretrainingTrainer: CheckpointedTrainer {
     ///   - runDirectory: a directory written by a trainer with an output directory.
     ///   - documents: the same training texts as the original run.
     /// - Throws: `ModelDirectoryError.missingFile` when there is no checkpoint; `CheckpointError` for damaged
-    ///   files; `TrainingError.invalidInput` when the text differs from the original run's.
+    ///   files; `TrainingError.checkpointMismatch` when the text differs from the original run's.
     public static func resume(from runDirectory: URL, documents: [String],
                               communicator: any Communicator = SingleProcessCommunicator()) throws -> PretrainingTrainer {
         guard let latest = checkpoints(in: runDirectory).last else {

@@ -65,7 +65,7 @@ public final class PretrainingTrainer {
     ///   - documents: the training texts (see `PretrainingText.documents(at:)`).
     ///   - outputDirectory: where to write the run; nil keeps it in memory.
     ///   - communicator: The ranks of a data-parallel job (default: this process alone); only rank 0 writes.
-    /// - Throws: `ConfigError` for bad settings; `TrainingError.emptyData` for too little text; tokenizer and
+    /// - Throws: `ConfigurationError` for bad settings; `TrainingError.emptyData` for too little text; tokenizer and
     ///   file errors.
     public convenience init(config: PretrainingConfig, documents: [String], outputDirectory: URL?,
                             communicator: any Communicator = SingleProcessCommunicator()) throws {
@@ -92,18 +92,18 @@ public final class PretrainingTrainer {
     ///   - documents: the training texts.
     ///   - outputDirectory: where to write the run; nil keeps it in memory.
     ///   - communicator: the ranks of a data-parallel run (default: this process alone).
-    /// - Throws: `ConfigError` for bad settings or a tokenizer without `<|endoftext|>`; `TrainingError.emptyData`
+    /// - Throws: `ConfigurationError` for bad settings or a tokenizer without `<|endoftext|>`; `TrainingError.emptyData`
     ///   for too little text.
     public init(config: PretrainingConfig, model: GPT, tokenizer: any Tokenizer, documents: [String], outputDirectory: URL?,
                 communicator: any Communicator = SingleProcessCommunicator()) throws {
         try config.validate()
         guard config.blockLength <= model.config.contextLength else {
-            throw ConfigError(field: "blockLength", value: "\(config.blockLength)",
-                              requirement: "a block must fit the model's context of \(model.config.contextLength) tokens; use at most that")
+            throw ConfigurationError.invalidValue(field: "blockLength", value: "\(config.blockLength)",
+                                                  requirement: "a block must fit the model's context of \(model.config.contextLength) tokens; use at most that")
         }
         guard let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") else {
-            throw ConfigError(field: "tokenizer", value: "\"\(config.tokenizer)\"",
-                              requirement: "the tokenizer needs the special token <|endoftext|> to separate documents; add it to the tokenizer files")
+            throw ConfigurationError.invalidValue(field: "tokenizer", value: "\"\(config.tokenizer)\"",
+                                                  requirement: "the tokenizer needs the special token <|endoftext|> to separate documents; add it to the tokenizer files")
         }
         self.config = config
         self.model = model

@@ -93,30 +93,27 @@ public struct QuarkConfig: Codable, Equatable, Sendable {
 
     /// Checks every field.
     ///
-    /// - Throws: `ConfigError` naming the field, its value and what to use instead.
-    public func validate() throws(ConfigError) {
-        func check(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ConfigError) {
-            if !ok { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
-        }
-        try check(totalSteps >= 1, "totalSteps", totalSteps, "it must be at least 1, such as 500")
-        try check(sampleInterval >= 1, "sampleInterval", sampleInterval, "it must be at least 1, such as 50")
-        try check(quantileCount >= 2, "quantileCount", quantileCount, "Quark needs at least 2 quantiles; the paper uses 5")
-        try check(batchSize >= 1, "batchSize", batchSize, "it must be at least 1, such as 64")
-        try check(klCoefficient >= 0 && klCoefficient.isFinite, "klCoefficient", klCoefficient, "it must be ≥ 0, such as 0.05")
-        try check(entropyCoefficient >= 0 && entropyCoefficient.isFinite, "entropyCoefficient", entropyCoefficient, "it must be ≥ 0, such as 0.06")
-        try check(klTarget > 0, "klTarget", klTarget, "it must be positive, such as 3")
-        try check(entropyTarget > 0, "entropyTarget", entropyTarget, "it must be positive, such as 40")
-        try check(controllerHorizon > 0, "controllerHorizon", controllerHorizon, "it must be positive, such as 2500")
-        try check(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "it must be positive, such as 1e-4")
-        try check(warmupSteps >= 0 && warmupSteps <= totalSteps, "warmupSteps", warmupSteps, "it must be in 0...totalSteps (\(totalSteps))")
-        try check(adamEpsilon > 0, "adamEpsilon", adamEpsilon, "it must be positive, such as 1e-5")
-        try check(maximumGradientNorm >= 0, "maximumGradientNorm", maximumGradientNorm, "use 0 (off) or a positive norm such as 0.5")
-        try check(maximumNewTokens >= 1, "maximumNewTokens", maximumNewTokens, "it must be at least 1, such as 12")
-        try check(minimumNewTokens >= 0 && minimumNewTokens <= maximumNewTokens, "minimumNewTokens", minimumNewTokens,
-                  "it must be in 0...maximumNewTokens (\(maximumNewTokens))")
-        try check(temperature > 0 && temperature.isFinite, "temperature", temperature, "it must be positive, such as 1")
-        try check(topK >= 0, "topK", topK, "use 0 (off) or a positive count such as 50")
-        try check(topP > 0 && topP <= 1, "topP", topP, "it must be in (0, 1]; 1 turns top-p off")
+    /// - Throws: `ConfigurationError` naming the field, its value and what to use instead.
+    public func validate() throws(ConfigurationError) {
+        try require(totalSteps >= 1, "totalSteps", totalSteps, "it must be at least 1, such as 500")
+        try require(sampleInterval >= 1, "sampleInterval", sampleInterval, "it must be at least 1, such as 50")
+        try require(quantileCount >= 2, "quantileCount", quantileCount, "Quark needs at least 2 quantiles; the paper uses 5")
+        try require(batchSize >= 1, "batchSize", batchSize, "it must be at least 1, such as 64")
+        try require(klCoefficient >= 0 && klCoefficient.isFinite, "klCoefficient", klCoefficient, "it must be ≥ 0, such as 0.05")
+        try require(entropyCoefficient >= 0 && entropyCoefficient.isFinite, "entropyCoefficient", entropyCoefficient, "it must be ≥ 0, such as 0.06")
+        try require(klTarget > 0, "klTarget", klTarget, "it must be positive, such as 3")
+        try require(entropyTarget > 0, "entropyTarget", entropyTarget, "it must be positive, such as 40")
+        try require(controllerHorizon > 0, "controllerHorizon", controllerHorizon, "it must be positive, such as 2500")
+        try require(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "it must be positive, such as 1e-4")
+        try require(warmupSteps >= 0 && warmupSteps <= totalSteps, "warmupSteps", warmupSteps, "it must be in 0...totalSteps (\(totalSteps))")
+        try require(adamEpsilon > 0, "adamEpsilon", adamEpsilon, "it must be positive, such as 1e-5")
+        try require(maximumGradientNorm >= 0, "maximumGradientNorm", maximumGradientNorm, "use 0 (off) or a positive norm such as 0.5")
+        try require(maximumNewTokens >= 1, "maximumNewTokens", maximumNewTokens, "it must be at least 1, such as 12")
+        try require(minimumNewTokens >= 0 && minimumNewTokens <= maximumNewTokens, "minimumNewTokens", minimumNewTokens,
+                    "it must be in 0...maximumNewTokens (\(maximumNewTokens))")
+        try require(temperature > 0 && temperature.isFinite, "temperature", temperature, "it must be positive, such as 1")
+        try require(topK >= 0, "topK", topK, "use 0 (off) or a positive count such as 50")
+        try require(topP > 0 && topP <= 1, "topP", topP, "it must be in (0, 1]; 1 turns top-p off")
     }
 
     /// One line per field, for `--help`.

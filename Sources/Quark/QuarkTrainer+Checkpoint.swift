@@ -35,7 +35,7 @@ extension QuarkTrainer: CheckpointedTrainer {
             .state(state, check: { state, folder in
                 guard state.originalVocabularySize == self.policy.originalVocabularySize,
                       state.pool.quantileCount == self.config.quantileCount else {
-                    throw TrainingError.invalidInput("the checkpoint \(folder.path) has \(state.pool.quantileCount) reward tokens over a vocabulary of \(state.originalVocabularySize), this trainer \(self.config.quantileCount) over \(self.policy.originalVocabularySize); resume with the run's own base model and quantileCount")
+                    throw TrainingError.checkpointMismatch(path: folder.path, difference: "has \(state.pool.quantileCount) reward tokens over a vocabulary of \(state.originalVocabularySize), this trainer \(self.config.quantileCount) over \(self.policy.originalVocabularySize)", fix: "resume with the run's own base model and quantileCount")
                 }
             }, restore: { state in
                 self.step = state.step

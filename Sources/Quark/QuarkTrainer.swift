@@ -101,13 +101,13 @@ public final class QuarkTrainer {
     ///     do not train `base` while this trainer uses it.
     ///   - reward: the reward; `.text` needs `tokenizer`.
     ///   - prompts: the training prompts, each with at least one token.
-    /// - Throws: `ConfigError` for bad settings, a text reward without tokenizer, a pad token that is a stop
+    /// - Throws: `ConfigurationError` for bad settings, a text reward without tokenizer, a pad token that is a stop
     ///   token, or no prompts; `OptimizerError`.
     public init(config: QuarkConfig, base: GPT, reward: QuarkReward, prompts: [[Int32]], promptTexts: [String]? = nil,
                 tokenizer: (any Tokenizer)?, padToken: Int32, stopTokens: [Int32], lora: LoRAConfig? = nil) throws {
         try config.validate()
         if case .text = reward, tokenizer == nil {
-            throw ConfigError(field: "tokenizer", value: "nil", requirement: "a text reward needs a tokenizer to decode completions; pass one or use a .tokens reward")
+            throw ConfigurationError.invalidValue(field: "tokenizer", value: "nil", requirement: "a text reward needs a tokenizer to decode completions; pass one or use a .tokens reward")
         }
         try require(!stopTokens.contains(padToken), "padToken", padToken, "it must differ from every stop token \(stopTokens): padding must be distinguishable from a real, scored stop token (lm-human-preferences and TRL reserve a separate pad id)")
         try require(!prompts.isEmpty && prompts.allSatisfy { !$0.isEmpty }, "prompts", "\(prompts.count) prompts",
@@ -231,7 +231,7 @@ public final class QuarkTrainer {
             rewards = try function(prompts, responses)
         }
         guard rewards.count == responses.count else {
-            throw TrainingError.invalidInput("the reward returned \(rewards.count) scores for \(responses.count) responses; return one per response")
+            throw ConfigurationError.countMismatch(what: "scores from the reward", expected: responses.count, found: rewards.count, fix: "return one per response")
         }
         return rewards
     }

@@ -132,7 +132,7 @@ public final class QuarkExperiment {
         try FileManager.default.createDirectory(at: tokenizerDirectory, withIntermediateDirectories: true)
         try tokenizer.save(to: tokenizerDirectory)
         guard let eot = tokenizer.id(forSpecialToken: "<|endoftext|>"), let pad = tokenizer.id(forSpecialToken: "<|pad|>") else {
-            throw TrainingError.invalidInput("the pretraining tokenizer lacks <|endoftext|> or <|pad|>")
+            throw ConfigurationError.missing(what: "the pretraining tokenizer's <|endoftext|> or <|pad|>", fix: "add both with addSpecialTokens")
         }
         let tokens = ExperimentTokens(tokenizer: tokenizer, endOfText: eot, pad: pad)
         let evaluatorDirectory = directory.file("models/evaluator")
@@ -145,7 +145,8 @@ public final class QuarkExperiment {
             return (model, tokenizer)
         }
         guard evaluatorTokenizer.vocabularySize == tokenizer.vocabularySize else {
-            throw TrainingError.invalidInput("the evaluator's tokenizer (\(evaluatorTokenizer.vocabularySize) ids) differs from the policy's (\(tokenizer.vocabularySize))")
+            throw ConfigurationError.countMismatch(what: "the evaluator's tokenizer ids", expected: tokenizer.vocabularySize, found: evaluatorTokenizer.vocabularySize,
+                                                   fix: "the evaluator must share the policy's tokenizer")
         }
         log("tokenizer: \(tokenizer.vocabularySize) ids; base \(base.parameterCount) parameters, evaluator \(evaluator.parameterCount)")
         return Setup(base: base, evaluator: evaluator, tokens: tokens, documents: documents)
@@ -187,7 +188,7 @@ public final class QuarkExperiment {
         let policy = try trainable(base)
         let trainer = try PPOTrainer(config: ppo, policy: policy, reference: base.frozenReference(lora: lora), reward: .function(reward),
                                      tokenizer: tokens.tokenizer,
-                                     tokens: PPOTokenConventions(padToken: tokens.pad, stopTokens: [tokens.endOfText]))
+                                     tokens: TokenConventions(padToken: tokens.pad, stopTokens: [tokens.endOfText]))
         let checkpoints = directory.file("checkpoints/ppo")
         try clock.continueTrainer(run: directory, phase: "ppo", checkpoints: checkpoints) { try trainer.loadCheckpoint(from: $0); return trainer.iteration }
         var cursor = trainer.iteration * ppo.batchSize % prompts.ids.count

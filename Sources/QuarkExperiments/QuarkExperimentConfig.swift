@@ -133,26 +133,23 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
 
     /// Checks the fields a run depends on.
     ///
-    /// - Throws: `ConfigError` naming the field, its value and the fix.
-    public func validate() throws(ConfigError) {
-        func check(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ConfigError) {
-            if !ok { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
-        }
-        try check(documentCount >= 200, "documentCount", documentCount, "use at least 200 reviews, such as 4000")
-        try check(bpeVocabulary >= 258, "bpeVocabulary", bpeVocabulary, "use at least 258 (bytes + 2 special tokens), such as 700")
-        try check(width % max(heads, 1) == 0 && heads >= 1, "heads", heads, "it must divide width (\(width))")
-        try check(contextLength >= maximumNewTokens + 24 && contextLength >= repetitionNewTokens + 24, "contextLength", contextLength,
-                  "it must hold a prompt (≤ 24 tokens) and a continuation (\(max(maximumNewTokens, repetitionNewTokens)) tokens)")
-        try check(samplesPerPrompt >= 1, "samplesPerPrompt", samplesPerPrompt, "use at least 1, such as 25")
-        try check(evaluationPromptsPerKind >= 1, "evaluationPromptsPerKind", evaluationPromptsPerKind, "use at least 1")
-        try check(trainPrompts >= 8, "trainPrompts", trainPrompts, "use at least 8, such as 128")
-        try check(evaluationTopP > 0 && evaluationTopP <= 1, "evaluationTopP", evaluationTopP, "use a value in (0, 1], such as 0.9")
-        try check(ppoBatchSize >= 8 && trainPrompts % ppoBatchSize == 0 || ppoBatchSize >= trainPrompts, "ppoBatchSize", ppoBatchSize,
-                  "use at least 8 episodes that divide trainPrompts (\(trainPrompts))")
+    /// - Throws: `ConfigurationError` naming the field, its value and the fix.
+    public func validate() throws(ConfigurationError) {
+        try require(documentCount >= 200, "documentCount", documentCount, "use at least 200 reviews, such as 4000")
+        try require(bpeVocabulary >= 258, "bpeVocabulary", bpeVocabulary, "use at least 258 (bytes + 2 special tokens), such as 700")
+        try require(width % max(heads, 1) == 0 && heads >= 1, "heads", heads, "it must divide width (\(width))")
+        try require(contextLength >= maximumNewTokens + 24 && contextLength >= repetitionNewTokens + 24, "contextLength", contextLength,
+                    "it must hold a prompt (≤ 24 tokens) and a continuation (\(max(maximumNewTokens, repetitionNewTokens)) tokens)")
+        try require(samplesPerPrompt >= 1, "samplesPerPrompt", samplesPerPrompt, "use at least 1, such as 25")
+        try require(evaluationPromptsPerKind >= 1, "evaluationPromptsPerKind", evaluationPromptsPerKind, "use at least 1")
+        try require(trainPrompts >= 8, "trainPrompts", trainPrompts, "use at least 8, such as 128")
+        try require(evaluationTopP > 0 && evaluationTopP <= 1, "evaluationTopP", evaluationTopP, "use a value in (0, 1], such as 0.9")
+        try require(ppoBatchSize >= 8 && trainPrompts % ppoBatchSize == 0 || ppoBatchSize >= trainPrompts, "ppoBatchSize", ppoBatchSize,
+                    "use at least 8 episodes that divide trainPrompts (\(trainPrompts))")
         do {
             _ = try loraConfiguration()
         } catch {
-            throw ConfigError(field: "lora", value: "--lora-rank \(loraRank)", requirement: error.description)
+            throw ConfigurationError.invalidValue(field: "lora", value: "--lora-rank \(loraRank)", requirement: error.description)
         }
     }
 

@@ -2,6 +2,7 @@
 // built-in task, the toy worlds and the experiments are in the RLFineTuningExperiments umbrella.
 @_exported import Randomness
 @_exported import JSON
+@_exported import Validation
 @_exported import TensorCore
 @_exported import NeuralNetworks
 @_exported import Tokenizers
@@ -15,6 +16,7 @@
 @_exported import SFT
 @_exported import RewardModeling
 @_exported import BestOfN
+@_exported import Rollouts
 @_exported import PPO
 @_exported import DirectPreference
 @_exported import CriticFreeRL

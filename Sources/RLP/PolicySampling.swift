@@ -23,7 +23,7 @@ public func samplePolicy<G: RandomNumberGenerator>(_ policy: TextPolicy, prompts
                                                    maximumNewTokens: Int, batchSize: Int = 128,
                                                    using generator: inout G) throws -> [PolicySampleGroup] {
     guard !prompts.isEmpty else { throw TrainingError.emptyData(what: "the unlabelled prompts to sample the policy on") }
-    guard n >= 1 else { throw TrainingError.invalidInput("sample at least one response per prompt, not \(n)") }
+    try require(n >= 1, "n", n, "it must be at least 1 response per prompt")
     let repeated = prompts.flatMap { Array(repeating: $0, count: n) }
     let options = policy.options(temperature: Float(temperature), maximumNewTokens: maximumNewTokens)
     let flat = try policy.complete(repeated, options: options, batchSize: batchSize, using: &generator)

@@ -47,18 +47,15 @@ public struct RLPConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// - Throws: `ConfigError` naming the first bad field.
-    public func validate() throws(ConfigError) {
-        func check(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ConfigError) {
-            if !ok { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
-        }
-        try check(samplesPerPrompt >= 2, "samplesPerPrompt", samplesPerPrompt, "must be at least 2 (RLP uses 10)")
-        try check(samplingTemperature > 0 && samplingTemperature.isFinite, "samplingTemperature", samplingTemperature, "must be positive, such as 1.0")
-        try check(multiViewWeight >= 0 && multiViewWeight.isFinite, "multiViewWeight", multiViewWeight, "must be ≥ 0 (RLP: 0.5)")
-        try check(symmetrizedKLWeight >= 0 && symmetrizedKLWeight.isFinite, "symmetrizedKLWeight", symmetrizedKLWeight, "must be ≥ 0, such as 1")
-        try check(encoderHiddenSize >= 1, "encoderHiddenSize", encoderHiddenSize, "must be at least 1, such as 64")
-        try check(codeSize >= 1, "codeSize", codeSize, "must be at least 1, such as 16")
-        try check(viewBatchSize >= 2, "viewBatchSize", viewBatchSize, "must be at least 2 (the MI critic's negatives pair different prompts)")
-        try check((0...1).contains(confidenceThreshold), "confidenceThreshold", confidenceThreshold, "must be in [0, 1] (RLP: 0.5)")
+    /// - Throws: `ConfigurationError` naming the first bad field.
+    public func validate() throws(ConfigurationError) {
+        try require(samplesPerPrompt >= 2, "samplesPerPrompt", samplesPerPrompt, "must be at least 2 (RLP uses 10)")
+        try require(samplingTemperature > 0 && samplingTemperature.isFinite, "samplingTemperature", samplingTemperature, "must be positive, such as 1.0")
+        try require(multiViewWeight >= 0 && multiViewWeight.isFinite, "multiViewWeight", multiViewWeight, "must be ≥ 0 (RLP: 0.5)")
+        try require(symmetrizedKLWeight >= 0 && symmetrizedKLWeight.isFinite, "symmetrizedKLWeight", symmetrizedKLWeight, "must be ≥ 0, such as 1")
+        try require(encoderHiddenSize >= 1, "encoderHiddenSize", encoderHiddenSize, "must be at least 1, such as 64")
+        try require(codeSize >= 1, "codeSize", codeSize, "must be at least 1, such as 16")
+        try require(viewBatchSize >= 2, "viewBatchSize", viewBatchSize, "must be at least 2 (the MI critic's negatives pair different prompts)")
+        try require((0...1).contains(confidenceThreshold), "confidenceThreshold", confidenceThreshold, "must be in [0, 1] (RLP: 0.5)")
     }
 }

@@ -54,7 +54,7 @@ public struct RewardRetrainer {
     public var tokenizer: any Tokenizer
     public var padToken: Int32
 
-    /// - Throws: `ConfigError` for a bad configuration.
+    /// - Throws: `ConfigurationError` for a bad configuration.
     public init(config: RLPConfig, rewardConfig: RewardModelConfig, tokenizer: any Tokenizer, padToken: Int32) throws {
         try config.validate()
         try rewardConfig.validate()

@@ -102,15 +102,15 @@ public func clusterResponses(_ responses: [String], equivalent: (String, String)
 ///   - threshold: γ in [0, 1] (RLP: 0.5; 0 is the "Select-All" ablation).
 ///   - generator: Draws the rejected response.
 ///   - equivalent: The caller's semantic equivalence test (RLP: bidirectional entailment).
-/// - Throws: `TrainingError.invalidInput` when `rewards` does not match `groups`, or what `equivalent` throws.
+/// - Throws: `ConfigurationError` when `rewards` does not match `groups`, or what `equivalent` throws.
 public func generateSyntheticPreferences<G: RandomNumberGenerator>(
     _ groups: [PolicySampleGroup], rewards: [[Float]], threshold: Double = 0.5, using generator: inout G,
     equivalent: (_ prompt: String, _ a: String, _ b: String) throws -> Bool
 ) throws -> SyntheticPreferences {
     guard rewards.count == groups.count, zip(groups, rewards).allSatisfy({ $0.responses.count == $1.count }) else {
-        throw TrainingError.invalidInput("give one reward per response of every group (\(groups.count) groups, \(rewards.count) reward lists)")
+        throw ConfigurationError.countMismatch(what: "reward lists", expected: groups.count, found: rewards.count, fix: "give one reward per response of every group")
     }
-    guard (0...1).contains(threshold) else { throw TrainingError.invalidInput("the confidence threshold γ must be in [0, 1], got \(threshold)") }
+    try require((0...1).contains(threshold), "threshold", threshold, "the confidence threshold γ must be in [0, 1], such as 0.5")
     var pairs: [PreferenceRecord] = [], decisions: [SyntheticPreferenceDecision] = []
     for (group, scores) in zip(groups, rewards) {
         let n = group.responses.count

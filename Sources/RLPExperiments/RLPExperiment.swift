@@ -73,7 +73,7 @@ public final class RLPExperiment {
     ///     loaded from `models/`, a stopped PPO stage continues from its checkpoint, sampling and evaluation run
     ///     again, and the results match an uninterrupted run's (same thread count).
     ///   - log: one line per noteworthy event (the library never prints).
-    /// - Throws: `ConfigError` for a bad configuration; `RunResumeError`; file errors.
+    /// - Throws: `ConfigurationError` for a bad configuration; `RunResumeError`; file errors.
     public init(config: RLPExperimentConfig, output: URL, resuming: Bool = false,
                 log: @escaping (String) -> Void = { _ in }) throws {
         try config.validate()
@@ -183,7 +183,7 @@ public final class RLPExperiment {
             return (trainer.model, trainer.tokenizer)
         }
         guard let pad = tokenizer.id(forSpecialToken: "<|pad|>"), let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") else {
-            throw TrainingError.invalidInput("the tokenizer lacks <|pad|> or <|endoftext|>")
+            throw ConfigurationError.missing(what: "the tokenizer's <|pad|> or <|endoftext|>", fix: "add both with addSpecialTokens")
         }
         let newline = try tokenizer.encode("\n")
         let sft = try modelStage("supervised fine-tuning", restartedPhase: "sft", file: "sft", load: { try GPT.load(from: $0).model },
@@ -243,7 +243,7 @@ public final class RLPExperiment {
                 let policy = s.sft.copy()
                 let trainer = try PPOTrainer(config: c, policy: policy, reference: s.sft.frozenCopy(),
                                              reward: .rewardModel(rm.normalizedModel()), tokenizer: s.tokenizer,
-                                             tokens: PPOTokenConventions(padToken: s.pad, stopTokens: s.stopTokens))
+                                             tokens: TokenConventions(padToken: s.pad, stopTokens: s.stopTokens))
                 let checkpoints = run.file("checkpoints/\(file)")
                 try clock.continueTrainer(run: run, phase: "\(tag)/\(name)", checkpoints: checkpoints) {
                     try trainer.loadCheckpoint(from: $0)

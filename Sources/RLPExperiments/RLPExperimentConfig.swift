@@ -94,7 +94,7 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
         ("evaluationTemperature", "sampling temperature of every evaluated completion (RLP: 0.7)"), ("evaluationPrompts", "evaluation prompts"),
     ]
 
-    /// - Throws: `ConfigError` naming the first bad field.
+    /// - Throws: `ConfigurationError` naming the first bad field.
     public func validate() throws {
         try require(!seeds.isEmpty, "seeds", seeds, "give at least one seed, e.g. [0,1,2]")
         try require(threads >= 0, "threads", threads, "it must be ≥ 0 (0 = all cores)")

@@ -15,9 +15,9 @@ public final class KnowledgeIntrospector {
     public let model: GPT
     public let tokenizer: any Tokenizer
     /// PAD (`<|pad|>`) and the stop tokens (`"\n"` when it is one token, and `<|endoftext|>`).
-    public let tokens: PPOTokenConventions
+    public let tokens: TokenConventions
 
-    /// - Throws: `TrainingError.invalidInput` when the tokenizer has no `<|pad|>` token.
+    /// - Throws: `ConfigurationError.missing` when the tokenizer has no `<|pad|>` token.
     public init(model: GPT, tokenizer: any Tokenizer) throws {
         self.model = model
         self.tokenizer = tokenizer
@@ -25,15 +25,15 @@ public final class KnowledgeIntrospector {
     }
 
     /// The pad and stop tokens of a tokenizer: `<|pad|>`; `"\n"` (when one token) and `<|endoftext|>`.
-    public static func conventions(_ tokenizer: any Tokenizer) throws -> PPOTokenConventions {
+    public static func conventions(_ tokenizer: any Tokenizer) throws -> TokenConventions {
         guard let pad = tokenizer.id(forSpecialToken: "<|pad|>") else {
-            throw TrainingError.invalidInput("the tokenizer has no <|pad|> token; add it with addSpecialTokens([\"<|pad|>\"]) (PPO never pads with EOS)")
+            throw ConfigurationError.missing(what: "the tokenizer's <|pad|> token", fix: "add it with addSpecialTokens([\"<|pad|>\"]) (PPO never pads with EOS)")
         }
         var stops: [Int32] = []
         let newline = try tokenizer.encode("\n")
         if newline.count == 1 { stops.append(newline[0]) }
         if let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") { stops.append(eos) }
-        return PPOTokenConventions(padToken: pad, stopTokens: stops)
+        return TokenConventions(padToken: pad, stopTokens: stops)
     }
 
     /// The introspector's prompt for a question.
@@ -57,7 +57,8 @@ public final class KnowledgeIntrospector {
             for k in statements where !KnowledgeIntrospector.clean(k).isEmpty {
                 let completion = try tokenizer.encode(KnowledgeIntrospector.completion(k))
                 guard prompt.count + completion.count <= model.config.contextLength else {
-                    throw TrainingError.invalidInput("the example for \(q.text.debugDescription) is \(prompt.count + completion.count) tokens, more than the context of \(model.config.contextLength)")
+                    throw ConfigurationError.tooLong(what: "the example for \(q.text.debugDescription)", length: prompt.count + completion.count,
+                                                     limit: model.config.contextLength, fix: "shorten the knowledge statement or use a longer context")
                 }
                 out.append(SFTExample(promptTokens: prompt, completionTokens: completion))
             }

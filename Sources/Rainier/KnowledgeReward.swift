@@ -65,11 +65,11 @@ public final class KnowledgeReward: RewardFunction {
 
     /// Raw rewards of completions to introspector prompts.
     ///
-    /// - Throws: `TrainingError.invalidInput` for a prompt that is not one of the questions'.
+    /// - Throws: `ConfigurationError.invalidValue` for a prompt that is not one of the questions'.
     public func rawRewards(prompts: [String], completions: [String]) throws -> [Double] {
         let questions = try prompts.map { prompt in
             guard let q = questionsByPrompt[prompt] else {
-                throw TrainingError.invalidInput("prompt \(prompt.debugDescription) is not the prompt of any question given to KnowledgeReward")
+                throw ConfigurationError.invalidValue(field: "prompt", value: prompt.debugDescription, requirement: "it must be the prompt of a question given to KnowledgeReward")
             }
             return q
         }

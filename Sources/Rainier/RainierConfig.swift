@@ -68,18 +68,15 @@ public struct RainierConfig: Codable, Equatable, Sendable {
 
     /// Checks every field (and the PPO settings).
     ///
-    /// - Throws: `ConfigError` naming the field.
-    public func validate() throws(ConfigError) {
-        func check(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ConfigError) {
-            if !ok { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
-        }
-        try check(imitationSteps >= 1, "imitationSteps", imitationSteps, "it must be at least 1 (e.g. 300)")
-        try check(imitationBatchSize >= 1, "imitationBatchSize", imitationBatchSize, "it must be at least 1 (e.g. 32)")
-        try check(imitationLearningRate > 0 && imitationLearningRate.isFinite, "imitationLearningRate", imitationLearningRate, "it must be positive (e.g. 1e-3)")
-        try check(imitationPtxCoefficient >= 0 && imitationPtxCoefficient.isFinite, "imitationPtxCoefficient", imitationPtxCoefficient,
-                  "it must be ≥ 0 (0 = no pretraining mix), such as 1")
-        try check(knowledgeSamples >= 1, "knowledgeSamples", knowledgeSamples, "it must be at least 1 (Rainier uses 10)")
-        try check(inferenceTopP > 0 && inferenceTopP <= 1, "inferenceTopP", inferenceTopP, "it must lie in (0, 1] (Rainier uses 0.5)")
+    /// - Throws: `ConfigurationError` naming the field.
+    public func validate() throws(ConfigurationError) {
+        try require(imitationSteps >= 1, "imitationSteps", imitationSteps, "it must be at least 1 (e.g. 300)")
+        try require(imitationBatchSize >= 1, "imitationBatchSize", imitationBatchSize, "it must be at least 1 (e.g. 32)")
+        try require(imitationLearningRate > 0 && imitationLearningRate.isFinite, "imitationLearningRate", imitationLearningRate, "it must be positive (e.g. 1e-3)")
+        try require(imitationPtxCoefficient >= 0 && imitationPtxCoefficient.isFinite, "imitationPtxCoefficient", imitationPtxCoefficient,
+                    "it must be ≥ 0 (0 = no pretraining mix), such as 1")
+        try require(knowledgeSamples >= 1, "knowledgeSamples", knowledgeSamples, "it must be at least 1 (Rainier uses 10)")
+        try require(inferenceTopP > 0 && inferenceTopP <= 1, "inferenceTopP", inferenceTopP, "it must lie in (0, 1] (Rainier uses 0.5)")
         try ppo.validate()
     }
 }

@@ -44,7 +44,7 @@ public final class RainierTrainer {
         try pretraining.map { try PretrainingBlocks(blocks: $0.blocks, padToken: $0.padToken) }
     }
 
-    /// - Throws: `ConfigError` for bad settings, `TrainingError.emptyData` for no questions.
+    /// - Throws: `ConfigurationError` for bad settings, `TrainingError.emptyData` for no questions.
     public init(config: RainierConfig, introspector: KnowledgeIntrospector, questionAnswering: any QuestionAnsweringModel,
                 questions: [MultipleChoiceQuestion]) throws {
         try config.validate()

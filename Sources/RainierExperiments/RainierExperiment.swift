@@ -282,7 +282,7 @@ public final class RainierExperiment {
     /// choice. The count is an upper bound (the parts are tokenised apart), so a run that passes never fails later
     /// with a sequence too long; a smaller vocabulary makes words longer in tokens.
     ///
-    /// - Throws: `ConfigError` naming the longest question, the tokens it needs and the fixes.
+    /// - Throws: `ConfigurationError` naming the longest question, the tokens it needs and the fixes.
     func checkContext(questions: [MultipleChoiceQuestion], tokenizer: any Tokenizer) throws {
         let statement = config.maximumKnowledgeTokens
         var longest = (tokens: 0, question: "")
@@ -294,8 +294,8 @@ public final class RainierExperiment {
             if needed > longest.tokens { longest = (needed, question.text) }
         }
         guard longest.tokens <= config.contextLength else {
-            throw ConfigError(field: "contextLength", value: "\(config.contextLength)",
-                              requirement: "the question \"\(longest.question)\" with a knowledge statement of maximumKnowledgeTokens "
+            throw ConfigurationError.invalidValue(field: "contextLength", value: "\(config.contextLength)",
+                                                  requirement: "the question \"\(longest.question)\" with a knowledge statement of maximumKnowledgeTokens "
                                 + "(\(statement)) and its longest choice needs up to \(longest.tokens) tokens with this vocabulary "
                                 + "(vocabularySize \(config.vocabularySize)); raise contextLength to \(longest.tokens), or vocabularySize "
                                 + "(fewer tokens per word), or lower maximumKnowledgeTokens")

@@ -177,10 +177,10 @@ public struct RainierExperimentConfig: Codable, Equatable, Sendable, DocumentedC
 
     /// Checks every field.
     ///
-    /// - Throws: `ConfigError` or `CommonsenseWorldError` naming the field.
+    /// - Throws: `ConfigurationError` naming the field.
     public func validate() throws {
         func check(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) throws {
-            if !ok { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
+            if !ok { throw ConfigurationError.invalidValue(field: field, value: "\(value)", requirement: requirement) }
         }
         try world.validate()
         try check(threads >= 0, "threads", threads, "it must be 0 (all cores) or positive")

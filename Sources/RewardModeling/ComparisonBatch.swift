@@ -28,14 +28,14 @@ public struct ComparisonGroup: Equatable, Sendable {
 
     /// Tokenises pairwise comparisons as groups of two (chosen first).
     ///
-    /// - Throws: `TrainingError.emptyData` for no records; `.invalidInput` naming a record that does not fit.
+    /// - Throws: `TrainingError.emptyData` for no records; `ConfigurationError` naming a record that does not fit.
     public static func encode(_ records: [PreferenceRecord], tokenizer: any Tokenizer, contextLength: Int) throws -> [ComparisonGroup] {
         try encode(records.map { ($0.prompt, [$0.chosen, $0.rejected]) }, tokenizer: tokenizer, contextLength: contextLength)
     }
 
     /// Tokenises ranked comparisons (best first) as groups of K.
     ///
-    /// - Throws: `TrainingError.emptyData` for no records; `.invalidInput` naming a record that does not fit.
+    /// - Throws: `TrainingError.emptyData` for no records; `ConfigurationError` naming a record that does not fit.
     public static func encode(_ records: [RankedRecord], tokenizer: any Tokenizer, contextLength: Int) throws -> [ComparisonGroup] {
         try encode(records.map { ($0.prompt, $0.completions) }, tokenizer: tokenizer, contextLength: contextLength)
     }
@@ -46,11 +46,12 @@ public struct ComparisonGroup: Equatable, Sendable {
             let prompt = try tokenizer.encode(item.0)
             let completions = try item.1.map { try tokenizer.encode($0) }
             guard !prompt.isEmpty, completions.count >= 2, completions.allSatisfy({ !$0.isEmpty }) else {
-                throw TrainingError.invalidInput("comparison \(index + 1) needs a prompt and at least two non-empty completions")
+                throw ConfigurationError.emptyInput(what: "the prompt or a completion of comparison \(index + 1)", fix: "give a prompt and at least two non-empty completions")
             }
             let longest = completions.map(\.count).max()! + prompt.count
             guard longest <= contextLength else {
-                throw TrainingError.invalidInput("comparison \(index + 1) has a prompt‖completion of \(longest) tokens, more than the model's context of \(contextLength); shorten it or use a model with a longer context")
+                throw ConfigurationError.tooLong(what: "the longest prompt‖completion of comparison \(index + 1)", length: longest, limit: contextLength,
+                                                 fix: "shorten it or use a model with a longer context")
             }
             return ComparisonGroup(promptTokens: prompt, completionTokens: completions)
         }

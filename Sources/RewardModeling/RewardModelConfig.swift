@@ -67,24 +67,20 @@ public struct RewardModelConfig: Codable, Equatable, Sendable {
 
     /// Checks every field.
     ///
-    /// - Throws: `ConfigError` naming the first bad field, its value and what to use instead.
-    public func validate() throws(ConfigError) {
-        try check(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "must be positive and finite, such as 3e-4")
-        try check(steps >= 0, "steps", steps, "must be ≥ 0 (0: train for `epochs` passes), such as 500")
-        try check(epochs >= 1, "epochs", epochs, "must be at least 1 (InstructGPT trained for 1)")
-        try check(batchSize >= 1, "batchSize", batchSize, "must be at least 1, such as 32")
-        try check(warmupSteps >= 0, "warmupSteps", warmupSteps, "must be ≥ 0, such as 5")
-        try check((0...1).contains(minimumLearningRateRatio), "minimumLearningRateRatio", minimumLearningRateRatio, "must be in [0, 1], such as 0.1")
-        try check(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "must be ≥ 0, such as 0")
-        try check(maximumGradientNorm >= 0 && maximumGradientNorm.isFinite, "maximumGradientNorm", maximumGradientNorm, "must be ≥ 0 (0 turns clipping off), such as 1")
-        try check(margin.isFinite, "margin", margin, "must be finite, such as 0")
-        try check(centeringCoefficient >= 0 && centeringCoefficient.isFinite, "centeringCoefficient", centeringCoefficient, "must be ≥ 0, such as 0 or 0.01")
-        try check(evaluationInterval >= 1, "evaluationInterval", evaluationInterval, "must be at least 1, such as 50")
-        try check(scoringBatchSize >= 1, "scoringBatchSize", scoringBatchSize, "must be at least 1, such as 64")
-        try check(bootstrapResamples >= 1, "bootstrapResamples", bootstrapResamples, "must be at least 1, such as 1000")
-    }
-
-    private func check(_ condition: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ConfigError) {
-        if !condition { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
+    /// - Throws: `ConfigurationError` naming the first bad field, its value and what to use instead.
+    public func validate() throws(ConfigurationError) {
+        try require(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "must be positive and finite, such as 3e-4")
+        try require(steps >= 0, "steps", steps, "must be ≥ 0 (0: train for `epochs` passes), such as 500")
+        try require(epochs >= 1, "epochs", epochs, "must be at least 1 (InstructGPT trained for 1)")
+        try require(batchSize >= 1, "batchSize", batchSize, "must be at least 1, such as 32")
+        try require(warmupSteps >= 0, "warmupSteps", warmupSteps, "must be ≥ 0, such as 5")
+        try require((0...1).contains(minimumLearningRateRatio), "minimumLearningRateRatio", minimumLearningRateRatio, "must be in [0, 1], such as 0.1")
+        try require(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "must be ≥ 0, such as 0")
+        try require(maximumGradientNorm >= 0 && maximumGradientNorm.isFinite, "maximumGradientNorm", maximumGradientNorm, "must be ≥ 0 (0 turns clipping off), such as 1")
+        try require(margin.isFinite, "margin", margin, "must be finite, such as 0")
+        try require(centeringCoefficient >= 0 && centeringCoefficient.isFinite, "centeringCoefficient", centeringCoefficient, "must be ≥ 0, such as 0 or 0.01")
+        try require(evaluationInterval >= 1, "evaluationInterval", evaluationInterval, "must be at least 1, such as 50")
+        try require(scoringBatchSize >= 1, "scoringBatchSize", scoringBatchSize, "must be at least 1, such as 64")
+        try require(bootstrapResamples >= 1, "bootstrapResamples", bootstrapResamples, "must be at least 1, such as 1000")
     }
 }

@@ -42,21 +42,22 @@ public final class RewardModelFunction: RewardFunction {
 
     /// Raw (unnormalised) rewards.
     ///
-    /// - Throws: `TrainingError.invalidInput` for an empty pair, or one longer than the model's context when
+    /// - Throws: `ConfigurationError` for an empty pair, or one longer than the model's context when
     ///   `truncatesToContext` is off.
     public func rawScores(prompts: [String], completions: [String]) throws -> [Float] {
         guard prompts.count == completions.count else {
-            throw TrainingError.invalidInput("\(prompts.count) prompts but \(completions.count) completions; give one completion per prompt")
+            throw ConfigurationError.countMismatch(what: "completions", expected: prompts.count, found: completions.count, fix: "give one completion per prompt")
         }
         let context = model.trunk.config.contextLength
         let rows: [[Int32]] = try zip(prompts, completions).enumerated().map { i, pair in
             var row = try tokenizer.encode(pair.0) + tokenizer.encode(pair.1)
             guard !row.isEmpty else {
-                throw TrainingError.invalidInput("prompt‖completion \(i + 1) is empty; a reward model needs at least one token")
+                throw ConfigurationError.emptyInput(what: "prompt‖completion \(i + 1)", fix: "a reward model needs at least one token")
             }
             if truncatesToContext && row.count > context { row.removeLast(row.count - context) }
             guard row.count <= context else {
-                throw TrainingError.invalidInput("prompt‖completion \(i + 1) is \(row.count) tokens, more than the reward model's context of \(context); shorten the completion (e.g. fewer new tokens)")
+                throw ConfigurationError.tooLong(what: "prompt‖completion \(i + 1)", length: row.count, limit: context,
+                                                 fix: "shorten the completion (e.g. fewer new tokens)")
             }
             return row
         }

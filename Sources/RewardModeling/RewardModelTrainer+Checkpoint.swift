@@ -30,10 +30,10 @@ extension RewardModelTrainer: CheckpointedTrainer {
         return [
             .state(state, check: { state, checkpoint in
                 guard state.config == self.config else {
-                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written with a different reward-model configuration; resume with the run's own config.json")
+                    throw TrainingError.checkpointMismatch(path: checkpoint.path, difference: "was written with a different reward-model configuration", fix: "resume with the run's own config.json")
                 }
                 guard state.epochOrder.allSatisfy({ self.trainingGroups.indices.contains($0) }) else {
-                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for a different comparison set (\(state.epochOrder.count) groups per epoch, this trainer has \(self.trainingGroups.count)); resume with the same --train file")
+                    throw TrainingError.checkpointMismatch(path: checkpoint.path, difference: "was written for a different comparison set (\(state.epochOrder.count) groups per epoch, this trainer has \(self.trainingGroups.count))", fix: "resume with the same --train file")
                 }
             }, restore: { state in
                 // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).

@@ -87,7 +87,7 @@ public final class RewardModelTrainer {
     ///   - validation: Held-out comparisons for evaluation during training (optional).
     ///   - auxiliaryParameters: Extra trainable parameters of an `auxiliaryLoss` term, named for the optimizer
     ///     (checkpoints then hold their optimizer state too). Default none.
-    /// - Throws: `ConfigError` for a bad configuration, `TrainingError.emptyData` for no comparisons.
+    /// - Throws: `ConfigurationError` for a bad configuration, `TrainingError.emptyData` for no comparisons.
     public init(model: RewardModel, config: RewardModelConfig, padToken: Int32, training: [ComparisonGroup],
                 validation: [ComparisonGroup] = [], auxiliaryParameters: [(String, Variable)] = [],
                 communicator: any Communicator = SingleProcessCommunicator()) throws {

@@ -1,5 +1,6 @@
 // Parsing of `rlft <command> [--key value | --key=value | --flag] ...` without any dependency.
 import Foundation
+import Validation
 
 /// A command line split into the command, its `--key value` options and positional arguments.
 public struct CommandLineArguments: Equatable {

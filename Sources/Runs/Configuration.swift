@@ -1,4 +1,6 @@
-// Configuration files with `--key value` overrides and self-documenting `--help`, for every command.
+// Configuration files with `--key value` overrides and self-documenting `--help`, for every command. Their errors are
+// Validation's `ConfigurationError` (re-exported: every command reports bad input with it).
+@_exported import Validation
 import Foundation
 
 /// A configuration that documents its fields for `--help` and validates itself.
@@ -7,7 +9,7 @@ public protocol DocumentedConfiguration: Codable {
     init()
     /// One line of documentation per field, in display order: (JSON key, description).
     static var fieldDocumentation: [(name: String, description: String)] { get }
-    /// Throws a `ConfigError`-like error naming the bad field.
+    /// Throws a `ConfigurationError` naming the bad field, its value and the fix.
     func validate() throws
     /// Former field names and their current ones; both JSON files and options still accept the former, with a
     /// deprecation note.
@@ -39,63 +41,6 @@ public enum ConfigurationFile {
             throw ConfigurationError.unreadableFile(path: path, reason: "it is not a JSON object")
         }
         return object
-    }
-}
-
-/// What is wrong with a configuration file or an override.
-public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
-    case missingValue(option: String)
-    case unknownField(name: String, allowed: [String])
-    case badValue(field: String, value: String, expected: String)
-    case unreadableFile(path: String, reason: String)
-    case missingRequired(option: String, hint: String)
-
-    public var description: String {
-        switch self {
-        case .missingValue(let option):
-            return "\(option) needs a value, e.g. \(option) 10 or \(option)=10"
-        case .unknownField(let name, let allowed):
-            let spelled = allowed.map(OptionSpelling.kebab)
-            let hint = ConfigurationError.suggestions(for: OptionSpelling.kebab(name), among: spelled).map { " Did you mean \($0)?" } ?? ""
-            return "unknown option --\(name).\(hint) Allowed: \(spelled.joined(separator: ", "))"
-        case .badValue(let field, let value, let expected):
-            return "--\(OptionSpelling.kebab(field)) has value '\(value)', but it must be \(expected)"
-        case .unreadableFile(let path, let reason):
-            return "cannot read configuration \(path): \(reason)"
-        case .missingRequired(let option, let hint):
-            return "\(option) is required: \(hint)"
-        }
-    }
-
-    /// The allowed options a mistyped `name` most likely meant: those within two edits (a swapped pair of
-    /// letters counts as one, so `stpes` finds `steps`), else those sharing its first three letters.
-    static func suggestions(for name: String, among allowed: [String]) -> String? {
-        let typed = Array(name.lowercased())
-        let scored = allowed.map { ($0, editDistance(typed, Array($0.lowercased()))) }
-        let best = scored.map(\.1).min() ?? .max
-        var close = best <= min(2, max(1, typed.count / 3)) ? scored.filter { $0.1 == best }.map(\.0) : []
-        if close.isEmpty { close = allowed.filter { $0.lowercased().hasPrefix(String(name.lowercased().prefix(3))) } }
-        return close.isEmpty ? nil : close.map { "--\($0)" }.joined(separator: " or ")
-    }
-
-    /// Optimal string alignment distance: insertions, deletions, substitutions and adjacent transpositions.
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var previous2 = [Int](repeating: 0, count: b.count + 1)
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + [Int](repeating: 0, count: b.count)
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                    current[j] = min(current[j], previous2[j - 2] + 1)
-                }
-            }
-            previous2 = previous
-            previous = current
-        }
-        return previous[b.count]
     }
 }
 

@@ -25,7 +25,7 @@ public struct SFTExample: Equatable, Sendable {
     ///   - records: The demonstrations.
     ///   - tokenizer: Encodes prompt and completion separately (so the boundary is exact).
     ///   - contextLength: The model's context; every prompt‖completion must fit.
-    /// - Throws: `TrainingError.emptyData` for no records, `.invalidInput` naming the record that does not fit or
+    /// - Throws: `TrainingError.emptyData` for no records, `ConfigurationError` naming the record that does not fit or
     ///   has an empty prompt or completion.
     public static func encode(_ records: [PromptCompletionRecord], tokenizer: any Tokenizer,
                               contextLength: Int) throws -> [SFTExample] {
@@ -33,10 +33,11 @@ public struct SFTExample: Equatable, Sendable {
         return try records.enumerated().map { index, record in
             let prompt = try tokenizer.encode(record.prompt), completion = try tokenizer.encode(record.completion)
             guard !prompt.isEmpty, !completion.isEmpty else {
-                throw TrainingError.invalidInput("demonstration \(index + 1) has an empty prompt or completion; every record needs both")
+                throw ConfigurationError.emptyInput(what: "the prompt or completion of demonstration \(index + 1)", fix: "every record needs both")
             }
             guard prompt.count + completion.count <= contextLength else {
-                throw TrainingError.invalidInput("demonstration \(index + 1) is \(prompt.count + completion.count) tokens (prompt \(prompt.count) + completion \(completion.count)), more than the model's context of \(contextLength); shorten it or use a model with a longer context")
+                throw ConfigurationError.tooLong(what: "demonstration \(index + 1) (prompt \(prompt.count) + completion \(completion.count))", length: prompt.count + completion.count,
+                                                limit: contextLength, fix: "shorten it or use a model with a longer context")
             }
             return SFTExample(promptTokens: prompt, completionTokens: completion)
         }

@@ -64,26 +64,22 @@ public struct SFTConfig: Codable, Equatable, Sendable {
 
     /// Checks every field.
     ///
-    /// - Throws: `ConfigError` naming the first bad field, its value and what to use instead.
-    public func validate() throws(ConfigError) {
-        try check(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "must be positive and finite, such as 1e-3")
-        try check(steps >= 1, "steps", steps, "must be at least 1, such as 300")
-        try check(batchSize >= 1, "batchSize", batchSize, "must be at least 1, such as 16")
-        try check(warmupSteps >= 0 && warmupSteps <= steps, "warmupSteps", warmupSteps, "must be in 0...steps (\(steps)), such as \(min(10, steps / 10))")
-        try check((0...1).contains(minimumLearningRateRatio), "minimumLearningRateRatio", minimumLearningRateRatio, "must be in [0, 1], such as 0.1")
-        try check(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "must be ≥ 0, such as 0 or 0.1")
-        try check((0..<1).contains(beta1), "beta1", beta1, "must be in [0, 1), such as 0.9")
-        try check((0..<1).contains(beta2), "beta2", beta2, "must be in [0, 1), such as 0.95")
-        try check(epochs >= 0, "epochs", epochs, "must be ≥ 0 (0: train for `steps` updates), such as 3")
-        try check(maximumGradientNorm >= 0 && maximumGradientNorm.isFinite, "maximumGradientNorm", maximumGradientNorm, "must be ≥ 0 (0 turns clipping off), such as 1")
-        try check(validationFraction >= 0 && validationFraction < 1, "validationFraction", validationFraction, "must be in [0, 1), such as 0.05; use 0 to skip validation")
-        try check(evaluationInterval >= 1, "evaluationInterval", evaluationInterval, "must be at least 1, such as 50")
-        try check(validationBatchSize >= 1, "validationBatchSize", validationBatchSize, "must be at least 1, such as 64")
-        try check(ptxCoefficient >= 0 && ptxCoefficient.isFinite, "ptxCoefficient", ptxCoefficient, "must be ≥ 0 (0 = no pretraining mix), such as 1")
-        try check(ptxBatchSize >= 1, "ptxBatchSize", ptxBatchSize, "must be at least 1, such as 8")
-    }
-
-    private func check(_ condition: Bool, _ field: String, _ value: Any, _ requirement: String) throws(ConfigError) {
-        if !condition { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
+    /// - Throws: `ConfigurationError` naming the first bad field, its value and what to use instead.
+    public func validate() throws(ConfigurationError) {
+        try require(learningRate > 0 && learningRate.isFinite, "learningRate", learningRate, "must be positive and finite, such as 1e-3")
+        try require(steps >= 1, "steps", steps, "must be at least 1, such as 300")
+        try require(batchSize >= 1, "batchSize", batchSize, "must be at least 1, such as 16")
+        try require(warmupSteps >= 0 && warmupSteps <= steps, "warmupSteps", warmupSteps, "must be in 0...steps (\(steps)), such as \(min(10, steps / 10))")
+        try require((0...1).contains(minimumLearningRateRatio), "minimumLearningRateRatio", minimumLearningRateRatio, "must be in [0, 1], such as 0.1")
+        try require(weightDecay >= 0 && weightDecay.isFinite, "weightDecay", weightDecay, "must be ≥ 0, such as 0 or 0.1")
+        try require((0..<1).contains(beta1), "beta1", beta1, "must be in [0, 1), such as 0.9")
+        try require((0..<1).contains(beta2), "beta2", beta2, "must be in [0, 1), such as 0.95")
+        try require(epochs >= 0, "epochs", epochs, "must be ≥ 0 (0: train for `steps` updates), such as 3")
+        try require(maximumGradientNorm >= 0 && maximumGradientNorm.isFinite, "maximumGradientNorm", maximumGradientNorm, "must be ≥ 0 (0 turns clipping off), such as 1")
+        try require(validationFraction >= 0 && validationFraction < 1, "validationFraction", validationFraction, "must be in [0, 1), such as 0.05; use 0 to skip validation")
+        try require(evaluationInterval >= 1, "evaluationInterval", evaluationInterval, "must be at least 1, such as 50")
+        try require(validationBatchSize >= 1, "validationBatchSize", validationBatchSize, "must be at least 1, such as 64")
+        try require(ptxCoefficient >= 0 && ptxCoefficient.isFinite, "ptxCoefficient", ptxCoefficient, "must be ≥ 0 (0 = no pretraining mix), such as 1")
+        try require(ptxBatchSize >= 1, "ptxBatchSize", ptxBatchSize, "must be at least 1, such as 8")
     }
 }

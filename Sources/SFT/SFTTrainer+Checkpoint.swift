@@ -36,10 +36,10 @@ extension SFTTrainer: CheckpointedTrainer {
         return [
             .state(state, check: { state, checkpoint in
                 guard state.config == self.config else {
-                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written with a different SFT configuration; resume with the run's own config.json")
+                    throw TrainingError.checkpointMismatch(path: checkpoint.path, difference: "was written with a different SFT configuration", fix: "resume with the run's own config.json")
                 }
                 guard state.order.allSatisfy({ self.trainingExamples.indices.contains($0) }) else {
-                    throw TrainingError.invalidInput("the checkpoint \(checkpoint.path) was written for a different training set (\(state.order.count) examples per epoch, this trainer has \(self.trainingExamples.count)); resume with the same --train file")
+                    throw TrainingError.checkpointMismatch(path: checkpoint.path, difference: "was written for a different training set (\(state.order.count) examples per epoch, this trainer has \(self.trainingExamples.count))", fix: "resume with the same --train file")
                 }
             }, restore: { state in
                 // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).

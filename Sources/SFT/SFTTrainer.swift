@@ -92,22 +92,25 @@ public final class SFTTrainer {
     ///   - pretraining: Blocks of pretraining text for the mix; required when `config.ptxCoefficient` > 0.
     ///   - communicator: The ranks of a data-parallel job (default: this process alone). Every rank must pass the
     ///     same configuration and data.
-    /// - Throws: `ConfigError` for a bad configuration or a mix without pretraining blocks,
-    ///   `TrainingError.emptyData` for no training examples, `TrainingError.invalidInput` for an example longer
+    /// - Throws: `ConfigurationError` for a bad configuration or a mix without pretraining blocks,
+    ///   `TrainingError.emptyData` for no training examples, `ConfigurationError.tooLong` for an example longer
     ///   than the model's context.
     public init(model: GPT, config: SFTConfig, padToken: Int32, training: [SFTExample],
                 validation: [SFTExample]? = nil, pretraining: PretrainingBlocks? = nil,
                 communicator: any Communicator = SingleProcessCommunicator()) throws {
         try config.validate()
         if config.ptxCoefficient > 0 && pretraining == nil {
-            throw ConfigError(field: "ptxCoefficient", value: "\(config.ptxCoefficient)",
-                              requirement: "the pretraining mix needs pretraining text; pass `pretraining:` blocks (rlft sft: --ptx-data FILE) or set ptxCoefficient to 0")
+            throw ConfigurationError.invalidValue(field: "ptxCoefficient", value: "\(config.ptxCoefficient)",
+                                                  requirement: "the pretraining mix needs pretraining text; pass `pretraining:` blocks (rlft sft: --ptx-data FILE) or set ptxCoefficient to 0")
         }
         self.pretraining = config.ptxCoefficient > 0 ? pretraining : nil
         guard !training.isEmpty else { throw TrainingError.emptyData(what: "the SFT training set") }
         let context = model.config.contextLength
-        if let index = (training + (validation ?? [])).firstIndex(where: { $0.promptTokens.count + $0.completionTokens.count > context }) {
-            throw TrainingError.invalidInput("SFT example \(index + 1) is longer than the model's context of \(context) tokens; encode the data with SFTExample.encode(_:tokenizer:contextLength:) using the model's context length")
+        let examples = training + (validation ?? [])
+        if let index = examples.firstIndex(where: { $0.promptTokens.count + $0.completionTokens.count > context }) {
+            let length = examples[index].promptTokens.count + examples[index].completionTokens.count
+            throw ConfigurationError.tooLong(what: "SFT example \(index + 1)", length: length, limit: context,
+                                                fix: "encode the data with SFTExample.encode(_:tokenizer:contextLength:) using the model's context length")
         }
         self.model = model
         self.config = config

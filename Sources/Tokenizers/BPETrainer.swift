@@ -33,26 +33,26 @@ public struct BPETrainer: Sendable {
             self.minimumPairFrequency = minimumPairFrequency
         }
 
-        /// Throws `TokenizerError.invalidConfiguration` naming the bad field and the fix.
+        /// Throws `TokenizerError.invalid` naming the bad field, its value and the fix.
         public func validate() throws {
             let minimum = 256 + specialTokens.count
             if vocabularySize < minimum || vocabularySize > BPETokenizer.maximumID {
-                throw TokenizerError.invalidConfiguration(
+                throw TokenizerError.invalid(.invalidValue(
                     field: "vocabularySize", value: String(vocabularySize),
-                    reason: "it must be at least 256 byte tokens + \(specialTokens.count) special tokens = \(minimum), "
-                        + "and at most \(BPETokenizer.maximumID)")
+                    requirement: "it must be at least 256 byte tokens + \(specialTokens.count) special tokens = \(minimum), "
+                        + "and at most \(BPETokenizer.maximumID)"))
             }
             if minimumPairFrequency < 1 {
-                throw TokenizerError.invalidConfiguration(
-                    field: "minimumPairFrequency", value: String(minimumPairFrequency), reason: "use 1 or more")
+                throw TokenizerError.invalid(.invalidValue(
+                    field: "minimumPairFrequency", value: String(minimumPairFrequency), requirement: "it must be 1 or more"))
             }
             if let empty = specialTokens.firstIndex(where: \.isEmpty) {
-                throw TokenizerError.invalidConfiguration(
-                    field: "specialTokens[\(empty)]", value: "\"\"", reason: "special tokens need at least one character")
+                throw TokenizerError.invalid(.invalidValue(
+                    field: "specialTokens[\(empty)]", value: "\"\"", requirement: "special tokens need at least one character"))
             }
             if Set(specialTokens).count != specialTokens.count {
-                throw TokenizerError.invalidConfiguration(
-                    field: "specialTokens", value: "\(specialTokens)", reason: "list each special token once")
+                throw TokenizerError.invalid(.invalidValue(
+                    field: "specialTokens", value: "\(specialTokens)", requirement: "it must list each special token once"))
             }
         }
     }
@@ -87,7 +87,7 @@ public struct BPETrainer: Sendable {
     /// - Returns: A tokenizer with `configuration.vocabularySize` tokens (fewer if the corpus runs
     ///   out of pairs seen `minimumPairFrequency` times): ids 0...255 are the bytes, then one token
     ///   per merge, then the special tokens.
-    /// - Throws: `TokenizerError.invalidConfiguration` for bad settings.
+    /// - Throws: `TokenizerError.invalid` for bad settings.
     public func train(on texts: [String]) throws -> BPETokenizer {
         try configuration.validate()
         var specials = SpecialTokenTable()

@@ -1,5 +1,7 @@
-// Errors raised by tokenizers at their input boundary: files, token ids, text, configuration.
+// Errors raised by tokenizers at their input boundary: files, token ids, text, configuration (the last in the package's
+// one bad-input vocabulary, Validation's ConfigurationError).
 import Foundation
+import Validation
 
 /// What went wrong while loading, saving, training or running a tokenizer.
 ///
@@ -23,8 +25,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case unencodable(text: String)
     /// A special token cannot be added (empty text, or a clash).
     case invalidSpecialToken(token: String, reason: String)
-    /// A trainer setting is out of range.
-    case invalidConfiguration(field: String, value: String, reason: String)
+    /// A trainer setting is out of range (``ConfigurationError/invalidValue(field:value:requirement:)``).
+    case invalid(ConfigurationError)
     /// Reading or writing a file failed at the file-system level, or a text file is not UTF-8.
     case ioFailure(path: String, reason: String)
 
@@ -46,8 +48,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
                 + "a byte-level vocabulary must contain all 256 single-byte tokens (retrain it, or load complete files)"
         case .invalidSpecialToken(let token, let reason):
             return "cannot add special token \(quoted(token)): \(reason)"
-        case .invalidConfiguration(let field, let value, let reason):
-            return "\(field) = \(value) is invalid: \(reason)"
+        case .invalid(let error):
+            return error.description
         case .ioFailure(let path, let reason):
             return "cannot access \(path): \(reason)"
         }

@@ -52,10 +52,10 @@ public enum CheckpointFolder {
 
     /// The newest complete checkpoint in `directory`, for resuming a run.
     ///
-    /// - Throws: `TrainingError.invalidInput` when there is none.
+    /// - Throws: `TrainingError.noCheckpoint` when there is none.
     public static func requireLatest(in directory: URL) throws -> URL {
         guard let latest = latest(in: directory) else {
-            throw TrainingError.invalidInput("no complete checkpoint (step-NNNNNN) in \(directory.path); start the run again without resuming")
+            throw TrainingError.noCheckpoint(directory: directory.path)
         }
         return latest
     }
@@ -146,13 +146,13 @@ public enum CheckpointFolder {
 
     /// Reads `state.json` of a checkpoint folder.
     ///
-    /// - Throws: `TrainingError.invalidInput` naming the file when it is missing or does not decode.
+    /// - Throws: `TrainingError.unreadableCheckpoint` naming the file when it is missing or does not decode.
     public static func readState<State: Decodable>(_ type: State.Type, from folder: URL) throws -> State {
         let url = folder.appendingPathComponent("state.json")
         do {
             return try JSONDecoder().decode(State.self, from: Data(contentsOf: url))
         } catch {
-            throw TrainingError.invalidInput("the checkpoint state \(url.path) cannot be read (\(error)); resume from an older checkpoint or start the run again")
+            throw TrainingError.unreadableCheckpoint(path: url.path, reason: "\(error)")
         }
     }
 

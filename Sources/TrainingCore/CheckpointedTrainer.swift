@@ -106,8 +106,8 @@ extension CheckpointedTrainer {
     ///
     /// Create the trainer as for the original run (same model architecture, configuration and data), then call
     /// this before training. Every file is read and checked before anything changes.
-    /// - Throws: `TrainingError.invalidInput` when the checkpoint is of another run (configuration, data) or its
-    ///   state is unreadable; `CheckpointError` when a file is missing or a tensor file does not match the model.
+    /// - Throws: `TrainingError.checkpointMismatch` when the checkpoint is of another run (configuration, data),
+    ///   `.unreadableCheckpoint` when its state is unreadable; `CheckpointError` when a file is missing or a tensor file does not match the model.
     public func loadCheckpoint(from checkpoint: URL) throws {
         let apply = try checkpointParts.map { try $0.read(checkpoint) }
         for step in apply { try step() }
@@ -116,7 +116,7 @@ extension CheckpointedTrainer {
     /// Restores the newest checkpoint in `directory` (see ``loadCheckpoint(from:)``).
     ///
     /// - Returns: the step the run continues from.
-    /// - Throws: `TrainingError.invalidInput` when there is no complete checkpoint, and whatever
+    /// - Throws: `TrainingError.noCheckpoint` when there is no complete checkpoint, and whatever
     ///   ``loadCheckpoint(from:)`` throws.
     @discardableResult
     public func resume(from directory: URL) throws -> Int {

@@ -5,7 +5,7 @@ import Foundation
 /// A configuration field with a fixed set of named options (a loss, a schedule, a scaling).
 ///
 /// Conforming enums are `String`-backed: the raw values are the spellings of JSON configuration files and of
-/// `--key value` options. Decoding a spelling that names no case throws a ``ConfigError`` that names the field
+/// `--key value` options. Decoding a spelling that names no case throws a `ConfigurationError` that names the field
 /// (the last key of the decoding path), shows the value and lists every allowed spelling, the message `validate()`
 /// gives for any other bad field:
 ///
@@ -21,15 +21,16 @@ extension ConfigurationChoice {
 
     /// The case spelled `text`.
     ///
-    /// - Throws: ``ConfigError`` naming `field`, the value and the allowed spellings when no case is spelled so.
-    public init(spelling text: String, field: String) throws(ConfigError) {
+    /// - Throws: ``ConfigurationError/invalidValue(field:value:requirement:)`` naming `field`, the value and the
+    ///   allowed spellings when no case is spelled so.
+    public init(spelling text: String, field: String) throws(ConfigurationError) {
         guard let value = Self(rawValue: text) else {
-            throw ConfigError(field: field, value: text, requirement: "it must be one of \(Self.allowedSpellings)")
+            throw .invalidValue(field: field, value: text, requirement: "it must be one of \(Self.allowedSpellings)")
         }
         self = value
     }
 
-    /// Decodes the raw spelling; a spelling that names no case throws a ``ConfigError`` naming the field.
+    /// Decodes the raw spelling; a spelling that names no case throws a `ConfigurationError` naming the field.
     public init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         try self.init(spelling: text, field: decoder.codingPath.last?.stringValue ?? String(describing: Self.self))

@@ -1,7 +1,28 @@
-// PPO's clipped surrogate policy loss (Schulman et al. 2017, arXiv 1707.06347, eq. 7) and the clipped value loss
-// of lm-human-preferences and TRL, with their diagnostics.
-// Shapes: [B, T] per-token quantities and a response mask of the same shape.
+// PPO's clipped surrogate (Schulman et al. 2017, arXiv 1707.06347, eq. 7), the one implementation PPO, RLOO and GRPO
+// share, its masked-mean policy loss, and the clipped value loss of lm-human-preferences and TRL, with their
+// diagnostics. Shapes: [B, T] per-token quantities and a response mask of the same shape.
 import TensorCore
+
+/// The clipped surrogate of every element as a loss, `max(−A·ρ, −A·clip(ρ, 1−ε_low, 1+ε_high))`
+/// (= `−min(ρA, clip(ρ)A)`, arXiv 1707.06347 eq. 7), and where the clipped term was the larger one.
+///
+/// PPO reads it per token, GRPO per token with asymmetric ranges (DAPO's ε_high), RLOO per sequence.
+///
+/// - Parameters:
+///   - ratio: the probability ratio ρ = π/π_old, with gradient, any shape.
+///   - advantages: A, the shape of `ratio`.
+///   - clipLow: ε (the ratio is clipped below at 1 − ε).
+///   - clipHigh: ε_high (the ratio is clipped above at 1 + ε_high).
+/// - Returns: the per-element loss and a 0/1 tensor that is 1 where the clipped term was larger.
+public func clippedSurrogate(ratio: Variable, advantages: Tensor, clipLow: Float, clipHigh: Float)
+    -> (loss: Variable, clipped: Tensor) {
+    precondition(ratio.shape == advantages.shape, "clippedSurrogate: ratio \(ratio.shape) and advantages \(advantages.shape) differ")
+    let negativeAdvantages = Variable(-advantages)
+    let unclipped = ratio * negativeAdvantages
+    let clipped = ratio.clamped(min: 1 - clipLow, max: 1 + clipHigh) * negativeAdvantages
+    let clippedMore = Tensor.binary(clipped.value, unclipped.value) { $0 > $1 ? 1 : 0 }
+    return (Variable.maximum(unclipped, clipped), clippedMore)
+}
 
 /// The result of the clipped policy loss: the differentiable loss plus diagnostics.
 public struct PolicyLossResult {
@@ -30,13 +51,9 @@ public func clippedPolicyLoss(
                  && mask.shape == logProbabilities.shape, "clippedPolicyLoss: shapes differ")
     let logRatio = logProbabilities - Variable(oldLogProbabilities)
     let ratio = logRatio.exp()
-    let negativeAdvantages = Variable(-advantages)
-    let unclipped = ratio * negativeAdvantages
-    let clipped = ratio.clamped(min: 1 - clipRange, max: 1 + clipRange) * negativeAdvantages
-    let perToken = Variable.maximum(unclipped, clipped)
+    let (perToken, clippedMore) = clippedSurrogate(ratio: ratio, advantages: advantages, clipLow: clipRange, clipHigh: clipRange)
     let tokens = Float(Swift.max(mask.sum(), 1))
     let loss = (perToken * Variable(mask)).sum() * (1 / tokens)
-    let clippedMore = Tensor.binary(clipped.value, unclipped.value) { $0 > $1 ? 1 : 0 }
     let squaredLogRatio = logRatio.value * logRatio.value
     return PolicyLossResult(
         loss: loss,

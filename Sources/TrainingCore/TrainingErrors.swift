@@ -1,29 +1,8 @@
-// Errors shared by every trainer: bad configuration values and training that went wrong.
+// Errors of training runs that went wrong (a NaN loss, empty data, a checkpoint of another run). Bad configuration
+// values and inputs that do not fit are the one vocabulary of Validation's `ConfigurationError`, re-exported here so
+// that every trainer reports them alike.
+@_exported import Validation
 import Foundation
-
-/// A configuration field holds a value that cannot work.
-public struct ConfigError: Error, Equatable, CustomStringConvertible {
-    /// The field's name as it appears in configuration files.
-    public let field: String
-    /// The offending value, as text.
-    public let value: String
-    /// What is allowed, and how to fix it.
-    public let requirement: String
-
-    public init(field: String, value: String, requirement: String) {
-        self.field = field
-        self.value = value
-        self.requirement = requirement
-    }
-
-    public var description: String { "`\(field)` is \(value), but \(requirement)" }
-}
-
-/// Checks `condition` and throws a `ConfigError` built from the field, its value and the requirement.
-@inlinable
-public func require(_ condition: Bool, _ field: String, _ value: Any, _ requirement: String) throws {
-    if !condition { throw ConfigError(field: field, value: "\(value)", requirement: requirement) }
-}
 
 /// A training run cannot continue.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
@@ -31,8 +10,13 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case nonFinite(quantity: String, step: Int)
     /// A dataset or batch has nothing in it.
     case emptyData(what: String)
-    /// An input does not fit (e.g. a prompt longer than the context).
-    case invalidInput(String)
+    /// A directory holds no complete checkpoint to resume from.
+    case noCheckpoint(directory: String)
+    /// A checkpoint's state file is missing or does not decode.
+    case unreadableCheckpoint(path: String, reason: String)
+    /// A checkpoint was written by another run: `difference` says how it differs from this trainer, `fix` how to
+    /// resume.
+    case checkpointMismatch(path: String, difference: String, fix: String)
 
     public var description: String {
         switch self {
@@ -40,8 +24,12 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "\(quantity) became NaN or infinite at step \(step); the last good checkpoint is kept. Lower the learning rate, enable gradient clipping, or check the reward function for NaN outputs"
         case .emptyData(let what):
             return "\(what) is empty; provide at least one example"
-        case .invalidInput(let message):
-            return message
+        case .noCheckpoint(let directory):
+            return "no complete checkpoint (step-NNNNNN) in \(directory); start the run again without resuming"
+        case .unreadableCheckpoint(let path, let reason):
+            return "the checkpoint state \(path) cannot be read (\(reason)); resume from an older checkpoint or start the run again"
+        case .checkpointMismatch(let path, let difference, let fix):
+            return "the checkpoint \(path) \(difference); \(fix)"
         }
     }
 }

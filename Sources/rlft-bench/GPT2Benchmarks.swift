@@ -81,7 +81,7 @@ enum GPT2Benchmarks {
         let trainer = try PPOTrainer(config: ppo, policy: policy, reference: copiedReference ? base.frozenCopy() : base,
                                      critic: .sharedHead(for: policy),
                                      reward: .rewardModel(rewardModel), tokenizer: nil,
-                                     tokens: PPOTokenConventions(padToken: 0, stopTokens: []))
+                                     tokens: TokenConventions(padToken: 0, stopTokens: []))
         var totals: [Double] = []
         var last: [String: Double] = [:]
         for _ in 0..<3 {

@@ -60,7 +60,7 @@ enum PPOBenchmark {
             config.maximumGradientNorm = 0
             let trainer = try PPOTrainer(config: config, policy: policy, critic: .separate(critic),
                                          reward: .rewardModel(rewardModel), tokenizer: nil,
-                                         tokens: PPOTokenConventions(padToken: 0, stopTokens: []))
+                                         tokens: TokenConventions(padToken: 0, stopTokens: []))
             var samples: [[String: Double]] = []
             for step in 0..<(steps + warmup) {
                 let prompts = (0..<(16 * 16)).map { _ in Int32.random(in: 1..<Int32(c.vocabulary), using: &rng) }

@@ -28,7 +28,7 @@ struct EvalConfig: DocumentedConfiguration {
         try require(temperature > 0 && temperature.isFinite, "temperature", temperature, "it must be a positive number such as 1")
         try require(maximumNewTokens >= 1, "maximumNewTokens", maximumNewTokens, "it must be at least 1")
         try require(limit >= 0, "limit", limit, "it must be 0 (all) or positive")
-        try require(bootstrapResamples >= 10, "bootstrapResamples", bootstrapResamples, "use at least 10")
+        try require(bootstrapResamples >= 10, "bootstrapResamples", bootstrapResamples, "it must be at least 10")
     }
 }
 

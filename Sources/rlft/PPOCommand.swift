@@ -107,7 +107,7 @@ enum PPOCommand: Command {
         let printer = ProgressPrinter(keys: ["objective/reward", "objective/kl", "objective/kl_coef", "policy/clipfrac", "response/length"])
         printer.line("ppo: \(prompts.count) prompts, \(config.iterations) iterations of \(config.batchSize) episodes, policy \(policy.parameterCount) parameters, run directory \(out.path)")
         let recorder = RolloutRecorder(run: run, printer: printer, method: "ppo", samplesEvery: samplesEvery,
-                                       lastRollout: { trainer.lastRollout })
+                                       lastRollout: { trainer.lastRollout?.rollout })
         do {
             try trainer.train(prompts: prompts, checkpointDirectory: checkpoints, checkpointEvery: checkpointEvery, progress: recorder.handle)
         } catch {
@@ -135,7 +135,7 @@ enum PPOCommand: Command {
     }
 
     /// PAD is `<|pad|>`; responses stop at a newline (when it is one token) and at `<|endoftext|>`.
-    static func tokenConventions(_ tokenizer: any Tokenizer) throws -> PPOTokenConventions {
+    static func tokenConventions(_ tokenizer: any Tokenizer) throws -> TokenConventions {
         guard let pad = tokenizer.id(forSpecialToken: "<|pad|>") else {
             throw UsageError("the policy's tokenizer has no <|pad|> token; add it with addSpecialTokens([\"<|pad|>\"]) before SFT (PPO never pads with EOS)")
         }
@@ -143,10 +143,10 @@ enum PPOCommand: Command {
         let newline = try tokenizer.encode("\n")
         if newline.count == 1 { stops.append(newline[0]) }
         if let eos = tokenizer.id(forSpecialToken: "<|endoftext|>") { stops.append(eos) }
-        return PPOTokenConventions(padToken: pad, stopTokens: stops)
+        return TokenConventions(padToken: pad, stopTokens: stops)
     }
 
-    static func loadReward(_ arguments: CommandLineArguments, policyTokenizer: any Tokenizer) throws -> (PPOReward, RewardModel?) {
+    static func loadReward(_ arguments: CommandLineArguments, policyTokenizer: any Tokenizer) throws -> (RolloutReward, RewardModel?) {
         switch (arguments.options["reward-model"], arguments.options["reward"]) {
         case (nil, "gold"?):
             let gold = ClosureReward { prompts, completions in

@@ -12,14 +12,14 @@ final class RolloutRecorder {
     let printer: ProgressPrinter
     let method: String
     let samplesEvery: Int
-    let lastRollout: () -> PPORollout?
+    let lastRollout: () -> Rollout?
     private(set) var failure: Error?
 
     /// - Parameters:
     ///   - method: the `method` of the samples written to `samples.jsonl`.
     ///   - samplesEvery: iterations between the rollouts written to `samples.jsonl` (the last one is always written).
     ///   - lastRollout: the trainer's most recent rollout.
-    init(run: RunDirectory, printer: ProgressPrinter, method: String, samplesEvery: Int, lastRollout: @escaping () -> PPORollout?) {
+    init(run: RunDirectory, printer: ProgressPrinter, method: String, samplesEvery: Int, lastRollout: @escaping () -> Rollout?) {
         (self.run, self.printer, self.method, self.samplesEvery, self.lastRollout) = (run, printer, method, samplesEvery, lastRollout)
     }
 

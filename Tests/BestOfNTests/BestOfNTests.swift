@@ -31,7 +31,7 @@ final class BestOfNTests: XCTestCase {
         }
         config = BestOfNConfig()
         config.temperature = 0
-        XCTAssertThrowsError(try config.validate()) { XCTAssertEqual(($0 as? ConfigError)?.field, "temperature") }
+        XCTAssertThrowsError(try config.validate()) { XCTAssertEqual(($0 as? ConfigurationError)?.field, "temperature") }
     }
 
     /// With any reward function (here a rule: shorter is better), the selected completions improve with n.

@@ -3,7 +3,7 @@
 import CriticFreeRL
 import Foundation
 import LanguageModels
-import PPO
+import Rollouts
 import TensorCore
 import TestSupport
 import TrainingCore

@@ -3,7 +3,7 @@
 import CriticFreeRL
 import Foundation
 import LanguageModels
-import PPO
+import Rollouts
 import TensorCore
 import TrainingCore
 import XCTest
@@ -107,7 +107,7 @@ final class CriticFreeTrainerTests: XCTestCase {
         rloo.generations = 1
         XCTAssertThrowsError(try CriticFreeTrainer(algorithm: .rloo(rloo), policy: makeTinyPolicy(), reward: .function(letterReward),
                                                    tokenizer: byteTokenizer, tokens: .instructionTask)) {
-            XCTAssertEqual(($0 as? ConfigError)?.field, "generations")
+            XCTAssertEqual(($0 as? ConfigurationError)?.field, "generations")
         }
     }
 }

@@ -74,7 +74,7 @@ final class MetricTests: XCTestCase {
         XCTAssertEqual(try multipleChoiceAccuracy(predictions: [0, 2, 1], answers: [0, 1, 1]), 2.0 / 3, accuracy: 1e-12)
         XCTAssertEqual(try multipleChoiceAccuracy(choiceScores: [[0.1, 0.9], [0.5, 0.5], [0.7, 0.2]], answers: [1, 0, 1]), 0.5)
         XCTAssertThrowsError(try multipleChoiceAccuracy(choiceScores: [[0.1, 0.9]], answers: [2])) {
-            XCTAssertTrue("\($0)".contains("`answers[0]` (2) must index one of the question's 2 choices"))
+            XCTAssertTrue("\($0)".contains("`answers[0]` is 2, but must index one of the question's 2 choices"))
         }
     }
 

@@ -17,17 +17,17 @@ final class GPTTests: XCTestCase {
     func testConfigValidationMessages() {
         var bad = tinyConfig
         bad.headCount = 3
-        assertThrows(LanguageModelError.invalidConfiguration(field: "headCount", value: "3", fix: "it must divide embeddingSize (16); choose one of 2, 4, 8, 16"),
-                     "invalid configuration: headCount = 3; it must divide embeddingSize (16); choose one of 2, 4, 8, 16") {
+        assertThrows(LanguageModelError.invalid(.invalidValue(field: "headCount", value: "3", requirement: "it must divide embeddingSize (16); choose one of 2, 4, 8, 16")),
+                     "`headCount` is 3, but it must divide embeddingSize (16); choose one of 2, 4, 8, 16") {
             try bad.validate()
         }
         bad = tinyConfig
         bad.dropout = 1
-        assertThrows(LanguageModelError.invalidConfiguration(field: "dropout", value: "1.0", fix: "use a probability in [0, 1)")) { try bad.validate() }
+        assertThrows(LanguageModelError.invalid(.invalidValue(field: "dropout", value: "1.0", requirement: "it must be a probability in [0, 1), such as 0.1"))) { try bad.validate() }
         bad = tinyConfig
         bad.layerCount = 0
         var rng = SeededGenerator(seed: 0)
-        assertThrows(LanguageModelError.invalidConfiguration(field: "layerCount", value: "0", fix: "use at least 1 layer")) {
+        assertThrows(LanguageModelError.invalid(.invalidValue(field: "layerCount", value: "0", requirement: "it must be at least 1 layer"))) {
             _ = try GPT(config: bad, using: &rng)
         }
     }
@@ -195,7 +195,7 @@ final class GPTTests: XCTestCase {
             _ = try model.generate(prompts: TokenBatch(leftPadding: [[Int32](repeating: 1, count: 30)], padToken: 0),
                                    options: GenerationOptions(maximumNewTokens: 8), using: &rng)
         }
-        assertThrows(LanguageModelError.invalidOption(name: "temperature", value: "0.0", fix: "use a positive temperature such as 1.0; for greedy decoding set greedy = true")) {
+        assertThrows(LanguageModelError.invalid(.invalidValue(field: "temperature", value: "0.0", requirement: "it must be positive, such as 1.0; for greedy decoding set greedy = true"))) {
             _ = try model.generate(prompts: TokenBatch(leftPadding: [[1]], padToken: 0),
                                    options: GenerationOptions(temperature: 0), using: &rng)
         }

@@ -51,7 +51,7 @@ func smallConfig() -> PPOConfig {
 
 /// A trainer on a tiny policy whose responses stop at "\n" or EOS.
 func makeTrainer(config: PPOConfig = smallConfig(), policySeed: UInt64 = 1, scale: Float = 4, critic: PPOCritic? = nil,
-                 reward: PPOReward = .function(letterReward), pretraining: PretrainingBlocks? = nil) throws -> PPOTrainer {
+                 reward: RolloutReward = .function(letterReward), pretraining: PretrainingBlocks? = nil) throws -> PPOTrainer {
     try PPOTrainer(config: config, policy: makeTinyPolicy(seed: policySeed, scale: scale), critic: critic, reward: reward,
                    tokenizer: byteTokenizer, tokens: .instructionTask, pretraining: pretraining)
 }

@@ -28,7 +28,7 @@ final class PPOInvariantTests: XCTestCase {
         var config = smallConfig()
         config.maximumNewTokens = 12
         let trainer = try PPOTrainer(config: config, policy: makeTinyPolicy(scale: 4), reward: .function(letterReward),
-                                     tokenizer: byteTokenizer, tokens: PPOTokenConventions(padToken: 257, stopTokens: Array(97...122) + [256]))
+                                     tokenizer: byteTokenizer, tokens: TokenConventions(padToken: 257, stopTokens: Array(97...122) + [256]))
         let (rollout, advantages) = try collected(trainer)
         XCTAssertGreaterThan(Set(rollout.responses.realLengths).count, 1, "responses of different lengths exercise the padding")
         let result = try loss(trainer, rollout, advantages)
@@ -60,7 +60,7 @@ final class PPOInvariantTests: XCTestCase {
     func testExtraPaddingDoesNotChangeTheLoss() throws {
         let trainer = try makeTrainer()
         let (rollout, advantages) = try collected(trainer)
-        let pad = PPOTokenConventions.instructionTask.padToken
+        let pad = TokenConventions.instructionTask.padToken
         // Two more pad columns left of every prompt and three more right of every response.
         let prompts = padded(rollout.prompts, left: 2, right: 0, pad: pad)
         let responses = padded(rollout.responses, left: 0, right: 3, pad: pad)

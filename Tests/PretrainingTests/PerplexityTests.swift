@@ -44,7 +44,7 @@ final class PerplexityTests: XCTestCase {
             XCTAssertEqual(r.perplexity, exp(r.meanNegativeLogLikelihood), accuracy: 1e-9)
         }
         XCTAssertThrowsError(try model.perplexity(of: ids, stride: 8)) { error in
-            XCTAssertTrue("\(error)".contains("use a stride in 1...7"), "\(error)")
+            XCTAssertEqual("\(error)", "`stride` is 8, but it must be in 1...7 (below the context length 8)")
         }
         XCTAssertThrowsError(try model.perplexity(of: [3]))
     }

@@ -24,7 +24,7 @@ final class PretrainingConfigTests: XCTestCase {
         XCTAssertEqual(try c.tokenizerChoice(), .directory("Vocabularies/GPT2"))
         c.tokenizer = "bpe:lots"
         XCTAssertThrowsError(try c.validate()) { error in
-            XCTAssertEqual((error as? ConfigError)?.field, "tokenizer")
+            XCTAssertEqual((error as? ConfigurationError)?.field, "tokenizer")
             XCTAssertTrue("\(error)".contains("bpe:N needs a whole number N ≥ 258"), "\(error)")
         }
     }

@@ -131,13 +131,13 @@ final class QuarkTrainerTests: XCTestCase {
         var config = QuarkConfig()
         config.quantileCount = 1
         XCTAssertThrowsError(try config.validate()) { error in
-            XCTAssertEqual((error as? ConfigError)?.field, "quantileCount")
+            XCTAssertEqual((error as? ConfigurationError)?.field, "quantileCount")
         }
         var rng = SeededGenerator(seed: 1)
         let base = try GPT(config: GPTConfig(layerCount: 1, headCount: 1, embeddingSize: 8, contextLength: 8, vocabularySize: 8), using: &rng)
         XCTAssertThrowsError(try QuarkTrainer(config: QuarkConfig(), base: base, reward: .tokens(QuarkTrainerTests.reward),
                                               prompts: [[1]], tokenizer: nil, padToken: 0, stopTokens: [])) { error in
-            XCTAssertEqual((error as? ConfigError)?.field, "maximumNewTokens", "12 new tokens do not fit a context of 8")
+            XCTAssertEqual((error as? ConfigurationError)?.field, "maximumNewTokens", "12 new tokens do not fit a context of 8")
         }
     }
 }

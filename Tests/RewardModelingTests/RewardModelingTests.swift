@@ -143,7 +143,7 @@ final class RewardModelingTests: XCTestCase {
         }
         config = RewardModelConfig()
         config.centeringCoefficient = -1
-        XCTAssertThrowsError(try config.validate()) { XCTAssertEqual(($0 as? ConfigError)?.field, "centeringCoefficient") }
+        XCTAssertThrowsError(try config.validate()) { XCTAssertEqual(($0 as? ConfigurationError)?.field, "centeringCoefficient") }
         XCTAssertThrowsError(try RewardModelTrainer(model: makeRewardModel(), config: RewardModelConfig(), padToken: pad, training: [])) {
             XCTAssertEqual($0 as? TrainingError, .emptyData(what: "the reward-model training comparisons"))
         }

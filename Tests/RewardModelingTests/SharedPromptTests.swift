@@ -73,7 +73,7 @@ final class SharedPromptTests: XCTestCase {
     func testRewardsAtPaddingAreRefused() {
         let batch = ComparisonBatch(groups: [groups[1]], padToken: pad)
         XCTAssertThrowsError(try makeRewardModel().rewards(batch.inputs, at: [2])) { error in
-            guard case .invalidOption? = error as? LanguageModelError else { return XCTFail("\(error)") }
+            guard case .invalid(.invalidValue)? = error as? LanguageModelError else { return XCTFail("\(error)") }
         }
     }
 

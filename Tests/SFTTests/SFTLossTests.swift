@@ -127,18 +127,17 @@ final class SFTLossTests: XCTestCase {
         XCTAssertNoThrow(try config.validate())
         config.steps = 0
         XCTAssertThrowsError(try config.validate()) { error in
-            XCTAssertEqual(error as? ConfigError, ConfigError(field: "steps", value: "0", requirement: "must be at least 1, such as 300"))
+            XCTAssertEqual(error as? ConfigurationError, ConfigurationError.invalidValue(field: "steps", value: "0", requirement: "must be at least 1, such as 300"))
             XCTAssertEqual("\(error)", "`steps` is 0, but must be at least 1, such as 300")
         }
         config = SFTConfig()
         config.warmupSteps = 400
         XCTAssertThrowsError(try config.validate()) { error in
-            XCTAssertEqual((error as? ConfigError)?.field, "warmupSteps")
-            XCTAssertEqual((error as? ConfigError)?.requirement, "must be in 0...steps (300), such as 10")
+            XCTAssertEqual(error as? ConfigurationError, .invalidValue(field: "warmupSteps", value: "400", requirement: "must be in 0...steps (300), such as 10"))
         }
         config = SFTConfig()
         config.learningRate = -1
-        XCTAssertThrowsError(try config.validate()) { XCTAssertEqual(($0 as? ConfigError)?.field, "learningRate") }
+        XCTAssertThrowsError(try config.validate()) { XCTAssertEqual(($0 as? ConfigurationError)?.field, "learningRate") }
     }
 
     func testTrainerRejectsEmptyDataAndOverlongExamples() throws {

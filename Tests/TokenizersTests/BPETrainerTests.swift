@@ -116,16 +116,16 @@ final class BPETrainerTests: XCTestCase {
         assertThrows(.ioFailure(path: file.path, reason: "the file is not valid UTF-8; convert it first (e.g. iconv -t UTF-8)"),
                      containing: "not valid UTF-8") { try BPETrainer().train(contentsOf: file) }
 
-        assertThrows(.invalidConfiguration(field: "vocabularySize", value: "200",
-                                           reason: "it must be at least 256 byte tokens + 1 special tokens = 257, and at most 16777216"),
-                     containing: "vocabularySize = 200 is invalid") {
+        assertThrows(.invalid(.invalidValue(field: "vocabularySize", value: "200",
+                                            requirement: "it must be at least 256 byte tokens + 1 special tokens = 257, and at most 16777216")),
+                     containing: "`vocabularySize` is 200, but it must be at least 256 byte tokens + 1 special tokens = 257") {
             try BPETrainer(configuration: .init(vocabularySize: 200))
         }
-        assertThrows(.invalidConfiguration(field: "minimumPairFrequency", value: "0", reason: "use 1 or more"),
-                     containing: "use 1 or more") {
+        assertThrows(.invalid(.invalidValue(field: "minimumPairFrequency", value: "0", requirement: "it must be 1 or more")),
+                     containing: "`minimumPairFrequency` is 0, but it must be 1 or more") {
             try BPETrainer(configuration: .init(minimumPairFrequency: 0))
         }
-        assertThrows(.invalidConfiguration(field: "specialTokens", value: "[\"<a>\", \"<a>\"]", reason: "list each special token once"),
+        assertThrows(.invalid(.invalidValue(field: "specialTokens", value: "[\"<a>\", \"<a>\"]", requirement: "it must list each special token once")),
                      containing: "once") {
             try BPETrainer(configuration: .init(specialTokens: ["<a>", "<a>"]))
         }

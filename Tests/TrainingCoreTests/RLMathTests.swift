@@ -159,6 +159,17 @@ final class RLMathTests: XCTestCase {
         XCTAssertEqual(explainedVariance(values: Tensor(zeros: [1, 4]) + 2.5, returns: r, mask: Tensor(shape: [1, 4], repeating: 1)), 0, accuracy: 1e-12)
     }
 
+    func testClippedSurrogateIsEquationSevenWithAsymmetricRanges() {
+        // −min(ρA, clip(ρ, 0.8, 1.28)·A): A = 1 keeps 0.5 and 1.1 and clips 1.5 to 1.28; A = −1 clips 0.7 to 0.8.
+        let ratio = Variable(Tensor(shape: [4], scalars: [0.5, 1.1, 1.5, 0.7]))
+        let (loss, clipped) = clippedSurrogate(ratio: ratio, advantages: Tensor(shape: [4], scalars: [1, 1, 1, -1]),
+                                               clipLow: 0.2, clipHigh: 0.28)
+        for (found, expected) in zip(loss.value.scalars, [-0.5, -1.1, -1.28, 0.8] as [Float]) {
+            XCTAssertEqual(found, expected, accuracy: 1e-6)
+        }
+        XCTAssertEqual(clipped.scalars, [0, 0, 1, 1])
+    }
+
     func testConfigErrorMessage() {
         XCTAssertThrowsError(try require(6 % 4 == 0, "miniBatchSize", 6, "it must divide batchSize (16); choose a divisor such as 4 or 8")) { error in
             XCTAssertEqual("\(error)", "`miniBatchSize` is 6, but it must divide batchSize (16); choose a divisor such as 4 or 8")

@@ -52,7 +52,7 @@ public enum LearningRateSchedule: Codable, Equatable, Sendable {
     /// Checks the settings: rates finite and ≥ 0, `warmupSteps` ≥ 0, `totalSteps` ≥ `warmupSteps`, and
     /// `minimumRatio` in [0, 1].
     ///
-    /// - Throws: `OptimizerError.invalidHyperparameter` naming the field, its value and the allowed range.
+    /// - Throws: `OptimizerError.invalid` naming the field, its value and the allowed range.
     public func validate() throws(OptimizerError) {
         switch self {
         case .constant(let rate):

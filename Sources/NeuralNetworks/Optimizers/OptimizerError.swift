@@ -1,14 +1,14 @@
-// Errors raised when an optimizer or a learning-rate schedule is built with bad settings.
+// Errors raised when an optimizer or a learning-rate schedule is built with bad settings (a hyperparameter out of range
+// is the package's one bad-input vocabulary, Validation's ConfigurationError).
 import TensorCore
+import Validation
 
 /// What is wrong with an optimizer's parameters or hyperparameters, or with a learning-rate schedule.
 public enum OptimizerError: Error, Equatable, CustomStringConvertible {
-    /// A hyperparameter is outside its allowed range (or not finite).
-    ///
-    /// - `field`: the argument name, e.g. `learningRate` or `betas.1`.
-    /// - `value`: the value that was passed.
-    /// - `allowed`: the allowed range and a typical value.
-    case invalidHyperparameter(field: String, value: Double, allowed: String)
+    /// A hyperparameter is outside its allowed range (or not finite):
+    /// ``ConfigurationError/invalidValue(field:value:requirement:)``, built by
+    /// ``invalidHyperparameter(field:value:allowed:)``.
+    case invalid(ConfigurationError)
     /// The optimizer was given no parameters.
     case emptyParameterList
     /// Two parameters share a name, so their state could not be saved and restored by name.
@@ -20,8 +20,8 @@ public enum OptimizerError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidHyperparameter(let field, let value, let allowed):
-            return "`\(field)` is \(OptimizerError.format(value)), but it must be \(allowed)"
+        case .invalid(let error):
+            return error.description
         case .emptyParameterList:
             return "the optimizer was given no parameters; pass model.namedParameters() of a model that has parameters"
         case .duplicateParameterName(let name):
@@ -31,6 +31,16 @@ public enum OptimizerError: Error, Equatable, CustomStringConvertible {
         case .nesterovRequiresMomentum(let momentum, let dampening):
             return "Nesterov momentum needs momentum > 0 and dampening = 0, but momentum is \(OptimizerError.format(Double(momentum))) and dampening is \(OptimizerError.format(Double(dampening))); set momentum to e.g. 0.9 and dampening to 0, or turn nesterov off"
         }
+    }
+
+    /// A hyperparameter outside its allowed range.
+    ///
+    /// - Parameters:
+    ///   - field: the argument name, e.g. `learningRate` or `betas.1`.
+    ///   - value: the value that was passed.
+    ///   - allowed: the allowed range and a typical value ("finite and ≥ 0 (e.g. 3e-4)").
+    public static func invalidHyperparameter(field: String, value: Double, allowed: String) -> OptimizerError {
+        .invalid(.invalidValue(field: field, value: format(value), requirement: "it must be \(allowed)"))
     }
 
     /// Integers without a fractional part, other values in their shortest round-trip form.

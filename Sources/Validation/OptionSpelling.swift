@@ -26,16 +26,3 @@ public enum OptionSpelling {
         return String(first) + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }
-
-/// Where notes about deprecated spellings go: nowhere by default (libraries do not print); `rlft` sends them to
-/// standard error. Each note is reported once per process.
-public enum DeprecationNotes {
-    nonisolated(unsafe) public static var handler: (String) -> Void = { _ in }
-    nonisolated(unsafe) private static var reported: Set<String> = []
-
-    /// Reports `note` unless it was reported before.
-    public static func report(_ note: String) {
-        guard reported.insert(note).inserted else { return }
-        handler(note)
-    }
-}

@@ -5,7 +5,7 @@ import TensorCore
 
 extension Tensor {
     /// The rows `indices` of a `[B, …]` tensor, in that order.
-    func rows(_ indices: [Int]) -> Tensor {
+    public func rows(_ indices: [Int]) -> Tensor {
         let width = count / Swift.max(shape[0], 1)
         var out = [Float]()
         out.reserveCapacity(indices.count * width)
@@ -18,7 +18,7 @@ extension Tensor {
 
 extension TokenBatch {
     /// The rows `indices`, in that order.
-    func rows(_ indices: [Int]) -> TokenBatch {
+    public func rows(_ indices: [Int]) -> TokenBatch {
         var ids = [Int32]()
         ids.reserveCapacity(indices.count * length)
         for i in indices { ids += tokens[(i * length)..<((i + 1) * length)] }
@@ -26,7 +26,7 @@ extension TokenBatch {
     }
 
     /// The columns `range`.
-    func columns(_ range: Range<Int>) -> TokenBatch {
+    public func columns(_ range: Range<Int>) -> TokenBatch {
         var ids = [Int32]()
         ids.reserveCapacity(batchSize * range.count)
         for b in 0..<batchSize { ids += tokens[(b * length + range.lowerBound)..<(b * length + range.upperBound)] }
@@ -35,7 +35,7 @@ extension TokenBatch {
 
     /// The columns from the first that holds a real token in any row to the end (at least one column):
     /// the left padding that every row shares.
-    func withoutSharedLeftPadding() -> TokenBatch {
+    public func withoutSharedLeftPadding() -> TokenBatch {
         let first = mask.withUnsafeBufferPointer { m in
             (0..<length).first { t in (0..<batchSize).contains { m[$0 * length + t] != 0 } } ?? Swift.max(length - 1, 0)
         }
@@ -44,7 +44,7 @@ extension TokenBatch {
 
     /// The number of leading columns that hold a real token in some row (at least 1): the width left after
     /// dropping the right padding that every row shares.
-    var widthWithoutSharedRightPadding: Int {
+    public var widthWithoutSharedRightPadding: Int {
         let last = mask.withUnsafeBufferPointer { m in
             (0..<length).last { t in (0..<batchSize).contains { m[$0 * length + t] != 0 } } ?? 0
         }
