@@ -364,10 +364,12 @@ public final class RLPExperiment {
                     if chosen != rejected { differing += 1 }
                     if chosen > rejected { agreeing += 1 }
                 }
-                return (result.reward, ["rlp/kept_fraction": spg.keptFraction, "rlp/below_threshold_fraction": spg.belowThresholdFraction,
-                                        "rlp/unanimous_fraction": spg.unanimousFraction, "rlp/synthetic_pairs": Double(result.syntheticPairCount),
-                                        "rlp/synthetic_pair_accuracy": differing == 0 ? .nan : Double(agreeing) / Double(differing),
-                                        "rlp/synthetic_pair_gold_ties": spg.pairs.isEmpty ? .nan : Double(spg.pairs.count - differing) / Double(spg.pairs.count)])
+                var values = ["rlp/kept_fraction": spg.keptFraction, "rlp/below_threshold_fraction": spg.belowThresholdFraction,
+                              "rlp/unanimous_fraction": spg.unanimousFraction, "rlp/synthetic_pairs": Double(result.syntheticPairCount)]
+                // Only measured values: the stage ledger (JSON) holds no NaN.
+                if differing > 0 { values["rlp/synthetic_pair_accuracy"] = Double(agreeing) / Double(differing) }
+                if !spg.pairs.isEmpty { values["rlp/synthetic_pair_gold_ties"] = Double(spg.pairs.count - differing) / Double(spg.pairs.count) }
+                return (result.reward, values)
             }
             let accuracyAfter = try accuracies(retrained)
             let metrics = statistics.merging(["rlp/accuracy_after": accuracyAfter.policy, "rlp/sft_accuracy_after": accuracyAfter.sft]) { a, _ in a }
