@@ -1,7 +1,7 @@
-// RLP (Lang, Huang and Li 2024) in miniature: a reward model trained on a deliberately small set of comparisons,
-// PPO against it, then the reward model retrained on the PPO policy's own samples — by multi-view learning
+// RLP (Lang, Huang and Li 2024, arXiv 2403.19279) in miniature: a reward model trained on labelled pairs of SFT
+// samples, PPO against it, then the reward model retrained on the PPO policy's own samples — by multi-view learning
 // (RLP-UML) or by synthetic preferences from answer clusters (RLP-SPG) — and PPO again from the SFT model.
-// Prints the table (SFT, best-of-n, PPO, RLP-UML, RLP-SPG; mean ± std over three seeds) and writes report.md.
+// Prints the table (SFT, best-of-n, PPO, RLP-UML, RLP-SPG; mean ± std over five seeds) and writes report.md.
 //
 //   swift run -c release rlp [DIR]          (default DIR: runs/rlp-example)
 import Foundation

@@ -46,7 +46,8 @@ public struct RewardRetrainingResult {
 /// ```
 ///
 /// Metrics (through `progress`): the reward trainer's `reward/…` keys; with UML also `rlp/mutual_information`,
-/// `rlp/symmetrized_kl` and `reward/auxiliary_loss` (= λ·L_M).
+/// `rlp/symmetrized_kl`, `reward/auxiliary_loss` (= λ·L_M) and `rlp/view_prompts` (the unlabelled prompts, two policy
+/// samples each, that the step's multi-view term saw).
 public struct RewardRetrainer {
     public var config: RLPConfig
     /// The reward-model training settings (the same as the first reward model's, typically).
@@ -145,7 +146,7 @@ public struct RewardRetrainer {
                 let terms = try mib.loss(h.slice(axis: 0, 0..<batchSize), h.slice(axis: 0, batchSize..<(2 * batchSize)),
                                          using: &viewRNG)
                 return (terms.loss * weight, ["rlp/mutual_information": terms.mutualInformation,
-                                              "rlp/symmetrized_kl": terms.symmetrizedKL])
+                                              "rlp/symmetrized_kl": terms.symmetrizedKL, "rlp/view_prompts": Double(batchSize)])
             }
         }
         let training = try trainer.train(progress: progress)

@@ -30,8 +30,17 @@ public struct RLPSystemResult: Sendable {
     /// Pairwise accuracy on gold-labelled pairs of PPO-policy samples of the reward model this system optimised
     /// (PPO: the first reward model; RLP rows: the retrained one); nil for SFT and best-of-n.
     public var rewardModelAccuracy: Double?
+    /// The same reward model's pairwise accuracy on gold-labelled pairs of SFT samples (same prompts); nil for SFT
+    /// and best-of-n.
+    public var rewardModelAccuracyOnSFTSamples: Double?
     /// RLP-SPG: the fraction of unlabelled prompts that yielded a synthetic pair.
     public var keptFraction: Double?
+    /// RLP-SPG: the fraction of its synthetic pairs whose chosen response has the higher gold score, over the pairs
+    /// whose gold scores differ (RLP's Table 5 quantity); measured by the experiment, never seen by SPG.
+    public var syntheticPairAccuracy: Double?
+    /// The comparisons the row's reward model trained on (PPO and RLP-UML: the human ones; RLP-SPG: human plus
+    /// synthetic); nil for SFT and best-of-n.
+    public var rewardModelComparisons: Int?
     /// Gold score of each evaluation prompt's completion, in prompt order (for paired differences).
     public var goldScores: [Double] = []
     /// Win credit (1, ½, 0) of each evaluation prompt's completion by the held-out annotators, in prompt order.
@@ -213,9 +222,10 @@ public final class RLPExperiment {
     /// Every stage after SFT for one seed.
     func runSeed(_ seed: UInt64, _ s: Shared) throws -> [RLPSystemResult] {
         let tag = "seed\(seed)"
-        var rng = SeededGenerator(seed: seed &+ 0xA11CE)
-        // The deliberately small human comparison set D.
-        let human = Array(s.task.comparisons.shuffled(using: &rng).prefix(config.comparisonCount))
+        func policy(_ model: GPT) -> TextPolicy { TextPolicy(model: model, tokenizer: s.tokenizer, padToken: s.pad, stopTokens: s.stopTokens) }
+        // The human comparison set D.
+        let human = try stage("\(tag) human comparisons") { try humanComparisons(seed: seed, s, policy: policy(s.sft)) }
+        try run.appendMetrics(step: 0, phase: "\(tag)/rlp", ["rlp/human_comparisons": Double(human.count)])
         var rmConfig = rewardConfig
         rmConfig.seed = seed
         let reward = try modelStage("\(tag) reward model", restartedPhase: "\(tag)/reward", file: "\(tag)/reward",
@@ -255,8 +265,9 @@ public final class RLPExperiment {
                 return policy
             }
         }
-        func policy(_ model: GPT) -> TextPolicy { TextPolicy(model: model, tokenizer: s.tokenizer, padToken: s.pad, stopTokens: s.stopTokens) }
-        func evaluate(_ name: String, _ completions: [String], accuracy: Double? = nil, kept: Double? = nil) throws -> RLPSystemResult {
+        func finite(_ x: Double?) -> Double? { x.flatMap { $0.isFinite ? $0 : nil } }
+        func evaluate(_ name: String, _ completions: [String], accuracy: (sft: Double, policy: Double)? = nil,
+                      spg: (kept: Double, pairAccuracy: Double)? = nil, comparisons: Int? = nil) throws -> RLPSystemResult {
             let prompts = s.evaluationPrompts
             var trainingBootstrap = SeededGenerator(seed: 0), heldOutBootstrap = SeededGenerator(seed: 0)
             let t = try scoreCompletions(prompts: prompts, completions: completions, judge: InstructionTaskJudge(task: s.task, judgeGroup: .training),
@@ -268,10 +279,12 @@ public final class RLPExperiment {
                                      scores: ["seed": Double(seed), "gold": t.goldScores[i], "win_training": t.winCredits[i], "win_held_out": h.winCredits[i]])
             }
             let result = RLPSystemResult(system: name, seed: seed, winRateTraining: t.winRate.estimate, winRateHeldOut: h.winRate.estimate,
-                                         gold: t.gold.estimate, rewardModelAccuracy: accuracy, keptFraction: kept,
-                                         goldScores: t.goldScores, heldOutWinCredits: h.winCredits)
+                                         gold: t.gold.estimate, rewardModelAccuracy: finite(accuracy?.policy),
+                                         rewardModelAccuracyOnSFTSamples: finite(accuracy?.sft), keptFraction: spg?.kept,
+                                         syntheticPairAccuracy: finite(spg?.pairAccuracy), rewardModelComparisons: comparisons, goldScores: t.goldScores, heldOutWinCredits: h.winCredits)
             log(String(format: "%@ %@: win-rate %.3f (training) %.3f (held-out), gold %.3f%@", tag, name, result.winRateTraining,
-                       result.winRateHeldOut, result.gold, accuracy.map { String(format: ", RM accuracy on policy samples %.3f", $0) } ?? ""))
+                       result.winRateHeldOut, result.gold,
+                       accuracy.map { String(format: ", RM accuracy on SFT samples %.3f, on policy samples %.3f", $0.sft, $0.policy) } ?? ""))
             return result
         }
         func sample(_ model: GPT, salt: UInt64) throws -> [String] {
@@ -291,14 +304,19 @@ public final class RLPExperiment {
             let bestOfN = try BestOfNSampler(policy: policy(s.sft), reward: reward, config: bon)
             rows.append(try evaluate("best-of-\(config.samplesPerPrompt)", try bestOfN.sample(prompts: s.evaluationPrompts).best(n: config.samplesPerPrompt)))
         }
-        // P: n samples per unlabelled prompt from the PPO policy; gold-labelled pairs of fresh policy samples.
+        // P: n samples per unlabelled prompt from the PPO policy; gold-labelled pairs of fresh PPO samples and, on the
+        // same prompts, of SFT samples: where the reward model is measured.
         var samplingRNG = SeededGenerator(seed: seed &+ 51)
-        let (samples, accuracyPairs) = try stage("\(tag) policy samples") { () throws -> ([PolicySampleGroup], [PreferenceRecord]) in
+        let (samples, accuracyPairs, sftAccuracyPairs) = try stage("\(tag) policy samples") {
+            () throws -> ([PolicySampleGroup], [PreferenceRecord], [PreferenceRecord]) in
             let p = try samplePolicy(policy(ppoModel), prompts: samplePrompts, n: config.samplesPerPrompt, maximumNewTokens: config.maximumNewTokens, using: &samplingRNG)
             let q = try samplePolicy(policy(ppoModel), prompts: accuracyPrompts, n: 4, maximumNewTokens: config.maximumNewTokens, using: &samplingRNG)
-            let pairs = try goldLabelledPairs(q) { try s.task.score(prompt: $0, completion: $1) }
+            var sftRNG = SeededGenerator(seed: seed &+ 53)
+            let qSFT = try samplePolicy(policy(s.sft), prompts: accuracyPrompts, n: 4, maximumNewTokens: config.maximumNewTokens, using: &sftRNG)
+            let gold = { (prompt: String, completion: String) throws -> Double in try s.task.score(prompt: prompt, completion: completion) }
+            let pairs = try goldLabelledPairs(q, gold: gold), sftPairs = try goldLabelledPairs(qSFT, gold: gold)
             // Every policy sample is recorded: P (what SPG clusters and UML pairs) and the accuracy samples.
-            for (method, groups) in [("PPO samples for retraining (P)", p), ("PPO samples for RM accuracy", q)] {
+            for (method, groups) in [("PPO samples for retraining (P)", p), ("PPO samples for RM accuracy", q), ("SFT samples for RM accuracy", qSFT)] {
                 for group in groups {
                     for response in group.responses {
                         try run.appendSample(method: method, prompt: group.prompt, completion: response,
@@ -306,12 +324,19 @@ public final class RLPExperiment {
                     }
                 }
             }
-            return (p, pairs)
+            return (p, pairs, sftPairs)
         }
-        let accuracyBefore = accuracyPairs.isEmpty ? nil : try pairwiseAccuracy(of: reward, on: accuracyPairs)
-        rows.append(try stage("\(tag) evaluation: PPO") { try evaluate("PPO", try sample(ppoModel, salt: 31), accuracy: accuracyBefore) })
+        /// A reward model's accuracy on gold-labelled pairs of SFT samples and of PPO samples (NaN without pairs).
+        func accuracies(_ rm: RewardModelFunction) throws -> (sft: Double, policy: Double) {
+            (sftAccuracyPairs.isEmpty ? .nan : try pairwiseAccuracy(of: rm, on: sftAccuracyPairs),
+             accuracyPairs.isEmpty ? .nan : try pairwiseAccuracy(of: rm, on: accuracyPairs))
+        }
+        let accuracyBefore = try accuracies(reward)
+        rows.append(try stage("\(tag) evaluation: PPO") { try evaluate("PPO", try sample(ppoModel, salt: 31), accuracy: accuracyBefore, comparisons: human.count) })
         try run.appendMetrics(step: 0, phase: "\(tag)/rlp", ["rlp/accuracy_pairs": Double(accuracyPairs.count),
-                                                          "rlp/accuracy_before": accuracyBefore ?? .nan])
+                                                          "rlp/sft_accuracy_pairs": Double(sftAccuracyPairs.count),
+                                                          "rlp/accuracy_before": accuracyBefore.policy,
+                                                          "rlp/sft_accuracy_before": accuracyBefore.sft])
 
         // RLP-UML and RLP-SPG: retrain the reward model, PPO again from SFT, evaluate.
         var rlp = RLPConfig()
@@ -331,20 +356,36 @@ public final class RLPExperiment {
                 try clock.stopIfRequested(during: stageName)
                 try result.reward.save(to: run.file("models/\(tag)/\(name.lowercased())-reward"))
                 guard let spg = result.synthetic else { return (result.reward, [:]) }
-                return (result.reward, ["rlp/kept_fraction": spg.keptFraction, "rlp/below_threshold_fraction": spg.belowThresholdFraction,
-                                        "rlp/unanimous_fraction": spg.unanimousFraction, "rlp/synthetic_pairs": Double(result.syntheticPairCount)])
+                // Table 5 of the paper: how often a synthetic pair agrees with gold (the experiment scores; SPG never does).
+                var agreeing = 0, differing = 0
+                for pair in spg.pairs {
+                    let chosen = try s.task.score(prompt: pair.prompt, completion: pair.chosen)
+                    let rejected = try s.task.score(prompt: pair.prompt, completion: pair.rejected)
+                    if chosen != rejected { differing += 1 }
+                    if chosen > rejected { agreeing += 1 }
+                }
+                var values = ["rlp/kept_fraction": spg.keptFraction, "rlp/below_threshold_fraction": spg.belowThresholdFraction,
+                              "rlp/unanimous_fraction": spg.unanimousFraction, "rlp/synthetic_pairs": Double(result.syntheticPairCount)]
+                // Only measured values: the stage ledger (JSON) holds no NaN.
+                if differing > 0 { values["rlp/synthetic_pair_accuracy"] = Double(agreeing) / Double(differing) }
+                if !spg.pairs.isEmpty { values["rlp/synthetic_pair_gold_ties"] = Double(spg.pairs.count - differing) / Double(spg.pairs.count) }
+                return (result.reward, values)
             }
-            let accuracyAfter = accuracyPairs.isEmpty ? nil : try pairwiseAccuracy(of: retrained, on: accuracyPairs)
-            let metrics = statistics.merging(["rlp/accuracy_after": accuracyAfter ?? .nan]) { a, _ in a }
+            let accuracyAfter = try accuracies(retrained)
+            let metrics = statistics.merging(["rlp/accuracy_after": accuracyAfter.policy, "rlp/sft_accuracy_after": accuracyAfter.sft]) { a, _ in a }
+            var spgStatistics: (kept: Double, pairAccuracy: Double)?
             if let kept = statistics["rlp/kept_fraction"] {
-                log(String(format: "%@ SPG kept %.2f of prompts (%.2f below γ, %.2f unanimous), %d synthetic pairs", tag, kept,
-                           statistics["rlp/below_threshold_fraction"] ?? .nan, statistics["rlp/unanimous_fraction"] ?? .nan,
-                           Int(statistics["rlp/synthetic_pairs"] ?? 0)))
+                let pairAccuracy = statistics["rlp/synthetic_pair_accuracy"] ?? .nan
+                spgStatistics = (kept, pairAccuracy)
+                log(String(format: "%@ SPG kept %.2f of prompts (%.2f below γ, %.2f unanimous), %d synthetic pairs, %.2f of them right by gold (%.2f gold ties)",
+                           tag, kept, statistics["rlp/below_threshold_fraction"] ?? Double.nan, statistics["rlp/unanimous_fraction"] ?? Double.nan,
+                           Int(statistics["rlp/synthetic_pairs"] ?? 0), pairAccuracy, statistics["rlp/synthetic_pair_gold_ties"] ?? Double.nan))
             }
             try run.appendMetrics(step: 0, phase: "\(tag)/\(name)", metrics)
             let model = try ppo("\(name) PPO", retrained)
             rows.append(try stage("\(tag) evaluation: \(name)") {
-                try evaluate(name, try sample(model, salt: 31), accuracy: accuracyAfter, kept: statistics["rlp/kept_fraction"])
+                try evaluate(name, try sample(model, salt: 31), accuracy: accuracyAfter, spg: spgStatistics,
+                             comparisons: human.count + Int(statistics["rlp/synthetic_pairs"] ?? 0))
             })
         }
         return rows

@@ -4,8 +4,19 @@ import Foundation
 import Runs
 import TrainingCore
 
+/// Where the first reward model's human comparisons come from.
+public enum RLPHumanComparisons: String, Codable, CaseIterable, Sendable {
+    /// Two samples of the SFT model (temperature 1) per comparison-split prompt, labelled by the training
+    /// annotators: the reward model learns on the distribution the policy starts from, as AlpacaFarm's and RLP's
+    /// human preferences over SFT outputs (arXiv 2403.19279, §5.1). The default.
+    case sftSamples
+    /// The task's own comparisons: two candidates from a fixed quality mix (correct, verbose, polite, partial,
+    /// wrong), not from any model.
+    case taskCandidates
+}
+
 /// Settings of the RLP experiment on the built-in instruction task: pretrain → SFT (shared by all seeds), then per
-/// seed: a reward model on a deliberately small comparison set → PPO → best-of-n, and RLP-UML and RLP-SPG (policy
+/// seed: a reward model on labelled pairs of SFT samples → PPO → best-of-n, and RLP-UML and RLP-SPG (policy
 /// samples → reward retraining → PPO again from SFT), with one table of mean ± std over the seeds.
 public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfiguration {
     /// Seeds; each gives one run of every stage after SFT. Default [0, 1, 2, 3, 4].
@@ -28,15 +39,21 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
     public var pretrainSteps = 0
     /// Supervised fine-tuning steps (batch 16). Default 1500.
     public var sftSteps = 1500
-    /// Human comparisons the first reward model sees: deliberately few, so that it is weak off-distribution. Default 48.
-    public var comparisonCount = 48
+    /// Where the human comparisons come from. Default `sftSamples` (pairs of SFT samples, labelled by the training
+    /// annotators).
+    public var humanComparisons: RLPHumanComparisons = .sftSamples
+    /// Human comparisons the first reward model sees. Default 512: chosen, with `rewardSteps`, on the first reward
+    /// model's accuracy on gold-labelled pairs of SFT samples on the accuracy prompts (RL prompts, never evaluation
+    /// ones; seeds 0–1): 48 comparisons × 24 updates gave 0.499 (chance), 512 × 96 gave 0.672, 1024 × 192 gave 0.665.
+    public var comparisonCount = 512
     /// Reward-model epochs (first model and retrained ones) when `rewardSteps` is 0. Default 4.
     public var rewardEpochs = 4
     /// Updates of every reward model — the first, RLP-UML's and RLP-SPG's — so that each gets the same number of
     /// updates and examples seen (`rewardSteps × rewardBatchSize` comparison prompts), whatever its data: SPG's
     /// human plus synthetic comparisons, or UML's human comparisons with the multi-view term on a fresh batch of
-    /// policy samples at every update. 0 = `rewardEpochs` passes over each model's own data. Default 24.
-    public var rewardSteps = 24
+    /// policy samples at every update. 0 = `rewardEpochs` passes over each model's own data. Default 96 (three
+    /// passes over the 512 human comparisons; see `comparisonCount`).
+    public var rewardSteps = 96
     /// Reward-model learning rate. Default 3e-4.
     public var rewardLearningRate = 3e-4
     /// Reward-model prompts per update. Default 16.
@@ -51,8 +68,11 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
     /// over-optimises the weak first reward model so far that its samples are mostly wrong and carry little signal to
     /// retrain on).
     public var klCoefficient = 0.2
-    /// Unlabelled prompts sampled n times from the PPO policy for reward retraining (RLP's P). Default 128.
-    public var unlabeledPrompts = 128
+    /// Unlabelled prompts sampled n times from the PPO policy for reward retraining (RLP's P). Default 1024: twice
+    /// the human comparisons, as AlpacaFarm's unlabelled split (20k) is twice its preference split (10k); on the
+    /// validation measure (the SPG reward model's accuracy on gold-labelled pairs of PPO samples on the accuracy
+    /// prompts, seeds 0–1) 1024 gave 0.721 against 0.565 for 128 and 0.541 for 512.
+    public var unlabeledPrompts = 1024
     /// n, responses per unlabelled prompt (RLP: 10). Also the n of the best-of-n row. Default 10.
     public var samplesPerPrompt = 10
     /// λ of RLP-UML (RLP: 0.5). Default 0.5.
@@ -67,8 +87,8 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
     /// Sampling temperature of every evaluated completion (SFT, best-of-n's candidates, PPO, RLP-UML, RLP-SPG):
     /// the temperature RLP evaluates at (arXiv 2403.19279). Default 0.7.
     public var evaluationTemperature: Float = 0.7
-    /// Evaluation prompts. Default 100.
-    public var evaluationPrompts = 100
+    /// Evaluation prompts. Default 200 (the task's own default).
+    public var evaluationPrompts = 200
 
     public init() {}
 
@@ -80,7 +100,8 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
         ("contextLength", "context length in tokens"),
         ("pretrainSteps", "pretraining steps of the base model (shared by all seeds; 0 = none)"),
         ("sftSteps", "supervised fine-tuning steps (shared by all seeds)"),
-        ("comparisonCount", "human comparisons for the first reward model (deliberately few)"),
+        ("humanComparisons", "where the human comparisons come from: sftSamples (pairs of SFT samples, labelled) or taskCandidates"),
+        ("comparisonCount", "human comparisons for the first reward model"),
         ("rewardEpochs", "reward-model epochs (when rewardSteps is 0)"),
         ("rewardSteps", "updates of every reward model, first and retrained (equal budgets; 0 = rewardEpochs passes)"), ("rewardLearningRate", "reward-model learning rate"),
         ("rewardBatchSize", "reward-model prompts per update"),

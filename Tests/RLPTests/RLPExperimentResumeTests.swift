@@ -21,7 +21,7 @@ final class RLPExperimentResumeTests: XCTestCase {
         let expected = try RLPExperiment(config: c, output: straight).runAll()
 
         var lines: [String] = []
-        let stages = interruptedStages(stoppingAt: [22, 22]) { resuming, shouldStop in
+        let stages = interruptedStages(stoppingAt: [23, 23]) { resuming, shouldStop in
             let experiment = try RLPExperiment(config: c, output: stopped, resuming: resuming) { lines.append($0) }
             experiment.shouldStop = shouldStop
             _ = try experiment.runAll()

@@ -15,12 +15,22 @@ final class RLPExperimentTests: XCTestCase {
         XCTAssertEqual(Set(result.results.map(\.system)), ["SFT", "best-of-3", "PPO", "RLP-UML", "RLP-SPG"])
         for system in ["| SFT", "| best-of-3", "| PPO", "| RLP-UML", "| RLP-SPG"] { XCTAssertTrue(result.table.contains(system), system) }
         XCTAssertNotNil(result.results.first { $0.system == "RLP-SPG" }?.keptFraction)
+        for column in ["RM accuracy on SFT samples", "RM accuracy on policy samples", "SPG synthetic-pair accuracy"] {
+            XCTAssertTrue(result.table.contains(column), column)
+        }
+        // Every reward model's comparisons: the human pairs of SFT samples (PPO, UML), plus the synthetic ones (SPG).
+        let human = try XCTUnwrap(result.results.first { $0.system == "PPO" }?.rewardModelComparisons)
+        XCTAssertGreaterThan(human, 0)
+        XCTAssertLessThanOrEqual(human, c.comparisonCount)
+        XCTAssertEqual(result.results.first { $0.system == "RLP-UML" }?.rewardModelComparisons, human)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(result.results.first { $0.system == "RLP-SPG" }?.rewardModelComparisons), human)
         XCTAssertTrue(result.results.allSatisfy { $0.goldScores.count == 8 && $0.heldOutWinCredits.count == 8 })
         for system in ["| SFT", "| best-of-3", "| RLP-UML", "| RLP-SPG"] { XCTAssertTrue(result.differenceTable.contains(system), system) }
         XCTAssertFalse(result.differenceTable.contains("| PPO "), "PPO is the baseline of the differences")
-        XCTAssertEqual(result.claims.count, 5)
+        XCTAssertEqual(result.claims.count, 6)
         let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
         XCTAssertTrue(report.contains("Paper shape (RLP") && report.contains(result.claims[0].line), report)
+        XCTAssertTrue(report.contains("Reward-model budget"), report)
         for file in ["config.json", "report.md", "samples.jsonl", "metrics.jsonl"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
         }

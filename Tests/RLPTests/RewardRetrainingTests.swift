@@ -91,15 +91,21 @@ final class RewardRetrainingTests: XCTestCase {
         var config = rewardConfig
         config.epochs = 3
         let retrainer = try RewardRetrainer(config: rlp, rewardConfig: config, tokenizer: world.tokenizer, padToken: world.pad)
-        var information: [Double] = []
+        var information: [Double] = [], viewPrompts: [Double] = []
         let uml = try retrainer.retrain(.uml, sft: world.sft, previous: first, human: world.human, policySamples: world.samples,
                                         references: world.references, progress: { event in
-            if case .step(_, _, let m) = event, let mi = m["rlp/mutual_information"] { information.append(mi) }
+            if case .step(_, _, let m) = event, let mi = m["rlp/mutual_information"] {
+                information.append(mi)
+                viewPrompts.append(m["rlp/view_prompts"] ?? 0)
+            }
             return .continue
         })
         XCTAssertNil(uml.synthetic)
         XCTAssertNotNil(uml.multiView)
         XCTAssertEqual(information.count, uml.training.steps, "L_M enters every step")
+        let distinctPrompts = world.samples.filter { Set($0.responses).count >= 2 }.count
+        XCTAssertEqual(viewPrompts, Array(repeating: Double(min(rlp.viewBatchSize, distinctPrompts)), count: uml.training.steps),
+                       "every step's L_M sees a full batch of unlabelled prompts (two policy samples each)")
         XCTAssertTrue(information.allSatisfy(\.isFinite))
         XCTAssertTrue(uml.training.finalTrainingLoss.isFinite)
     }
