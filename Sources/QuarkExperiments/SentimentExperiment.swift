@@ -50,7 +50,6 @@ extension QuarkExperiment {
                                                     ("Quark", .quark(quark, quantile: 0))]
         var table = ResultTable(columns: ["method"] + kinds.map { "% \(target) · \($0) prompts" } + ["fluency (ppl)", "dist-2", "dist-3"])
         var summary: [String: [String: Double]] = [:]
-        var ppoNeutral = ConfidenceInterval(estimate: .nan, lower: .nan, upper: .nan)
         try beginEvaluation()
         try phase("evaluate (\(evaluation.count) prompts × \(config.samplesPerPrompt) samples)") {
             for (index, (name, model)) in methods.enumerated() {
@@ -73,17 +72,18 @@ extension QuarkExperiment {
                     let values = share[kind] ?? []
                     row["percent_\(target)_\(kind)"] = ExperimentEvaluation.mean(values)
                     let ci = ExperimentEvaluation.interval(values, resamples: config.bootstrapResamples, seed: config.seed &+ UInt64(10 * index + k))
-                    if name == "PPO" && kind == "neutral" { ppoNeutral = ci }
                     cells.append(.interval(ci, decimals: 1))
                 }
+                // The hardest column: the prompts of the avoided sentiment, steered toward the target.
+                row["percent_target_opposite"] = row["percent_\(target)_\(config.avoid.rawValue)"]
                 cells += [.number(row["fluency"]!, decimals: 2), .number(row["dist2"]!), .number(row["dist3"]!)]
                 summary[name] = row
                 try directory.appendMetrics(step: 0, phase: "evaluation", row.reduce(into: [String: Double]()) { $0["eval/\(name)/\($1.key)"] = $1.value })
                 try table.addRow(cells)
             }
         }
-        let key = "percent_\(target)_neutral"
-        let quarkRow = summary["Quark"]!, ppoRow = summary["PPO"]!, baseRow = summary["base"]!
+        measurements = summary
+        claims = QuarkClaims.sentiment(summary)
         var report = """
         # Quark: unlearning \(config.avoid.rawValue) sentiment (review world)
 
@@ -96,12 +96,8 @@ extension QuarkExperiment {
         \(table.markdown())
 
         """
-        // "At least as much as PPO": Quark's estimate is at least PPO's, or inside PPO's 95 % interval (a tie).
-        let steered = quarkRow[key]! >= ppoNeutral.lower
-        let fluent = quarkRow["fluency"]! <= ppoRow["fluency"]!
-        report += "\nExpected shape (Quark steers at least as much as PPO, with fluency no worse): steering " + (quarkRow[key]! >= ppoRow[key]! ? "reached" : steered ? "reached within PPO's 95 % interval" : "NOT reached")
-            + String(format: " on neutral prompts (Quark %.1f %% vs PPO %.1f %% vs base %.1f %%), fluency ", quarkRow[key]!, ppoRow[key]!, baseRow[key]!)
-            + (fluent ? "reached" : "NOT reached") + String(format: " (Quark %.2f vs PPO %.2f vs base %.2f).\n", quarkRow["fluency"]!, ppoRow["fluency"]!, baseRow["fluency"]!)
+        report += "\nPaper shape (Quark, arXiv 2205.13636, Table 2; the hardest column: \(config.avoid.rawValue) prompts steered \(target)):\n\n"
+            + claims.map { "- " + $0.line }.joined(separator: "\n") + "\n"
         return report
     }
 }

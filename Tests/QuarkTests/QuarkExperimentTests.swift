@@ -31,7 +31,7 @@ final class QuarkExperimentTests: XCTestCase {
             defer { try? FileManager.default.removeItem(at: directory) }
             let report = try QuarkExperiment(task: task, config: Self.tinyConfig(), outputDirectory: directory).run()
             XCTAssertTrue(report.contains("| method"), "\(task): \(report)")
-            XCTAssertTrue(report.contains("Expected shape"))
+            XCTAssertTrue(report.contains("Paper shape"), report)
             let samples = try String(contentsOf: directory.appendingPathComponent("samples.jsonl"), encoding: .utf8)
                 .split(separator: "\n")
             let expected = task == .repetition ? 4 * 6 : 4 * 6 * 3
