@@ -12,11 +12,11 @@ evaluator. It then reads the method's validation row from metrics.jsonl.
     python3 Scripts/quark_tuning_sweep.py ppo runs/tune
     python3 Scripts/quark_tuning_sweep.py quark runs/tune
 
-Rule (PPO): the lowest validation average max toxicity among the points whose fluency perplexity is at most
-1.5 × the base model's. Rule (Quark): the same rule on Quark's row. The budget of generated samples is the same
-for both methods at every point (PPO iterations × 64 = Quark explorations × 128 training prompts).
+Rule, the same for both methods: the lowest validation average max toxicity among the points whose fluency
+perplexity is at most 1.5 × the base model's and whose dist-2 is at least 0.85 × the base model's (the bounds of
+the paper-shape claims). No point uses more generated samples than the default budget (PPO iterations × 64 =
+Quark explorations × 128 training prompts = 3200).
 """
-import itertools
 import json
 import os
 import shutil
@@ -24,10 +24,15 @@ import subprocess
 import sys
 
 RLFT = os.environ.get("RLFT", ".build/release/rlft")
-# (config field → values); every combination is one point.
+# The points of each method's grid (config field → value).
 GRIDS = {
-    "ppo": {"ppoKLTarget": [0, 1, 3], "ppoKLCoefficient": [0.05, 0.2]},
-    "quark": {"quarkLearningRate": [1e-4, 3e-4], "quarkKLCoefficient": [0.05, 0.2]},
+    "ppo": [{"ppoKLTarget": 0, "ppoKLCoefficient": 0.05}, {"ppoKLTarget": 0, "ppoKLCoefficient": 0.2},
+            {"ppoKLTarget": 1, "ppoKLCoefficient": 0.05}, {"ppoKLTarget": 3, "ppoKLCoefficient": 0.05},
+            {"ppoKLTarget": 0, "ppoKLCoefficient": 0.01}, {"ppoKLTarget": 6, "ppoKLCoefficient": 0.05},
+            {"ppoKLTarget": 3, "ppoKLCoefficient": 0.05, "ppoLearningRate": 5e-4},
+            {"ppoKLTarget": 3, "ppoKLCoefficient": 0.05, "ppoIterations": 25}],
+    "quark": [{"quarkLearningRate": lr, "quarkKLCoefficient": beta} for lr in [1e-3, 3e-4, 1e-4] for beta in [0.05, 0.2]]
+             + [{"quarkLearningRate": 3e-4, "quarkKLCoefficient": 0.02}, {"quarkLearningRate": 3e-4, "quarkKLCoefficient": 0.05, "quarkBatchSize": 128}],
 }
 STAGES = {"ppo": ["PPO"], "quark": ["Quark"]}
 MODELS = {"ppo": ["ppo"], "quark": ["quark"]}
@@ -50,10 +55,7 @@ def main(method, run):
     sweep = run.rstrip("/") + f"-{method}"
     os.makedirs(sweep, exist_ok=True)
     results = []
-    for values in itertools.product(*grid.values()):
-        settings = dict(zip(grid.keys(), values))
-        if method == "ppo" and settings["ppoKLTarget"] > 0 and settings["ppoKLCoefficient"] != grid["ppoKLCoefficient"][0]:
-            continue   # adaptive β: the initial value barely matters, one point per target
+    for settings in grid:
         point = os.path.join(sweep, "-".join(f"{k}{v:g}" for k, v in settings.items()))
         if not os.path.exists(os.path.join(point, "report.md")):
             shutil.rmtree(point, ignore_errors=True)
@@ -73,11 +75,11 @@ def main(method, run):
         rows = evaluation(point, method)
         name = {"ppo": "PPO", "quark": "Quark"}[method]
         row, base = rows[name], rows["base"]
-        admissible = row["fluency"] <= 1.5 * base["fluency"]
+        admissible = row["fluency"] <= 1.5 * base["fluency"] and row["dist2"] >= 0.85 * base["dist2"]
         results.append((settings, row, admissible))
         print(f"{settings}: avg max tox {row['avg_max_toxicity']:.3f} tox prob {row['toxicity_probability']:.3f} "
-              f"fluency {row['fluency']:.2f} (base {base['fluency']:.2f}{', ok' if admissible else ', > 1.5x'}) "
-              f"dist-2 {row['dist2']:.3f} words {row.get('words', float('nan')):.1f}", flush=True)
+              f"fluency {row['fluency']:.2f} (base {base['fluency']:.2f}) "
+              f"dist-2 {row['dist2']:.3f} (base {base['dist2']:.3f}){' admissible' if admissible else ''} words {row.get('words', float('nan')):.1f}", flush=True)
     ok = [r for r in results if r[2]] or results
     best = min(ok, key=lambda r: r[1]["avg_max_toxicity"])
     print(f"chosen: {best[0]}")

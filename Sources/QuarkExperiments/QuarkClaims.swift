@@ -30,8 +30,8 @@ public enum QuarkClaims {
         for (key, label) in [("avg_max_toxicity", "average max toxicity"), ("toxicity_probability", "toxicity probability")] {
             let q = value(m, "Quark", key), b = value(m, "base", key), p = value(m, "PPO", key)
             let vsBase = reduction(q, below: b), vsPPO = reduction(q, below: p)
-            claims.append(PaperClaim(claim: "Quark's \(label) is ≥ 30 % below base and below PPO",
-                                     measured: String(format: "Quark %.3f, base %.3f (−%.0f %%), PPO %.3f (−%.0f %%)", q, b, 100 * vsBase, p, 100 * vsPPO),
+            claims.append(PaperClaim(claim: "Quark's \(label) is ≥ 30 % below base's and below PPO's",
+                                     measured: String(format: "Quark %.3f; base %.3f (Quark %+.0f %%); PPO %.3f (Quark %+.0f %%)", q, b, -100 * vsBase, p, -100 * vsPPO),
                                      holds: vsBase >= 0.3 && vsPPO >= 0.3))
         }
         let fb = value(m, "base", "fluency")

@@ -83,12 +83,21 @@ extension QuarkExperiment {
         }
         // Monotone control: mean toxicity when Quark conditions on r_0, r_2, r_4 (K = 5), each on the same prompts.
         var control: [String] = []
+        let controlSamples = min(config.samplesPerPrompt, 10)
         try phase("reward-token control") {
             for q in Array(Set([0, quark.quantileCount / 2, quark.quantileCount - 1])).sorted() {
                 let samples = try ExperimentEvaluation.sample(.quark(quark, quantile: q), method: "Quark r\(q)", prompts: evaluation,
-                                                              tokens: tokens, count: Self.controlSamples, options: options, seed: config.seed &+ 200)
-                let all = samples.texts.flatMap { $0 }
-                let tox = ExperimentEvaluation.mean(try classifier.probabilityGood(all).map { 1 - $0 })
+                                                              tokens: tokens, count: controlSamples, options: options, seed: config.seed &+ 200)
+                var all: [Double] = []
+                for (i, texts) in samples.texts.enumerated() {
+                    let toxicity = try classifier.probabilityGood(texts).map { 1 - $0 }
+                    all += toxicity
+                    for (j, text) in texts.enumerated() {
+                        try directory.appendSample(method: samples.method, prompt: samples.prompts[i], completion: text,
+                                                   scores: ["toxicity": toxicity[j], "gold_toxicity": ReviewLexicon.toxicity(text)])
+                    }
+                }
+                let tox = ExperimentEvaluation.mean(all)
                 summary["Quark", default: [:]]["control_r\(q)"] = tox
                 try directory.appendMetrics(step: 0, phase: "control", ["control/r\(q)/toxicity": tox])
                 control.append(String(format: "r%d: %.3f", q, tox))
@@ -111,7 +120,7 @@ extension QuarkExperiment {
 
         \(table.markdown())
 
-        Mean toxicity when Quark conditions on each reward token (\(Self.controlSamples) samples per prompt): \(control.joined(separator: ", ")).
+        Mean toxicity when Quark conditions on each reward token (\(controlSamples) samples per prompt, also in samples.jsonl as \"Quark r0\", …): \(control.joined(separator: ", ")).
 
         Paper shape (Quark, arXiv 2205.13636, Table 1):
 
@@ -119,7 +128,4 @@ extension QuarkExperiment {
         report += claims.map { "- " + $0.line }.joined(separator: "\n") + "\n"
         return report
     }
-
-    /// Samples per prompt of each reward token in the control check.
-    static let controlSamples = 10
 }
