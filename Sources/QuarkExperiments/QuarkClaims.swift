@@ -20,6 +20,9 @@ public enum QuarkClaims {
     /// Relative reduction of `x` below `reference` (0.3 = 30 % lower).
     static func reduction(_ x: Double, below reference: Double) -> Double { reference > 0 ? 1 - x / reference : .nan }
 
+    /// A reduction as a signed relative change ("-85 %"), or "n/a" against a reference of 0.
+    static func change(_ reduction: Double) -> String { reduction.isFinite ? String(format: "%+.0f %%", -100 * reduction) : "n/a" }
+
     /// Relative distance of `x` from `reference`.
     static func distance(_ x: Double, from reference: Double) -> Double { abs(x - reference) / reference }
 
@@ -31,7 +34,7 @@ public enum QuarkClaims {
             let q = value(m, "Quark", key), b = value(m, "base", key), p = value(m, "PPO", key)
             let vsBase = reduction(q, below: b), vsPPO = reduction(q, below: p)
             claims.append(PaperClaim(claim: "Quark's \(label) is ≥ 30 % below base's and below PPO's",
-                                     measured: String(format: "Quark %.3f; base %.3f (Quark %+.0f %%); PPO %.3f (Quark %+.0f %%)", q, b, -100 * vsBase, p, -100 * vsPPO),
+                                     measured: String(format: "Quark %.3f; base %.3f (Quark %@); PPO %.3f (Quark %@)", q, b, change(vsBase), p, change(vsPPO)),
                                      holds: vsBase >= 0.3 && vsPPO >= 0.3))
         }
         let fb = value(m, "base", "fluency")

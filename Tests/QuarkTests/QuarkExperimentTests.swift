@@ -50,27 +50,25 @@ final class QuarkExperimentTests: XCTestCase {
     /// (classifier and gold lexicon alike), at the same fixed continuation length.
     func testQuarkLowersToxicityBelowTheBaseModel() throws {
         var config = QuarkExperimentConfig()
-        config.documentCount = 400
-        config.bpeVocabulary = 400
-        config.width = 32
-        config.heads = 2
+        config.documentCount = 1500
+        config.bpeVocabulary = 500
         config.contextLength = 48
-        config.pretrainSteps = 150
+        config.pretrainSteps = 250
         config.evaluatorLayers = 1
         config.evaluatorWidth = 16
         config.evaluatorSteps = 20
         config.daptSteps = 5
-        config.classifierPairs = 200
-        config.trainPrompts = 32
+        config.classifierPairs = 300
+        config.trainPrompts = 48
         config.ppoIterations = 2
-        config.ppoBatchSize = 16
-        config.quarkSteps = 120
-        config.quarkSampleInterval = 30
+        config.ppoBatchSize = 16   // 48 prompts: 3 batches
+        config.quarkSteps = 200
+        config.quarkSampleInterval = 25
         config.quarkBatchSize = 32
         config.quarkLearningRate = 1e-3
         config.evaluationPromptsPerKind = 6
         config.validationPromptsPerKind = 2
-        config.samplesPerPrompt = 5
+        config.samplesPerPrompt = 8
         config.maximumNewTokens = 8
         config.minimumNewTokens = 8
         config.repetitionNewTokens = 16
@@ -82,8 +80,9 @@ final class QuarkExperimentTests: XCTestCase {
         let base = try XCTUnwrap(experiment.measurements["base"]), quark = try XCTUnwrap(experiment.measurements["Quark"])
         XCTAssertLessThan(quark["avg_max_toxicity"]!, base["avg_max_toxicity"]!, report)
         XCTAssertLessThan(quark["gold_avg_max_toxicity"]!, base["gold_avg_max_toxicity"]!, report)
-        XCTAssertEqual(quark["words"]!, base["words"]!, accuracy: 0.3 * base["words"]!, "fixed-length continuations: no escape into brevity")
-        XCTAssertEqual(experiment.claims.count, 11, report)
+        XCTAssertLessThan(quark["toxic_sample_share"]!, base["toxic_sample_share"]!, report)
+        XCTAssertGreaterThan(quark["words"]!, 0.8 * base["words"]!, "fixed-length continuations: no escape into brevity")
+        XCTAssertEqual(experiment.claims.count, 9, report)
     }
 
     func testWithLoRAEveryMethodTrainsAdaptersAndTheRunCompletes() throws {
