@@ -6,6 +6,7 @@ import LanguageModels
 import Quark
 import ReviewWorld
 import TensorCore
+import TrainingCore
 
 extension QuarkExperiment {
     func runSentiment() throws -> String {
@@ -40,8 +41,12 @@ extension QuarkExperiment {
                                           unlikelihoodAlpha: nil, seed: config.seed &+ 4)
             return model
         }
-        let ppo = try trainPPO(base: s.base, reward: classifier, prompts: prompts, tokens: tokens)
-        let quark = try trainQuark(phase: "Quark", name: "quark", base: s.base, reward: .text(classifier), prompts: prompts, tokens: tokens)
+        // The classifier reads the whole review, prompt and continuation: a continuation of a prompt of the avoided
+        // sentiment must outweigh it (the paper's hardest column). Scoring the continuation alone saturates here
+        // (base 50 %, DAPT, PPO and Quark ≈ 100 % on every kind of prompt), since a continuation is a fresh sentence.
+        let judge = WholeReview(classifier: classifier)
+        let ppo = try trainPPO(base: s.base, reward: judge, prompts: prompts, tokens: tokens)
+        let quark = try trainQuark(phase: "Quark", name: "quark", base: s.base, reward: .text(judge), prompts: prompts, tokens: tokens)
 
         let kinds = ["negative", "neutral", "positive"]
         let evaluation = evaluationPrompts(kinds: kinds)
@@ -57,7 +62,7 @@ extension QuarkExperiment {
                                                               count: config.samplesPerPrompt, options: options, seed: config.seed &+ 100)
                 var share: [String: [Double]] = [:]
                 for (i, texts) in samples.texts.enumerated() {
-                    let p = try classifier.probabilityGood(texts)
+                    let p = try classifier.probabilityGood(texts.map { samples.prompts[i] + $0 })
                     share[samples.kinds[i], default: []].append(100 * Double(p.filter { $0 > 0.5 }.count) / Double(max(p.count, 1)))
                     for (j, text) in texts.enumerated() {
                         try directory.appendSample(method: name, prompt: samples.prompts[i], completion: text,
@@ -87,8 +92,9 @@ extension QuarkExperiment {
         var report = """
         # Quark: unlearning \(config.avoid.rawValue) sentiment (review world)
 
-        Steering away from \(config.avoid.rawValue) reviews: the reward is P(\(target)) from a sentiment classifier trained with the reward-model \
-        trainer (held-out accuracy \(String(format: "%.3f", classifier.accuracy))). Cells give the percentage of the \(config.samplesPerPrompt) \
+        Steering away from \(config.avoid.rawValue) reviews: the reward is P(\(target)) of the whole review (prompt + continuation) from a \
+        sentiment classifier trained with the reward-model trainer (held-out accuracy \(String(format: "%.3f", classifier.accuracy))). \
+        Cells give the percentage of the \(config.samplesPerPrompt) \
         continuations per prompt classified \(target), averaged over \(config.evaluationPromptsPerKind) prompts of each kind (95 % bootstrap \
         interval over prompts); nucleus p = \(config.evaluationTopP), \(config.maximumNewTokens) tokens. Fluency = conditional perplexity under \
         a \(config.evaluatorLayers)-layer × \(config.evaluatorWidth) evaluator.
@@ -99,5 +105,14 @@ extension QuarkExperiment {
         report += "\nPaper shape (Quark, arXiv 2205.13636, Table 2; the hardest column: \(config.avoid.rawValue) prompts steered \(target)):\n\n"
             + claims.map { "- " + $0.line }.joined(separator: "\n") + "\n"
         return report
+    }
+}
+
+/// A classifier that judges a continuation together with its prompt, as one review.
+struct WholeReview: RewardFunction {
+    let classifier: SentenceClassifier
+
+    func scores(prompts: [String], completions: [String]) throws -> [Float] {
+        try classifier.probabilityGood(zip(prompts, completions).map { $0 + $1 }).map(Float.init)
     }
 }
