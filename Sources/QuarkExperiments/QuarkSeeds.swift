@@ -28,6 +28,11 @@ public enum QuarkSeeds {
         .repetition: ["MLE", "unlikelihood", "Quark", "Quark + UL"],
     ]
 
+    /// Decimals of a metric's cells: percentages 1, perplexities and lengths 2, rates 3.
+    static func decimals(_ key: String) -> Int {
+        key.hasPrefix("percent_") ? 1 : ["fluency", "perplexity", "words"].contains(key) ? 2 : 3
+    }
+
     /// The Markdown summary of `runs` (one `measurements` per seed).
     ///
     /// - Throws: `EvaluationError` for no runs.
@@ -41,7 +46,7 @@ public enum QuarkSeeds {
             var cells: [ResultCell] = [.text(method)]
             for column in columns {
                 let v = values(method, column.key)
-                cells.append(v.isEmpty ? .missing : .interval(try seedMeanInterval(v), decimals: column.key == "fluency" || column.key == "perplexity" || column.key == "words" ? 2 : 3))
+                cells.append(v.isEmpty ? .missing : .interval(try seedMeanInterval(v), decimals: decimals(column.key)))
             }
             try table.addRow(cells)
         }
@@ -54,7 +59,7 @@ public enum QuarkSeeds {
                     guard let q = r.measurements["Quark"]?[column.key], let o = r.measurements[method]?[column.key], q.isFinite, o.isFinite else { return nil }
                     return q - o
                 }
-                cells.append(d.isEmpty ? .missing : .interval(try seedMeanInterval(d), decimals: 3))
+                cells.append(d.isEmpty ? .missing : .interval(try seedMeanInterval(d), decimals: decimals(column.key)))
             }
             try differences.addRow(cells)
         }
