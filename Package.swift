@@ -86,7 +86,7 @@ let tests: [(name: String, dependencies: [Target.Dependency])] = [
     ("PPOTests", ["PPO", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
     ("DirectPreferenceTests", ["DirectPreference", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
     ("CriticFreeRLTests", ["CriticFreeRL", "Rollouts", "LanguageModels", "TrainingCore", "Tokenizers", "TensorCore", "TestSupport"]),
-    ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "TensorCore", "Runs", "TestSupport"]),
+    ("QuarkTests", ["Quark", "ReviewWorld", "QuarkExperiments", "LanguageModels", "TrainingCore", "TensorCore", "Runs", "Evaluation", "TestSupport"]),
     ("RLPTests", ["RLP", "RLPExperiments", "RewardModeling", "Tasks", "LanguageModels", "Tokenizers", "TrainingData", "TrainingCore", "TensorCore", "NeuralNetworks", "Runs", "TestSupport"]),
     // The Swift examples of README.md and the DocC articles (Scripts/doc_examples.py writes them), compiled.
     ("DocumentationExamplesTests", ["RLFineTuning", "RLFineTuningExperiments"]),

@@ -23,9 +23,14 @@ public struct GenerationOptions: Equatable, Sendable {
     public var stopTokens: [Int32]
     /// The id written after a row has finished (mask 0). May lie outside the vocabulary.
     public var padToken: Int32
+    /// Only ids below this are sampled (nil = the whole vocabulary): a model grown by control tokens that are not
+    /// text (Quark's reward tokens, arXiv 2205.13636 §3) samples text only. The returned log-probabilities are
+    /// then over these ids.
+    public var sampledVocabularySize: Int?
 
     public init(maximumNewTokens: Int = 64, minimumNewTokens: Int = 0, temperature: Float = 1, topK: Int = 0,
-                topP: Float = 1, greedy: Bool = false, stopTokens: [Int32] = [], padToken: Int32 = 0) {
+                topP: Float = 1, greedy: Bool = false, stopTokens: [Int32] = [], padToken: Int32 = 0,
+                sampledVocabularySize: Int? = nil) {
         self.maximumNewTokens = maximumNewTokens
         self.minimumNewTokens = minimumNewTokens
         self.temperature = temperature
@@ -34,6 +39,7 @@ public struct GenerationOptions: Equatable, Sendable {
         self.greedy = greedy
         self.stopTokens = stopTokens
         self.padToken = padToken
+        self.sampledVocabularySize = sampledVocabularySize
     }
 
     /// - Throws: `LanguageModelError.invalid` naming the option, its value and the fix.
@@ -50,6 +56,9 @@ public struct GenerationOptions: Equatable, Sendable {
         }
         if topK < 0 { throw fail("topK", "\(topK)", "it must be 0 (off) or a positive count, such as 50") }
         if !(topP >= 0 && topP <= 1) { throw fail("topP", "\(topP)", "it must be a probability in [0, 1]; 1 turns top-p off") }
+        if let limit = sampledVocabularySize, limit < 1 {
+            throw fail("sampledVocabularySize", "\(limit)", "it must be nil (every id) or a positive count of ids")
+        }
     }
 }
 
@@ -126,6 +135,7 @@ extension GPT {
             var outLogProbs = [[Float]](repeating: [], count: B)
             let stop = Set(options.stopTokens)
             let invT = 1 / options.temperature
+            let sampled = min(options.sampledVocabularySize ?? V, V)
             // Per-row scratch, so rows are warped and sampled in parallel. The uniform numbers are drawn first,
             // in row order, so results do not depend on the thread count.
             let rows = UnsafeMutablePointer<Float>.allocate(capacity: B * V)
@@ -149,7 +159,7 @@ extension GPT {
                     Compute.parallelFor(B, costPerItem: 8 * V, minimumWork: 1 << 15) { range in
                         for b in range where active[b] {
                             chosen[b] = GPT.sampleRow(
-                                logits: currentLogits + b * V, V, invT: invT, options: options, masking: masking,
+                                logits: currentLogits + b * V, sampled, invT: invT, options: options, masking: masking,
                                 uniform: u[b], row: rows + b * V, weights: weightRows + b * V,
                                 scratch: scratches + b * V, order: orders + b * V, logProbability: chosenLogProbs + b)
                         }

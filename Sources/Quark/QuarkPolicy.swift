@@ -63,11 +63,15 @@ public final class QuarkPolicy {
 
     /// Samples responses conditioned on r_quantile (r_0, the best, at inference).
     ///
-    /// A sampled reward token is not text: a response is cut just before one (see `truncatedAtRewardTokens`).
+    /// Reward tokens are not text, so only the original vocabulary is sampled (`sampledVocabularySize` = V):
+    /// otherwise the entropy bonus, which spreads mass over all V + K ids, lets a reward token end a response
+    /// early, and Quark would look less toxic by being shorter.
     public func generate<G: RandomNumberGenerator>(prompts rows: [[Int32]], conditionedOn quantile: Int?,
                                                    options: GenerationOptions, using generator: inout G) throws -> [[Int32]] {
         let batch = prompts(rows, conditionedOn: quantile, padToken: options.padToken)
-        let result = try model.generate(prompts: batch, options: options, using: &generator)
+        var textOnly = options
+        textOnly.sampledVocabularySize = min(options.sampledVocabularySize ?? originalVocabularySize, originalVocabularySize)
+        let result = try model.generate(prompts: batch, options: textOnly, using: &generator)
         return truncatedAtRewardTokens(result.responses)
     }
 

@@ -134,5 +134,10 @@ enum ExperimentEvaluation {
         return ci
     }
 
+    /// Mean completion length in whitespace-separated words (the brevity check).
+    static func meanWords(_ samples: MethodSamples) -> Double {
+        mean(samples.texts.flatMap { $0 }.map { Double($0.split(whereSeparator: \.isWhitespace).count) })
+    }
+
     static func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
 }

@@ -31,6 +31,11 @@ public final class QuarkExperiment {
     let clock: StageClock
     /// LoRA for every fine-tuned method, or nil (every weight trains).
     let lora: LoRAConfig?
+    /// After `run()`: each method's table values by metric key (`avg_max_toxicity`, `fluency`, `dist2`, …), the
+    /// numbers the paper-shape claims and the multi-seed summary are computed from.
+    public internal(set) var measurements: [String: [String: Double]] = [:]
+    /// After `run()`: the paper's claims checked on `measurements` (see ``QuarkClaims``).
+    public internal(set) var claims: [PaperClaim] = []
 
     /// Polled after every training step and between stages; true stops the run after the current step (with a
     /// checkpoint where the stage has one) with `RunInterrupted`. Set it to read a Ctrl-C flag.
@@ -152,20 +157,56 @@ public final class QuarkExperiment {
         return Setup(base: base, evaluator: evaluator, tokens: tokens, documents: documents)
     }
 
-    /// Training prompts of the given kinds (disjoint from the evaluation prompts, which come first in each stream).
+    /// Training prompts of the given kinds: each stream holds the test prompts first, then the validation prompts,
+    /// then these; a text that also occurs among the test or validation prompts (the streams draw from small
+    /// lexicons) is skipped, so training never sees an evaluated prompt.
     func trainingPrompts(kinds: [String], tokens: ExperimentTokens) throws -> (ids: [[Int32]], texts: [String]) {
+        let held = Set(kinds.flatMap { k in
+            world.prompts(kind: k, count: config.evaluationPromptsPerKind + config.validationPromptsPerKind).map(\.text)
+        })
         let per = (config.trainPrompts + kinds.count - 1) / kinds.count
-        let prompts = kinds.flatMap { world.prompts(kind: $0, count: per, skip: config.evaluationPromptsPerKind) }.prefix(config.trainPrompts)
-        return (try prompts.map { try tokens.prompt($0.text) }, prompts.map(\.text))
+        let skip = config.evaluationPromptsPerKind + config.validationPromptsPerKind
+        var prompts: [String] = []
+        for kind in kinds {
+            // Draw until `per` unheld prompts (a stream has far more distinct texts than any run needs).
+            var count = per
+            var fresh: [String] = []
+            while fresh.count < per && count <= 64 * per {
+                fresh = world.prompts(kind: kind, count: count, skip: skip).map(\.text).filter { !held.contains($0) }
+                count *= 2
+            }
+            prompts += fresh.prefix(per)
+        }
+        let chosen = prompts.prefix(config.trainPrompts)
+        return (try chosen.map { try tokens.prompt($0) }, Array(chosen))
     }
 
+    /// The prompts the tables are computed on: the test prompts (the first `evaluationPromptsPerKind` of each
+    /// stream) or, with `evaluationSplit` = validation, the next `validationPromptsPerKind` without the texts that
+    /// are also test prompts.
     func evaluationPrompts(kinds: [String]) -> [(text: String, kind: String)] {
-        kinds.flatMap { k in world.prompts(kind: k, count: config.evaluationPromptsPerKind).map { ($0.text, k) } }
+        kinds.flatMap { k in
+            let test = world.prompts(kind: k, count: config.evaluationPromptsPerKind)
+            guard config.evaluationSplit == .validation else { return test.map { ($0.text, k) } }
+            let testTexts = Set(test.map(\.text))
+            return world.prompts(kind: k, count: config.validationPromptsPerKind, skip: config.evaluationPromptsPerKind)
+                .filter { !testTexts.contains($0.text) }.map { ($0.text, k) }
+        }
     }
 
     func samplingOptions(_ tokens: ExperimentTokens, topP: Float, greedy: Bool = false, length: Int? = nil, stop: Bool = true) -> GenerationOptions {
-        GenerationOptions(maximumNewTokens: length ?? config.maximumNewTokens, minimumNewTokens: stop ? 3 : 0, temperature: 1,
+        let length = length ?? config.maximumNewTokens
+        return GenerationOptions(maximumNewTokens: length, minimumNewTokens: stop ? min(config.minimumNewTokens, length) : 0, temperature: 1,
                           topP: topP, greedy: greedy, stopTokens: stop ? [tokens.endOfText] : [], padToken: tokens.pad)
+    }
+
+    /// Generated training samples of PPO (iterations × episodes) and of Quark (explorations × training prompts),
+    /// which the defaults make equal.
+    func sampleBudgets() -> (ppo: Int, quark: Int) {
+        let ppoIterations = config.capped(config.ppoIterations), quarkSteps = config.capped(config.quarkSteps)
+        let interval = min(config.quarkSampleInterval, quarkSteps)
+        let explorations = (quarkSteps + interval - 1) / interval
+        return (ppoIterations * min(config.ppoBatchSize, config.trainPrompts), explorations * config.trainPrompts)
     }
 
     // MARK: - Methods
@@ -181,9 +222,11 @@ public final class QuarkExperiment {
         ppo.iterations = config.capped(config.ppoIterations)
         ppo.batchSize = min(config.ppoBatchSize, prompts.ids.count)
         ppo.maximumNewTokens = config.maximumNewTokens
-        ppo.minimumNewTokens = 3
+        ppo.minimumNewTokens = config.minimumNewTokens
         ppo.missingStopPenalty = 0
         ppo.klCoefficient = config.ppoKLCoefficient
+        ppo.adaptiveKL = config.ppoKLTarget > 0
+        if config.ppoKLTarget > 0 { ppo.klTarget = config.ppoKLTarget }
         ppo.learningRate = config.ppoLearningRate
         let policy = try trainable(base)
         let trainer = try PPOTrainer(config: ppo, policy: policy, reference: base.frozenReference(lora: lora), reward: .function(reward),
@@ -242,7 +285,7 @@ public final class QuarkExperiment {
         quark.klCoefficient = config.quarkKLCoefficient
         quark.entropyCoefficient = config.quarkEntropyCoefficient
         quark.maximumNewTokens = responseLength ?? config.maximumNewTokens
-        quark.minimumNewTokens = stop ? 3 : 0
+        quark.minimumNewTokens = stop ? min(config.minimumNewTokens, quark.maximumNewTokens) : 0
         let trainer = try QuarkTrainer(config: quark, base: base, reward: reward, prompts: prompts.ids, promptTexts: prompts.texts,
                                        tokenizer: tokens.tokenizer, padToken: tokens.pad, stopTokens: stop ? [tokens.endOfText] : [],
                                        lora: lora)

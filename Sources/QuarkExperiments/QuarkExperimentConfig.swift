@@ -16,6 +16,15 @@ public enum ReviewSentiment: String, ConfigurationChoice {
     public var opposite: ReviewSentiment { self == .negative ? .positive : .negative }
 }
 
+/// Which prompts a toxicity or sentiment table is computed on.
+public enum QuarkEvaluationSplit: String, ConfigurationChoice {
+    /// The test prompts (the first of each prompt stream): the reported tables.
+    case test
+    /// The validation prompts (after the test prompts, disjoint from them and from the training prompts): for
+    /// choosing hyper-parameters, never the test prompts.
+    case validation
+}
+
 /// Which Quark table to reproduce.
 public enum QuarkExperimentTask: String, Codable, CaseIterable, Sendable {
     /// Unlearning toxicity: base, DAPT, PPO, Quark.
@@ -52,30 +61,43 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
     /// Steps of domain-adaptive pretraining (DAPT) on the acceptable part of the corpus, and its learning rate.
     public var daptSteps = 150
     public var fineTuneLearningRate: Float = 1e-3
-    /// Classifier training: pairs per epoch and epochs (the library's reward-model trainer).
+    /// Classifier training: pairs per epoch and epochs (the library's reward-model trainer). Three epochs, chosen
+    /// by the classifier's accuracy on its own held-out fragments (0.86–0.95 after one epoch at seeds 0–2, 0.99
+    /// after three): a weak stand-in for Perspective lets the RL methods chase its errors.
     public var classifierPairs = 800
-    public var classifierEpochs = 1
+    public var classifierEpochs = 3
     /// RL prompts (one exploration / rollout sample each).
     public var trainPrompts = 128
-    /// Evaluation prompts per prompt kind, and samples per prompt (25 in the paper).
-    public var evaluationPromptsPerKind = 8
+    /// Test prompts per prompt kind, and samples per prompt (25 in the paper).
+    public var evaluationPromptsPerKind = 34
+    /// Validation prompts per prompt kind (between the test and the training prompts of each stream).
+    public var validationPromptsPerKind = 16
+    /// The prompts the tables are computed on: `test` (the report) or `validation` (hyper-parameter choice).
+    public var evaluationSplit: QuarkEvaluationSplit = .test
     public var samplesPerPrompt = 25
     /// Tokens per continuation, and nucleus p of evaluation sampling (0.9 in the paper).
     public var maximumNewTokens = 12
+    /// The stop token is masked until this many tokens (toxicity and sentiment; every method, in training and in
+    /// evaluation). The default, `maximumNewTokens`, makes every continuation 12 tokens long, as the toxicity
+    /// evaluations of RealToxicityPrompts (Gehman et al. 2020, arXiv 2009.11462) sample fixed-length continuations:
+    /// a method cannot then look less toxic by saying less.
+    public var minimumNewTokens = 12
     public var evaluationTopP: Float = 0.9
     /// Quark: steps, exploration interval, batch size, learning rate, warm-up, β and α.
     public var quarkSteps = 800
-    public var quarkSampleInterval = 50
+    public var quarkSampleInterval = 32
     public var quarkBatchSize = 64
-    public var quarkLearningRate: Float = 1e-3
+    public var quarkLearningRate: Float = 3e-4
     public var quarkWarmupSteps = 20
     public var quarkKLCoefficient: Double = 0.05
     public var quarkEntropyCoefficient: Double = 0.06
-    /// PPO: iterations, episodes per iteration, learning rate and initial β (adaptive towards 3 nats).
+    /// PPO: iterations, episodes per iteration, learning rate and β (fixed, or adaptive towards `ppoKLTarget`
+    /// nats per response when that is positive).
     public var ppoIterations = 50
     public var ppoBatchSize = 64
     public var ppoLearningRate: Float = 2e-4
     public var ppoKLCoefficient: Double = 0.05
+    public var ppoKLTarget: Double = 6
     /// Unlikelihood training (repetition): steps and α.
     public var unlikelihoodSteps = 150
     public var unlikelihoodAlpha: Float = 1
@@ -113,14 +135,15 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
         try read(.evaluatorSteps, &evaluatorSteps); try read(.daptSteps, &daptSteps)
         try read(.fineTuneLearningRate, &fineTuneLearningRate); try read(.classifierPairs, &classifierPairs)
         try read(.classifierEpochs, &classifierEpochs); try read(.trainPrompts, &trainPrompts)
-        try read(.evaluationPromptsPerKind, &evaluationPromptsPerKind); try read(.samplesPerPrompt, &samplesPerPrompt)
-        try read(.maximumNewTokens, &maximumNewTokens); try read(.evaluationTopP, &evaluationTopP)
+        try read(.evaluationPromptsPerKind, &evaluationPromptsPerKind)
+        try read(.validationPromptsPerKind, &validationPromptsPerKind); try read(.evaluationSplit, &evaluationSplit); try read(.samplesPerPrompt, &samplesPerPrompt)
+        try read(.maximumNewTokens, &maximumNewTokens); try read(.minimumNewTokens, &minimumNewTokens); try read(.evaluationTopP, &evaluationTopP)
         try read(.quarkSteps, &quarkSteps); try read(.quarkSampleInterval, &quarkSampleInterval)
         try read(.quarkBatchSize, &quarkBatchSize); try read(.quarkLearningRate, &quarkLearningRate)
         try read(.quarkWarmupSteps, &quarkWarmupSteps); try read(.quarkKLCoefficient, &quarkKLCoefficient)
         try read(.quarkEntropyCoefficient, &quarkEntropyCoefficient); try read(.ppoIterations, &ppoIterations)
         try read(.ppoBatchSize, &ppoBatchSize); try read(.ppoLearningRate, &ppoLearningRate)
-        try read(.ppoKLCoefficient, &ppoKLCoefficient); try read(.unlikelihoodSteps, &unlikelihoodSteps)
+        try read(.ppoKLCoefficient, &ppoKLCoefficient); try read(.ppoKLTarget, &ppoKLTarget); try read(.unlikelihoodSteps, &unlikelihoodSteps)
         try read(.unlikelihoodAlpha, &unlikelihoodAlpha); try read(.repetitionNewTokens, &repetitionNewTokens)
         try read(.repetitionQuarkSteps, &repetitionQuarkSteps)
         try read(.avoid, &avoid); try read(.bootstrapResamples, &bootstrapResamples)
@@ -140,8 +163,12 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
         try require(width % max(heads, 1) == 0 && heads >= 1, "heads", heads, "it must divide width (\(width))")
         try require(contextLength >= maximumNewTokens + 24 && contextLength >= repetitionNewTokens + 24, "contextLength", contextLength,
                     "it must hold a prompt (≤ 24 tokens) and a continuation (\(max(maximumNewTokens, repetitionNewTokens)) tokens)")
+        try require(minimumNewTokens >= 0 && minimumNewTokens <= maximumNewTokens, "minimumNewTokens", minimumNewTokens,
+                    "use a value in 0...maximumNewTokens (\(maximumNewTokens)), such as \(maximumNewTokens) (fixed-length continuations)")
         try require(samplesPerPrompt >= 1, "samplesPerPrompt", samplesPerPrompt, "use at least 1, such as 25")
         try require(evaluationPromptsPerKind >= 1, "evaluationPromptsPerKind", evaluationPromptsPerKind, "use at least 1")
+        try require(validationPromptsPerKind >= 1, "validationPromptsPerKind", validationPromptsPerKind, "use at least 1, such as 16")
+        try require(ppoKLTarget >= 0 && ppoKLTarget.isFinite, "ppoKLTarget", ppoKLTarget, "use 0 (a fixed β) or a positive target in nats, such as 3")
         try require(trainPrompts >= 8, "trainPrompts", trainPrompts, "use at least 8, such as 128")
         try require(evaluationTopP > 0 && evaluationTopP <= 1, "evaluationTopP", evaluationTopP, "use a value in (0, 1], such as 0.9")
         try require(ppoBatchSize >= 8 && trainPrompts % ppoBatchSize == 0 || ppoBatchSize >= trainPrompts, "ppoBatchSize", ppoBatchSize,
@@ -163,14 +190,17 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
         ("evaluatorWidth", "fluency evaluator width"), ("evaluatorSteps", "fluency evaluator steps"),
         ("daptSteps", "DAPT steps on the acceptable corpus"), ("fineTuneLearningRate", "DAPT / unlikelihood learning rate"),
         ("classifierPairs", "classifier comparison pairs"), ("classifierEpochs", "classifier epochs"),
-        ("trainPrompts", "RL training prompts"), ("evaluationPromptsPerKind", "evaluation prompts per kind"),
+        ("trainPrompts", "RL training prompts"), ("evaluationPromptsPerKind", "test prompts per kind"),
+        ("validationPromptsPerKind", "validation prompts per kind"),
+        ("evaluationSplit", "prompts of the tables, one of \(QuarkEvaluationSplit.allowedSpellings) (validation: for tuning)"),
         ("samplesPerPrompt", "samples per evaluation prompt (paper 25)"), ("maximumNewTokens", "tokens per continuation"),
+        ("minimumNewTokens", "stop token masked until this many tokens (= maximumNewTokens: fixed length)"),
         ("evaluationTopP", "nucleus p of evaluation (paper 0.9)"), ("quarkSteps", "Quark steps"),
         ("quarkSampleInterval", "Quark exploration interval"), ("quarkBatchSize", "Quark batch"),
         ("quarkLearningRate", "Quark learning rate"), ("quarkWarmupSteps", "Quark warm-up"),
         ("quarkKLCoefficient", "Quark β"), ("quarkEntropyCoefficient", "Quark α"), ("ppoIterations", "PPO iterations"),
         ("ppoBatchSize", "PPO episodes per iteration"), ("ppoLearningRate", "PPO learning rate"),
-        ("ppoKLCoefficient", "PPO initial β"), ("unlikelihoodSteps", "unlikelihood fine-tuning steps"),
+        ("ppoKLCoefficient", "PPO β (initial β when adaptive)"), ("ppoKLTarget", "PPO adaptive-KL target in nats (0 = fixed β)"), ("unlikelihoodSteps", "unlikelihood fine-tuning steps"),
         ("unlikelihoodAlpha", "unlikelihood α"), ("repetitionNewTokens", "greedy continuation length (repetition)"),
         ("repetitionQuarkSteps", "Quark steps of the repetition table"),
         ("avoid", "sentiment to steer away from, one of \(ReviewSentiment.allowedSpellings)"), ("bootstrapResamples", "bootstrap resamples"),

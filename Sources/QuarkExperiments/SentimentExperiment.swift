@@ -6,6 +6,7 @@ import LanguageModels
 import Quark
 import ReviewWorld
 import TensorCore
+import TrainingCore
 
 extension QuarkExperiment {
     func runSentiment() throws -> String {
@@ -40,8 +41,12 @@ extension QuarkExperiment {
                                           unlikelihoodAlpha: nil, seed: config.seed &+ 4)
             return model
         }
-        let ppo = try trainPPO(base: s.base, reward: classifier, prompts: prompts, tokens: tokens)
-        let quark = try trainQuark(phase: "Quark", name: "quark", base: s.base, reward: .text(classifier), prompts: prompts, tokens: tokens)
+        // The classifier reads the whole review, prompt and continuation: a continuation of a prompt of the avoided
+        // sentiment must outweigh it (the paper's hardest column). Scoring the continuation alone saturates here
+        // (base 50 %, DAPT, PPO and Quark ≈ 100 % on every kind of prompt), since a continuation is a fresh sentence.
+        let judge = WholeReview(classifier: classifier)
+        let ppo = try trainPPO(base: s.base, reward: judge, prompts: prompts, tokens: tokens)
+        let quark = try trainQuark(phase: "Quark", name: "quark", base: s.base, reward: .text(judge), prompts: prompts, tokens: tokens)
 
         let kinds = ["negative", "neutral", "positive"]
         let evaluation = evaluationPrompts(kinds: kinds)
@@ -50,7 +55,6 @@ extension QuarkExperiment {
                                                     ("Quark", .quark(quark, quantile: 0))]
         var table = ResultTable(columns: ["method"] + kinds.map { "% \(target) · \($0) prompts" } + ["fluency (ppl)", "dist-2", "dist-3"])
         var summary: [String: [String: Double]] = [:]
-        var ppoNeutral = ConfidenceInterval(estimate: .nan, lower: .nan, upper: .nan)
         try beginEvaluation()
         try phase("evaluate (\(evaluation.count) prompts × \(config.samplesPerPrompt) samples)") {
             for (index, (name, model)) in methods.enumerated() {
@@ -58,7 +62,7 @@ extension QuarkExperiment {
                                                               count: config.samplesPerPrompt, options: options, seed: config.seed &+ 100)
                 var share: [String: [Double]] = [:]
                 for (i, texts) in samples.texts.enumerated() {
-                    let p = try classifier.probabilityGood(texts)
+                    let p = try classifier.probabilityGood(texts.map { samples.prompts[i] + $0 })
                     share[samples.kinds[i], default: []].append(100 * Double(p.filter { $0 > 0.5 }.count) / Double(max(p.count, 1)))
                     for (j, text) in texts.enumerated() {
                         try directory.appendSample(method: name, prompt: samples.prompts[i], completion: text,
@@ -73,22 +77,24 @@ extension QuarkExperiment {
                     let values = share[kind] ?? []
                     row["percent_\(target)_\(kind)"] = ExperimentEvaluation.mean(values)
                     let ci = ExperimentEvaluation.interval(values, resamples: config.bootstrapResamples, seed: config.seed &+ UInt64(10 * index + k))
-                    if name == "PPO" && kind == "neutral" { ppoNeutral = ci }
                     cells.append(.interval(ci, decimals: 1))
                 }
+                // The hardest column: the prompts of the avoided sentiment, steered toward the target.
+                row["percent_target_opposite"] = row["percent_\(target)_\(config.avoid.rawValue)"]
                 cells += [.number(row["fluency"]!, decimals: 2), .number(row["dist2"]!), .number(row["dist3"]!)]
                 summary[name] = row
                 try directory.appendMetrics(step: 0, phase: "evaluation", row.reduce(into: [String: Double]()) { $0["eval/\(name)/\($1.key)"] = $1.value })
                 try table.addRow(cells)
             }
         }
-        let key = "percent_\(target)_neutral"
-        let quarkRow = summary["Quark"]!, ppoRow = summary["PPO"]!, baseRow = summary["base"]!
+        measurements = summary
+        claims = QuarkClaims.sentiment(summary)
         var report = """
         # Quark: unlearning \(config.avoid.rawValue) sentiment (review world)
 
-        Steering away from \(config.avoid.rawValue) reviews: the reward is P(\(target)) from a sentiment classifier trained with the reward-model \
-        trainer (held-out accuracy \(String(format: "%.3f", classifier.accuracy))). Cells give the percentage of the \(config.samplesPerPrompt) \
+        Steering away from \(config.avoid.rawValue) reviews: the reward is P(\(target)) of the whole review (prompt + continuation) from a \
+        sentiment classifier trained with the reward-model trainer (held-out accuracy \(String(format: "%.3f", classifier.accuracy))). \
+        Cells give the percentage of the \(config.samplesPerPrompt) \
         continuations per prompt classified \(target), averaged over \(config.evaluationPromptsPerKind) prompts of each kind (95 % bootstrap \
         interval over prompts); nucleus p = \(config.evaluationTopP), \(config.maximumNewTokens) tokens. Fluency = conditional perplexity under \
         a \(config.evaluatorLayers)-layer × \(config.evaluatorWidth) evaluator.
@@ -96,12 +102,17 @@ extension QuarkExperiment {
         \(table.markdown())
 
         """
-        // "At least as much as PPO": Quark's estimate is at least PPO's, or inside PPO's 95 % interval (a tie).
-        let steered = quarkRow[key]! >= ppoNeutral.lower
-        let fluent = quarkRow["fluency"]! <= ppoRow["fluency"]!
-        report += "\nExpected shape (Quark steers at least as much as PPO, with fluency no worse): steering " + (quarkRow[key]! >= ppoRow[key]! ? "reached" : steered ? "reached within PPO's 95 % interval" : "NOT reached")
-            + String(format: " on neutral prompts (Quark %.1f %% vs PPO %.1f %% vs base %.1f %%), fluency ", quarkRow[key]!, ppoRow[key]!, baseRow[key]!)
-            + (fluent ? "reached" : "NOT reached") + String(format: " (Quark %.2f vs PPO %.2f vs base %.2f).\n", quarkRow["fluency"]!, ppoRow["fluency"]!, baseRow["fluency"]!)
+        report += "\nPaper shape (Quark, arXiv 2205.13636, Table 2; the hardest column: \(config.avoid.rawValue) prompts steered \(target)):\n\n"
+            + claims.map { "- " + $0.line }.joined(separator: "\n") + "\n"
         return report
+    }
+}
+
+/// A classifier that judges a continuation together with its prompt, as one review.
+struct WholeReview: RewardFunction {
+    let classifier: SentenceClassifier
+
+    func scores(prompts: [String], completions: [String]) throws -> [Float] {
+        try classifier.probabilityGood(zip(prompts, completions).map { $0 + $1 }).map(Float.init)
     }
 }

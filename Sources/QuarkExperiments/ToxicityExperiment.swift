@@ -41,9 +41,9 @@ extension QuarkExperiment {
         let options = samplingOptions(tokens, topP: config.evaluationTopP)
         let methods: [(String, EvaluatedModel)] = [("base", .plain(s.base)), ("DAPT", .plain(dapt)), ("PPO", .plain(ppo)),
                                                     ("Quark", .quark(quark, quantile: 0))]
-        var table = ResultTable(columns: ["method", "avg. max toxicity", "toxicity prob.", "toxic samples", "gold avg. max tox.", "fluency (ppl)", "dist-2", "dist-3"])
+        var table = ResultTable(columns: ["method", "avg. max toxicity", "toxicity prob.", "toxic samples", "gold avg. max tox.",
+                                          "fluency (ppl)", "dist-2", "dist-3", "words"])
         var summary: [String: [String: Double]] = [:]
-        var ppoInterval = ConfidenceInterval(estimate: .nan, lower: .nan, upper: .nan)
         try beginEvaluation()
         try phase("evaluate (\(evaluation.count) prompts × \(config.samplesPerPrompt) samples)") {
             for (index, (name, model)) in methods.enumerated() {
@@ -69,54 +69,63 @@ extension QuarkExperiment {
                     "gold_avg_max_toxicity": ExperimentEvaluation.mean(goldMax), "fluency": ExperimentEvaluation.mean(fluency),
                     "toxic_sample_share": ExperimentEvaluation.mean(toxicShare),
                     "dist2": ExperimentEvaluation.distinct(samples, n: 2), "dist3": ExperimentEvaluation.distinct(samples, n: 3),
+                    "words": ExperimentEvaluation.meanWords(samples),
                 ]
                 summary[name] = row
-                if name == "PPO" { ppoInterval = ExperimentEvaluation.interval(maxTox, resamples: config.bootstrapResamples, seed: seed) }
                 try directory.appendMetrics(step: 0, phase: "evaluation", row.reduce(into: [String: Double]()) { $0["eval/\(name)/\($1.key)"] = $1.value })
                 try table.addRow([.text(name),
                                   .interval(ExperimentEvaluation.interval(maxTox, resamples: config.bootstrapResamples, seed: seed)),
                                   .interval(ExperimentEvaluation.interval(anyTox, resamples: config.bootstrapResamples, seed: seed &+ 50)),
                                   .interval(ExperimentEvaluation.interval(toxicShare, resamples: config.bootstrapResamples, seed: seed &+ 70)),
                                   .number(row["gold_avg_max_toxicity"]!), .number(row["fluency"]!, decimals: 2),
-                                  .number(row["dist2"]!), .number(row["dist3"]!)])
+                                  .number(row["dist2"]!), .number(row["dist3"]!), .number(row["words"]!, decimals: 1)])
             }
         }
-        // Monotone control: mean toxicity under r_0, r_2, r_4.
-        var control = ""
+        // Monotone control: mean toxicity when Quark conditions on r_0, r_2, r_4 (K = 5), each on the same prompts.
+        var control: [String] = []
+        let controlSamples = min(config.samplesPerPrompt, 10)
         try phase("reward-token control") {
-            var means: [String] = []
             for q in Array(Set([0, quark.quantileCount / 2, quark.quantileCount - 1])).sorted() {
                 let samples = try ExperimentEvaluation.sample(.quark(quark, quantile: q), method: "Quark r\(q)", prompts: evaluation,
-                                                              tokens: tokens, count: 5, options: options, seed: config.seed &+ 200)
-                let all = samples.texts.flatMap { $0 }
-                let tox = ExperimentEvaluation.mean(try classifier.probabilityGood(all).map { 1 - $0 })
+                                                              tokens: tokens, count: controlSamples, options: options, seed: config.seed &+ 200)
+                var all: [Double] = []
+                for (i, texts) in samples.texts.enumerated() {
+                    let toxicity = try classifier.probabilityGood(texts).map { 1 - $0 }
+                    all += toxicity
+                    for (j, text) in texts.enumerated() {
+                        try directory.appendSample(method: samples.method, prompt: samples.prompts[i], completion: text,
+                                                   scores: ["toxicity": toxicity[j], "gold_toxicity": ReviewLexicon.toxicity(text)])
+                    }
+                }
+                let tox = ExperimentEvaluation.mean(all)
+                summary["Quark", default: [:]]["control_r\(q)"] = tox
                 try directory.appendMetrics(step: 0, phase: "control", ["control/r\(q)/toxicity": tox])
-                means.append(String(format: "r%d: %.3f", q, tox))
+                control.append(String(format: "r%d: %.3f", q, tox))
             }
-            control = means.joined(separator: ", ")
         }
-        let quarkRow = summary["Quark"]!, ppoRow = summary["PPO"]!, baseRow = summary["base"]!
+        measurements = summary
+        claims = QuarkClaims.toxicity(summary)
+        let budgets = sampleBudgets()
         var report = """
         # Quark: unlearning toxicity (review world)
 
         Base model: \(s.base.parameterCount) parameters (\(config.layers) layers × \(config.width)), BPE of \(tokens.tokenizer.vocabularySize) ids, \
         pretrained on \(config.documentCount) reviews. Toxicity = 1 − P(no insult) from a classifier trained with the reward-model trainer \
         (held-out accuracy \(String(format: "%.3f", classifier.accuracy))); gold = the world's own insult lexicon. \
-        \(evaluation.count) evaluation prompts (rude, negative, neutral), \(config.samplesPerPrompt) samples each, nucleus p = \(config.evaluationTopP), \
-        \(config.maximumNewTokens) tokens. Fluency = conditional perplexity under a \(config.evaluatorLayers)-layer × \(config.evaluatorWidth) evaluator. \
-        "toxic samples" is the share of all samples with toxicity > 0.5. Intervals: 95 % bootstrap over prompts.
+        \(evaluation.count) \(config.evaluationSplit.rawValue) prompts (rude, negative, neutral; disjoint from the \(prompts.ids.count) training prompts), \
+        \(config.samplesPerPrompt) samples each, nucleus p = \(config.evaluationTopP), at most \(config.maximumNewTokens) tokens. \
+        Fluency = conditional perplexity under a \(config.evaluatorLayers)-layer × \(config.evaluatorWidth) evaluator; words = mean \
+        completion length in words. "toxic samples" is the share of all samples with toxicity > 0.5. Intervals: 95 % bootstrap over prompts. \
+        Generated training samples: PPO \(budgets.ppo), Quark \(budgets.quark).
 
         \(table.markdown())
 
-        Mean toxicity when Quark conditions on each reward token (5 samples per prompt): \(control).
+        Mean toxicity when Quark conditions on each reward token (\(controlSamples) samples per prompt, also in samples.jsonl as \"Quark r0\", …): \(control.joined(separator: ", ")).
+
+        Paper shape (Quark, arXiv 2205.13636, Table 1):
 
         """
-        // "At least as much as PPO": Quark's estimate is at most PPO's, or inside PPO's 95 % interval (a tie).
-        let lowered = quarkRow["avg_max_toxicity"]! <= ppoInterval.upper
-        let fluent = quarkRow["fluency"]! <= ppoRow["fluency"]!
-        report += "\nExpected shape (Quark lowers toxicity at least as much as PPO, with fluency no worse): toxicity "
-            + (quarkRow["avg_max_toxicity"]! <= ppoRow["avg_max_toxicity"]! ? "reached" : lowered ? "reached within PPO's 95 % interval" : "NOT reached") + String(format: " (Quark %.3f vs PPO %.3f vs base %.3f), fluency ", quarkRow["avg_max_toxicity"]!, ppoRow["avg_max_toxicity"]!, baseRow["avg_max_toxicity"]!)
-            + (fluent ? "reached" : "NOT reached") + String(format: " (Quark %.2f vs PPO %.2f vs base %.2f).\n", quarkRow["fluency"]!, ppoRow["fluency"]!, baseRow["fluency"]!)
+        report += claims.map { "- " + $0.line }.joined(separator: "\n") + "\n"
         return report
     }
 }

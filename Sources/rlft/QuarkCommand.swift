@@ -15,6 +15,7 @@ enum QuarkCommand: Command {
             ("task toxicity|sentiment|repetition", "which table (required)"),
             ("out DIR", "the run directory: config.json, tokenizer/, checkpoints/, metrics.jsonl, samples.jsonl, report.md (required)"),
             ("threads N", "compute threads (default: all cores)"),
+            ("seeds LIST", "run the table once per seed (comma-separated, e.g. 0,1,2) into OUT/seed-N and write OUT/report.md with the means over seeds, Student-t intervals, Quark's paired differences and the paper-shape block on the means; a seed whose run exists continues or reloads it"),
             ResumedExperiment.option,
         ])
     }
@@ -24,12 +25,11 @@ enum QuarkCommand: Command {
             guard let n = Int(threads), n >= 1 else { throw ConfigurationError.badValue(field: "threads", value: threads, expected: "a positive integer") }
             Compute.threadCount = n
         }
+        if arguments.options["seeds"] != nil { return try runSeeds(arguments) }
         let resume = try ResumedExperiment(arguments, command: name, savedOptions: ["task": "task.txt"])
         let arguments = resume.arguments
-        let taskName = try arguments.required("task", "toxicity, sentiment or repetition, e.g. --task toxicity")
-        guard let task = QuarkExperimentTask(rawValue: taskName) else {
-            throw ConfigurationError.badValue(field: "task", value: taskName, expected: "toxicity, sentiment or repetition")
-        }
+        let task = try self.task(arguments)
+        let taskName = task.rawValue
         let out = URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/quark-\(taskName)"))
         let config = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads", "resume"])
         let start = Date()
@@ -43,5 +43,33 @@ enum QuarkCommand: Command {
         print("")
         print(report)
         print(String(format: "Total %.1f s. Report: %@", Date().timeIntervalSince(start), out.appendingPathComponent("report.md").path))
+    }
+
+    static func task(_ arguments: CommandLineArguments) throws -> QuarkExperimentTask {
+        let taskName = try arguments.required("task", "toxicity, sentiment or repetition, e.g. --task toxicity")
+        guard let task = QuarkExperimentTask(rawValue: taskName) else {
+            throw ConfigurationError.badValue(field: "task", value: taskName, expected: "toxicity, sentiment or repetition")
+        }
+        return task
+    }
+
+    /// `--seeds 0,1,2`: one run of the table per seed in OUT/seed-N, then the summary over seeds in OUT/report.md.
+    static func runSeeds(_ arguments: CommandLineArguments) throws {
+        if let threads = arguments.options["threads"] {
+            guard let n = Int(threads), n >= 1 else { throw ConfigurationError.badValue(field: "threads", value: threads, expected: "a positive integer") }
+            Compute.threadCount = n
+        }
+        let task = try self.task(arguments)
+        let base = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads", "seeds"])
+        try SeedList.runEach(arguments, command: name, runSeed: { seed, directory, resuming, log, shouldStop in
+            var config = base
+            config.seed = seed
+            let experiment = try QuarkExperiment(task: task, config: config, outputDirectory: directory, resuming: resuming, log: log)
+            experiment.shouldStop = shouldStop
+            _ = try experiment.run()
+            return experiment.measurements
+        }, summary: { runs in
+            "# Quark: \(task.rawValue) over seeds\n\n" + (try QuarkSeeds.summary(task: task, runs: runs.map { ($0.seed, $0.result) }))
+        })
     }
 }

@@ -44,6 +44,28 @@ final class GenerationTests: XCTestCase {
         assertClose(teacher, result.logProbabilities.scalars, tolerance: 1e-4)
     }
 
+    /// `sampledVocabularySize` keeps every sampled id below it (Quark's reward tokens are never text), the
+    /// log-probabilities are over those ids (they sum to at most 1 per step), and a limit below 1 is rejected.
+    func testSampledVocabularySizeSamplesOnlyTheIdsBelowIt() throws {
+        let model = makeTinyModel(seed: 4)
+        let limit = model.config.vocabularySize - 5
+        var rng = SeededGenerator(seed: 13)
+        let options = GenerationOptions(maximumNewTokens: 16, temperature: 3, padToken: 0, sampledVocabularySize: limit)
+        let rows = TokenBatch(leftPadding: Array(repeating: [1, 2, 3], count: 64), padToken: 0)
+        let result = try model.generate(prompts: rows, options: options, using: &rng)
+        XCTAssertTrue(result.responses.tokens.allSatisfy { Int($0) < limit })
+        var unrestricted = options
+        unrestricted.sampledVocabularySize = nil
+        var again = SeededGenerator(seed: 13)
+        let free = try model.generate(prompts: rows, options: unrestricted, using: &again)
+        XCTAssertTrue(free.responses.tokens.contains { Int($0) >= limit }, "at τ = 3 the unrestricted sampler reaches the last ids")
+        var bad = options
+        bad.sampledVocabularySize = 0
+        XCTAssertThrowsError(try model.generate(prompts: rows, options: bad, using: &rng)) {
+            XCTAssertTrue("\($0)".contains("sampledVocabularySize"), "\($0)")
+        }
+    }
+
     /// Greedy decoding with the cache equals greedy decoding by repeated full forward passes.
     func testKVCacheGreedyEqualsFullForwardGreedy() throws {
         let model = makeTinyModel(seed: 2)

@@ -31,10 +31,10 @@ final class QuarkExperimentTests: XCTestCase {
             defer { try? FileManager.default.removeItem(at: directory) }
             let report = try QuarkExperiment(task: task, config: Self.tinyConfig(), outputDirectory: directory).run()
             XCTAssertTrue(report.contains("| method"), "\(task): \(report)")
-            XCTAssertTrue(report.contains("Expected shape"))
+            XCTAssertTrue(report.contains("Paper shape"), report)
             let samples = try String(contentsOf: directory.appendingPathComponent("samples.jsonl"), encoding: .utf8)
                 .split(separator: "\n")
-            let expected = task == .repetition ? 4 * 6 : 4 * 6 * 3
+            let expected = task == .repetition ? 4 * 6 : task == .sentiment ? 4 * 6 * 3 : 4 * 6 * 3 + 3 * 6 * 3   // + the reward-token control
             XCTAssertEqual(samples.count, expected, "\(task)")
             let first = try JSONSerialization.jsonObject(with: Data(samples[0].utf8)) as? [String: Any]
             XCTAssertNotNil(first?["method"])
@@ -43,6 +43,46 @@ final class QuarkExperimentTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("metrics.jsonl").path))
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("report.md").path))
         }
+    }
+
+    /// A small toxicity run, big enough for Quark to learn: its reward tokens steer the sampled continuations
+    /// away from insults, so Quark conditioned on r_0 is less toxic than the base model on the test prompts
+    /// (classifier and gold lexicon alike), at the same fixed continuation length.
+    func testQuarkLowersToxicityBelowTheBaseModel() throws {
+        var config = QuarkExperimentConfig()
+        config.documentCount = 1500
+        config.bpeVocabulary = 500
+        config.contextLength = 48
+        config.pretrainSteps = 250
+        config.evaluatorLayers = 1
+        config.evaluatorWidth = 16
+        config.evaluatorSteps = 20
+        config.daptSteps = 5
+        config.classifierPairs = 300
+        config.trainPrompts = 48
+        config.ppoIterations = 2
+        config.ppoBatchSize = 16   // 48 prompts: 3 batches
+        config.quarkSteps = 200
+        config.quarkSampleInterval = 25
+        config.quarkBatchSize = 32
+        config.quarkLearningRate = 1e-3
+        config.evaluationPromptsPerKind = 6
+        config.validationPromptsPerKind = 2
+        config.samplesPerPrompt = 8
+        config.maximumNewTokens = 8
+        config.minimumNewTokens = 8
+        config.repetitionNewTokens = 16
+        config.bootstrapResamples = 50
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quark-direction-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let experiment = try QuarkExperiment(task: .toxicity, config: config, outputDirectory: directory)
+        let report = try experiment.run()
+        let base = try XCTUnwrap(experiment.measurements["base"]), quark = try XCTUnwrap(experiment.measurements["Quark"])
+        XCTAssertLessThan(quark["avg_max_toxicity"]!, base["avg_max_toxicity"]!, report)
+        XCTAssertLessThan(quark["gold_avg_max_toxicity"]!, base["gold_avg_max_toxicity"]!, report)
+        XCTAssertLessThan(quark["toxic_sample_share"]!, base["toxic_sample_share"]!, report)
+        XCTAssertGreaterThan(quark["words"]!, 0.8 * base["words"]!, "fixed-length continuations: no escape into brevity")
+        XCTAssertEqual(experiment.claims.count, 9, report)
     }
 
     func testWithLoRAEveryMethodTrainsAdaptersAndTheRunCompletes() throws {
