@@ -49,7 +49,7 @@ let libraries: [(name: String, dependencies: [Target.Dependency])] = [
 /// umbrella re-exports them with the library.
 let experiments: [(name: String, dependencies: [Target.Dependency])] = [
     // The built-in instruction task and the toy worlds (Foundation only)
-    ("Tasks", ["TrainingData", "Evaluation"]),
+    ("Tasks", ["TrainingData", "Evaluation", "Validation"]),
     ("ReviewWorld", ["Randomness"]),
     ("CommonsenseWorld", ["Evaluation", "TrainingData", "Validation"]),
     // The InstructGPT pipeline (the main job)

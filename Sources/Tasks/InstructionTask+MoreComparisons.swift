@@ -38,10 +38,10 @@ extension InstructionTask {
     ///   - rankSize: K, completions per ranking, in 2...9.
     ///   - stream: Selects an independent stream of draws. Default 0.
     /// - Returns: `count` ranked records (best first).
-    /// - Throws: ``TaskError/invalidConfiguration(field:value:reason:)`` for K outside 2...9.
+    /// - Throws: ``TaskError/invalid(_:)`` for K outside 2...9.
     public func moreRankedComparisons(count: Int, rankSize: Int, stream: UInt64 = 0) throws(TaskError) -> [RankedRecord] {
         guard (2...9).contains(rankSize) else {
-            throw .invalidConfiguration(field: "rankSize", value: "\(rankSize)", reason: "must be in 2...9")
+            throw .invalid(.invalidValue(field: "rankSize", value: "\(rankSize)", requirement: "it must be in 2...9"))
         }
         guard count > 0, !splits.comparison.isEmpty else { return [] }
         var rng = TaskGenerator(seed: stableHash("more-ranked-comparisons-\(stream)", seed: config.seed))

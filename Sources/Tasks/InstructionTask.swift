@@ -48,7 +48,7 @@ public struct InstructionTaskConfig: Codable, Equatable, Sendable {
 
     /// Checks every field.
     ///
-    /// - Throws: ``TaskError/invalidConfiguration(field:value:reason:)`` naming the first bad field.
+    /// - Throws: ``TaskError/invalid(_:)`` naming the first bad field.
     public func validate() throws(TaskError) {
         let counts: [(String, Int)] = [
             ("demonstrationCount", demonstrationCount), ("comparisonCount", comparisonCount),
@@ -56,32 +56,32 @@ public struct InstructionTaskConfig: Codable, Equatable, Sendable {
             ("heldOutComparisonCount", heldOutComparisonCount), ("pretrainingCharacterCount", pretrainingCharacterCount),
         ]
         for (field, value) in counts where value < 1 {
-            throw .invalidConfiguration(field: field, value: "\(value)", reason: "must be at least 1")
+            throw .invalid(.invalidValue(field: field, value: "\(value)", requirement: "it must be at least 1"))
         }
         guard (2...9).contains(rankSize) else {
-            throw .invalidConfiguration(field: "rankSize", value: "\(rankSize)",
-                                        reason: "must be in 2...9 (InstructGPT ranked 4 to 9 outputs)")
+            throw .invalid(.invalidValue(field: "rankSize", value: "\(rankSize)",
+                                         requirement: "it must be in 2...9 (InstructGPT ranked 4 to 9 outputs)"))
         }
         guard referenceAccuracy >= 0, referenceAccuracy <= 1 else {
-            throw .invalidConfiguration(field: "referenceAccuracy", value: "\(referenceAccuracy)",
-                                        reason: "must be in [0, 1], such as 0.6")
+            throw .invalid(.invalidValue(field: "referenceAccuracy", value: "\(referenceAccuracy)",
+                                         requirement: "it must be in [0, 1], such as 0.6"))
         }
         let known = Set(InstructionFamily.allCases.map(\.rawValue))
         if families.isEmpty || !families.allSatisfy(known.contains) {
-            throw .invalidConfiguration(field: "families", value: "\(families)",
-                                        reason: "must be a non-empty list drawn from \(InstructionFamily.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalid(.invalidValue(field: "families", value: "\(families)",
+                                         requirement: "it must be a non-empty list drawn from \(InstructionFamily.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         guard pretrainingDrillFraction >= 0, pretrainingDrillFraction <= 1 else {
-            throw .invalidConfiguration(field: "pretrainingDrillFraction", value: "\(pretrainingDrillFraction)",
-                                        reason: "must be in [0, 1], such as 0 or 0.3")
+            throw .invalid(.invalidValue(field: "pretrainingDrillFraction", value: "\(pretrainingDrillFraction)",
+                                         requirement: "it must be in [0, 1], such as 0 or 0.3"))
         }
         guard (0...20_000).contains(madeUpWordCount) else {
-            throw .invalidConfiguration(field: "madeUpWordCount", value: "\(madeUpWordCount)",
-                                        reason: "must be in 0...20000, such as 0 or 2000")
+            throw .invalid(.invalidValue(field: "madeUpWordCount", value: "\(madeUpWordCount)",
+                                         requirement: "it must be in 0...20000, such as 0 or 2000"))
         }
         guard numericInstanceCap >= 40 else {
-            throw .invalidConfiguration(field: "numericInstanceCap", value: "\(numericInstanceCap)",
-                                        reason: "must be at least 40 so every split gets instances")
+            throw .invalid(.invalidValue(field: "numericInstanceCap", value: "\(numericInstanceCap)",
+                                         requirement: "it must be at least 40 so every split gets instances"))
         }
     }
 }
@@ -153,7 +153,7 @@ public struct InstructionTask: Sendable {
     ///   - config: The configuration. Default: all defaults.
     ///   - trainingAnnotators: The group labelling training data. Default ``AnnotatorGroup/training``.
     ///   - heldOutAnnotators: The held-out group. Default ``AnnotatorGroup/heldOut``.
-    /// - Throws: ``TaskError/invalidConfiguration(field:value:reason:)`` for a bad configuration.
+    /// - Throws: ``TaskError/invalid(_:)`` for a bad configuration.
     public init(config: InstructionTaskConfig = InstructionTaskConfig(),
                 trainingAnnotators: AnnotatorGroup = .training,
                 heldOutAnnotators: AnnotatorGroup = .heldOut) throws(TaskError) {

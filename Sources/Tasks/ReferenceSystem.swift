@@ -20,10 +20,10 @@ public struct ReferenceSystem: Codable, Equatable, Sendable {
     /// - Parameters:
     ///   - seed: Mixed into each prompt's hash. Default 0.
     ///   - accuracy: The probability of a correct answer, in [0, 1]. Default 0.6.
-    /// - Throws: ``TaskError/invalidConfiguration(field:value:reason:)`` for an accuracy outside [0, 1].
+    /// - Throws: ``TaskError/invalid(_:)`` for an accuracy outside [0, 1].
     public init(seed: UInt64 = 0, accuracy: Double = 0.6) throws(TaskError) {
         guard accuracy >= 0, accuracy <= 1 else {
-            throw .invalidConfiguration(field: "accuracy", value: "\(accuracy)", reason: "must be in [0, 1], such as 0.6")
+            throw .invalid(.invalidValue(field: "accuracy", value: "\(accuracy)", requirement: "it must be in [0, 1], such as 0.6"))
         }
         self.seed = seed
         self.accuracy = accuracy

@@ -1,5 +1,6 @@
 // Errors raised by the built-in instruction task: bad configurations and prompts it cannot parse.
 import Foundation
+import Validation
 
 /// An error from the built-in instruction task.
 public enum TaskError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -7,8 +8,8 @@ public enum TaskError: Error, Equatable, Sendable, CustomStringConvertible {
     case unrecognizedPrompt(String)
     /// Arguments that do not fit the instruction family.
     case invalidArguments(family: String, arguments: [String])
-    /// A configuration field is out of range.
-    case invalidConfiguration(field: String, value: String, reason: String)
+    /// A configuration field is out of range (the field, its value and the fix).
+    case invalid(ConfigurationError)
     /// Two parallel lists differ in length.
     case lengthMismatch(expected: Int, found: Int)
     /// Writing the task's files failed.
@@ -26,8 +27,8 @@ public enum TaskError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidArguments(let family, let arguments):
             return "arguments \(arguments) do not fit the instruction family \(family); see InstructionFamily for "
                 + "the arguments each family takes"
-        case .invalidConfiguration(let field, let value, let reason):
-            return "`\(field)` (\(value)) \(reason)"
+        case .invalid(let error):
+            return error.description
         case .lengthMismatch(let expected, let found):
             return "expected \(expected) items but found \(found); pass one completion per prompt"
         case .writeFailed(let path, let reason):

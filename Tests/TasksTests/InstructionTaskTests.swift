@@ -98,8 +98,8 @@ final class InstructionTaskTests: XCTestCase {
         var config = InstructionTaskConfig()
         config.rankSize = 1
         XCTAssertThrowsError(try InstructionTask(config: config)) {
-            XCTAssertEqual($0 as? TaskError, .invalidConfiguration(
-                field: "rankSize", value: "1", reason: "must be in 2...9 (InstructGPT ranked 4 to 9 outputs)"))
+            XCTAssertEqual($0 as? TaskError, .invalid(.invalidValue(
+                field: "rankSize", value: "1", requirement: "it must be in 2...9 (InstructGPT ranked 4 to 9 outputs)")))
         }
     }
 

@@ -61,8 +61,8 @@ final class MadeUpWordsTests: XCTestCase {
         var config = InstructionTaskConfig()
         config.madeUpWordCount = -1
         XCTAssertThrowsError(try InstructionTask(config: config)) {
-            XCTAssertEqual($0 as? TaskError, .invalidConfiguration(
-                field: "madeUpWordCount", value: "-1", reason: "must be in 0...20000, such as 0 or 2000"))
+            XCTAssertEqual($0 as? TaskError, .invalid(.invalidValue(
+                field: "madeUpWordCount", value: "-1", requirement: "it must be in 0...20000, such as 0 or 2000")))
         }
     }
 }
