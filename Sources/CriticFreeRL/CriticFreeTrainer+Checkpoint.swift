@@ -28,8 +28,7 @@ extension CriticFreeTrainer: CheckpointedTrainer {
                     throw TrainingError.checkpointMismatch(path: checkpoint.path, difference: "is of a \(state.method) run, not \(self.algorithm.name)", fix: "resume with the run's own command")
                 }
             }, restore: { state in
-                // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).
-                if state.threads > 0 && self.communicator.size == 1 { Compute.threadCount = state.threads }
+                restoreCheckpointThreads(state.threads, ranks: self.communicator.size)
                 self.iteration = state.iteration
                 self.generator = state.generator
             }),

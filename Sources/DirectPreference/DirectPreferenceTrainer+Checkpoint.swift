@@ -34,8 +34,7 @@ extension DirectPreferenceTrainer: CheckpointedTrainer {
                     throw TrainingError.checkpointMismatch(path: checkpoint.path, difference: "was written for \(state.order.count) training items, this trainer has \(self.trainingCount)", fix: "resume with the same data")
                 }
             }, restore: { state in
-                // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).
-                if state.threads > 0 && self.communicator.size == 1 { Compute.threadCount = state.threads }
+                restoreCheckpointThreads(state.threads, ranks: self.communicator.size)
                 self.step = state.step
                 self.generator = state.generator
                 self.order = state.order

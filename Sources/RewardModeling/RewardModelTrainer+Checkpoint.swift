@@ -36,8 +36,7 @@ extension RewardModelTrainer: CheckpointedTrainer {
                     throw TrainingError.checkpointMismatch(path: checkpoint.path, difference: "was written for a different comparison set (\(state.epochOrder.count) groups per epoch, this trainer has \(self.trainingGroups.count))", fix: "resume with the same --train file")
                 }
             }, restore: { state in
-                // A data-parallel job keeps its threads per rank (its sums differ from one process's in any case).
-                if state.threads > 0 && self.communicator.size == 1 { Compute.threadCount = state.threads }
+                restoreCheckpointThreads(state.threads, ranks: self.communicator.size)
                 self.step = state.step
                 self.generator = state.generator
                 self.epochOrder = state.epochOrder

@@ -113,8 +113,9 @@ extension InstructionTask {
             wrong = distinct(3, excluding: [right], using: &rng) { rng in rng.taskPick(rng.taskPick(others).members) }
             period = false
         }
-        let choices = rng.taskShuffled([right] + wrong).map { " \($0)" + (period ? "." : "") }
-        return CorpusProbe(skill: skill, context: context, choices: choices, answer: choices.firstIndex(of: " \(right)" + (period ? "." : ""))!)
+        let continuation = { (word: String) in " \(word)" + (period ? "." : "") }
+        let choices = rng.taskShuffled([right] + wrong).map(continuation)
+        return CorpusProbe(skill: skill, context: context, choices: choices, answer: choices.firstIndex(of: continuation(right))!)
     }
 
     /// `count` distinct values from `draw`, none in `excluded`.

@@ -124,3 +124,10 @@ extension CheckpointedTrainer {
         return checkpointStep
     }
 }
+
+/// Sets the kernel threads to the count a checkpoint recorded, so a resumed one-process run adds its reductions in
+/// the same order as the run that wrote it. A data-parallel job (`ranks` > 1) keeps its threads per rank: its sums
+/// differ from one process's in any case. A count of 0 (not recorded) changes nothing.
+public func restoreCheckpointThreads(_ threads: Int, ranks: Int) {
+    if threads > 0 && ranks == 1 { Compute.threadCount = threads }
+}
