@@ -289,7 +289,7 @@ public final class InstructGPTPipeline {
                 (c.klCoefficient, c.adaptiveKL, c.klTarget) = (config.klCoefficient, config.klTarget > 0, Swift.max(config.klTarget, 1e-6))
                 c.ptxCoefficient = ptx ? config.ptxCoefficient : 0
                 let policy = try sft.fineTunable(lora: lora, seed: config.seed)
-                let blocks = ptx ? try pretrainingBlocks(pretrainer.data, pad: pad) : nil
+                let blocks = ptx ? try mixBlocks(data.pretrainingMix, fallback: pretrainer.data, tokenizer: tokenizer, pad: pad) : nil
                 let trainer = try PPOTrainer(config: c, policy: policy, reference: sft.frozenReference(lora: lora),
                                              reward: .rewardModel(reward.normalizedModel()), tokenizer: tokenizer,
                                              tokens: tokens, pretraining: blocks)
@@ -391,8 +391,19 @@ public final class InstructGPTPipeline {
         return plain
     }
 
-    /// The training split of the pretraining stream cut into blocks, for SFT's mix and PPO-ptx (the held-out LM loss
-    /// is measured on the validation split, which neither sees).
+    /// PPO-ptx's pretraining blocks: `documents` (fresh text from the pretraining distribution) when there are any,
+    /// otherwise the base model's training split, `fallback`.
+    func mixBlocks(_ documents: [String], fallback: TokenBlocks, tokenizer: any Tokenizer, pad: Int32) throws -> PretrainingBlocks {
+        guard !documents.isEmpty, let endOfText = tokenizer.id(forSpecialToken: "<|endoftext|>") else {
+            return try pretrainingBlocks(fallback, pad: pad)
+        }
+        let fresh = try TokenBlocks(documents: documents, tokenizer: tokenizer, endOfText: endOfText,
+                                    blockLength: fallback.blockLength, validationFraction: 0)
+        return try pretrainingBlocks(fresh, pad: pad)
+    }
+
+    /// The training split of a pretraining stream cut into blocks, for SFT's mix and PPO-ptx (the held-out LM loss
+    /// is measured on the base model's validation split, which neither sees).
     func pretrainingBlocks(_ data: TokenBlocks, pad: Int32) throws -> PretrainingBlocks {
         let length = Swift.min(64, data.blockLength)
         let blocks = stride(from: 0, to: data.trainingCount - length, by: length).map { Array(data.tokens[$0..<($0 + length)]) }

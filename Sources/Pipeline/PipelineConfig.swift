@@ -12,7 +12,8 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     /// Threads for the kernels (0 = all cores). Default 0.
     public var threads = 0
     /// A directory with the user's own JSONL files (`sft.jsonl`, `comparisons.jsonl`, `prompts.jsonl`,
-    /// `eval.jsonl`, `pretrain.jsonl`, as `rlft task instructions` writes them); empty = the built-in task.
+    /// `eval.jsonl`, `pretrain.jsonl`, as `rlft task instructions` writes them, and optionally `pretrain-mix.jsonl`,
+    /// fresh pretraining text for PPO-ptx); empty = the built-in task.
     public var data = ""
     /// Instruction families of the built-in task (see `InstructionFamily`). Default: the five a small byte-level
     /// model learns within the pipeline's budget (copying and transforming words, small comparisons).
@@ -95,6 +96,12 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     /// 0.825, 0.823; PPO 0.827, SFT 0.812). At 10 the pretraining loss crowds out the reward: PPO-ptx gains
     /// nothing over SFT.
     public var ptxCoefficient: Float = 0.3
+    /// Characters of fresh pretraining text that PPO-ptx reads: a second draw from the built-in corpus's generator
+    /// (same templates and vocabulary, documents the base model never read), as InstructGPT's mix samples GPT-3's
+    /// pretraining distribution, most of which GPT-3 read once (arXiv 2203.02155 §3.5). 0 = PPO-ptx re-reads the
+    /// base model's own training split, which pretraining already read about eight times. With your own data
+    /// (`data`), PPO-ptx reads `pretrain-mix.jsonl` when the directory has one. Default 300 000.
+    public var ptxCharacters = 300_000
     /// Maximum new tokens per response. Default 24.
     public var maximumNewTokens = 24
     /// The n of best-of-n. Default [1, 2, 4, 8, 16].
@@ -132,7 +139,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     public static let fieldDocumentation: [(name: String, description: String)] = [
         ("seed", "seed of every random choice"),
         ("threads", "threads for the kernels (0 = all cores)"),
-        ("data", "directory with your own sft.jsonl, comparisons.jsonl, prompts.jsonl, eval.jsonl, pretrain.jsonl (empty = built-in instruction task)"),
+        ("data", "directory with your own sft.jsonl, comparisons.jsonl, prompts.jsonl, eval.jsonl, pretrain.jsonl and optionally pretrain-mix.jsonl for PPO-ptx (empty = built-in instruction task)"),
         ("families", "instruction families of the built-in task, e.g. [\"firstLetter\",\"reverseWord\"] (all ten: see rlft task --help)"),
         ("layers", "transformer layers"), ("width", "embedding width"), ("heads", "attention heads"),
         ("contextLength", "context length in tokens"),
@@ -154,6 +161,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         ("klCoefficient", "initial KL coefficient β"),
         ("klTarget", "target sequence KL of the adaptive controller (0 = fixed β)"),
         ("ptxCoefficient", "γ_ptx: weight of the pretraining loss in PPO-ptx"),
+        ("ptxCharacters", "characters of fresh pretraining text (a second draw of the built-in corpus) that PPO-ptx reads; 0 = re-read the base model's training split (built-in task only)"),
         ("maximumNewTokens", "maximum new tokens per response"),
         ("bestOfN", "the n of best-of-n, e.g. [1,2,4,8,16]"),
         ("evaluationPrompts", "evaluation prompts"),
@@ -190,6 +198,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
         try require(sftLearningRate > 0 && sftLearningRate.isFinite, "sftLearningRate", sftLearningRate, "it must be a positive number such as 1e-3")
         try require(sftPtxCoefficient >= 0 && sftPtxCoefficient.isFinite, "sftPtxCoefficient", sftPtxCoefficient, "it must be ≥ 0 (0 = plain SFT), such as 1")
         try require(ptxCoefficient > 0, "ptxCoefficient", ptxCoefficient, "PPO-ptx needs γ_ptx > 0, e.g. 1")
+        try require(ptxCharacters == 0 || ptxCharacters >= 10_000, "ptxCharacters", ptxCharacters, "it must be 0 (re-read the pretraining corpus) or at least 10000, such as 300000")
         try require(!bestOfN.isEmpty && bestOfN.allSatisfy { $0 >= 1 }, "bestOfN", bestOfN, "give positive sample counts such as [1,2,4,8,16]")
         try require(bootstrapResamples >= 10, "bootstrapResamples", bootstrapResamples, "use at least 10 (1000 is usual)")
         try require(maximumSteps >= 0, "maximumSteps", maximumSteps, "it must be 0 (no cap) or positive")

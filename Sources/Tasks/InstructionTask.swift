@@ -27,7 +27,7 @@ public struct InstructionTaskConfig: Codable, Equatable, Sendable {
     public var pretrainingCharacterCount = 300_000
     /// The fraction of the pretraining corpus's sentences that are skill drills on made-up letter strings and
     /// numbers ("zobak backwards is kaboz.", "the first letter of zobak is z."; see
-    /// ``InstructionTask/pretrainingCorpus()``): they teach the operations the instructions ask for without
+    /// ``InstructionTask/pretrainingCorpus(draw:characters:)``): they teach the operations the instructions ask for without
     /// naming any instruction instance. Default 0.
     public var pretrainingDrillFraction = 0.0
     /// The number of made-up words ("tomer", "bivak") added to the real words as arguments of the spelling

@@ -18,12 +18,18 @@ extension InstructionTask {
     /// still learn to follow instructions. Documents are separated, one per record; generation stops once about
     /// ``InstructionTaskConfig/pretrainingCharacterCount`` characters are written.
     ///
-    /// - Returns: Language-modelling records, deterministic for the task's seed.
-    public func pretrainingCorpus() -> [LanguageModelingRecord] {
-        var rng = TaskGenerator(seed: stableHash("pretraining", seed: config.seed))
+    /// - Parameters:
+    ///   - draw: which independent draw from the corpus's distribution: 0 (the default) is the corpus a base model
+    ///     pretrains on; 1, 2, … are further documents from the same templates and vocabulary that it never read,
+    ///     as InstructGPT's PPO-ptx mix samples GPT-3's pretraining distribution rather than re-reading one corpus
+    ///     (arXiv 2203.02155 §3.5, eq. 2).
+    ///   - characters: about how many characters to write (nil = ``InstructionTaskConfig/pretrainingCharacterCount``).
+    /// - Returns: Language-modelling records, deterministic for the task's seed and `draw`.
+    public func pretrainingCorpus(draw: Int = 0, characters: Int? = nil) -> [LanguageModelingRecord] {
+        var rng = TaskGenerator(seed: stableHash(draw == 0 ? "pretraining" : "pretraining draw \(draw)", seed: config.seed))
         var documents: [LanguageModelingRecord] = []
         var total = 0
-        while total < config.pretrainingCharacterCount {
+        while total < (characters ?? config.pretrainingCharacterCount) {
             let sentences = (0..<(3 + rng.taskBelow(6))).map { _ in
                 config.pretrainingDrillFraction > 0 && rng.taskUnit() < config.pretrainingDrillFraction
                     ? PretrainingCorpus.drill(using: &rng) : PretrainingCorpus.sentence(using: &rng)
@@ -36,7 +42,7 @@ extension InstructionTask {
     }
 }
 
-/// Sentence templates for ``InstructionTask/pretrainingCorpus()``.
+/// Sentence templates for ``InstructionTask/pretrainingCorpus(draw:characters:)``.
 enum PretrainingCorpus {
     static let numberWords = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
                               "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",

@@ -31,7 +31,8 @@ final class PipelineSmokeTests: XCTestCase {
         // The SFT model's KL from itself is 0 up to the sampler/scorer rounding.
         XCTAssertEqual(result.rows[1].klFromSFT!.estimate, 0, accuracy: 1e-3)
         for file in ["config.json", "report.md", "reward.svg", "kl.svg", "metrics.jsonl", "samples.jsonl",
-                     "models/sft/config.json", "models/ppo-ptx/model.safetensors", "models/reward", "data/sft.jsonl"] {
+                     "models/sft/config.json", "models/ppo-ptx/model.safetensors", "models/reward", "data/sft.jsonl",
+                     "data/pretrain-mix.jsonl"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
         }
         let phases = Set(try RunDirectory(out).readMetrics().compactMap { $0["phase"] as? String })

@@ -121,6 +121,18 @@ final class InstructionTaskTests: XCTestCase {
         XCTAssertTrue(corpus.contains { $0.text.contains(" is a fruit.") })
     }
 
+    /// A further draw is new text from the same distribution (PPO-ptx's mix), seeded, of the size asked.
+    func testFurtherPretrainingDrawsAreNewDocumentsFromTheSameTemplates() {
+        let corpus = task.pretrainingCorpus()
+        let draw = task.pretrainingCorpus(draw: 1, characters: 10_000)
+        XCTAssertEqual(draw, task.pretrainingCorpus(draw: 1, characters: 10_000))
+        XCTAssertEqual(Double(draw.reduce(0) { $0 + $1.text.count + 1 }), 10_000, accuracy: 300)
+        let seen = Set(corpus.map(\.text))
+        XCTAssertLessThan(draw.filter { seen.contains($0.text) }.count, draw.count / 20)
+        XCTAssertNotEqual(task.pretrainingCorpus(draw: 2, characters: 10_000), draw)
+        XCTAssertTrue(draw.contains { $0.text.contains(" is a fruit.") })
+    }
+
     func testWrittenSplitsRoundTripAndScore() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("task-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
