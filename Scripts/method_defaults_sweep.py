@@ -21,31 +21,15 @@ import shutil
 import subprocess
 import sys
 
+from pipeline_validation import RLFT, rlft, validation_references
+
 GRID = [(1e-5, 5), (2e-5, 10), (5e-5, 40), (1e-4, 20)]   # (offline learning rate, online iterations)
 OFFLINE, ONLINE = ["dpo", "ipo", "kto", "orpo"], ["rloo", "grpo"]
-RLFT = os.environ.get("RLFT", ".build/release/rlft")
-
-
-def rlft(*arguments):
-    return subprocess.run([RLFT, *arguments], check=True, capture_output=True, text=True).stdout
 
 
 def main(run):
     sweep = run.rstrip("/") + "-sweep"
-    os.makedirs(sweep, exist_ok=True)
-    validation = os.path.join(sweep, "validation.jsonl")
-    with open(os.path.join(run, "data", "prompts.jsonl")) as f:
-        prompts = f.readlines()[-200:]
-    with open(validation, "w") as f:
-        f.writelines(prompts)
-    # The references: the SFT model's own samples on the validation prompts.
-    rlft("eval", "--model", os.path.join(run, "models", "sft"), "--prompts", validation, "--samples", "1",
-         "--out", os.path.join(sweep, "sft"), "--quiet")
-    references = os.path.join(sweep, "validation-vs-sft.jsonl")
-    with open(os.path.join(sweep, "sft", "samples.jsonl")) as f, open(references, "w") as out:
-        for line in f:
-            record = json.loads(line)
-            out.write(json.dumps({"prompt": record["prompt"], "completion": record["completion"]}) + "\n")
+    references = validation_references(run, sweep)
     scores = {}
     for learning_rate, iterations in GRID:
         point = os.path.join(sweep, f"lr{learning_rate:g}-it{iterations}")

@@ -23,12 +23,9 @@ import shutil
 import subprocess
 import sys
 
+from pipeline_validation import RLFT, rlft, validation_references
+
 GRID = [0.1, 0.3, 1, 3]
-RLFT = os.environ.get("RLFT", ".build/release/rlft")
-
-
-def rlft(*arguments):
-    return subprocess.run([RLFT, *arguments], check=True, capture_output=True, text=True).stdout
 
 
 def copy_up_to_ppo(run, point, gamma):
@@ -64,20 +61,7 @@ def validation_scores(model, references, reward_model):
 
 def main(run):
     sweep = run.rstrip("/") + "-ptx-sweep"
-    os.makedirs(sweep, exist_ok=True)
-    validation = os.path.join(sweep, "validation.jsonl")
-    with open(os.path.join(run, "data", "prompts.jsonl")) as f:
-        prompts = f.readlines()[-200:]
-    with open(validation, "w") as f:
-        f.writelines(prompts)
-    # The references: the SFT model's own samples on the validation prompts.
-    rlft("eval", "--model", os.path.join(run, "models", "sft"), "--prompts", validation, "--samples", "1",
-         "--out", os.path.join(sweep, "sft"), "--quiet")
-    references = os.path.join(sweep, "validation-vs-sft.jsonl")
-    with open(os.path.join(sweep, "sft", "samples.jsonl")) as f, open(references, "w") as out:
-        for line in f:
-            record = json.loads(line)
-            out.write(json.dumps({"prompt": record["prompt"], "completion": record["completion"]}) + "\n")
+    references = validation_references(run, sweep)
     reward_model = os.path.join(run, "models", "reward")
     sft_score, _ = validation_scores(os.path.join(run, "models", "sft"), references, reward_model)
     ppo_score, ppo_win = validation_scores(os.path.join(run, "models", "ppo"), references, reward_model)
