@@ -25,6 +25,10 @@ public struct RLPSystemResult: Sendable {
     public var winRateTraining: Double
     /// The same by the held-out annotators.
     public var winRateHeldOut: Double
+    /// Expected win-rate against the reference by the training annotators on the validation prompts (RL prompts
+    /// outside P and outside PPO's training prompts; 4 samples each at the evaluation temperature): the gold-free
+    /// signal PPO's shared settings are chosen on. Nil for best-of-n.
+    public var validationWinRate: Double?
     /// Mean gold score.
     public var gold: Double
     /// Pairwise accuracy on gold-labelled pairs of PPO-policy samples of the reward model this system optimised
@@ -33,6 +37,10 @@ public struct RLPSystemResult: Sendable {
     /// The same reward model's pairwise accuracy on gold-labelled pairs of SFT samples (same prompts); nil for SFT
     /// and best-of-n.
     public var rewardModelAccuracyOnSFTSamples: Double?
+    /// The same reward model's pairwise accuracy on the same PPO samples, paired and labelled by the training
+    /// annotators (the higher expected win credit against the reference wins), never by gold: the validation signal
+    /// RLP-UML's λ is chosen on. Nil for SFT and best-of-n.
+    public var rewardModelValidationAccuracy: Double?
     /// RLP-SPG: the fraction of unlabelled prompts that yielded a synthetic pair.
     public var keptFraction: Double?
     /// RLP-SPG: the fraction of its synthetic pairs whose chosen response has the higher gold score, over the pairs
@@ -163,7 +171,7 @@ public final class RLPExperiment {
         let shared = try prepare()
         var results: [RLPSystemResult] = []
         for seed in config.seeds { results += try runSeed(seed, shared) }
-        let systems = ["SFT", "best-of-\(config.samplesPerPrompt)", "PPO", "RLP-UML", "RLP-SPG"]
+        let systems = ["SFT", "best-of-\(config.samplesPerPrompt)", "PPO"] + config.rlpVariants.map(Self.systemName)
         let table = try RLPReport.table(results, systems: systems)
         let comparison = try RLPReport.pairedAgainstPPO(results, systems: systems)
         try RLPReport.write(table: table, comparison: comparison, results: results, config: config, stageSeconds: stageSeconds, to: run)
@@ -219,6 +227,9 @@ public final class RLPExperiment {
         return c
     }
 
+    /// The table's name of an RLP variant's system.
+    static func systemName(_ variant: RLPVariant) -> String { variant == .uml ? "RLP-UML" : "RLP-SPG" }
+
     /// Every stage after SFT for one seed.
     func runSeed(_ seed: UInt64, _ s: Shared) throws -> [RLPSystemResult] {
         let tag = "seed\(seed)"
@@ -238,10 +249,13 @@ public final class RLPExperiment {
             return RewardModelFunction(model: model, tokenizer: s.tokenizer, normalizer: try trainer.fitNormalizer(references: s.references),
                                        padToken: s.pad)
         }
-        // Unlabelled prompts: P's prompts and, disjoint from them, the accuracy prompts.
+        // Unlabelled prompts: P's prompts and, disjoint from them, the accuracy prompts, which are also the validation
+        // prompts; PPO trains on the RL prompts without them, so the validation win-rate is measured on held-out prompts.
         let unlabeled = s.task.rlPrompts.map(\.prompt)
         let samplePrompts = Array(unlabeled.prefix(config.unlabeledPrompts))
         let accuracyPrompts = Array(unlabeled.dropFirst(config.unlabeledPrompts).prefix(config.accuracyPrompts))
+        let validation = Set(accuracyPrompts)
+        let ppoPrompts = unlabeled.filter { !validation.contains($0) }
 
         func ppo(_ name: String, _ rm: RewardModelFunction) throws -> GPT {
             let file = "\(tag)/\(name.lowercased().replacingOccurrences(of: " ", with: "-"))"
@@ -250,6 +264,7 @@ public final class RLPExperiment {
                 var c = PPOConfig()
                 (c.seed, c.iterations, c.batchSize) = (seed, config.ppoIterations, config.ppoBatchSize)
                 (c.learningRate, c.maximumNewTokens, c.klCoefficient) = (config.ppoLearningRate, config.maximumNewTokens, config.klCoefficient)
+                c.temperature = config.ppoTemperature
                 let policy = s.sft.copy()
                 let trainer = try PPOTrainer(config: c, policy: policy, reference: s.sft.frozenCopy(),
                                              reward: .rewardModel(rm.normalizedModel()), tokenizer: s.tokenizer,
@@ -259,14 +274,24 @@ public final class RLPExperiment {
                     try trainer.loadCheckpoint(from: $0)
                     return trainer.iteration
                 }
-                try trainer.train(prompts: unlabeled, checkpointDirectory: checkpoints, checkpointEvery: 10, keepCheckpoints: 1,
+                try trainer.train(prompts: ppoPrompts, checkpointDirectory: checkpoints, checkpointEvery: 10, keepCheckpoints: 1,
                                   progress: record("\(tag)/\(name)"))
                 try clock.stopUnlessComplete("\(tag) \(name)", done: trainer.iteration, of: c.iterations)
                 return policy
             }
         }
         func finite(_ x: Double?) -> Double? { x.flatMap { $0.isFinite ? $0 : nil } }
-        func evaluate(_ name: String, _ completions: [String], accuracy: (sft: Double, policy: Double)? = nil,
+        /// The training annotators' expected win-rate against the reference on the validation prompts, 4 samples each
+        /// at the evaluation temperature (never gold, never an evaluation prompt).
+        func validationWinRate(_ model: GPT) throws -> Double {
+            var g = SeededGenerator(seed: seed &+ 61)
+            let prompts = accuracyPrompts.flatMap { Array(repeating: $0, count: 4) }
+            let completions = try policy(model).complete(prompts, options: policy(model).options(temperature: config.evaluationTemperature,
+                                                                                                 maximumNewTokens: config.maximumNewTokens), using: &g)
+            let credits = try s.task.expectedWinCredits(prompts: prompts, outputs: completions, judge: s.task.trainingAnnotators)
+            return credits.reduce(0, +) / Double(Swift.max(1, credits.count))
+        }
+        func evaluate(_ name: String, _ completions: [String], validationOf model: GPT? = nil, accuracy: (sft: Double, policy: Double, validation: Double)? = nil,
                       spg: (kept: Double, pairAccuracy: Double)? = nil, comparisons: Int? = nil) throws -> RLPSystemResult {
             let prompts = s.evaluationPrompts
             var trainingBootstrap = SeededGenerator(seed: 0), heldOutBootstrap = SeededGenerator(seed: 0)
@@ -279,12 +304,15 @@ public final class RLPExperiment {
                                      scores: ["seed": Double(seed), "gold": t.goldScores[i], "win_training": t.winCredits[i], "win_held_out": h.winCredits[i]])
             }
             let result = RLPSystemResult(system: name, seed: seed, winRateTraining: t.winRate.estimate, winRateHeldOut: h.winRate.estimate,
+                                         validationWinRate: try model.map(validationWinRate),
                                          gold: t.gold.estimate, rewardModelAccuracy: finite(accuracy?.policy),
-                                         rewardModelAccuracyOnSFTSamples: finite(accuracy?.sft), keptFraction: spg?.kept,
+                                         rewardModelAccuracyOnSFTSamples: finite(accuracy?.sft),
+                                         rewardModelValidationAccuracy: finite(accuracy?.validation), keptFraction: spg?.kept,
                                          syntheticPairAccuracy: finite(spg?.pairAccuracy), rewardModelComparisons: comparisons, goldScores: t.goldScores, heldOutWinCredits: h.winCredits)
-            log(String(format: "%@ %@: win-rate %.3f (training) %.3f (held-out), gold %.3f%@", tag, name, result.winRateTraining,
+            log(String(format: "%@ %@: win-rate %.3f (training) %.3f (held-out), gold %.3f%@%@", tag, name, result.winRateTraining,
                        result.winRateHeldOut, result.gold,
-                       accuracy.map { String(format: ", RM accuracy on SFT samples %.3f, on policy samples %.3f", $0.sft, $0.policy) } ?? ""))
+                       result.validationWinRate.map { String(format: ", validation win-rate %.3f", $0) } ?? "",
+                       accuracy.map { String(format: ", RM accuracy on SFT samples %.3f, on policy samples %.3f (training annotators' labels: %.3f)", $0.sft, $0.policy, $0.validation) } ?? ""))
             return result
         }
         func sample(_ model: GPT, salt: UInt64) throws -> [String] {
@@ -297,7 +325,7 @@ public final class RLPExperiment {
         let ppoModel = try ppo("PPO", reward)
         var rows: [RLPSystemResult] = []
         try stage("\(tag) evaluation: SFT, best-of-n, PPO") {
-            rows.append(try evaluate("SFT", try sample(s.sft, salt: 31)))
+            rows.append(try evaluate("SFT", try sample(s.sft, salt: 31), validationOf: s.sft))
             var bon = BestOfNConfig()
             (bon.ns, bon.seed, bon.maximumNewTokens) = ([config.samplesPerPrompt], seed &+ 41, config.maximumNewTokens)
             bon.temperature = Double(config.evaluationTemperature)
@@ -307,14 +335,18 @@ public final class RLPExperiment {
         // P: n samples per unlabelled prompt from the PPO policy; gold-labelled pairs of fresh PPO samples and, on the
         // same prompts, of SFT samples: where the reward model is measured.
         var samplingRNG = SeededGenerator(seed: seed &+ 51)
-        let (samples, accuracyPairs, sftAccuracyPairs) = try stage("\(tag) policy samples") {
-            () throws -> ([PolicySampleGroup], [PreferenceRecord], [PreferenceRecord]) in
+        let (samples, accuracyPairs, sftAccuracyPairs, annotatorPairs) = try stage("\(tag) policy samples") {
+            () throws -> ([PolicySampleGroup], [PreferenceRecord], [PreferenceRecord], [PreferenceRecord]) in
             let p = try samplePolicy(policy(ppoModel), prompts: samplePrompts, n: config.samplesPerPrompt, maximumNewTokens: config.maximumNewTokens, using: &samplingRNG)
             let q = try samplePolicy(policy(ppoModel), prompts: accuracyPrompts, n: 4, maximumNewTokens: config.maximumNewTokens, using: &samplingRNG)
             var sftRNG = SeededGenerator(seed: seed &+ 53)
             let qSFT = try samplePolicy(policy(s.sft), prompts: accuracyPrompts, n: 4, maximumNewTokens: config.maximumNewTokens, using: &sftRNG)
             let gold = { (prompt: String, completion: String) throws -> Double in try s.task.score(prompt: prompt, completion: completion) }
             let pairs = try goldLabelledPairs(q, gold: gold), sftPairs = try goldLabelledPairs(qSFT, gold: gold)
+            let annotators = { (prompt: String, completion: String) throws -> Double in
+                try s.task.expectedWinCredits(prompts: [prompt], outputs: [completion], judge: s.task.trainingAnnotators)[0]
+            }
+            let validationPairs = try goldLabelledPairs(q, gold: annotators)
             // Every policy sample is recorded: P (what SPG clusters and UML pairs) and the accuracy samples.
             for (method, groups) in [("PPO samples for retraining (P)", p), ("PPO samples for RM accuracy", q), ("SFT samples for RM accuracy", qSFT)] {
                 for group in groups {
@@ -324,26 +356,28 @@ public final class RLPExperiment {
                     }
                 }
             }
-            return (p, pairs, sftPairs)
+            return (p, pairs, sftPairs, validationPairs)
         }
-        /// A reward model's accuracy on gold-labelled pairs of SFT samples and of PPO samples (NaN without pairs).
-        func accuracies(_ rm: RewardModelFunction) throws -> (sft: Double, policy: Double) {
-            (sftAccuracyPairs.isEmpty ? .nan : try pairwiseAccuracy(of: rm, on: sftAccuracyPairs),
-             accuracyPairs.isEmpty ? .nan : try pairwiseAccuracy(of: rm, on: accuracyPairs))
+        /// A reward model's accuracy on gold-labelled pairs of SFT samples and of PPO samples, and on the PPO samples'
+        /// pairs labelled by the training annotators (NaN without pairs).
+        func accuracies(_ rm: RewardModelFunction) throws -> (sft: Double, policy: Double, validation: Double) {
+            func accuracy(_ pairs: [PreferenceRecord]) throws -> Double { pairs.isEmpty ? .nan : try pairwiseAccuracy(of: rm, on: pairs) }
+            return (try accuracy(sftAccuracyPairs), try accuracy(accuracyPairs), try accuracy(annotatorPairs))
         }
         let accuracyBefore = try accuracies(reward)
-        rows.append(try stage("\(tag) evaluation: PPO") { try evaluate("PPO", try sample(ppoModel, salt: 31), accuracy: accuracyBefore, comparisons: human.count) })
+        rows.append(try stage("\(tag) evaluation: PPO") { try evaluate("PPO", try sample(ppoModel, salt: 31), validationOf: ppoModel, accuracy: accuracyBefore, comparisons: human.count) })
         try run.appendMetrics(step: 0, phase: "\(tag)/rlp", ["rlp/accuracy_pairs": Double(accuracyPairs.count),
                                                           "rlp/sft_accuracy_pairs": Double(sftAccuracyPairs.count),
                                                           "rlp/accuracy_before": accuracyBefore.policy,
-                                                          "rlp/sft_accuracy_before": accuracyBefore.sft])
+                                                          "rlp/sft_accuracy_before": accuracyBefore.sft,
+                                                          "rlp/validation_accuracy_before": accuracyBefore.validation])
 
         // RLP-UML and RLP-SPG: retrain the reward model, PPO again from SFT, evaluate.
         var rlp = RLPConfig()
         (rlp.samplesPerPrompt, rlp.multiViewWeight, rlp.confidenceThreshold, rlp.seed) = (config.samplesPerPrompt, config.multiViewWeight, config.confidenceThreshold, seed)
         let retrainer = try RewardRetrainer(config: rlp, rewardConfig: rmConfig, tokenizer: s.tokenizer, padToken: s.pad)
-        for variant in [RLPVariant.uml, .spg] {
-            let name = variant == .uml ? "RLP-UML" : "RLP-SPG"
+        for variant in config.rlpVariants {
+            let name = Self.systemName(variant)
             // The retrained reward model and the synthetic-preference statistics (SPG), kept for a resumed run.
             let stageName = "\(tag) \(name) reward retraining"
             let (retrained, statistics) = try clock.resumable(stageName, restore: { record in
@@ -372,7 +406,8 @@ public final class RLPExperiment {
                 return (result.reward, values)
             }
             let accuracyAfter = try accuracies(retrained)
-            let metrics = statistics.merging(["rlp/accuracy_after": accuracyAfter.policy, "rlp/sft_accuracy_after": accuracyAfter.sft]) { a, _ in a }
+            let metrics = statistics.merging(["rlp/accuracy_after": accuracyAfter.policy, "rlp/sft_accuracy_after": accuracyAfter.sft,
+                                                   "rlp/validation_accuracy_after": accuracyAfter.validation]) { a, _ in a }
             var spgStatistics: (kept: Double, pairAccuracy: Double)?
             if let kept = statistics["rlp/kept_fraction"] {
                 let pairAccuracy = statistics["rlp/synthetic_pair_accuracy"] ?? .nan
@@ -384,7 +419,7 @@ public final class RLPExperiment {
             try run.appendMetrics(step: 0, phase: "\(tag)/\(name)", metrics)
             let model = try ppo("\(name) PPO", retrained)
             rows.append(try stage("\(tag) evaluation: \(name)") {
-                try evaluate(name, try sample(model, salt: 31), accuracy: accuracyAfter, spg: spgStatistics,
+                try evaluate(name, try sample(model, salt: 31), validationOf: model, accuracy: accuracyAfter, spg: spgStatistics,
                              comparisons: human.count + Int(statistics["rlp/synthetic_pairs"] ?? 0))
             })
         }

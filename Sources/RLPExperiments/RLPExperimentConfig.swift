@@ -1,6 +1,7 @@
 // The configuration of the RLP experiment (`rlft rlp`, the `rlp` example; RLP's Table 2 in miniature): stage sizes
 // scaled so that five seeds finish in a few minutes on two cores.
 import Foundation
+import RLP
 import Runs
 import TrainingCore
 
@@ -64,6 +65,16 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
     public var ppoBatchSize = 32
     /// PPO learning rate. Default 5e-5.
     public var ppoLearningRate: Float = 5e-5
+    /// PPO's sampling temperature while training (also its log-probabilities'), shared by PPO, RLP-UML's and RLP-SPG's
+    /// policy retraining. Default 0.7, the evaluation temperature: the policy trained is the policy evaluated.
+    ///
+    /// Chosen once for all three RL systems (`Scripts/rlp_settings_sweep.py ppo`, seeds 0–1, PPO only) by PPO's
+    /// validation win-rate: the training annotators' expected win-rate against the reference on the 64 validation
+    /// prompts (RL prompts outside P and PPO's training prompts), 4 samples each at τ = 0.7; never gold, never an
+    /// evaluation prompt. One setting changed at a time from 30 iterations, β = 0.2, temperature 1 (validation
+    /// win-rate 0.474; SFT's 0.453): 15 iterations 0.486, 60 iterations 0.492, temperature 0.7 0.493, β = 0.05
+    /// 0.466. The rule takes the highest; temperature 0.7 and 60 iterations are within noise of each other.
+    public var ppoTemperature: Float = 0.7
     /// Initial KL coefficient β (adaptive, target 3 nats). Default 0.2 (lm-human-preferences' default; at 0.05 PPO
     /// over-optimises the weak first reward model so far that its samples are mostly wrong and carry little signal to
     /// retrain on).
@@ -76,11 +87,21 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
     /// n, responses per unlabelled prompt (RLP: 10). Also the n of the best-of-n row. Default 10.
     public var samplesPerPrompt = 10
     /// λ of RLP-UML (RLP: 0.5). Default 0.5.
+    ///
+    /// Checked by a rule (`Scripts/rlp_settings_sweep.py uml`, seeds 0–1, at the PPO settings above): the highest
+    /// mean accuracy of UML's retrained reward model on pairs of PPO samples on the validation prompts, labelled by the
+    /// training annotators (never gold): λ = 0 gave 0.594 (and is exactly the first reward model, so exactly PPO),
+    /// 0.5 gave 0.605, 2 gave 0.591.
     public var multiViewWeight = 0.5
     /// γ of RLP-SPG (RLP: 0.5). Default 0.5.
     public var confidenceThreshold = 0.5
+    /// The RLP variants run after PPO, in order. Default [uml, spg]; a PPO-only run (`[]`) is what a sweep of PPO's
+    /// settings on the validation win-rate needs.
+    public var rlpVariants: [RLPVariant] = [.uml, .spg]
     /// Prompts whose policy samples (4 each) form the gold-labelled pairs for reward-model accuracy on policy
-    /// samples. Default 64.
+    /// samples, and the validation prompts: RL prompts outside P and outside PPO's training prompts, where every
+    /// system's validation win-rate (training annotators, 4 samples per prompt at `evaluationTemperature`) is
+    /// measured. Default 64.
     public var accuracyPrompts = 64
     /// Maximum new tokens per response. Default 20.
     public var maximumNewTokens = 20
@@ -106,7 +127,8 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
         ("rewardSteps", "updates of every reward model, first and retrained (equal budgets; 0 = rewardEpochs passes)"), ("rewardLearningRate", "reward-model learning rate"),
         ("rewardBatchSize", "reward-model prompts per update"),
         ("ppoIterations", "iterations of each PPO run"), ("ppoBatchSize", "prompts per PPO iteration"),
-        ("ppoLearningRate", "PPO learning rate"), ("klCoefficient", "initial KL coefficient β"),
+        ("ppoLearningRate", "PPO learning rate"), ("ppoTemperature", "PPO's sampling temperature while training (PPO and both RLP policies)"),
+        ("rlpVariants", "RLP variants run after PPO, e.g. [\"uml\",\"spg\"] ([] = PPO only)"), ("klCoefficient", "initial KL coefficient β"),
         ("unlabeledPrompts", "unlabelled prompts sampled n times from the PPO policy (RLP's P)"),
         ("samplesPerPrompt", "n, responses per unlabelled prompt (RLP: 10); also best-of-n's n"),
         ("multiViewWeight", "λ of RLP-UML (RLP: 0.5)"), ("confidenceThreshold", "γ of RLP-SPG (RLP: 0.5)"),
@@ -135,6 +157,8 @@ public struct RLPExperimentConfig: Codable, Equatable, Sendable, DocumentedConfi
         try require(rewardLearningRate > 0 && ppoLearningRate > 0, "rewardLearningRate", rewardLearningRate, "learning rates must be positive")
         try require(multiViewWeight >= 0, "multiViewWeight", multiViewWeight, "it must be ≥ 0 (RLP: 0.5)")
         try require((0...1).contains(confidenceThreshold), "confidenceThreshold", confidenceThreshold, "it must be in [0, 1] (RLP: 0.5)")
+        try require(ppoTemperature > 0 && ppoTemperature.isFinite, "ppoTemperature", ppoTemperature, "it must be positive, such as 1.0")
+        try require(Set(rlpVariants).count == rlpVariants.count, "rlpVariants", rlpVariants.map(\.rawValue), "name each variant at most once, e.g. [\"uml\",\"spg\"]")
         try require(maximumNewTokens >= 1 && maximumNewTokens < contextLength, "maximumNewTokens", maximumNewTokens, "it must be in 1..<contextLength")
         try require(evaluationTemperature > 0 && evaluationTemperature.isFinite, "evaluationTemperature", evaluationTemperature,
                     "it must be positive, such as 0.7")

@@ -15,7 +15,9 @@ enum RLPReport {
 
     static func table(_ results: [RLPSystemResult], systems: [String]) throws -> String {
         var table = ResultTable(columns: ["system", "win-rate (training annotators)", "win-rate (held-out annotators)", "gold score",
-                                          "RM accuracy on SFT samples", "RM accuracy on policy samples", "SPG kept fraction",
+                                          "validation win-rate (training annotators, RL prompts)",
+                                          "RM accuracy on SFT samples", "RM accuracy on policy samples",
+                                          "RM validation accuracy (policy samples, training annotators' labels)", "SPG kept fraction",
                                           "SPG synthetic-pair accuracy"])
         for system in systems {
             let rows = results.filter { $0.system == system }
@@ -25,8 +27,10 @@ enum RLPReport {
                 meanAndDeviation(rows.map(\.winRateTraining)),
                 meanAndDeviation(rows.map(\.winRateHeldOut)),
                 meanAndDeviation(rows.map(\.gold)),
+                meanAndDeviation(rows.compactMap(\.validationWinRate)),
                 meanAndDeviation(rows.compactMap(\.rewardModelAccuracyOnSFTSamples)),
                 meanAndDeviation(rows.compactMap(\.rewardModelAccuracy)),
+                meanAndDeviation(rows.compactMap(\.rewardModelValidationAccuracy)),
                 meanAndDeviation(rows.compactMap(\.keptFraction)),
                 meanAndDeviation(rows.compactMap(\.syntheticPairAccuracy)),
             ])
@@ -112,11 +116,11 @@ enum RLPReport {
             ? "pairs of SFT samples (temperature 1) on comparison-split prompts, labelled by the training annotators"
             : "the task's fixed candidate mix"
         lines.append("Data: the built-in instruction task (families \(config.families.joined(separator: ", "))); \(config.comparisonCount) human comparisons, \(source); \(config.unlabeledPrompts) unlabelled prompts × n = \(config.samplesPerPrompt) policy samples; \(config.evaluationPrompts) evaluation prompts.")
-        lines.append("Model: \(config.layers) layers, width \(config.width), \(config.heads) heads, context \(config.contextLength), byte-level tokenizer; \(config.pretrainSteps == 0 ? "no pretraining" : "\(config.pretrainSteps) pretraining steps"), \(config.sftSteps) SFT steps. The base and SFT models are shared by the seeds; each seed (\(config.seeds.map(String.init).joined(separator: ", "))) draws its own comparison subset and runs the reward model, PPO (\(config.ppoIterations) iterations × \(config.ppoBatchSize) prompts), the policy samples and both RLP variants.")
+        lines.append("Model: \(config.layers) layers, width \(config.width), \(config.heads) heads, context \(config.contextLength), byte-level tokenizer; \(config.pretrainSteps == 0 ? "no pretraining" : "\(config.pretrainSteps) pretraining steps"), \(config.sftSteps) SFT steps. The base and SFT models are shared by the seeds; each seed (\(config.seeds.map(String.init).joined(separator: ", "))) draws its own comparison subset and runs the reward model, PPO (\(config.ppoIterations) iterations × \(config.ppoBatchSize) prompts, β = \(config.klCoefficient), sampling temperature \(config.ppoTemperature)), the policy samples and both RLP variants.")
         lines.append("")
         lines.append(table)
         lines.append("")
-        lines.append("Mean ± standard deviation over seeds. Win-rates are the annotator group's expected preference for the system's completion over the reference system's (ties ½). RM accuracy on policy samples: pairwise accuracy on gold-labelled pairs of fresh PPO-policy samples (prompts disjoint from P) of the reward model the row's policy was trained against — PPO's row is the first reward model (before retraining), the RLP rows are the retrained ones; RM accuracy on SFT samples: the same reward model on gold-labelled pairs of SFT samples on the same prompts. SPG kept fraction: unlabelled prompts whose largest answer cluster held ≥ γ = \(config.confidenceThreshold) of the samples and which had a response outside it. SPG synthetic-pair accuracy (the paper's Table 5): the fraction of SPG's synthetic pairs whose chosen response has the higher gold score, over the pairs whose gold scores differ (the experiment scores them; SPG never sees gold). RLP-UML: λ = \(config.multiViewWeight).")
+        lines.append("Mean ± standard deviation over seeds. Win-rates are the annotator group's expected preference for the system's completion over the reference system's (ties ½). Validation win-rate: the same by the training annotators on the \(config.accuracyPrompts) validation prompts (RL prompts outside P and outside PPO's training prompts, 4 samples each at τ = \(config.evaluationTemperature)), the gold-free measure PPO's shared settings are chosen on. RM accuracy on policy samples: pairwise accuracy on gold-labelled pairs of fresh PPO-policy samples (prompts disjoint from P) of the reward model the row's policy was trained against — PPO's row is the first reward model (before retraining), the RLP rows are the retrained ones; RM accuracy on SFT samples: the same reward model on gold-labelled pairs of SFT samples on the same prompts. RM validation accuracy: the same reward model on the same PPO samples, paired and labelled by the training annotators instead of gold (the gold-free measure RLP-UML's λ is chosen on). SPG kept fraction: unlabelled prompts whose largest answer cluster held ≥ γ = \(config.confidenceThreshold) of the samples and which had a response outside it. SPG synthetic-pair accuracy (the paper's Table 5): the fraction of SPG's synthetic pairs whose chosen response has the higher gold score, over the pairs whose gold scores differ (the experiment scores them; SPG never sees gold). RLP-UML: λ = \(config.multiViewWeight).")
         lines.append("")
         lines.append(budget(results, config: config))
         lines.append("")
@@ -127,12 +131,13 @@ enum RLPReport {
         lines.append("")
         lines += comparison.claims.map { "- " + $0.line }
         lines.append("")
-        lines.append("| system | seed | win-rate (training) | win-rate (held-out) | gold | RM accuracy (SFT samples) | RM accuracy (policy samples) | kept | synthetic-pair accuracy |")
-        lines.append("| :-- | --: | --: | --: | --: | --: | --: | --: | --: |")
+        lines.append("| system | seed | win-rate (training) | win-rate (held-out) | gold | validation win-rate | RM accuracy (SFT samples) | RM accuracy (policy samples) | RM validation accuracy | kept | synthetic-pair accuracy |")
+        lines.append("| :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |")
         func cell(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "—" }
         for r in results {
-            lines.append(String(format: "| %@ | %llu | %.3f | %.3f | %.3f | %@ | %@ | %@ | %@ |", r.system, r.seed, r.winRateTraining, r.winRateHeldOut, r.gold,
-                                cell(r.rewardModelAccuracyOnSFTSamples), cell(r.rewardModelAccuracy), cell(r.keptFraction), cell(r.syntheticPairAccuracy)))
+            lines.append(String(format: "| %@ | %llu | %.3f | %.3f | %.3f | %@ | %@ | %@ | %@ | %@ | %@ |", r.system, r.seed, r.winRateTraining, r.winRateHeldOut, r.gold,
+                                cell(r.validationWinRate),
+                                cell(r.rewardModelAccuracyOnSFTSamples), cell(r.rewardModelAccuracy), cell(r.rewardModelValidationAccuracy), cell(r.keptFraction), cell(r.syntheticPairAccuracy)))
         }
         lines.append("")
         lines += StageClock.markdownTable(stageSeconds)

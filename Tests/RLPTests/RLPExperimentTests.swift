@@ -36,6 +36,29 @@ final class RLPExperimentTests: XCTestCase {
         }
         let samples = try String(contentsOf: out.appendingPathComponent("samples.jsonl"), encoding: .utf8)
         XCTAssertTrue(samples.contains("\"method\":\"RLP-SPG\"") || samples.contains("\"method\" : \"RLP-SPG\""))
+        // The validation figures (training annotators on held-out RL prompts, never gold) exist for every trained policy.
+        for system in ["SFT", "PPO", "RLP-UML", "RLP-SPG"] {
+            let rate = try XCTUnwrap(result.results.first { $0.system == system }?.validationWinRate, system)
+            XCTAssertTrue((0...1).contains(rate), "\(system): \(rate)")
+        }
+        XCTAssertNil(result.results.first { $0.system == "best-of-3" }?.validationWinRate)
+        XCTAssertTrue(result.table.contains("validation win-rate"), result.table)
         XCTAssertThrowsError(try RLPExperiment(config: { var bad = c; bad.samplesPerPrompt = 1; return bad }(), output: out))
+        XCTAssertThrowsError(try RLPExperiment(config: { var bad = c; bad.ppoTemperature = 0; return bad }(), output: out))
+        XCTAssertThrowsError(try RLPExperiment(config: { var bad = c; bad.rlpVariants = [.uml, .uml]; return bad }(), output: out))
+    }
+
+    /// A PPO-only run (no RLP variants), as the sweep of PPO's settings uses: SFT, best-of-n and PPO rows only.
+    func testPPOOnlyRunHasNoRLPRows() throws {
+        var c = RLPExperimentConfig()
+        (c.seeds, c.layers, c.width, c.heads, c.sftSteps) = ([0], 1, 16, 2, 3)
+        (c.comparisonCount, c.rewardEpochs, c.ppoIterations, c.ppoBatchSize, c.rewardSteps) = (8, 1, 1, 8, 0)
+        (c.unlabeledPrompts, c.samplesPerPrompt, c.accuracyPrompts, c.evaluationPrompts, c.maximumNewTokens) = (4, 3, 4, 8, 4)
+        (c.rlpVariants, c.ppoTemperature) = ([], 0.7)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("rlp-ppo-only-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try RLPExperiment(config: c, output: out).runAll()
+        XCTAssertEqual(Set(result.results.map(\.system)), ["SFT", "best-of-3", "PPO"])
+        XCTAssertFalse(result.table.contains("RLP-"), result.table)
     }
 }
