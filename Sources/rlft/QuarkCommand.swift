@@ -31,7 +31,8 @@ enum QuarkCommand: Command {
         let task = try self.task(arguments)
         let taskName = task.rawValue
         let out = URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/quark-\(taskName)"))
-        let config = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads", "resume"])
+        let config = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads", "resume"],
+                                                    defaults: QuarkExperimentConfig(task: task))
         let start = Date()
         let printer = ProgressPrinter(keys: [])
         Interrupt.install()
@@ -60,7 +61,8 @@ enum QuarkCommand: Command {
             Compute.threadCount = n
         }
         let task = try self.task(arguments)
-        let base = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads", "seeds"])
+        let base = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads", "seeds"],
+                                                  defaults: QuarkExperimentConfig(task: task))
         try SeedList.runEach(arguments, command: name, runSeed: { seed, directory, resuming, log, shouldStop in
             var config = base
             config.seed = seed
