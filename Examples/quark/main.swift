@@ -25,12 +25,15 @@ for (key, value) in options where !["task", "out"].contains(key) {
     fields[key] = Double(value).map { $0 == $0.rounded() && !value.contains(".") ? Int($0) as Any : $0 as Any } ?? value
 }
 do {
-    let config = try JSONDecoder().decode(QuarkExperimentConfig.self, from: JSONSerialization.data(withJSONObject: fields))
     for name in tasks {
         guard let task = QuarkExperimentTask(rawValue: name) else {
             print("unknown task \(name); use toxicity, sentiment or repetition")
             exit(2)
         }
+        // The task's own defaults (sentiment has its own tuned PPO and Quark settings), then the overrides.
+        var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(QuarkExperimentConfig(task: task))) as? [String: Any] ?? [:]
+        object.merge(fields) { $1 }
+        let config = try JSONDecoder().decode(QuarkExperimentConfig.self, from: JSONSerialization.data(withJSONObject: object))
         let start = Date()
         let experiment = try QuarkExperiment(task: task, config: config, outputDirectory: out.appendingPathComponent(name)) { line in
             print(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line)

@@ -48,9 +48,13 @@ public enum QuarkClaims {
             claims.append(PaperClaim(claim: "Quark's \(key == "dist2" ? "dist-2" : "dist-3") is within 15 % of base's",
                                      measured: String(format: "%.3f vs base %.3f (%+.0f %%)", q, b, 100 * (q - b) / b), holds: distance(q, from: b) <= 0.15))
         }
-        let r0 = value(m, "Quark", "control_r0"), r2 = value(m, "Quark", "control_r2"), r4 = value(m, "Quark", "control_r4")
-        claims.append(PaperClaim(claim: "Reward tokens control toxicity monotonically: r0 < r2 < r4",
-                                 measured: String(format: "%.3f / %.3f / %.3f", r0, r2, r4), holds: r0 < r2 && r2 < r4))
+        // The control tokens measured (r0, r⌊K/2⌋, r(K−1): r0, r2, r4 for the paper's K = 5).
+        let tokens = controlKeys(m["Quark"] ?? [:])
+        let control = tokens.map { value(m, "Quark", $0) }
+        let names = tokens.count == 3 ? tokens.map { String($0.dropFirst("control_".count)) } : ["r0", "r2", "r4"]
+        claims.append(PaperClaim(claim: "Reward tokens control toxicity monotonically: \(names.joined(separator: " < "))",
+                                 measured: control.count == 3 ? String(format: "%.3f / %.3f / %.3f", control[0], control[1], control[2]) : "not measured",
+                                 holds: control.count == 3 && control[0] < control[1] && control[1] < control[2]))
         let wb = value(m, "base", "words")
         for method in ["Quark", "PPO"] {
             let w = value(m, method, "words")
@@ -59,6 +63,12 @@ public enum QuarkClaims {
                                      holds: distance(w, from: wb) <= 0.15))
         }
         return claims
+    }
+
+    /// The reward-token control keys of a Quark row (`control_r0`, `control_r2`, …), lowest reward token first.
+    static func controlKeys(_ row: [String: Double]) -> [String] {
+        let prefix = "control_r"
+        return row.keys.filter { $0.hasPrefix(prefix) }.sorted { Int($0.dropFirst(prefix.count)) ?? 0 < Int($1.dropFirst(prefix.count)) ?? 0 }
     }
 
     /// Table 2 (steering toward the target sentiment on the opposite-polarity prompts, the hardest column): Quark ≥

@@ -157,15 +157,19 @@ public final class QuarkExperiment {
         return Setup(base: base, evaluator: evaluator, tokens: tokens, documents: documents)
     }
 
+    /// Test prompts per prompt kind: `repetitionPromptsPerKind` for the repetition table, `evaluationPromptsPerKind`
+    /// otherwise.
+    var testPromptsPerKind: Int { task == .repetition ? config.repetitionPromptsPerKind : config.evaluationPromptsPerKind }
+
     /// Training prompts of the given kinds: each stream holds the test prompts first, then the validation prompts,
     /// then these; a text that also occurs among the test or validation prompts (the streams draw from small
     /// lexicons) is skipped, so training never sees an evaluated prompt.
     func trainingPrompts(kinds: [String], tokens: ExperimentTokens) throws -> (ids: [[Int32]], texts: [String]) {
         let held = Set(kinds.flatMap { k in
-            world.prompts(kind: k, count: config.evaluationPromptsPerKind + config.validationPromptsPerKind).map(\.text)
+            world.prompts(kind: k, count: testPromptsPerKind + config.validationPromptsPerKind).map(\.text)
         })
         let per = (config.trainPrompts + kinds.count - 1) / kinds.count
-        let skip = config.evaluationPromptsPerKind + config.validationPromptsPerKind
+        let skip = testPromptsPerKind + config.validationPromptsPerKind
         var prompts: [String] = []
         for kind in kinds {
             // Draw until `per` unheld prompts (a stream has far more distinct texts than any run needs).
@@ -181,15 +185,15 @@ public final class QuarkExperiment {
         return (try chosen.map { try tokens.prompt($0) }, Array(chosen))
     }
 
-    /// The prompts the tables are computed on: the test prompts (the first `evaluationPromptsPerKind` of each
+    /// The prompts the tables are computed on: the test prompts (the first `testPromptsPerKind` of each
     /// stream) or, with `evaluationSplit` = validation, the next `validationPromptsPerKind` without the texts that
     /// are also test prompts.
     func evaluationPrompts(kinds: [String]) -> [(text: String, kind: String)] {
         kinds.flatMap { k in
-            let test = world.prompts(kind: k, count: config.evaluationPromptsPerKind)
+            let test = world.prompts(kind: k, count: testPromptsPerKind)
             guard config.evaluationSplit == .validation else { return test.map { ($0.text, k) } }
             let testTexts = Set(test.map(\.text))
-            return world.prompts(kind: k, count: config.validationPromptsPerKind, skip: config.evaluationPromptsPerKind)
+            return world.prompts(kind: k, count: config.validationPromptsPerKind, skip: testPromptsPerKind)
                 .filter { !testTexts.contains($0.text) }.map { ($0.text, k) }
         }
     }
@@ -262,7 +266,7 @@ public final class QuarkExperiment {
         let url = directory.file("models/\(name)")
         let original = tokens.tokenizer.vocabularySize
         return try clock.resumable(phase, restore: { _ in
-            QuarkPolicy(model: try GPT.load(from: url).model, originalVocabularySize: original, quantileCount: QuarkConfig().quantileCount)
+            QuarkPolicy(model: try GPT.load(from: url).model, originalVocabularySize: original, quantileCount: config.quarkQuantileCount)
         }) {
             let trained = try runQuark(name: name, base: base, reward: reward, prompts: prompts, tokens: tokens,
                                        responseLength: responseLength, steps: steps, stop: stop).policy
@@ -284,6 +288,7 @@ public final class QuarkExperiment {
         quark.warmupSteps = min(config.quarkWarmupSteps, quark.totalSteps)
         quark.klCoefficient = config.quarkKLCoefficient
         quark.entropyCoefficient = config.quarkEntropyCoefficient
+        quark.quantileCount = config.quarkQuantileCount
         quark.maximumNewTokens = responseLength ?? config.maximumNewTokens
         quark.minimumNewTokens = stop ? min(config.minimumNewTokens, quark.maximumNewTokens) : 0
         let trainer = try QuarkTrainer(config: quark, base: base, reward: reward, prompts: prompts.ids, promptTexts: prompts.texts,

@@ -84,20 +84,36 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
     public var minimumNewTokens = 12
     public var evaluationTopP: Float = 0.9
     /// Quark: steps, exploration interval, batch size, learning rate, warm-up, β and α.
+    ///
+    /// Toxicity's learning rate 3e-4, β 0.1, α 0.06 and K 5 (`quarkQuantileCount`) were chosen by
+    /// `Scripts/quark_tuning_sweep.py` at seed 0 on the validation prompts (never the test prompts), by the rule it
+    /// applies to PPO too: the lowest validation average max toxicity among points with fluency ≤ 1.5 × base and
+    /// dist-2 ≥ 0.85 × base. Of 12 points (learning rate 1e-4–1e-3, β 0.05–0.5, α 0 / 0.2, K 3 / 10), β 0.1 gave
+    /// 0.075 at fluency 5.39 (base 3.67, 1.47×) and dist-2 0.448 (base 0.516); the paper's β 0.05 gave 0.072 at
+    /// fluency 5.70 (1.55×, over the bound), K 3 0.053 at 5.61, learning rate 1e-3 0.044 at 8.09, α 0.2
+    /// diverged; every admissible point but β 0.1 stayed above 0.30.
     public var quarkSteps = 800
     public var quarkSampleInterval = 32
     public var quarkBatchSize = 64
     public var quarkLearningRate: Float = 3e-4
     public var quarkWarmupSteps = 20
-    public var quarkKLCoefficient: Double = 0.05
+    public var quarkKLCoefficient: Double = 0.1
     public var quarkEntropyCoefficient: Double = 0.06
+    /// Quark: K, the number of reward quantiles (reward tokens r0 … r(K−1); 5 in the paper's toxicity table).
+    public var quarkQuantileCount = 5
     /// PPO: iterations, episodes per iteration, learning rate and β (fixed, or adaptive towards `ppoKLTarget`
     /// nats per response when that is positive).
+    ///
+    /// Toxicity's fixed β 0.05 (`ppoKLTarget` 0) at learning rate 2e-4 was chosen by the same sweep and rule as
+    /// Quark's settings, on the same validation prompts: of 12 points (fixed β 0.01–0.2, adaptive targets 1–10
+    /// nats, learning rate 1e-4 / 5e-4), it gave 0.039 at fluency 5.11 (1.39×) and dist-2 0.491; adaptive
+    /// targets 6 and 10 gave 0.042 and 0.040, β 0.01 0.104 with dist-2 0.318 (over the bound), β 0.2 0.388.
+    /// Both methods sample 3,200 training continuations (50 × 64 and 25 explorations × 128).
     public var ppoIterations = 50
     public var ppoBatchSize = 64
     public var ppoLearningRate: Float = 2e-4
     public var ppoKLCoefficient: Double = 0.05
-    public var ppoKLTarget: Double = 6
+    public var ppoKLTarget: Double = 0
     /// Unlikelihood training (repetition): steps and α.
     public var unlikelihoodSteps = 150
     public var unlikelihoodAlpha: Float = 1
@@ -105,6 +121,11 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
     public var repetitionNewTokens = 32
     /// Quark steps of the repetition table (its responses are longer, so each step costs more).
     public var repetitionQuarkSteps = 250
+    /// Test prompts per kind of the repetition table (in place of `evaluationPromptsPerKind`): 340 × 3 kinds = 1020
+    /// greedy continuations per method, so `samples.jsonl` holds ≥ 1000 per method for outside judges. Greedy
+    /// decoding gives one continuation per prompt, and the paper's Table 3 decodes greedily, so more prompts (not
+    /// more samples per prompt) give the larger sample.
+    public var repetitionPromptsPerKind = 340
     /// Sentiment: the sentiment to steer away from, spelled `negative` or `positive` in configuration files.
     /// Default negative.
     public var avoid: ReviewSentiment = .negative
@@ -119,7 +140,30 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
     public var loraTargets = "c_attn"
 
 
+    /// The defaults of toxicity and repetition: toxicity's tuned PPO and Quark settings (see `quarkSteps` and
+    /// `ppoIterations`); ``init(task:)`` gives each task's own.
     public init() {}
+
+    /// The defaults of `task`: `init()`'s, with the PPO and Quark settings chosen for the task on its own
+    /// validation prompts where they differ from toxicity's (`rlft quark --task` starts from these).
+    ///
+    /// Sentiment's were chosen by `Scripts/quark_tuning_sweep.py` on the sentiment validation prompts (seed 0,
+    /// avoiding negative), with toxicity's rule and grids (12 points per method) and sentiment's objective: the
+    /// highest percentage of positive reviews on negative prompts among the points with fluency ≤ 1.5 × base and
+    /// dist-2 ≥ 0.85 × base (base 38.8 %, fluency 3.82, dist-2 0.515). PPO: adaptive target 6 at learning rate
+    /// 1e-4, 92.8 % (fluency 3.96, dist-2 0.450); of its 12 points only this one and β 0.1 and 0.2 (80.3 %, 75.8 %)
+    /// kept dist-2. Quark: learning rate 1e-4, β 0.2, 62.0 % (fluency 3.58, dist-2 0.480); its only other
+    /// admissible point is learning rate 1e-4, β 0.05 (61.5 %); every point that steers more (K 3 90.8 %, β 0.2 at
+    /// 3e-4 89.5 %) has dist-2 under the bound (0.27–0.43 against 0.438).
+    public init(task: QuarkExperimentTask) {
+        self.init()
+        if task == .sentiment {
+            ppoKLTarget = 6
+            ppoLearningRate = 1e-4
+            quarkLearningRate = 1e-4
+            quarkKLCoefficient = 0.2
+        }
+    }
 
     public init(from decoder: Decoder) throws {
         self.init()
@@ -141,11 +185,12 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
         try read(.quarkSteps, &quarkSteps); try read(.quarkSampleInterval, &quarkSampleInterval)
         try read(.quarkBatchSize, &quarkBatchSize); try read(.quarkLearningRate, &quarkLearningRate)
         try read(.quarkWarmupSteps, &quarkWarmupSteps); try read(.quarkKLCoefficient, &quarkKLCoefficient)
-        try read(.quarkEntropyCoefficient, &quarkEntropyCoefficient); try read(.ppoIterations, &ppoIterations)
+        try read(.quarkEntropyCoefficient, &quarkEntropyCoefficient); try read(.quarkQuantileCount, &quarkQuantileCount)
+        try read(.ppoIterations, &ppoIterations)
         try read(.ppoBatchSize, &ppoBatchSize); try read(.ppoLearningRate, &ppoLearningRate)
         try read(.ppoKLCoefficient, &ppoKLCoefficient); try read(.ppoKLTarget, &ppoKLTarget); try read(.unlikelihoodSteps, &unlikelihoodSteps)
         try read(.unlikelihoodAlpha, &unlikelihoodAlpha); try read(.repetitionNewTokens, &repetitionNewTokens)
-        try read(.repetitionQuarkSteps, &repetitionQuarkSteps)
+        try read(.repetitionQuarkSteps, &repetitionQuarkSteps); try read(.repetitionPromptsPerKind, &repetitionPromptsPerKind)
         try read(.avoid, &avoid); try read(.bootstrapResamples, &bootstrapResamples)
         try read(.loraRank, &loraRank); try read(.loraAlpha, &loraAlpha); try read(.loraDropout, &loraDropout)
         try read(.loraTargets, &loraTargets)
@@ -165,8 +210,10 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
                     "it must hold a prompt (≤ 24 tokens) and a continuation (\(max(maximumNewTokens, repetitionNewTokens)) tokens)")
         try require(minimumNewTokens >= 0 && minimumNewTokens <= maximumNewTokens, "minimumNewTokens", minimumNewTokens,
                     "use a value in 0...maximumNewTokens (\(maximumNewTokens)), such as \(maximumNewTokens) (fixed-length continuations)")
+        try require(quarkQuantileCount >= 2, "quarkQuantileCount", quarkQuantileCount, "use at least 2 reward quantiles, such as 5")
         try require(samplesPerPrompt >= 1, "samplesPerPrompt", samplesPerPrompt, "use at least 1, such as 25")
         try require(evaluationPromptsPerKind >= 1, "evaluationPromptsPerKind", evaluationPromptsPerKind, "use at least 1")
+        try require(repetitionPromptsPerKind >= 1, "repetitionPromptsPerKind", repetitionPromptsPerKind, "use at least 1, such as 340")
         try require(validationPromptsPerKind >= 1, "validationPromptsPerKind", validationPromptsPerKind, "use at least 1, such as 16")
         try require(ppoKLTarget >= 0 && ppoKLTarget.isFinite, "ppoKLTarget", ppoKLTarget, "use 0 (a fixed β) or a positive target in nats, such as 3")
         try require(trainPrompts >= 8, "trainPrompts", trainPrompts, "use at least 8, such as 128")
@@ -198,11 +245,12 @@ public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
         ("evaluationTopP", "nucleus p of evaluation (paper 0.9)"), ("quarkSteps", "Quark steps"),
         ("quarkSampleInterval", "Quark exploration interval"), ("quarkBatchSize", "Quark batch"),
         ("quarkLearningRate", "Quark learning rate"), ("quarkWarmupSteps", "Quark warm-up"),
-        ("quarkKLCoefficient", "Quark β"), ("quarkEntropyCoefficient", "Quark α"), ("ppoIterations", "PPO iterations"),
+        ("quarkKLCoefficient", "Quark β"), ("quarkEntropyCoefficient", "Quark α"), ("quarkQuantileCount", "Quark reward quantiles K"), ("ppoIterations", "PPO iterations"),
         ("ppoBatchSize", "PPO episodes per iteration"), ("ppoLearningRate", "PPO learning rate"),
         ("ppoKLCoefficient", "PPO β (initial β when adaptive)"), ("ppoKLTarget", "PPO adaptive-KL target in nats (0 = fixed β)"), ("unlikelihoodSteps", "unlikelihood fine-tuning steps"),
         ("unlikelihoodAlpha", "unlikelihood α"), ("repetitionNewTokens", "greedy continuation length (repetition)"),
         ("repetitionQuarkSteps", "Quark steps of the repetition table"),
+        ("repetitionPromptsPerKind", "test prompts per kind of the repetition table (greedy continuations)"),
         ("avoid", "sentiment to steer away from, one of \(ReviewSentiment.allowedSpellings)"), ("bootstrapResamples", "bootstrap resamples"),
     ] + loraFieldDocumentation(scope: "every fine-tuned method")
 }

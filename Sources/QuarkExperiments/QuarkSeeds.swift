@@ -84,7 +84,7 @@ public enum QuarkSeeds {
         text += table.markdown() + "\n\nPaired differences (Quark − method, per seed, 95 % Student-t interval over seeds):\n\n"
         text += differences.markdown() + "\n"
         if task == .toxicity {
-            let control = ["control_r0", "control_r2", "control_r4"].map { key -> String in
+            let control = QuarkClaims.controlKeys(means["Quark"] ?? [:]).map { key -> String in
                 let v = values("Quark", key)
                 guard let ci = try? seedMeanInterval(v) else { return "—" }
                 return "\(key.dropFirst("control_".count)) \(ResultCell.interval(ci).rendered)"

@@ -45,13 +45,14 @@ public enum ConfigurationFile {
 }
 
 extension DocumentedConfiguration {
-    /// The configuration from defaults, then the JSON file at `--config PATH` (if given), then each
-    /// `--key value` override whose key is a field. Keys in `reserved` (e.g. `out`, `config`) are skipped.
+    /// The configuration from `defaults` (`Self()` unless a command has defaults of its own, such as per-task
+    /// settings), then the JSON file at `--config PATH` (if given), then each `--key value` override whose key is a
+    /// field. Keys in `reserved` (e.g. `out`, `config`) are skipped.
     ///
     /// - Throws: `ConfigurationError` naming the field, the value and what is allowed; then whatever
     ///   `validate()` throws.
-    public static func load(arguments: CommandLineArguments, reserved: Set<String> = []) throws -> Self {
-        var object = try jsonObject(of: Self())
+    public static func load(arguments: CommandLineArguments, reserved: Set<String> = [], defaults: Self = Self()) throws -> Self {
+        var object = try jsonObject(of: defaults)
         if let path = arguments.options["config"] {
             for (given, value) in try ConfigurationFile.object(at: path) {
                 var key = given
@@ -93,11 +94,11 @@ extension DocumentedConfiguration {
             var described = describe(error, object: object)
             if case .badValue(let field, _, _) = described, field == "(configuration)" {
                 // The decoder did not say which field failed: find the override whose default value decodes.
-                let defaults = try jsonObject(of: Self())
+                let defaultObject = try jsonObject(of: defaults)
                 for option in arguments.order {
                     let camel = OptionSpelling.camel(option)
                     let key = renamedFields[camel] ?? camel
-                    guard object[key] != nil, let original = defaults[key] else { continue }
+                    guard object[key] != nil, let original = defaultObject[key] else { continue }
                     var trial = object
                     trial[key] = original
                     if let data = try? JSONSerialization.data(withJSONObject: trial), (try? JSONDecoder().decode(Self.self, from: data)) != nil {

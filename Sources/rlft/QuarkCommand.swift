@@ -12,7 +12,7 @@ enum QuarkCommand: Command {
     static let summary = "Quark: unlearning toxicity, a sentiment, or repetition on the review world (all methods, one table)"
     static var help: String {
         QuarkExperimentConfig.helpText(command: name, summary: summary, extraOptions: [
-            ("task toxicity|sentiment|repetition", "which table (required)"),
+            ("task toxicity|sentiment|repetition", "which table (required); the defaults below are toxicity's and repetition's, sentiment starts from its own PPO and Quark settings, tuned on its validation prompts (QuarkExperimentConfig(task:); its config.json lists them)"),
             ("out DIR", "the run directory: config.json, tokenizer/, checkpoints/, metrics.jsonl, samples.jsonl, report.md (required)"),
             ("threads N", "compute threads (default: all cores)"),
             ("seeds LIST", "run the table once per seed (comma-separated, e.g. 0,1,2) into OUT/seed-N and write OUT/report.md with the means over seeds, Student-t intervals, Quark's paired differences and the paper-shape block on the means; a seed whose run exists continues or reloads it"),
@@ -31,7 +31,8 @@ enum QuarkCommand: Command {
         let task = try self.task(arguments)
         let taskName = task.rawValue
         let out = URL(fileURLWithPath: try arguments.required("out", "the run directory, e.g. --out runs/quark-\(taskName)"))
-        let config = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads", "resume"])
+        let config = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads", "resume"],
+                                                    defaults: QuarkExperimentConfig(task: task))
         let start = Date()
         let printer = ProgressPrinter(keys: [])
         Interrupt.install()
@@ -60,7 +61,8 @@ enum QuarkCommand: Command {
             Compute.threadCount = n
         }
         let task = try self.task(arguments)
-        let base = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads", "seeds"])
+        let base = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["out", "task", "threads", "seeds"],
+                                                  defaults: QuarkExperimentConfig(task: task))
         try SeedList.runEach(arguments, command: name, runSeed: { seed, directory, resuming, log, shouldStop in
             var config = base
             config.seed = seed

@@ -32,6 +32,18 @@ final class QuarkClaimsTests: XCTestCase {
         ])
     }
 
+    func testControlClaimReadsTheMeasuredRewardTokens() {
+        // K = 10: the control is measured at r0, r5 and r9, the claim reads whichever tokens were measured.
+        var m = Self.toxicity(quark: 0.1, ppo: 0.2)
+        m["Quark"]!["control_r0"] = nil; m["Quark"]!["control_r2"] = nil; m["Quark"]!["control_r4"] = nil
+        m["Quark"]!["control_r0"] = 0.02; m["Quark"]!["control_r5"] = 0.2; m["Quark"]!["control_r9"] = 0.1
+        let control = QuarkClaims.toxicity(m).first { $0.claim.hasPrefix("Reward tokens") }
+        XCTAssertEqual(control?.claim, "Reward tokens control toxicity monotonically: r0 < r5 < r9")
+        XCTAssertEqual(control?.holds, false, "r9 is below r5")
+        m["Quark"]!["control_r9"] = 0.4
+        XCTAssertEqual(QuarkClaims.toxicity(m).first { $0.claim.hasPrefix("Reward tokens") }?.holds, true)
+    }
+
     func testASummaryClaimNeedsEverySeed() throws {
         // Seed 1 alone misses the 30 % margin; the means still meet it.
         let runs: [(seed: UInt64, measurements: [String: [String: Double]])] = [

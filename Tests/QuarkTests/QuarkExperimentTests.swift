@@ -18,6 +18,7 @@ final class QuarkExperimentTests: XCTestCase {
         config.ppoBatchSize = 8
         config.quarkBatchSize = 8
         config.evaluationPromptsPerKind = 2
+        config.repetitionPromptsPerKind = 2
         config.samplesPerPrompt = 3
         config.repetitionNewTokens = 16
         config.contextLength = 48

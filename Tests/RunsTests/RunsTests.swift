@@ -63,6 +63,13 @@ final class RunsTests: XCTestCase {
         }
     }
 
+    func testCommandDefaultsThenOverride() throws {
+        // A command's own defaults (per-task settings) replace the type's, and options still override them.
+        let defaults = DemoConfig(steps: 40, learningRate: 0.01, useCache: true, name: "task", sizes: [1])
+        let c = try DemoConfig.load(arguments: try CommandLineArguments(["x", "--steps", "7"]), defaults: defaults)
+        XCTAssertEqual(c, DemoConfig(steps: 7, learningRate: 0.01, useCache: true, name: "task", sizes: [1]))
+    }
+
     func testConfigFileThenOverride() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
