@@ -7,7 +7,7 @@ evaluation runs; read its report only after choosing). Each PPO-ptx model, the r
 are then scored on VALIDATION prompts, the last 200 of the run's RL prompts (data/prompts.jsonl; PPO trains on
 them, the evaluation never sees them), by the run's reward model (`rlft eval --reward-model`). The training
 annotators' win-rate against the SFT model's samples there is printed too, but not used: PPO's own gain on it is
-within its noise (+0.008 at seed 0, with a standard error near 0.03). Gold and the evaluation prompts are never read.
+within its noise (+0.007 at seed 0, with a standard error near 0.03). Gold and the evaluation prompts are never read.
 
 Rule, InstructGPT's two aims for PPO-ptx (arXiv 2203.02155 §3.5, §4.2) in that order: among the γ whose PPO-ptx
 keeps at least 70 % of PPO's reward-model gain over SFT on the validation prompts, the one with the lowest held-out

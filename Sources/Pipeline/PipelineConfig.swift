@@ -95,7 +95,7 @@ public struct PipelineConfig: Codable, Equatable, Sendable, DocumentedConfigurat
     /// on seed 0's SFT and reward models, with the fresh pretraining text of ``ptxCharacters``: of 0.1, 0.3, 1 and 3,
     /// the γ with the lowest held-out LM loss among those whose PPO-ptx keeps at least 70 % of PPO's reward-model
     /// gain over SFT on validation prompts (the last 200 RL prompts; gold and the evaluation prompts play no part).
-    /// They kept 0.88, 1.00, 0.90 and 0.60 of it and recovered 0.75, 0.75, 0.78 and 1.02 of PPO's loss tax: at 3 the
+    /// They kept 0.82, 0.97, 0.79 and 0.56 of it and recovered 0.75, 0.75, 0.78 and 1.02 of PPO's loss tax: at 3 the
     /// pretraining loss crowds out the reward.
     public var ptxCoefficient: Float = 1
     /// Characters of fresh pretraining text that PPO-ptx reads: a second draw from the built-in corpus's generator
