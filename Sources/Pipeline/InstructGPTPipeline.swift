@@ -395,11 +395,15 @@ public final class InstructGPTPipeline {
     /// otherwise the base model's training split, `fallback`.
     func mixBlocks(_ documents: [String], fallback: TokenBlocks, tokenizer: any Tokenizer, pad: Int32) throws -> PretrainingBlocks {
         guard !documents.isEmpty, let endOfText = tokenizer.id(forSpecialToken: "<|endoftext|>") else {
-            return try pretrainingBlocks(fallback, pad: pad)
+            let blocks = try pretrainingBlocks(fallback, pad: pad)
+            log("PPO-ptx re-reads the pretraining corpus's training split (\(blocks.blocks.count) blocks)")
+            return blocks
         }
         let fresh = try TokenBlocks(documents: documents, tokenizer: tokenizer, endOfText: endOfText,
                                     blockLength: fallback.blockLength, validationFraction: 0)
-        return try pretrainingBlocks(fresh, pad: pad)
+        let blocks = try pretrainingBlocks(fresh, pad: pad)
+        log("PPO-ptx reads fresh pretraining text (\(PipelineData.mixFile), \(blocks.blocks.count) blocks)")
+        return blocks
     }
 
     /// The training split of a pretraining stream cut into blocks, for SFT's mix and PPO-ptx (the held-out LM loss

@@ -38,6 +38,30 @@ final class PipelineSmokeTests: XCTestCase {
         let phases = Set(try RunDirectory(out).readMetrics().compactMap { $0["phase"] as? String })
         XCTAssertTrue(phases.isSuperset(of: ["pretrain", "sft", "PPO", "PPO-ptx"]), "\(phases)")
         XCTAssertTrue(lines.contains { $0.hasPrefix("PPO-ptx done") })
+        XCTAssertTrue(lines.contains { $0.hasPrefix("PPO-ptx reads fresh pretraining text (pretrain-mix.jsonl") }, "\(lines)")
+    }
+
+    /// With the user's data, PPO-ptx reads `pretrain-mix.jsonl` when the directory has one, and otherwise re-reads
+    /// the training split of `pretrain.jsonl`.
+    func testUserDataDirectoryGivesPPOPtxItsMixFileWhenThereIsOne() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-data-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var config = PipelineConfig()
+        (config.maximumSteps, config.evaluationPrompts, config.bootstrapResamples, config.ppoBatchSize) = (1, 8, 20, 8)
+        (config.layers, config.width, config.heads, config.bestOfN, config.moreComparisons) = (1, 32, 2, [1], 0)
+        // The built-in run writes its splits and the mix to data/, as `rlft task instructions` would.
+        _ = try InstructGPTPipeline(config: config, output: root.appendingPathComponent("built-in")) { _ in }.runAll()
+        let data = root.appendingPathComponent("built-in/data")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: data.appendingPathComponent("pretrain-mix.jsonl").path))
+        config.data = data.path
+        func ptxLine(_ name: String) throws -> String? {
+            var lines: [String] = []
+            _ = try InstructGPTPipeline(config: config, output: root.appendingPathComponent(name)) { lines.append($0) }.runAll()
+            return lines.first { $0.hasPrefix("PPO-ptx re") }
+        }
+        XCTAssertEqual(try ptxLine("with-mix")?.hasPrefix("PPO-ptx reads fresh pretraining text"), true)
+        try FileManager.default.removeItem(at: data.appendingPathComponent("pretrain-mix.jsonl"))
+        XCTAssertEqual(try ptxLine("without-mix")?.hasPrefix("PPO-ptx re-reads the pretraining corpus's training split"), true)
     }
 
     func testBadConfigurationIsRejectedBeforeWork() {
