@@ -22,6 +22,7 @@ import subprocess
 import sys
 
 from pipeline_validation import RLFT, rlft, validation_references
+from run_copies import copy_for_resume
 
 GRID = [(1e-5, 5), (2e-5, 10), (5e-5, 40), (1e-4, 20)]   # (offline learning rate, online iterations)
 OFFLINE, ONLINE = ["dpo", "ipo", "kto", "orpo"], ["rloo", "grpo"]
@@ -35,14 +36,8 @@ def main(run):
         point = os.path.join(sweep, f"lr{learning_rate:g}-it{iterations}")
         if not os.path.exists(os.path.join(point, "models", "grpo")):
             shutil.rmtree(point, ignore_errors=True)
-            shutil.copytree(run, point, ignore=shutil.ignore_patterns(*OFFLINE, *ONLINE))
-            config_path = os.path.join(point, "config.json")
-            config = json.load(open(config_path))
-            config["methodLearningRate"], config["methodIterations"] = learning_rate, iterations
-            json.dump(config, open(config_path, "w"), indent=2)
-            stages_path = os.path.join(point, "stages.json")
-            stages = [s for s in json.load(open(stages_path)) if s["name"].lower() not in OFFLINE + ONLINE]
-            json.dump(stages, open(stages_path, "w"))
+            copy_for_resume(run, point, lambda name: name.lower() not in OFFLINE + ONLINE,
+                            {"methodLearningRate": learning_rate, "methodIterations": iterations}, drop=OFFLINE + ONLINE)
             subprocess.run([RLFT, "pipeline", "--resume", point], check=True, stdout=subprocess.DEVNULL)
         for method in OFFLINE + ONLINE:
             result = json.loads(rlft("eval", "--model", os.path.join(point, "models", method), "--prompts", references,

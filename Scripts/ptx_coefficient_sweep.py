@@ -7,7 +7,7 @@ evaluation runs; read its report only after choosing). Each PPO-ptx model, the r
 are then scored on VALIDATION prompts, the last 200 of the run's RL prompts (data/prompts.jsonl; PPO trains on
 them, the evaluation never sees them), by the run's reward model (`rlft eval --reward-model`). The training
 annotators' win-rate against the SFT model's samples there is printed too, but not used: PPO's own gain on it is
-within its noise (+0.007 at seed 0, with a standard error near 0.03). Gold and the evaluation prompts are never read.
+within its noise (+0.006 at seed 0, with a standard error near 0.03). Gold and the evaluation prompts are never read.
 
 Rule, InstructGPT's two aims for PPO-ptx (arXiv 2203.02155 §3.5, §4.2) in that order: among the γ whose PPO-ptx
 keeps at least 70 % of PPO's reward-model gain over SFT on the validation prompts, the one with the lowest held-out
@@ -24,22 +24,9 @@ import subprocess
 import sys
 
 from pipeline_validation import RLFT, rlft, validation_references
+from run_copies import copy_for_resume
 
 GRID = [0.1, 0.3, 1, 3]
-
-
-def copy_up_to_ppo(run, point, gamma):
-    """A copy of `run` whose stages after PPO are dropped, with γ_ptx set, for `rlft pipeline --resume`."""
-    stages = json.load(open(os.path.join(run, "stages.json")))
-    names = [s["name"] for s in stages]
-    kept = stages[:names.index("PPO") + 1]
-    shutil.copytree(run, point, ignore=lambda folder, names: [n for n in names if os.path.normpath(folder) == os.path.normpath(run)
-                                                              and n in ("checkpoints", "samples.jsonl", "report.md")]
-                    + [n for n in names if n == "ppo-ptx"])
-    config = json.load(open(os.path.join(run, "config.json")))
-    config["ptxCoefficient"] = gamma
-    json.dump(config, open(os.path.join(point, "config.json"), "w"), indent=2)
-    json.dump(kept, open(os.path.join(point, "stages.json"), "w"), indent=2)
 
 
 def recovered_loss_tax(point):
@@ -73,7 +60,9 @@ def main(run):
         point = os.path.join(sweep, f"gamma{gamma:g}")
         if not os.path.exists(os.path.join(point, "report.md")):
             shutil.rmtree(point, ignore_errors=True)
-            copy_up_to_ppo(run, point, gamma)
+            stages = [s["name"] for s in json.load(open(os.path.join(run, "stages.json")))]
+            kept = stages[:stages.index("PPO") + 1]
+            copy_for_resume(run, point, lambda name: name in kept, {"ptxCoefficient": gamma}, drop=("ppo-ptx",))
             subprocess.run([RLFT, "pipeline", "--resume", point], check=True, stdout=subprocess.DEVNULL)
         score, win = validation_scores(os.path.join(point, "models", "ppo-ptx"), references, reward_model)
         gain = score - sft_score

@@ -29,6 +29,8 @@ import shutil
 import subprocess
 import sys
 
+from run_copies import copy_for_resume
+
 RLFT = os.environ.get("RLFT", ".build/release/rlft")
 # The points of each method's grid (config field → value): twelve each. PPO: fixed β (0.01, 0.03, 0.05, 0.1, 0.2)
 # or adaptive KL towards 1, 3, 6 or 10 nats per response, and the learning rate around the old target 6. Quark: the learning
@@ -85,18 +87,10 @@ def main(method, run):
         point = os.path.join(sweep, "-".join(f"{k}{v:g}" for k, v in settings.items()))
         if not os.path.exists(os.path.join(point, "report.md")):
             shutil.rmtree(point, ignore_errors=True)
-            shutil.copytree(run, point, ignore=shutil.ignore_patterns("samples.jsonl", *MODELS[method]))
-            for name in MODELS[method]:
-                shutil.rmtree(os.path.join(point, "checkpoints", name), ignore_errors=True)
-            config_path = os.path.join(point, "config.json")
-            config = json.load(open(config_path))
+            config = json.load(open(os.path.join(run, "config.json")))
             assert config["evaluationSplit"] == "validation", "tune on a run made with --evaluationSplit validation"
-            config.update({**BASELINE[method], **settings})
-            json.dump(config, open(config_path, "w"), indent=2, sort_keys=True)
-            stages_path = os.path.join(point, "stages.json")
-            stages = [s for s in json.load(open(stages_path))
-                      if s["name"] not in STAGES[method] and not s["name"].startswith("evaluate") and s["name"] != "reward-token control"]
-            json.dump(stages, open(stages_path, "w"), indent=2)
+            copy_for_resume(run, point, lambda name: name not in STAGES[method] and not name.startswith("evaluate")
+                            and name != "reward-token control", {**BASELINE[method], **settings}, drop=MODELS[method])
             subprocess.run([RLFT, "quark", "--resume", point], check=True, capture_output=True, text=True)
         rows = evaluation(point, method)
         name = {"ppo": "PPO", "quark": "Quark"}[method]

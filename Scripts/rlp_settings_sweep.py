@@ -23,6 +23,8 @@ import shutil
 import subprocess
 import sys
 
+from run_copies import copy_for_resume
+
 RLFT = os.environ.get("RLFT", ".build/release/rlft")
 GRIDS = {
     # (field, value) changes from the base run's config, one grid point each.
@@ -38,16 +40,6 @@ KEPT = {
 
 def kept(name, mode):
     return name in KEPT[mode][:3] or any(name.startswith("seed") and name.split(" ", 1)[1] == stage for stage in KEPT[mode][3:])
-
-
-def copy_point(run, point, mode, change):
-    stages = [s for s in json.load(open(os.path.join(run, "stages.json"))) if kept(s["name"], mode)]
-    shutil.copytree(run, point, ignore=lambda folder, names: [n for n in names if os.path.normpath(folder) == os.path.normpath(run)
-                                                              and n in ("checkpoints", "samples.jsonl", "report.md")])
-    json.dump(stages, open(os.path.join(point, "stages.json"), "w"))
-    config = json.load(open(os.path.join(point, "config.json")))
-    config.update(change)
-    json.dump(config, open(os.path.join(point, "config.json"), "w"))
 
 
 def validation(run, mode):
@@ -75,7 +67,7 @@ def main():
         point = run.rstrip("/") + "-" + "-".join(f"{k}{v}" for k, v in change.items() if k != "rlpVariants")
         if not os.path.exists(os.path.join(point, "report.md")):
             shutil.rmtree(point, ignore_errors=True)
-            copy_point(run, point, mode, change)
+            copy_for_resume(run, point, lambda name: kept(name, mode), change)
             subprocess.run(["nice", "-n", "10", RLFT, "rlp", "--resume", point], check=True, stdout=subprocess.DEVNULL)
         results.append((json.dumps(change), validation(point, mode)))
     system = "PPO" if mode == "ppo" else "RLP-UML"

@@ -6,34 +6,26 @@
 //
 // Each table runs every method in one go — toxicity and sentiment: base, DAPT, PPO, Quark; repetition: MLE,
 // unlikelihood, Quark, Quark + unlikelihood — and writes samples.jsonl, metrics.jsonl and report.md into
-// `<out>/<task>`. Any field of QuarkExperimentConfig can be overridden as `--key=value` (see `rlft quark --help`).
+// `<out>/<task>`. Any field of QuarkExperimentConfig can be overridden as `--key=value` or `--key value` (see
+// `rlft quark --help`); a wrong name or value is rejected with what is allowed.
 //
 // What the defaults give, over seeds 0, 1, 2 (`rlft quark --task … --seeds 0,1,2`), with the paper-shape block of
 // each table: the README's Quark section and the QuarkExperiments article.
 import Foundation
 import RLFineTuningExperiments
 
-var options: [String: String] = [:]
-for argument in CommandLine.arguments.dropFirst() where argument.hasPrefix("--") {
-    let parts = argument.dropFirst(2).split(separator: "=", maxSplits: 1).map(String.init)
-    options[OptionSpelling.camel(parts[0])] = parts.count > 1 ? parts[1] : "true"   // --total-steps or --totalSteps
-}
-let tasks = options["task"].map { [$0] } ?? ["toxicity", "repetition", "sentiment"]
-let out = URL(fileURLWithPath: options["out"] ?? "runs/quark-example")
-var fields: [String: Any] = [:]
-for (key, value) in options where !["task", "out"].contains(key) {
-    fields[key] = Double(value).map { $0 == $0.rounded() && !value.contains(".") ? Int($0) as Any : $0 as Any } ?? value
-}
 do {
+    let arguments = try CommandLineArguments(Array(CommandLine.arguments.dropFirst()))
+    let tasks = arguments.options["task"].map { [$0] } ?? ["toxicity", "repetition", "sentiment"]
+    let out = URL(fileURLWithPath: arguments.options["out"] ?? "runs/quark-example")
     for name in tasks {
         guard let task = QuarkExperimentTask(rawValue: name) else {
             print("unknown task \(name); use toxicity, sentiment or repetition")
             exit(2)
         }
         // The task's own defaults (sentiment has its own tuned PPO and Quark settings), then the overrides.
-        var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(QuarkExperimentConfig(task: task))) as? [String: Any] ?? [:]
-        object.merge(fields) { $1 }
-        let config = try JSONDecoder().decode(QuarkExperimentConfig.self, from: JSONSerialization.data(withJSONObject: object))
+        let config = try QuarkExperimentConfig.load(arguments: arguments, reserved: ["task", "out"],
+                                                    defaults: QuarkExperimentConfig(task: task))
         let start = Date()
         let experiment = try QuarkExperiment(task: task, config: config, outputDirectory: out.appendingPathComponent(name)) { line in
             print(String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + line)

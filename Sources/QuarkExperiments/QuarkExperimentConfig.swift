@@ -2,6 +2,7 @@
 // that each runs in at most ~10 minutes on two cores.
 import Foundation
 import LanguageModels
+import Runs
 import TrainingCore
 
 /// A sentiment of the sentiment experiment (Quark, arXiv 2205.13636, §4.2): the one to steer away from, or its
@@ -36,7 +37,7 @@ public enum QuarkExperimentTask: String, Codable, CaseIterable, Sendable {
 }
 
 /// Every knob of a Quark experiment. Each field decodes with its default when missing.
-public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields {
+public struct QuarkExperimentConfig: Codable, Equatable, Sendable, LoRAFields, DocumentedConfiguration {
     /// Seed of the world, the models and every sampler.
     public var seed: UInt64 = 0
     /// Caps every training phase at this many steps (0 = off), for smoke runs.

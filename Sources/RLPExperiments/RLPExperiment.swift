@@ -286,8 +286,9 @@ public final class RLPExperiment {
         func validationWinRate(_ model: GPT) throws -> Double {
             var g = SeededGenerator(seed: seed &+ 61)
             let prompts = accuracyPrompts.flatMap { Array(repeating: $0, count: 4) }
-            let completions = try policy(model).complete(prompts, options: policy(model).options(temperature: config.evaluationTemperature,
-                                                                                                 maximumNewTokens: config.maximumNewTokens), using: &g)
+            let sampler = policy(model)
+            let options = sampler.options(temperature: config.evaluationTemperature, maximumNewTokens: config.maximumNewTokens)
+            let completions = try sampler.complete(prompts, options: options, using: &g)
             let credits = try s.task.expectedWinCredits(prompts: prompts, outputs: completions, judge: s.task.trainingAnnotators)
             return credits.reduce(0, +) / Double(Swift.max(1, credits.count))
         }

@@ -5,8 +5,6 @@ import QuarkExperiments
 import RLFineTuning
 import Runs
 
-extension QuarkExperimentConfig: DocumentedConfiguration {}
-
 enum QuarkCommand: Command {
     static let name = "quark"
     static let summary = "Quark: unlearning toxicity, a sentiment, or repetition on the review world (all methods, one table)"
