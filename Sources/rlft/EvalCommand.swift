@@ -95,6 +95,9 @@ enum EvalCommand: Command {
         if let out = arguments.options["out"] {
             let run = try RunDirectory(URL(fileURLWithPath: out))
             try run.writeAtomically(json, to: "eval.json")
+            // The directory holds this evaluation, like eval.json: an earlier one's samples go, or a rerun into the
+            // same directory would read as one evaluation of every prompt several times.
+            try run.removeSamples { _ in true }
             for (i, prompt) in prompts.enumerated() {
                 var scores: [String: Double] = [:]
                 if i < gold.count { scores["gold"] = gold[i] }

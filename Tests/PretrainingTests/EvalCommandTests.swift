@@ -32,6 +32,11 @@ extension CommandLineTests {
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("eval.json").path))
         let samples = try String(contentsOf: out.appendingPathComponent("samples.jsonl"), encoding: .utf8)
         XCTAssertEqual(samples.split(separator: "\n").count, 2)
+        // A second evaluation into the same directory replaces the first one's samples instead of adding to them.
+        let again = try run(["eval", "--model", modelDirectory.path, "--prompts", prompts.path, "--samples", "2",
+                             "--maximumNewTokens", "8", "--bootstrapResamples", "20", "--out", out.path])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("samples.jsonl"), encoding: .utf8), samples)
 
         let bad = try run(["eval", "--model", modelDirectory.path, "--prompts", prompts.path, "--samples", "0"])
         XCTAssertEqual(bad.status, 1)
